@@ -1,0 +1,34 @@
+package aggregate
+
+// Func is a mergeable aggregate function over records of type R. Its state is
+// an accumulator of type A and its result a value of type V.
+//
+// The algebra every Func obeys (checked by package aggtest):
+//   - The zero A is the empty aggregate, ready to use, and the identity of
+//     Merge: merging a zero accumulator into a, or a into a zero one, leaves a's
+//     result unchanged.
+//   - Merge is associative.
+//   - Adding records one by one to a single accumulator gives the same result
+//     as adding them to several accumulators over consecutive runs of the
+//     input and merging those in input order.
+//
+// Merge(dst, src) folds src into dst, where src holds records that arrived
+// after dst's; order matters only for order-sensitive aggregates such as
+// First and Last among equal times.
+//
+// Windowed operators keep accumulators in slices and call Add once per record,
+// so Add must not allocate in steady state. Result may do the expensive work
+// (estimates, sorting): it is called only when a window is emitted.
+type Func[R, A, V any] interface {
+	Add(a *A, r R)
+	Merge(dst, src *A)
+	Result(a *A) V
+}
+
+// Remover is implemented by a Func whose Add can be undone. Remove(a, r)
+// takes out of a a record r that an earlier Add put in, so that a is then
+// equivalent to an accumulator that never saw r. Sliding windows use it to
+// subtract a record as it leaves the window.
+type Remover[R, A any] interface {
+	Remove(a *A, r R)
+}
