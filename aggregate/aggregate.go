@@ -32,3 +32,14 @@ type Func[R, A, V any] interface {
 type Remover[R, A any] interface {
 	Remove(a *A, r R)
 }
+
+// StateCodec is implemented by a Func whose accumulators serialize, so that
+// operators can snapshot their state. AppendState appends a self-delimiting
+// encoding of *a to dst; ReadState decodes one from the front of src into *a
+// and returns the number of bytes it used. On error ReadState leaves *a
+// unchanged. Operators fall back to record.AppendBinary on A when the Func does
+// not implement StateCodec.
+type StateCodec[A any] interface {
+	AppendState(dst []byte, a *A) ([]byte, error)
+	ReadState(a *A, src []byte) (int, error)
+}
