@@ -1,0 +1,301 @@
+package aggregate
+
+import (
+	"cmp"
+	"encoding/binary"
+	"math"
+	"reflect"
+)
+
+// Count returns the aggregate COUNT(*): the number of records added. Its
+// accumulator is an int64, and the zero one is an empty count. It is a
+// Remover and a StateCodec.
+//
+// To count only some records (COUNT(column) over a nullable column, or
+// SUM(CASE WHEN ... THEN 1 ELSE 0 END)), wrap it in Where.
+func Count[R any]() Func[R, int64, int64] { return count[R]{} }
+
+type count[R any] struct{}
+
+func (count[R]) Add(a *int64, _ R)     { *a++ }
+func (count[R]) Remove(a *int64, _ R)  { *a-- }
+func (count[R]) Merge(dst, src *int64) { *dst += *src }
+func (count[R]) Result(a *int64) int64 { return *a }
+func (count[R]) AppendState(dst []byte, a *int64) ([]byte, error) {
+	return binary.AppendVarint(dst, *a), nil
+}
+
+func (count[R]) ReadState(a *int64, src []byte) (int, error) {
+	x, n, err := readVarint(src)
+	if err != nil {
+		return 0, err
+	}
+	*a = x
+	return n, nil
+}
+
+// SumState is the accumulator of Sum. The zero SumState is an empty sum.
+type SumState[N Number] struct {
+	sum N
+	c   N // Neumaier compensation: the low-order part lost by sum (floats only)
+}
+
+// Sum returns the aggregate SUM(f(r)). It is a Remover and a StateCodec.
+//
+// Integer sums are exact, in N itself: like Go arithmetic they wrap around on
+// overflow. Floating-point sums use Kahan–Neumaier compensated summation, so
+// the result does not depend (beyond the last bit or so) on the order of the
+// records or on how partial sums were merged. NaN propagates: a sum that saw
+// a NaN is NaN, and a sum of +Inf and -Inf is NaN, as in IEEE 754. Removing a
+// value cannot undo a NaN or an infinity.
+//
+// The sum of no records is 0; wrap Sum in OrNull for SQL's NULL.
+func Sum[R any, N Number](f func(R) N) Func[R, SumState[N], N] {
+	return sum[R, N]{f: f, kind: kindOf[N]()}
+}
+
+type sum[R any, N Number] struct {
+	f    func(R) N
+	kind numKind
+}
+
+func (s sum[R, N]) Add(a *SumState[N], r R)    { a.add(s.kind, s.f(r)) }
+func (s sum[R, N]) Remove(a *SumState[N], r R) { a.add(s.kind, -s.f(r)) }
+
+func (s sum[R, N]) Merge(dst, src *SumState[N]) {
+	dst.add(s.kind, src.sum)
+	dst.c += src.c
+}
+
+func (s sum[R, N]) Result(a *SumState[N]) N { return a.result() }
+
+func (s sum[R, N]) AppendState(dst []byte, a *SumState[N]) ([]byte, error) {
+	return a.appendState(dst, s.kind), nil
+}
+
+func (s sum[R, N]) ReadState(a *SumState[N], src []byte) (int, error) {
+	return a.readState(src, s.kind)
+}
+
+// add adds v, compensating float rounding with Neumaier's variant of Kahan
+// summation, which stays exact when a term is larger than the running sum.
+// -v of an unsigned v wraps, so that adding it subtracts v exactly.
+func (a *SumState[N]) add(k numKind, v N) {
+	if k != kindFloat {
+		a.sum += v
+		return
+	}
+	t := a.sum + v
+	if abs(a.sum) >= abs(v) {
+		a.c += (a.sum - t) + v
+	} else {
+		a.c += (v - t) + a.sum
+	}
+	a.sum = t
+}
+
+func (a *SumState[N]) result() N {
+	if s := a.sum; s-s != 0 { // ±Inf or NaN: the compensation is meaningless
+		return s
+	}
+	return a.sum + a.c
+}
+
+// float returns the sum as a float64, with the compensation added in float64
+// so that a float32 sum keeps the precision it gathered.
+func (a *SumState[N]) float() float64 {
+	s := float64(a.sum)
+	if s-s != 0 {
+		return s
+	}
+	return s + float64(a.c)
+}
+
+func (a *SumState[N]) appendState(dst []byte, k numKind) []byte {
+	dst = appendNum(dst, k, a.sum)
+	if k == kindFloat {
+		dst = appendNum(dst, k, a.c)
+	}
+	return dst
+}
+
+func (a *SumState[N]) readState(src []byte, k numKind) (int, error) {
+	var out SumState[N]
+	s, n, err := readNum[N](src, k)
+	if err != nil {
+		return 0, err
+	}
+	out.sum = s
+	if k == kindFloat {
+		c, m, err := readNum[N](src[n:], k)
+		if err != nil {
+			return 0, err
+		}
+		out.c = c
+		n += m
+	}
+	*a = out
+	return n, nil
+}
+
+func abs[N Number](x N) N {
+	if x < 0 {
+		return -x
+	}
+	return x
+}
+
+// AvgState is the accumulator of Avg. The zero AvgState is an empty average.
+type AvgState[N Number] struct {
+	sum SumState[N]
+	n   int64
+}
+
+// Avg returns the aggregate AVG(f(r)) as a float64, also for integer input:
+// the average of 1 and 2 is 1.5 (Kinesis Data Analytics truncated integer
+// averages; rowtime does not). The sum behind it is exact for integers
+// (within N's range) and compensated for floats, as in Sum. It is a Remover
+// and a StateCodec.
+//
+// The average of no records is NaN (0/0); wrap Avg in OrNull for SQL's NULL.
+// A NaN input makes the average NaN.
+func Avg[R any, N Number](f func(R) N) Func[R, AvgState[N], float64] {
+	return avg[R, N]{f: f, kind: kindOf[N]()}
+}
+
+type avg[R any, N Number] struct {
+	f    func(R) N
+	kind numKind
+}
+
+func (s avg[R, N]) Add(a *AvgState[N], r R) {
+	a.sum.add(s.kind, s.f(r))
+	a.n++
+}
+
+func (s avg[R, N]) Remove(a *AvgState[N], r R) {
+	a.sum.add(s.kind, -s.f(r))
+	a.n--
+}
+
+func (s avg[R, N]) Merge(dst, src *AvgState[N]) {
+	dst.sum.add(s.kind, src.sum.sum)
+	dst.sum.c += src.sum.c
+	dst.n += src.n
+}
+
+func (s avg[R, N]) Result(a *AvgState[N]) float64 {
+	if a.n == 0 {
+		return math.NaN()
+	}
+	return a.sum.float() / float64(a.n)
+}
+
+func (s avg[R, N]) AppendState(dst []byte, a *AvgState[N]) ([]byte, error) {
+	dst = binary.AppendVarint(dst, a.n)
+	return a.sum.appendState(dst, s.kind), nil
+}
+
+func (s avg[R, N]) ReadState(a *AvgState[N], src []byte) (int, error) {
+	var out AvgState[N]
+	cnt, n, err := readVarint(src)
+	if err != nil {
+		return 0, err
+	}
+	m, err := out.sum.readState(src[n:], s.kind)
+	if err != nil {
+		return 0, err
+	}
+	out.n = cnt
+	*a = out
+	return n + m, nil
+}
+
+// ExtremeState is the accumulator of Min and Max: the extreme value so far
+// and whether there was one. The zero ExtremeState is empty.
+type ExtremeState[V cmp.Ordered] struct {
+	v  V
+	ok bool
+}
+
+// Min returns the aggregate MIN(f(r)) over any ordered type. It is a
+// StateCodec but not a Remover: a sliding window needs a different structure
+// to take the minimum out (package window does that).
+//
+// The minimum of no records is the zero V; wrap Min in OrNull for SQL's NULL.
+// A NaN input makes the minimum NaN, as IEEE 754's minimum does (and unlike
+// cmp.Less, which orders NaN before every number).
+func Min[R any, V cmp.Ordered](f func(R) V) Func[R, ExtremeState[V], V] {
+	return newExtreme(f, false)
+}
+
+// Max returns the aggregate MAX(f(r)), the mirror of Min: the maximum of no
+// records is the zero V, and a NaN input makes the maximum NaN.
+func Max[R any, V cmp.Ordered](f func(R) V) Func[R, ExtremeState[V], V] {
+	return newExtreme(f, true)
+}
+
+func newExtreme[R any, V cmp.Ordered](f func(R) V, max bool) extreme[R, V] {
+	k := reflect.TypeFor[V]().Kind()
+	return extreme[R, V]{f: f, max: max, float: k == reflect.Float32 || k == reflect.Float64, codec: newValueCodec[V]()}
+}
+
+type extreme[R any, V cmp.Ordered] struct {
+	f     func(R) V
+	max   bool
+	float bool // V is a floating-point type, so NaN can occur
+	codec valueCodec[V]
+}
+
+func (s extreme[R, V]) Add(a *ExtremeState[V], r R) { s.fold(a, s.f(r)) }
+
+func (s extreme[R, V]) Merge(dst, src *ExtremeState[V]) {
+	if src.ok {
+		s.fold(dst, src.v)
+	}
+}
+
+func (s extreme[R, V]) fold(a *ExtremeState[V], v V) {
+	if !a.ok {
+		a.v, a.ok = v, true
+		return
+	}
+	// A NaN compares false with everything, so only a new NaN needs the
+	// second test, and a NaN already held is never replaced.
+	if s.max {
+		if v > a.v || (s.float && isNaN(v) && !isNaN(a.v)) {
+			a.v = v
+		}
+	} else if v < a.v || (s.float && isNaN(v) && !isNaN(a.v)) {
+		a.v = v
+	}
+}
+
+func (s extreme[R, V]) Result(a *ExtremeState[V]) V { return a.v }
+
+func (s extreme[R, V]) AppendState(dst []byte, a *ExtremeState[V]) ([]byte, error) {
+	if !a.ok {
+		return append(dst, 0), nil
+	}
+	return s.codec.append(append(dst, 1), a.v)
+}
+
+func (s extreme[R, V]) ReadState(a *ExtremeState[V], src []byte) (int, error) {
+	if len(src) == 0 {
+		return 0, ErrTruncated
+	}
+	switch src[0] {
+	case 0:
+		*a = ExtremeState[V]{}
+		return 1, nil
+	case 1:
+		var v V
+		n, err := s.codec.read(src[1:], &v)
+		if err != nil {
+			return 0, err
+		}
+		*a = ExtremeState[V]{v: v, ok: true}
+		return 1 + n, nil
+	}
+	return 0, ErrCorrupt
+}

@@ -1,0 +1,212 @@
+package aggregate
+
+import (
+	"math"
+	"testing"
+)
+
+// run adds xs one by one to a fresh accumulator and returns the result.
+func run[R, A, V any](f Func[R, A, V], xs ...R) V {
+	var a A
+	for _, x := range xs {
+		f.Add(&a, x)
+	}
+	return f.Result(&a)
+}
+
+func id[T any](x T) T { return x }
+
+func sameFloat(a, b float64) bool {
+	return a == b || (math.IsNaN(a) && math.IsNaN(b))
+}
+
+func TestCount(t *testing.T) {
+	f := Count[string]()
+	if got := run(f); got != 0 {
+		t.Errorf("Count() = %d, want 0", got)
+	}
+	if got := run(f, "a", "b", "a"); got != 3 {
+		t.Errorf("Count(a, b, a) = %d, want 3", got)
+	}
+}
+
+func TestSumInt(t *testing.T) {
+	tests := []struct {
+		name string
+		in   []int64
+		want int64
+	}{
+		{"empty", nil, 0},
+		{"one", []int64{7}, 7},
+		{"mixed", []int64{5, -3, 10, -12}, 0},
+		{"large", []int64{math.MaxInt64, -1, 1}, math.MaxInt64},
+		{"wraps", []int64{math.MaxInt64, 1}, math.MinInt64},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := run(Sum(id[int64]), tt.in...); got != tt.want {
+				t.Errorf("Sum(%v) = %d, want %d", tt.in, got, tt.want)
+			}
+		})
+	}
+}
+
+func TestSumUnsignedRemove(t *testing.T) {
+	f := Sum(id[uint8])
+	var a SumState[uint8]
+	f.Add(&a, 200)
+	f.Add(&a, 100) // wraps to 44
+	f.(Remover[uint8, SumState[uint8]]).Remove(&a, 200)
+	if got := f.Result(&a); got != 100 {
+		t.Errorf("after Remove: %d, want 100", got)
+	}
+}
+
+func TestSumFloat(t *testing.T) {
+	inf := math.Inf(1)
+	nan := math.NaN()
+	tests := []struct {
+		name string
+		in   []float64
+		want float64
+	}{
+		{"empty", nil, 0},
+		{"compensated", []float64{1e16, 1, -1e16}, 1},
+		{"compensated small first", []float64{1, 1e100, 1, -1e100}, 2},
+		{"tenths", []float64{0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1}, 1},
+		{"inf", []float64{1, inf, 2}, inf},
+		{"minus inf", []float64{1, -inf}, -inf},
+		{"inf minus inf", []float64{inf, -inf}, nan},
+		{"nan", []float64{1, nan, 2}, nan},
+		{"nan first", []float64{nan, 1}, nan},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := run(Sum(id[float64]), tt.in...); !sameFloat(got, tt.want) {
+				t.Errorf("Sum(%v) = %v, want %v", tt.in, got, tt.want)
+			}
+		})
+	}
+}
+
+func TestSumFloat32(t *testing.T) {
+	in := make([]float32, 0, 1e4+1)
+	in = append(in, 1e8)
+	for range 10000 {
+		in = append(in, 1) // each lost on its own in float32 next to 1e8
+	}
+	want := float32(1e8 + 1e4)
+	if got := run(Sum(id[float32]), in...); got != want {
+		t.Errorf("Sum = %v, want %v", got, want)
+	}
+	if got := run(Avg(id[float32]), in...); got != float64(want)/float64(len(in)) {
+		t.Errorf("Avg = %v, want %v", got, float64(want)/float64(len(in)))
+	}
+}
+
+func TestAvg(t *testing.T) {
+	if got := run(Avg(id[int])); !math.IsNaN(got) {
+		t.Errorf("Avg() = %v, want NaN", got)
+	}
+	if got := run(Avg(id[int]), 1, 2); got != 1.5 {
+		t.Errorf("Avg(1, 2) = %v, want 1.5 (not truncated)", got)
+	}
+	if got := run(Avg(id[int64]), -1, -2); got != -1.5 {
+		t.Errorf("Avg(-1, -2) = %v, want -1.5", got)
+	}
+	if got := run(Avg(id[float64]), 1, math.NaN()); !math.IsNaN(got) {
+		t.Errorf("Avg(1, NaN) = %v, want NaN", got)
+	}
+	f := Avg(id[int])
+	var a AvgState[int]
+	for _, x := range []int{4, 8, 9} {
+		f.Add(&a, x)
+	}
+	f.(Remover[int, AvgState[int]]).Remove(&a, 9)
+	if got := f.Result(&a); got != 6 {
+		t.Errorf("Avg(4, 8, 9) - 9 = %v, want 6", got)
+	}
+}
+
+func TestMinMax(t *testing.T) {
+	nan := math.NaN()
+	tests := []struct {
+		name     string
+		in       []float64
+		min, max float64
+	}{
+		{"empty", nil, 0, 0},
+		{"one", []float64{3}, 3, 3},
+		{"several", []float64{3, -1, 7, 2}, -1, 7},
+		{"negative zero first", []float64{-5, -7}, -7, -5},
+		{"inf", []float64{math.Inf(-1), 0, math.Inf(1)}, math.Inf(-1), math.Inf(1)},
+		{"nan middle", []float64{3, nan, 1}, nan, nan},
+		{"nan first", []float64{nan, 1}, nan, nan},
+		{"nan last", []float64{1, 5, nan}, nan, nan},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := run(Min(id[float64]), tt.in...); !sameFloat(got, tt.min) {
+				t.Errorf("Min(%v) = %v, want %v", tt.in, got, tt.min)
+			}
+			if got := run(Max(id[float64]), tt.in...); !sameFloat(got, tt.max) {
+				t.Errorf("Max(%v) = %v, want %v", tt.in, got, tt.max)
+			}
+		})
+	}
+	t.Run("strings", func(t *testing.T) {
+		in := []string{"pear", "apple", "zucchini", "fig"}
+		if got := run(Min(id[string]), in...); got != "apple" {
+			t.Errorf("Min = %q, want apple", got)
+		}
+		if got := run(Max(id[string]), in...); got != "zucchini" {
+			t.Errorf("Max = %q, want zucchini", got)
+		}
+	})
+	t.Run("merge nan", func(t *testing.T) {
+		f := Max(id[float64])
+		var a, b ExtremeState[float64]
+		f.Add(&a, 1)
+		f.Add(&b, nan)
+		f.Merge(&a, &b)
+		if got := f.Result(&a); !math.IsNaN(got) {
+			t.Errorf("Max after merging a NaN = %v, want NaN", got)
+		}
+	})
+}
+
+func TestAddDoesNotAllocate(t *testing.T) {
+	type rec struct {
+		n int64
+		x float64
+		s string
+	}
+	rs := []rec{{1, 0.5, "b"}, {2, 1.5, "a"}}
+	check := func(name string, add func(r rec)) {
+		t.Helper()
+		i := 0
+		if n := testing.AllocsPerRun(100, func() { add(rs[i%2]); i++ }); n != 0 {
+			t.Errorf("%s: Add allocates %v times", name, n)
+		}
+	}
+	{
+		f := Count[rec]()
+		var a int64
+		check("count", func(r rec) { f.Add(&a, r) })
+	}
+	{
+		f := Sum(func(r rec) float64 { return r.x })
+		var a SumState[float64]
+		check("sum", func(r rec) { f.Add(&a, r) })
+	}
+	{
+		f := Avg(func(r rec) int64 { return r.n })
+		var a AvgState[int64]
+		check("avg", func(r rec) { f.Add(&a, r) })
+	}
+	{
+		f := Min(func(r rec) string { return r.s })
+		var a ExtremeState[string]
+		check("min", func(r rec) { f.Add(&a, r) })
+	}
+}
