@@ -1,0 +1,662 @@
+package window
+
+import (
+	"fmt"
+	"time"
+	"unsafe"
+
+	"github.com/rowtime/rowtime/aggregate"
+	"github.com/rowtime/rowtime/record"
+)
+
+// A Frame is the extent of a per-record window, the part of an SQL OVER
+// clause after PARTITION BY: [Rows] n PRECEDING or [Range] d PRECEDING.
+// The zero Frame is ROWS 0 PRECEDING, the current row alone.
+type Frame struct {
+	byTime bool
+	n      int64 // ROWS n, or RANGE d in nanoseconds
+}
+
+// Rows returns the frame ROWS n PRECEDING: the current row and up to n rows
+// of its partition before it, n+1 rows in all. n must be ≥ 0 ([NewOver]
+// rejects a negative n).
+func Rows(n int) Frame { return Frame{n: int64(n)} }
+
+// Range returns the frame RANGE INTERVAL d PRECEDING: the rows of the current
+// row's partition with event time in [t−d, t] that were processed before it,
+// and the current row. The lower bound is inclusive. d must be ≥ 0 ([NewOver]
+// rejects a negative d); Range(0) is allowed and covers the rows stamped with
+// exactly the current row's time that came before it, as SQL's RANGE 0
+// PRECEDING does.
+func Range(d time.Duration) Frame { return Frame{byTime: true, n: int64(d)} }
+
+// String returns the frame in SQL form, such as "ROWS 10 PRECEDING" or
+// "RANGE INTERVAL '24h0m0s' PRECEDING".
+func (f Frame) String() string {
+	if f.byTime {
+		return fmt.Sprintf("RANGE INTERVAL '%v' PRECEDING", time.Duration(f.n))
+	}
+	return fmt.Sprintf("ROWS %d PRECEDING", f.n)
+}
+
+// Row is the output of [Over] for one input record: the record and the
+// aggregate over each of the operator's frames.
+type Row[R record.Timed, V any] struct {
+	Record R
+	// Value is the aggregate over the first frame. It is the caller's to
+	// keep.
+	Value V
+	// Values holds the aggregate over every frame, in the order the frames
+	// were given to NewOver, so Values[0] == Value. The slice belongs to the
+	// operator and is overwritten by its next output: read it inside emit,
+	// and copy it (see Clone) to keep it.
+	Values []V
+}
+
+// EventTime returns the record's event time, so a Row is a record for a
+// downstream operator.
+func (r Row[R, V]) EventTime() record.Time { return r.Record.EventTime() }
+
+// Clone returns r with a Values slice of its own, safe to keep after emit
+// returns.
+func (r Row[R, V]) Clone() Row[R, V] {
+	r.Values = append([]V(nil), r.Values...)
+	return r
+}
+
+// Over is the per-record sliding-window operator, KDA's
+//
+//	SELECT STREAM *, AGG(x) OVER w FROM s
+//	WINDOW w AS (PARTITION BY k RANGE INTERVAL 'd' PRECEDING)   -- or ROWS n PRECEDING
+//
+// For every record it emits one [Row]: the record and, for each of its
+// frames, the aggregate over the frame's rows of the record's partition,
+// the record included. Several frames over one stream are computed in one
+// pass (KDA's "avg(price) OVER last2rows, avg(price) OVER last10rows"), and
+// several aggregates over one frame are one aggregate over a struct
+// (aggregate.Pair or a user type).
+//
+// # Order, watermark and late records
+//
+// Records are processed in event-time order, and among equal times in
+// arrival order: the first of two rows stamped equal does not see the second,
+// while the second sees the first. The watermark is (largest time pushed) −
+// Options.Delay, or a larger value given to Advance. A record that arrives
+// with a time at or above the watermark waits in a reorder buffer until the
+// watermark reaches it, and is then processed; with Delay 0 (the default) an
+// in-order record never waits, and its row is emitted by the Push that took
+// it. A record below the watermark on arrival is late: it is dropped and
+// counted in Stats.Late, or handed to Options.Late. Options.Lateness has no
+// meaning here, since a row, once emitted, is never revised: NewOver rejects
+// a non-zero Lateness.
+//
+// Advance emits the rows of the buffered records that the new watermark
+// releases. Flush emits the rows of every buffered record, then drops all
+// window state (the end of input); the watermark stays where it was or moves
+// up to the largest time pushed. Nothing is emitted when rows merely age out
+// of a window.
+//
+// # Partitions and limits
+//
+// key gives each record's partition; a nil key puts every record in one
+// partition (no PARTITION BY). A partition is held from its first record on.
+// When every frame is a RANGE frame, a partition whose rows have all fallen
+// out of range of any record still to come (its last time < watermark − the
+// largest d) is released; a ROWS frame keeps the last n rows of each
+// partition until Flush. Options.MaxKeys bounds the partitions held, and
+// Options.MaxWindows the (partition, frame) windows: a record of a new
+// partition beyond either limit is refused with an error wrapping
+// [ErrLimit], and the operator is unchanged. The reorder buffer is bounded by
+// Delay times the input rate, not by a limit.
+//
+// # Cost
+//
+// When agg implements [aggregate.Remover] (Count, Sum, Avg, Var), each
+// frame keeps one accumulator and subtracts the rows that leave it. Otherwise
+// (Min, Max, First, Last, any mergeable Func) each frame keeps a two-stack
+// FIFO aggregation: a back accumulator of the newest rows and the suffix
+// aggregates of the oldest ones, rebuilt from the ring of rows once every
+// window length; an output merges the two. Either way a record costs O(1)
+// aggregate calls per frame, amortized, whatever the window length, and no
+// allocation in steady state: rows live in a ring per partition, suffix
+// aggregates in a slice per frame, both reused. An aggregate whose
+// accumulator holds maps or slices allocates when accumulators are combined.
+//
+// An Over is not safe for concurrent use.
+type Over[R record.Timed, K comparable, A, V any] struct {
+	key        func(R) K
+	agg        aggregate.Func[R, A, V]
+	rm         aggregate.Remover[R, A] // nil: two-stack aggregation
+	frames     []Frame
+	delay      record.Time
+	lateFn     func(R, error)
+	maxKeys    int
+	maxWindows int
+	// expireAfter is the largest RANGE d when every frame is a RANGE frame,
+	// or -1: partitions are then never released before Flush.
+	expireAfter record.Time
+
+	st   overState[R, K, A]
+	vals []V // the Values buffer of the Row being emitted
+	tmp  A   // scratch accumulator for two-stack outputs
+}
+
+// overState is everything a snapshot holds, so Restore can build it apart
+// and swap it in whole.
+type overState[R any, K comparable, A any] struct {
+	wm      record.Time // watermark
+	maxSeen record.Time // largest time pushed
+	seq     uint64      // arrival counter, orders equal times in the buffer
+	records uint64
+	late    uint64
+	emitted uint64
+
+	index  map[K]int32      // partition of each key
+	one    int32            // the partition when key is nil, or -1
+	parts  []overPart[R, A] // partitions by id; free ones have key index -1
+	free   []int32          // ids of released partitions
+	first  int32            // partitions with rows, least recently processed
+	last   int32            // first; -1 when none
+	buf    []overPending[R] // reorder buffer, a min-heap on (time, seq)
+	nparts int              // partitions held
+	keys   []K              // key of each partition id
+}
+
+// overPart is one partition: its recent rows in a ring, and one window per
+// frame over them.
+type overPart[R, A any] struct {
+	rows       []R    // ring; len is a power of two
+	head, tail uint64 // absolute positions of the rows held: [head, tail)
+	win        []overWin[A]
+	pending    int   // records of this partition in the reorder buffer
+	prev, next int32 // neighbours in the least-recently-processed list
+}
+
+// overWin is one frame's window over a partition's rows: [start, tail).
+//
+// With a Remover, acc aggregates the whole window. Otherwise the window is
+// split at mid: acc aggregates the back rows [mid, tail), and front[i]
+// aggregates rows [mid−1−i, mid), so front[len(front)−1] covers the front
+// rows [start, mid) and len(front) == mid − start. Evicting the oldest row
+// pops front; when front is empty it is rebuilt from the rows (a flip).
+type overWin[A any] struct {
+	start uint64
+	mid   uint64
+	acc   A
+	front []A
+}
+
+type overPending[R any] struct {
+	r    R
+	t    record.Time
+	seq  uint64
+	part int32
+}
+
+// NewOver returns a per-record sliding-window operator computing agg over
+// each of frames (at least one) for every record, per partition given by key.
+// A nil opts means the defaults. NewOver returns an error wrapping
+// [ErrInvalid] for a nil agg, no frames, a negative ROWS n or RANGE d, a
+// negative Delay or limit, or a non-zero Lateness.
+func NewOver[R record.Timed, K comparable, A, V any](key func(R) K, agg aggregate.Func[R, A, V], opts *Options[R], frames ...Frame) (*Over[R, K, A, V], error) {
+	if agg == nil {
+		return nil, fmt.Errorf("%w: nil aggregate", ErrInvalid)
+	}
+	if len(frames) == 0 {
+		return nil, fmt.Errorf("%w: Over needs at least one frame", ErrInvalid)
+	}
+	var o Options[R]
+	if opts != nil {
+		o = *opts
+	}
+	switch {
+	case o.Delay < 0:
+		return nil, fmt.Errorf("%w: negative delay %v", ErrInvalid, o.Delay)
+	case o.Lateness != 0:
+		return nil, fmt.Errorf("%w: Over has no allowed lateness (a row is never revised); use Delay for out-of-order input", ErrInvalid)
+	case o.MaxKeys < 0 || o.MaxWindows < 0:
+		return nil, fmt.Errorf("%w: negative limit", ErrInvalid)
+	}
+	op := &Over[R, K, A, V]{
+		key:         key,
+		agg:         agg,
+		frames:      append([]Frame(nil), frames...),
+		delay:       record.Time(o.Delay),
+		lateFn:      o.Late,
+		maxKeys:     o.MaxKeys,
+		maxWindows:  o.MaxWindows,
+		expireAfter: 0,
+		vals:        make([]V, len(frames)),
+	}
+	for _, f := range frames {
+		if f.n < 0 {
+			return nil, fmt.Errorf("%w: %v: negative extent", ErrInvalid, f)
+		}
+		switch {
+		case !f.byTime:
+			op.expireAfter = -1
+		case op.expireAfter >= 0 && record.Time(f.n) > op.expireAfter:
+			op.expireAfter = record.Time(f.n)
+		}
+	}
+	op.rm, _ = agg.(aggregate.Remover[R, A])
+	op.st.reset()
+	return op, nil
+}
+
+func (s *overState[R, K, A]) reset() {
+	*s = overState[R, K, A]{
+		wm:      record.MinTime,
+		maxSeen: record.MinTime,
+		seq:     s.seq,
+		records: s.records,
+		late:    s.late,
+		emitted: s.emitted,
+		one:     -1,
+		first:   -1,
+		last:    -1,
+		buf:     s.buf[:0],
+	}
+}
+
+// Frames returns the operator's frames, in the order of Row.Values.
+func (op *Over[R, K, A, V]) Frames() []Frame { return append([]Frame(nil), op.frames...) }
+
+// Push takes one record and emits the rows it releases: its own at once
+// when nothing waits before it (always, with Delay 0), else those of the
+// buffered records the raised watermark lets through, in time order.
+// A late record is dropped or handed to Options.Late, and Push returns nil.
+// A record of a new partition beyond a limit is refused with an error
+// wrapping ErrLimit. A nil emit discards the rows.
+func (op *Over[R, K, A, V]) Push(r R, emit func(Row[R, V])) error {
+	s := &op.st
+	t := r.EventTime()
+	if t < s.wm {
+		s.records++
+		s.late++
+		if op.lateFn != nil {
+			op.lateFn(r, fmt.Errorf("%w: time %s is below the watermark %s", ErrLate, overTime(t), overTime(s.wm)))
+		}
+		return nil
+	}
+	p, err := op.partition(r)
+	if err != nil {
+		return err
+	}
+	s.records++
+	if t > s.maxSeen {
+		s.maxSeen = t
+		if w, ok := overLow(t, int64(op.delay)); ok && w > s.wm {
+			s.wm = w
+		}
+	}
+	if len(s.buf) == 0 && t <= s.wm {
+		op.process(p, r, t, emit)
+	} else {
+		s.pushPending(overPending[R]{r: r, t: t, seq: s.seq, part: p})
+		s.seq++
+		s.parts[p].pending++
+		op.release(s.wm, emit)
+	}
+	op.expire()
+	return nil
+}
+
+// Advance raises the watermark to wm (a smaller wm changes nothing) and
+// emits the rows of the buffered records with time ≤ wm, in time order.
+func (op *Over[R, K, A, V]) Advance(wm record.Time, emit func(Row[R, V])) error {
+	if wm > op.st.wm {
+		op.st.wm = wm
+	}
+	op.release(op.st.wm, emit)
+	op.expire()
+	return nil
+}
+
+// Flush emits the rows of every buffered record, in time order, then drops
+// the window state of every partition: the end of input. The watermark moves
+// up to the largest time pushed, and Stats counters are kept.
+func (op *Over[R, K, A, V]) Flush(emit func(Row[R, V])) error {
+	op.release(record.MaxTime, emit)
+	s := &op.st
+	if s.maxSeen > s.wm {
+		s.wm = s.maxSeen
+	}
+	wm, maxSeen := s.wm, s.maxSeen
+	s.reset()
+	s.wm, s.maxSeen = wm, maxSeen
+	return nil
+}
+
+// Stats reports what the operator has seen and holds. OpenWindows counts
+// (partition, frame) windows and Keys partitions; StateBytes estimates the
+// memory of rows, accumulators, partitions and the reorder buffer.
+func (op *Over[R, K, A, V]) Stats() Stats {
+	s := &op.st
+	var zr R
+	var za A
+	var zk K
+	bytes := int64(cap(s.buf)) * int64(unsafe.Sizeof(overPending[R]{}))
+	bytes += int64(cap(s.parts)) * int64(unsafe.Sizeof(overPart[R, A]{}))
+	bytes += int64(len(s.index)) * int64(unsafe.Sizeof(zk)+4+8) // map entry, roughly
+	bytes += int64(cap(s.keys)) * int64(unsafe.Sizeof(zk))
+	for i := range s.parts {
+		p := &s.parts[i]
+		bytes += int64(cap(p.rows)) * int64(unsafe.Sizeof(zr))
+		bytes += int64(cap(p.win)) * int64(unsafe.Sizeof(overWin[A]{}))
+		for j := range p.win {
+			bytes += int64(cap(p.win[j].front)) * int64(unsafe.Sizeof(za))
+		}
+	}
+	return Stats{
+		Records:     s.records,
+		Late:        s.late,
+		Emitted:     s.emitted,
+		OpenWindows: s.nparts * len(op.frames),
+		Keys:        s.nparts,
+		StateBytes:  bytes,
+		Watermark:   s.wm,
+	}
+}
+
+// partition returns the id of r's partition, creating it if a limit allows.
+func (op *Over[R, K, A, V]) partition(r R) (int32, error) {
+	s := &op.st
+	var k K
+	if op.key == nil {
+		if s.one >= 0 {
+			return s.one, nil
+		}
+	} else {
+		k = op.key(r)
+		if id, ok := s.index[k]; ok {
+			return id, nil
+		}
+	}
+	if op.maxKeys > 0 && s.nparts >= op.maxKeys {
+		return -1, fmt.Errorf("%w: %d partitions held (MaxKeys)", ErrLimit, s.nparts)
+	}
+	if op.maxWindows > 0 && (s.nparts+1)*len(op.frames) > op.maxWindows {
+		return -1, fmt.Errorf("%w: %d windows held (MaxWindows)", ErrLimit, s.nparts*len(op.frames))
+	}
+	return s.newPart(op.key == nil, k, len(op.frames)), nil
+}
+
+func (s *overState[R, K, A]) newPart(single bool, k K, nframes int) int32 {
+	var id int32
+	if n := len(s.free); n > 0 {
+		id = s.free[n-1]
+		s.free = s.free[:n-1]
+	} else {
+		id = int32(len(s.parts))
+		s.parts = append(s.parts, overPart[R, A]{})
+		s.keys = append(s.keys, k)
+	}
+	p := &s.parts[id]
+	if len(p.win) != nframes { // a new slot; a released one was reset by drop
+		p.win = make([]overWin[A], nframes)
+	}
+	p.prev, p.next = -1, -1
+	s.keys[id] = k
+	s.nparts++
+	if single {
+		s.one = id
+	} else {
+		if s.index == nil {
+			s.index = make(map[K]int32)
+		}
+		s.index[k] = id
+	}
+	return id
+}
+
+// release processes the buffered records with time ≤ wm, in (time, arrival)
+// order.
+func (op *Over[R, K, A, V]) release(wm record.Time, emit func(Row[R, V])) {
+	s := &op.st
+	for len(s.buf) > 0 && s.buf[0].t <= wm {
+		e := s.popPending()
+		s.parts[e.part].pending--
+		op.process(e.part, e.r, e.t, emit)
+	}
+}
+
+// process runs one record, in time order, through every frame of its
+// partition and emits its row.
+func (op *Over[R, K, A, V]) process(id int32, r R, t record.Time, emit func(Row[R, V])) {
+	s := &op.st
+	p := &s.parts[id]
+	if p.tail-p.head == uint64(len(p.rows)) {
+		p.grow()
+	}
+	mask := uint64(len(p.rows) - 1)
+	p.rows[p.tail&mask] = r
+	p.tail++
+	head := p.tail
+	for i := range p.win {
+		w := &p.win[i]
+		f := op.frames[i]
+		// Evict the rows that leave the window.
+		if f.byTime {
+			if lo, ok := overLow(t, f.n); ok {
+				for w.start < p.tail-1 && p.rows[w.start&mask].EventTime() < lo {
+					op.evict(p, w, mask)
+				}
+			}
+		} else {
+			for p.tail-w.start > uint64(f.n)+1 {
+				op.evict(p, w, mask)
+			}
+		}
+		op.agg.Add(&w.acc, r)
+		op.vals[i] = op.result(w, p.tail)
+		head = min(head, w.start)
+	}
+	// Release the slots no window needs any more, so they are not kept alive.
+	var zero R
+	for ; p.head < head; p.head++ {
+		p.rows[p.head&mask] = zero
+	}
+	s.touch(id)
+	s.emitted++
+	if emit != nil {
+		emit(Row[R, V]{Record: r, Value: op.vals[0], Values: op.vals})
+	}
+}
+
+// evict takes the oldest row out of w. The newest row, at p.tail−1, is not
+// in w.acc yet.
+func (op *Over[R, K, A, V]) evict(p *overPart[R, A], w *overWin[A], mask uint64) {
+	if op.rm != nil {
+		op.rm.Remove(&w.acc, p.rows[w.start&mask])
+		w.start++
+		return
+	}
+	if w.start == w.mid {
+		op.flip(p, w, p.tail-1)
+	}
+	w.front = w.front[:len(w.front)-1]
+	w.start++
+}
+
+// flip moves the rows [w.start, end) into the front stack as suffix
+// aggregates, and empties the back.
+func (op *Over[R, K, A, V]) flip(p *overPart[R, A], w *overWin[A], end uint64) {
+	mask := uint64(len(p.rows) - 1)
+	var zero A
+	front := w.front[:0]
+	for i := end; i > w.start; i-- {
+		front = append(front, zero)
+		a := &front[len(front)-1]
+		op.agg.Add(a, p.rows[(i-1)&mask])
+		if len(front) > 1 {
+			op.agg.Merge(a, &front[len(front)-2])
+		}
+	}
+	w.front = front
+	w.mid = end
+	w.acc = zero
+}
+
+// result is the aggregate over w, whose rows end at tail.
+func (op *Over[R, K, A, V]) result(w *overWin[A], tail uint64) V {
+	if op.rm != nil || w.start == w.mid {
+		return op.agg.Result(&w.acc)
+	}
+	top := &w.front[len(w.front)-1]
+	if w.mid == tail {
+		return op.agg.Result(top)
+	}
+	var zero A
+	op.tmp = zero
+	op.agg.Merge(&op.tmp, top)
+	op.agg.Merge(&op.tmp, &w.acc)
+	return op.agg.Result(&op.tmp)
+}
+
+// grow doubles the ring, keeping absolute positions.
+func (p *overPart[R, A]) grow() {
+	n := max(8, 2*len(p.rows))
+	rows := make([]R, n)
+	oldMask, newMask := uint64(len(p.rows)-1), uint64(n-1)
+	for i := p.head; i < p.tail; i++ {
+		rows[i&newMask] = p.rows[i&oldMask]
+	}
+	p.rows = rows
+}
+
+// touch moves partition id to the end of the least-recently-processed list.
+func (s *overState[R, K, A]) touch(id int32) {
+	p := &s.parts[id]
+	if s.last == id {
+		return
+	}
+	if p.prev >= 0 || s.first == id { // linked: unlink
+		if p.prev >= 0 {
+			s.parts[p.prev].next = p.next
+		} else {
+			s.first = p.next
+		}
+		if p.next >= 0 {
+			s.parts[p.next].prev = p.prev
+		}
+	}
+	p.prev, p.next = s.last, -1
+	if s.last >= 0 {
+		s.parts[s.last].next = id
+	} else {
+		s.first = id
+	}
+	s.last = id
+}
+
+// expire releases the partitions whose rows are all out of range of any
+// record still to come. Only operators whose frames are all RANGE frames do
+// this: a ROWS frame needs its rows however old they are.
+func (op *Over[R, K, A, V]) expire() {
+	if op.expireAfter < 0 {
+		return
+	}
+	s := &op.st
+	bound, ok := overLow(s.wm, int64(op.expireAfter))
+	if !ok {
+		return // nothing is that old
+	}
+	for s.first >= 0 {
+		id := s.first
+		p := &s.parts[id]
+		if p.pending > 0 || p.rows[(p.tail-1)&uint64(len(p.rows)-1)].EventTime() >= bound {
+			return
+		}
+		s.first = p.next
+		if s.first >= 0 {
+			s.parts[s.first].prev = -1
+		} else {
+			s.last = -1
+		}
+		op.drop(id)
+	}
+}
+
+// drop releases partition id, keeping its buffers for reuse.
+func (op *Over[R, K, A, V]) drop(id int32) {
+	s := &op.st
+	p := &s.parts[id]
+	if op.key == nil {
+		s.one = -1
+	} else {
+		delete(s.index, s.keys[id])
+	}
+	var zk K
+	s.keys[id] = zk
+	clear(p.rows)
+	for i := range p.win {
+		w := &p.win[i]
+		clear(w.front)
+		*w = overWin[A]{front: w.front[:0]}
+	}
+	p.head, p.tail, p.pending = 0, 0, 0
+	p.prev, p.next = -1, -1
+	s.free = append(s.free, id)
+	s.nparts--
+}
+
+// pushPending and popPending keep buf a binary min-heap on (t, seq), written
+// out here rather than with container/heap, whose any-typed Push allocates.
+func (s *overState[R, K, A]) pushPending(e overPending[R]) {
+	s.buf = append(s.buf, e)
+	h := s.buf
+	i := len(h) - 1
+	for i > 0 {
+		parent := (i - 1) / 2
+		if !overLess(&h[i], &h[parent]) {
+			break
+		}
+		h[i], h[parent] = h[parent], h[i]
+		i = parent
+	}
+}
+
+func (s *overState[R, K, A]) popPending() overPending[R] {
+	h := s.buf
+	top := h[0]
+	n := len(h) - 1
+	h[0] = h[n]
+	h[n] = overPending[R]{}
+	h = h[:n]
+	i := 0
+	for {
+		l := 2*i + 1
+		if l >= n {
+			break
+		}
+		c := l
+		if r := l + 1; r < n && overLess(&h[r], &h[l]) {
+			c = r
+		}
+		if !overLess(&h[c], &h[i]) {
+			break
+		}
+		h[i], h[c] = h[c], h[i]
+		i = c
+	}
+	s.buf = h
+	return top
+}
+
+func overLess[R any](a, b *overPending[R]) bool {
+	return a.t < b.t || (a.t == b.t && a.seq < b.seq)
+}
+
+// overLow returns t − d for d ≥ 0, and false when that underflows
+// record.Time: no time is then below the bound.
+func overLow(t record.Time, d int64) (record.Time, bool) {
+	if int64(t) < int64(record.MinTime)+d {
+		return record.MinTime, false
+	}
+	return t - record.Time(d), true
+}
+
+func overTime(t record.Time) string {
+	return time.Unix(0, int64(t)).UTC().Format(time.RFC3339Nano)
+}
