@@ -237,14 +237,13 @@ func Max[R any, V cmp.Ordered](f func(R) V) Func[R, ExtremeState[V], V] {
 
 func newExtreme[R any, V cmp.Ordered](f func(R) V, max bool) extreme[R, V] {
 	k := reflect.TypeFor[V]().Kind()
-	return extreme[R, V]{f: f, max: max, float: k == reflect.Float32 || k == reflect.Float64, codec: newValueCodec[V]()}
+	return extreme[R, V]{f: f, max: max, float: k == reflect.Float32 || k == reflect.Float64}
 }
 
 type extreme[R any, V cmp.Ordered] struct {
 	f     func(R) V
 	max   bool
 	float bool // V is a floating-point type, so NaN can occur
-	codec valueCodec[V]
 }
 
 func (s extreme[R, V]) Add(a *ExtremeState[V], r R) { s.fold(a, s.f(r)) }
@@ -277,7 +276,7 @@ func (s extreme[R, V]) AppendState(dst []byte, a *ExtremeState[V]) ([]byte, erro
 	if !a.ok {
 		return append(dst, 0), nil
 	}
-	return s.codec.append(append(dst, 1), a.v)
+	return appendValue(append(dst, 1), a.v)
 }
 
 func (s extreme[R, V]) ReadState(a *ExtremeState[V], src []byte) (int, error) {
@@ -290,7 +289,7 @@ func (s extreme[R, V]) ReadState(a *ExtremeState[V], src []byte) (int, error) {
 		return 1, nil
 	case 1:
 		var v V
-		n, err := s.codec.read(src[1:], &v)
+		n, err := readValue(src[1:], &v)
 		if err != nil {
 			return 0, err
 		}
