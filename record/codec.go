@@ -54,33 +54,41 @@ const maxZeroSizeLen = 1 << 24
 // encoders built once per type and cached, so encoding many values of one
 // type costs no more than the reflection needed to walk the value.
 func AppendBinary[T any](dst []byte, v T) ([]byte, error) {
-	// Switching on *T rather than T matches the static type, so an
-	// interface T holding an int still takes the reflective path (and fails).
-	switch x := any(&v).(type) {
+	// Switching on a nil *T matches the static type, so an interface T
+	// holding an int still takes the reflective path (and fails), and
+	// nothing escapes.
+	switch any((*T)(nil)).(type) {
 	case *int64:
-		return binary.AppendVarint(dst, *x), nil
+		return binary.AppendVarint(dst, any(v).(int64)), nil
 	case *Time:
-		return binary.AppendVarint(dst, int64(*x)), nil
+		return binary.AppendVarint(dst, int64(any(v).(Time))), nil
 	case *int:
-		return binary.AppendVarint(dst, int64(*x)), nil
+		return binary.AppendVarint(dst, int64(any(v).(int))), nil
 	case *int32:
-		return binary.AppendVarint(dst, int64(*x)), nil
+		return binary.AppendVarint(dst, int64(any(v).(int32))), nil
 	case *uint64:
-		return binary.AppendUvarint(dst, *x), nil
+		return binary.AppendUvarint(dst, any(v).(uint64)), nil
 	case *uint32:
-		return binary.AppendUvarint(dst, uint64(*x)), nil
+		return binary.AppendUvarint(dst, uint64(any(v).(uint32))), nil
 	case *uint:
-		return binary.AppendUvarint(dst, uint64(*x)), nil
+		return binary.AppendUvarint(dst, uint64(any(v).(uint))), nil
 	case *float64:
-		return binary.LittleEndian.AppendUint64(dst, math.Float64bits(*x)), nil
+		return binary.LittleEndian.AppendUint64(dst, math.Float64bits(any(v).(float64))), nil
 	case *string:
-		dst = binary.AppendUvarint(dst, uint64(len(*x)))
-		return append(dst, *x...), nil
+		x := any(v).(string)
+		dst = binary.AppendUvarint(dst, uint64(len(x)))
+		return append(dst, x...), nil
 	case *bool:
-		return append(dst, b2u(*x)), nil
+		return append(dst, b2u(any(v).(bool))), nil
 	case *[]byte:
-		return appendBytes(dst, *x), nil
+		return appendBytes(dst, any(v).([]byte)), nil
 	}
+	return appendReflect(dst, v)
+}
+
+// appendReflect is apart from AppendBinary so that only the reflective path
+// pays for moving v to the heap.
+func appendReflect[T any](dst []byte, v T) ([]byte, error) {
 	c, err := codecOf(reflect.TypeFor[T]())
 	if err != nil {
 		return dst, err
@@ -685,6 +693,7 @@ func (b *builder) mapping(c *codec, t reflect.Type) {
 		return
 	}
 	c.minSize = 1
+	kt, et := t.Key(), t.Elem()
 	c.enc = func(dst []byte, v reflect.Value) ([]byte, error) {
 		if v.IsNil() {
 			return append(dst, 0), nil
@@ -694,34 +703,33 @@ func (b *builder) mapping(c *codec, t reflect.Type) {
 		if l == 0 {
 			return dst, nil
 		}
-		// Encode the keys in a scratch buffer, then write the entries in
+		// Encode the entries in a scratch buffer, then copy them out in
 		// key-byte order so the output does not depend on map iteration.
-		type entry struct{ lo, hi int }
-		var keys []byte
+		type entry struct{ lo, mid, hi int }
+		var scratch []byte
 		entries := make([]entry, 0, l)
-		vals := make([]reflect.Value, 0, l)
+		k, e := reflect.New(kt).Elem(), reflect.New(et).Elem()
 		it := v.MapRange()
 		var err error
 		for it.Next() {
-			lo := len(keys)
-			if keys, err = kc.enc(keys, it.Key()); err != nil {
+			k.SetIterKey(it)
+			e.SetIterValue(it)
+			lo := len(scratch)
+			if scratch, err = kc.enc(scratch, k); err != nil {
 				return dst, err
 			}
-			entries = append(entries, entry{lo, len(keys)})
-			vals = append(vals, it.Value())
+			mid := len(scratch)
+			if scratch, err = vc.enc(scratch, e); err != nil {
+				return dst, err
+			}
+			entries = append(entries, entry{lo, mid, len(scratch)})
 		}
-		order := make([]int, l)
-		for i := range order {
-			order[i] = i
-		}
-		slices.SortFunc(order, func(i, j int) int {
-			return bytes.Compare(keys[entries[i].lo:entries[i].hi], keys[entries[j].lo:entries[j].hi])
+		slices.SortFunc(entries, func(x, y entry) int {
+			return bytes.Compare(scratch[x.lo:x.mid], scratch[y.lo:y.mid])
 		})
-		for _, i := range order {
-			dst = append(dst, keys[entries[i].lo:entries[i].hi]...)
-			if dst, err = vc.enc(dst, vals[i]); err != nil {
-				return dst, err
-			}
+		dst = slices.Grow(dst, len(scratch))
+		for _, x := range entries {
+			dst = append(dst, scratch[x.lo:x.hi]...)
 		}
 		return dst, nil
 	}
@@ -731,7 +739,6 @@ func (b *builder) mapping(c *codec, t reflect.Type) {
 			return n, err
 		}
 		m := reflect.MakeMapWithSize(t, l)
-		kt, et := t.Key(), t.Elem()
 		for range l {
 			k := reflect.New(kt).Elem()
 			kn, err := kc.dec(src[n:], k)

@@ -67,7 +67,9 @@ type codecTree struct {
 // decoding and a value receiver for AppendBinary.
 type codecText struct{ s string }
 
-func (c codecText) AppendBinary(b []byte) ([]byte, error) { return append(b, strings.ToUpper(c.s)...), nil }
+func (c codecText) AppendBinary(b []byte) ([]byte, error) {
+	return append(b, strings.ToUpper(c.s)...), nil
+}
 func (c *codecText) UnmarshalBinary(b []byte) error {
 	c.s = strings.ToLower(string(b))
 	return nil
