@@ -15,9 +15,9 @@ import (
 	"github.com/rowtime/rowtime/record"
 )
 
-// orec is the record of these tests: a time, a partition key, an arrival
+// overRec is the record of these tests: a time, a partition key, an arrival
 // number and two values.
-type orec struct {
+type overRec struct {
 	T   record.Time
 	Key string
 	ID  int
@@ -25,40 +25,40 @@ type orec struct {
 	F   float64
 }
 
-func (r orec) EventTime() record.Time { return r.T }
+func (r overRec) EventTime() record.Time { return r.T }
 
 // The aggregates below are small and exact so that the oracle can check
-// every output. listAgg returns the IDs of the window's rows in order, which
+// every output. overList returns the IDs of the window's rows in order, which
 // pins down membership and order exactly; the others check arithmetic.
 
-type listAcc struct{ IDs []int }
+type overListAcc struct{ IDs []int }
 
-// listAgg is associative and order-sensitive, and cannot subtract.
-type listAgg struct{}
+// overList is associative and order-sensitive, and cannot subtract.
+type overList struct{}
 
-func (listAgg) Add(a *listAcc, r orec)   { a.IDs = append(a.IDs, r.ID) }
-func (listAgg) Merge(d, s *listAcc)      { d.IDs = append(d.IDs, s.IDs...) }
-func (listAgg) Result(a *listAcc) string { return fmt.Sprint(a.IDs) }
+func (overList) Add(a *overListAcc, r overRec) { a.IDs = append(a.IDs, r.ID) }
+func (overList) Merge(d, s *overListAcc)       { d.IDs = append(d.IDs, s.IDs...) }
+func (overList) Result(a *overListAcc) string  { return fmt.Sprint(a.IDs) }
 
-// listRm is listAgg with Remove, which must always take the oldest row.
-type listRm struct{ listAgg }
+// overListRm is overList with Remove, which must always take the oldest row.
+type overListRm struct{ overList }
 
-func (listRm) Remove(a *listAcc, r orec) {
+func (overListRm) Remove(a *overListAcc, r overRec) {
 	if len(a.IDs) == 0 || a.IDs[0] != r.ID {
 		panic(fmt.Sprintf("Remove(%d) from %v: not the oldest row", r.ID, a.IDs))
 	}
 	a.IDs = slices.Delete(a.IDs, 0, 1)
 }
 
-type mmAcc struct {
+type overMMAcc struct {
 	N        int
 	Min, Max int64
 }
 
-// minMax is MIN and MAX of X: non-invertible.
-type minMax struct{}
+// overMinMax is MIN and MAX of X: non-invertible.
+type overMinMax struct{}
 
-func (minMax) Add(a *mmAcc, r orec) {
+func (overMinMax) Add(a *overMMAcc, r overRec) {
 	if a.N == 0 || r.X < a.Min {
 		a.Min = r.X
 	}
@@ -68,7 +68,7 @@ func (minMax) Add(a *mmAcc, r orec) {
 	a.N++
 }
 
-func (minMax) Merge(d, s *mmAcc) {
+func (overMinMax) Merge(d, s *overMMAcc) {
 	if s.N == 0 {
 		return
 	}
@@ -79,67 +79,67 @@ func (minMax) Merge(d, s *mmAcc) {
 	d.Min, d.Max, d.N = min(d.Min, s.Min), max(d.Max, s.Max), d.N+s.N
 }
 
-func (minMax) Result(a *mmAcc) [2]int64 { return [2]int64{a.Min, a.Max} }
+func (overMinMax) Result(a *overMMAcc) [2]int64 { return [2]int64{a.Min, a.Max} }
 
-type sumAcc struct {
+type overSumAcc struct {
 	N, S int64
 	F    float64
 }
 
-// sumAgg is COUNT, SUM(X) and SUM(F), with Remove.
-type sumAgg struct{}
+// overSum is COUNT, SUM(X) and SUM(F), with Remove.
+type overSum struct{}
 
-func (sumAgg) Add(a *sumAcc, r orec)    { a.N++; a.S += r.X; a.F += r.F }
-func (sumAgg) Remove(a *sumAcc, r orec) { a.N--; a.S -= r.X; a.F -= r.F }
-func (sumAgg) Merge(d, s *sumAcc)       { d.N += s.N; d.S += s.S; d.F += s.F }
-func (sumAgg) Result(a *sumAcc) sumAcc  { return *a }
+func (overSum) Add(a *overSumAcc, r overRec)    { a.N++; a.S += r.X; a.F += r.F }
+func (overSum) Remove(a *overSumAcc, r overRec) { a.N--; a.S -= r.X; a.F -= r.F }
+func (overSum) Merge(d, s *overSumAcc)          { d.N += s.N; d.S += s.S; d.F += s.F }
+func (overSum) Result(a *overSumAcc) overSumAcc { return *a }
 
-// sumMerge is sumAgg without Remove, so it runs on two stacks.
-type sumMerge struct{}
+// overSumMerge is overSum without Remove, so it runs on two stacks.
+type overSumMerge struct{}
 
-func (sumMerge) Add(a *sumAcc, r orec)   { sumAgg{}.Add(a, r) }
-func (sumMerge) Merge(d, s *sumAcc)      { sumAgg{}.Merge(d, s) }
-func (sumMerge) Result(a *sumAcc) sumAcc { return *a }
+func (overSumMerge) Add(a *overSumAcc, r overRec)    { overSum{}.Add(a, r) }
+func (overSumMerge) Merge(d, s *overSumAcc)          { overSum{}.Merge(d, s) }
+func (overSumMerge) Result(a *overSumAcc) overSumAcc { return *a }
 
-// counter counts aggregate calls.
-type counter struct{ add, merge, remove int }
+// overCounter counts aggregate calls.
+type overCounter struct{ add, merge, remove int }
 
-func (c *counter) total() int { return c.add + c.merge + c.remove }
+func (c *overCounter) total() int { return c.add + c.merge + c.remove }
 
-type countMin struct {
-	minMax
-	c *counter
+type overCountMin struct {
+	overMinMax
+	c *overCounter
 }
 
-func (f countMin) Add(a *mmAcc, r orec) { f.c.add++; f.minMax.Add(a, r) }
-func (f countMin) Merge(d, s *mmAcc)    { f.c.merge++; f.minMax.Merge(d, s) }
+func (f overCountMin) Add(a *overMMAcc, r overRec) { f.c.add++; f.overMinMax.Add(a, r) }
+func (f overCountMin) Merge(d, s *overMMAcc)       { f.c.merge++; f.overMinMax.Merge(d, s) }
 
-type countSum struct {
-	sumAgg
-	c *counter
+type overCountSum struct {
+	overSum
+	c *overCounter
 }
 
-func (f countSum) Add(a *sumAcc, r orec)    { f.c.add++; f.sumAgg.Add(a, r) }
-func (f countSum) Merge(d, s *sumAcc)       { f.c.merge++; f.sumAgg.Merge(d, s) }
-func (f countSum) Remove(a *sumAcc, r orec) { f.c.remove++; f.sumAgg.Remove(a, r) }
+func (f overCountSum) Add(a *overSumAcc, r overRec)    { f.c.add++; f.overSum.Add(a, r) }
+func (f overCountSum) Merge(d, s *overSumAcc)          { f.c.merge++; f.overSum.Merge(d, s) }
+func (f overCountSum) Remove(a *overSumAcc, r overRec) { f.c.remove++; f.overSum.Remove(a, r) }
 
-func byKey(r orec) string { return r.Key }
+func overKey(r overRec) string { return r.Key }
 
 // ---- the oracle ----
 
-// event is one step of a test stream: a record, or an explicit watermark.
-type event struct {
+// overEvent is one step of a test stream: a record, or an explicit watermark.
+type overEvent struct {
 	advance bool
 	wm      record.Time
-	r       orec
+	r       overRec
 }
 
-// expectRows returns, by a naive recomputation, the IDs of the rows each
+// overExpect returns, by a naive recomputation, the IDs of the rows each
 // frame holds for every output, in output order, and the IDs of the late
 // records; released[i] is how many outputs exist after event i.
-func expectRows(events []event, frames []Frame, delay record.Time, partitioned bool) (out [][][]int, outRec []orec, late []int, released []int) {
+func overExpect(events []overEvent, frames []Frame, delay record.Time, partitioned bool) (out [][][]int, outRec []overRec, late []int, released []int) {
 	wm, maxSeen := record.MinTime, record.MinTime
-	var taken []orec
+	var taken []overRec
 	var times []record.Time // of taken, sorted
 	released = make([]int, len(events))
 	for i, e := range events {
@@ -158,8 +158,8 @@ func expectRows(events []event, frames []Frame, delay record.Time, partitioned b
 	}
 	// Processing order: by time, and by arrival among equal times.
 	order := slices.Clone(taken)
-	slices.SortStableFunc(order, func(a, b orec) int { return cmp.Compare(a.T, b.T) })
-	seen := map[string][]orec{} // each partition's rows, in processing order
+	slices.SortStableFunc(order, func(a, b overRec) int { return cmp.Compare(a.T, b.T) })
+	seen := map[string][]overRec{} // each partition's rows, in processing order
 	for _, r := range order {
 		k := r.Key
 		if !partitioned {
@@ -186,11 +186,11 @@ func expectRows(events []event, frames []Frame, delay record.Time, partitioned b
 	return out, outRec, late, released
 }
 
-// randomStream makes n records over nkeys partitions whose times run ahead
+// overStream makes n records over nkeys partitions whose times run ahead
 // by 0–2 units a record, each jittered back by up to jitter units, with an
 // explicit watermark now and then. Equal times are frequent.
-func randomStream(rng *rand.Rand, n, nkeys int, jitter int64, advances bool) []event {
-	var events []event
+func overStream(rng *rand.Rand, n, nkeys int, jitter int64, advances bool) []overEvent {
+	var events []overEvent
 	var base int64
 	for id := range n {
 		base += rng.Int64N(3)
@@ -198,7 +198,7 @@ func randomStream(rng *rand.Rand, n, nkeys int, jitter int64, advances bool) []e
 		if jitter > 0 {
 			t -= rng.Int64N(jitter + 1)
 		}
-		events = append(events, event{r: orec{
+		events = append(events, overEvent{r: overRec{
 			T:   record.Time(t),
 			Key: string(rune('a' + rng.IntN(nkeys))),
 			ID:  id,
@@ -206,17 +206,17 @@ func randomStream(rng *rand.Rand, n, nkeys int, jitter int64, advances bool) []e
 			F:   rng.Float64() * 100,
 		}})
 		if advances && rng.IntN(20) == 0 {
-			events = append(events, event{advance: true, wm: record.Time(base - rng.Int64N(4))})
+			events = append(events, overEvent{advance: true, wm: record.Time(base - rng.Int64N(4))})
 		}
 	}
 	return events
 }
 
-// run feeds events into an operator and returns its outputs (cloned), the
+// overRun feeds events into an operator and returns its outputs (cloned), the
 // IDs handed to Late, and the number of outputs after each event.
-func run[A, V any](t *testing.T, op *Over[orec, string, A, V], events []event) (rows []Row[orec, V], released []int) {
+func overRun[A, V any](t *testing.T, op *Over[overRec, string, A, V], events []overEvent) (rows []Row[overRec, V], released []int) {
 	t.Helper()
-	emit := func(r Row[orec, V]) { rows = append(rows, r.Clone()) }
+	emit := func(r Row[overRec, V]) { rows = append(rows, r.Clone()) }
 	for _, e := range events {
 		var err error
 		if e.advance {
@@ -235,7 +235,7 @@ func run[A, V any](t *testing.T, op *Over[orec, string, A, V], events []event) (
 	return rows, released
 }
 
-var oracleFrames = map[string][]Frame{
+var overOracleFrames = map[string][]Frame{
 	"rows":  {Rows(0), Rows(1), Rows(4), Rows(30)},
 	"range": {Range(0), Range(1), Range(5), Range(40)},
 	"mixed": {Range(3), Rows(2), Range(0), Rows(0)},
@@ -247,30 +247,30 @@ func TestOverOracle(t *testing.T) {
 		n = 500
 	}
 	for _, name := range []string{"rows", "range", "mixed"} {
-		frames := oracleFrames[name]
+		frames := overOracleFrames[name]
 		for _, delay := range []int64{0, 4} {
 			for _, nkeys := range []int{1, 5} {
 				for _, sub := range []bool{false, true} {
 					t.Run(fmt.Sprintf("frames=%s/delay=%d/keys=%d/subtract=%v", name, delay, nkeys, sub), func(t *testing.T) {
 						rng := rand.New(rand.NewPCG(uint64(delay), uint64(nkeys)))
-						events := randomStream(rng, n, nkeys, delay+2, true)
-						want, wantRec, wantLate, wantReleased := expectRows(events, frames, record.Time(delay), true)
+						events := overStream(rng, n, nkeys, delay+2, true)
+						want, wantRec, wantLate, wantReleased := overExpect(events, frames, record.Time(delay), true)
 						var late []int
-						opts := &Options[orec]{Delay: time.Duration(delay), Late: func(r orec, err error) {
+						opts := &Options[overRec]{Delay: time.Duration(delay), Late: func(r overRec, err error) {
 							if !errors.Is(err, ErrLate) {
 								t.Errorf("Late got %v, want an ErrLate", err)
 							}
 							late = append(late, r.ID)
 						}}
-						var f aggregate.Func[orec, listAcc, string] = listAgg{}
+						var f aggregate.Func[overRec, overListAcc, string] = overList{}
 						if sub {
-							f = listRm{}
+							f = overListRm{}
 						}
-						op, err := NewOver(byKey, f, opts, frames...)
+						op, err := NewOver(overKey, f, opts, frames...)
 						if err != nil {
 							t.Fatal(err)
 						}
-						rows, released := run(t, op, events)
+						rows, released := overRun(t, op, events)
 						if !slices.Equal(late, wantLate) {
 							t.Errorf("late = %v, want %v", late, wantLate)
 						}
@@ -294,7 +294,7 @@ func TestOverOracle(t *testing.T) {
 							}
 						}
 						st := op.Stats()
-						if int(st.Records) != len(events)-countAdvances(events) || int(st.Late) != len(wantLate) || int(st.Emitted) != len(want) {
+						if int(st.Records) != len(events)-overAdvances(events) || int(st.Late) != len(wantLate) || int(st.Emitted) != len(want) {
 							t.Errorf("stats %+v", st)
 						}
 					})
@@ -304,7 +304,7 @@ func TestOverOracle(t *testing.T) {
 	}
 }
 
-func countAdvances(events []event) int {
+func overAdvances(events []overEvent) int {
 	n := 0
 	for _, e := range events {
 		if e.advance {
@@ -322,31 +322,31 @@ func TestOverOracleNumbers(t *testing.T) {
 		n = 800
 	}
 	for _, name := range []string{"rows", "range", "mixed"} {
-		frames := oracleFrames[name]
+		frames := overOracleFrames[name]
 		t.Run("frames="+name, func(t *testing.T) {
 			rng := rand.New(rand.NewPCG(7, uint64(len(name))))
-			events := randomStream(rng, n, 4, 3, true)
-			want, wantRec, _, _ := expectRows(events, frames, 3, true)
-			byID := map[int]orec{}
+			events := overStream(rng, n, 4, 3, true)
+			want, wantRec, _, _ := overExpect(events, frames, 3, true)
+			byID := map[int]overRec{}
 			for _, e := range events {
 				if !e.advance {
 					byID[e.r.ID] = e.r
 				}
 			}
-			opts := &Options[orec]{Delay: 3}
-			mm, _ := NewOver(byKey, minMax{}, opts, frames...)
-			sa, _ := NewOver(byKey, sumAgg{}, opts, frames...)
-			sm, _ := NewOver(byKey, sumMerge{}, opts, frames...)
-			mmRows, _ := run(t, mm, events)
-			saRows, _ := run(t, sa, events)
-			smRows, _ := run(t, sm, events)
+			opts := &Options[overRec]{Delay: 3}
+			mm, _ := NewOver(overKey, overMinMax{}, opts, frames...)
+			sa, _ := NewOver(overKey, overSum{}, opts, frames...)
+			sm, _ := NewOver(overKey, overSumMerge{}, opts, frames...)
+			mmRows, _ := overRun(t, mm, events)
+			saRows, _ := overRun(t, sa, events)
+			smRows, _ := overRun(t, sm, events)
 			for i := range want {
 				if mmRows[i].Record != wantRec[i] || saRows[i].Record != wantRec[i] || smRows[i].Record != wantRec[i] {
 					t.Fatalf("row %d: records differ", i)
 				}
 				for fi, ids := range want[i] {
 					var wmm [2]int64
-					var ws sumAcc
+					var ws overSumAcc
 					for k, id := range ids {
 						r := byID[id]
 						if k == 0 || r.X < wmm[0] {
@@ -362,8 +362,8 @@ func TestOverOracleNumbers(t *testing.T) {
 					if got := mmRows[i].Values[fi]; got != wmm {
 						t.Fatalf("row %d %v: min/max %v, want %v", i, frames[fi], got, wmm)
 					}
-					for _, got := range []sumAcc{saRows[i].Values[fi], smRows[i].Values[fi]} {
-						if got.N != ws.N || got.S != ws.S || !closeRel(got.F, ws.F, 1e-9) {
+					for _, got := range []overSumAcc{saRows[i].Values[fi], smRows[i].Values[fi]} {
+						if got.N != ws.N || got.S != ws.S || !overClose(got.F, ws.F, 1e-9) {
 							t.Fatalf("row %d %v: sums %+v, want %+v", i, frames[fi], got, ws)
 						}
 					}
@@ -373,24 +373,24 @@ func TestOverOracleNumbers(t *testing.T) {
 	}
 }
 
-func closeRel(a, b, tol float64) bool {
+func overClose(a, b, tol float64) bool {
 	return math.Abs(a-b) <= tol*math.Max(1, math.Max(math.Abs(a), math.Abs(b)))
 }
 
-// weather is SPEC section 10's WEATHER stream.
-type weather struct {
+// overWeather is SPEC section 10's WEATHER stream.
+type overWeather struct {
 	At   record.Time
 	City string
 	Temp int64
 }
 
-func (w weather) EventTime() record.Time { return w.At }
+func (w overWeather) EventTime() record.Time { return w.At }
 
-func weatherStream() []weather {
+func overWeatherStream() []overWeather {
 	at := func(day, hour int) record.Time {
 		return record.Time(time.Date(2018, 11, day, hour, 0, 0, 0, time.UTC).UnixNano())
 	}
-	return []weather{
+	return []overWeather{
 		{at(1, 1), "Denver", 29}, {at(1, 1), "Anchorage", 2}, {at(1, 6), "Miami", 65},
 		{at(1, 7), "Denver", 32}, {at(1, 9), "Anchorage", 9}, {at(1, 13), "Denver", 50},
 		{at(1, 17), "Anchorage", 10}, {at(1, 18), "Miami", 71}, {at(1, 19), "Denver", 43},
@@ -400,11 +400,11 @@ func weatherStream() []weather {
 	}
 }
 
-type tempMinMax struct{}
+type overTempMinMax struct{}
 
-func (tempMinMax) Add(a *mmAcc, w weather)  { minMax{}.Add(a, orec{X: w.Temp}) }
-func (tempMinMax) Merge(d, s *mmAcc)        { minMax{}.Merge(d, s) }
-func (tempMinMax) Result(a *mmAcc) [2]int64 { return [2]int64{a.Min, a.Max} }
+func (overTempMinMax) Add(a *overMMAcc, w overWeather) { overMinMax{}.Add(a, overRec{X: w.Temp}) }
+func (overTempMinMax) Merge(d, s *overMMAcc)           { overMinMax{}.Merge(d, s) }
+func (overTempMinMax) Result(a *overMMAcc) [2]int64    { return [2]int64{a.Min, a.Max} }
 
 // TestOverVectorC is SPEC section 10 vector C: MIN and MAX of temp over
 // RANGE INTERVAL '1' DAY PRECEDING, over all cities.
@@ -413,18 +413,18 @@ func TestOverVectorC(t *testing.T) {
 		{2, 71}, {2, 71}, {4, 71}, {3, 71}, {3, 71}, {2, 71}, {2, 56}, {2, 56}, {1, 56}}
 	for _, delay := range []time.Duration{0, time.Hour} {
 		t.Run(fmt.Sprintf("delay=%v", delay), func(t *testing.T) {
-			op, err := NewOver[weather, struct{}](nil, tempMinMax{}, &Options[weather]{Delay: delay}, Range(24*time.Hour))
+			op, err := NewOver[overWeather, struct{}](nil, overTempMinMax{}, &Options[overWeather]{Delay: delay}, Range(24*time.Hour))
 			if err != nil {
 				t.Fatal(err)
 			}
-			rows, err := record.Collect(op, weatherStream())
+			rows, err := record.Collect(op, overWeatherStream())
 			if err != nil {
 				t.Fatal(err)
 			}
 			var got [][2]int64
 			for i, r := range rows {
 				got = append(got, r.Value)
-				if r.Record != weatherStream()[i] {
+				if r.Record != overWeatherStream()[i] {
 					t.Errorf("row %d carries %+v", i, r.Record)
 				}
 			}
@@ -437,14 +437,14 @@ func TestOverVectorC(t *testing.T) {
 
 // TestOverVectorCByCity is vector C partitioned by city, against the oracle.
 func TestOverVectorCByCity(t *testing.T) {
-	ws := weatherStream()
-	op, err := NewOver(func(w weather) string { return w.City }, tempMinMax{}, nil, Range(24*time.Hour), Rows(1))
+	ws := overWeatherStream()
+	op, err := NewOver(func(w overWeather) string { return w.City }, overTempMinMax{}, nil, Range(24*time.Hour), Rows(1))
 	if err != nil {
 		t.Fatal(err)
 	}
 	var got []string
 	for _, w := range ws {
-		if err := op.Push(w, func(r Row[weather, [2]int64]) { got = append(got, fmt.Sprint(r.Values)) }); err != nil {
+		if err := op.Push(w, func(r Row[overWeather, [2]int64]) { got = append(got, fmt.Sprint(r.Values)) }); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -476,7 +476,7 @@ func TestOverVectorCByCity(t *testing.T) {
 // TestOverEqualTimes: of two rows stamped equal, the first does not see the
 // second; the second sees the first, RANGE 0 included.
 func TestOverEqualTimes(t *testing.T) {
-	in := []orec{{T: 10, ID: 1}, {T: 10, ID: 2}, {T: 10, ID: 3}, {T: 11, ID: 4}, {T: 12, ID: 5}}
+	in := []overRec{{T: 10, ID: 1}, {T: 10, ID: 2}, {T: 10, ID: 3}, {T: 11, ID: 4}, {T: 12, ID: 5}}
 	tests := []struct {
 		frame Frame
 		want  []string
@@ -487,12 +487,12 @@ func TestOverEqualTimes(t *testing.T) {
 		{Rows(1), []string{"[1]", "[1 2]", "[2 3]", "[3 4]", "[4 5]"}},
 	}
 	for _, tt := range tests {
-		for _, f := range []aggregate.Func[orec, listAcc, string]{listAgg{}, listRm{}} {
+		for _, f := range []aggregate.Func[overRec, overListAcc, string]{overList{}, overListRm{}} {
 			t.Run(fmt.Sprintf("%v/%T", tt.frame, f), func(t *testing.T) {
 				// Delay 2 shuffles arrival; the reorder buffer must keep
 				// arrival order among equal times.
 				for _, delay := range []time.Duration{0, 2} {
-					op, err := NewOver[orec, struct{}](nil, f, &Options[orec]{Delay: delay}, tt.frame)
+					op, err := NewOver[overRec, struct{}](nil, f, &Options[overRec]{Delay: delay}, tt.frame)
 					if err != nil {
 						t.Fatal(err)
 					}
@@ -516,21 +516,21 @@ func TestOverEqualTimes(t *testing.T) {
 func TestOverInvalid(t *testing.T) {
 	tests := []struct {
 		name   string
-		opts   *Options[orec]
+		opts   *Options[overRec]
 		frames []Frame
 	}{
 		{"no frames", nil, nil},
 		{"rows -1", nil, []Frame{Rows(-1)}},
 		{"range -1ns", nil, []Frame{Range(-1)}},
 		{"second frame bad", nil, []Frame{Rows(3), Range(-time.Second)}},
-		{"negative delay", &Options[orec]{Delay: -1}, []Frame{Rows(1)}},
-		{"lateness", &Options[orec]{Lateness: time.Second}, []Frame{Rows(1)}},
-		{"negative MaxKeys", &Options[orec]{MaxKeys: -1}, []Frame{Rows(1)}},
-		{"negative MaxWindows", &Options[orec]{MaxWindows: -1}, []Frame{Rows(1)}},
+		{"negative delay", &Options[overRec]{Delay: -1}, []Frame{Rows(1)}},
+		{"lateness", &Options[overRec]{Lateness: time.Second}, []Frame{Rows(1)}},
+		{"negative MaxKeys", &Options[overRec]{MaxKeys: -1}, []Frame{Rows(1)}},
+		{"negative MaxWindows", &Options[overRec]{MaxWindows: -1}, []Frame{Rows(1)}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			op, err := NewOver(byKey, minMax{}, tt.opts, tt.frames...)
+			op, err := NewOver(overKey, overMinMax{}, tt.opts, tt.frames...)
 			if !errors.Is(err, ErrInvalid) || op != nil {
 				t.Errorf("NewOver = %v, %v; want nil, ErrInvalid", op, err)
 			}
@@ -539,11 +539,11 @@ func TestOverInvalid(t *testing.T) {
 			}
 		})
 	}
-	if _, err := NewOver[orec, string, mmAcc, [2]int64](byKey, nil, nil, Rows(1)); !errors.Is(err, ErrInvalid) {
+	if _, err := NewOver[overRec, string, overMMAcc, [2]int64](overKey, nil, nil, Rows(1)); !errors.Is(err, ErrInvalid) {
 		t.Errorf("nil aggregate: %v", err)
 	}
 	for _, f := range []Frame{Rows(0), Range(0), {}} {
-		if _, err := NewOver(byKey, minMax{}, nil, f); err != nil {
+		if _, err := NewOver(overKey, overMinMax{}, nil, f); err != nil {
 			t.Errorf("%v: %v", f, err)
 		}
 	}
@@ -564,26 +564,26 @@ func TestOverFrameString(t *testing.T) {
 func TestOverLimits(t *testing.T) {
 	for _, tt := range []struct {
 		name string
-		opts Options[orec]
+		opts Options[overRec]
 	}{
-		{"MaxKeys", Options[orec]{MaxKeys: 2}},
-		{"MaxWindows", Options[orec]{MaxWindows: 5}}, // 2 frames: 2 partitions
+		{"MaxKeys", Options[overRec]{MaxKeys: 2}},
+		{"MaxWindows", Options[overRec]{MaxWindows: 5}}, // 2 frames: 2 partitions
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			op, err := NewOver(byKey, sumAgg{}, &tt.opts, Rows(1), Range(5))
+			op, err := NewOver(overKey, overSum{}, &tt.opts, Rows(1), Range(5))
 			if err != nil {
 				t.Fatal(err)
 			}
 			var n int
-			emit := func(Row[orec, sumAcc]) { n++ }
+			emit := func(Row[overRec, overSumAcc]) { n++ }
 			for i, k := range []string{"a", "b", "a"} {
-				if err := op.Push(orec{T: record.Time(i), Key: k}, emit); err != nil {
+				if err := op.Push(overRec{T: record.Time(i), Key: k}, emit); err != nil {
 					t.Fatal(err)
 				}
 			}
 			before, _ := op.AppendSnapshot(nil)
 			st := op.Stats()
-			err = op.Push(orec{T: 5, Key: "c"}, emit)
+			err = op.Push(overRec{T: 5, Key: "c"}, emit)
 			if !errors.Is(err, ErrLimit) {
 				t.Fatalf("third partition: %v, want ErrLimit", err)
 			}
@@ -592,13 +592,13 @@ func TestOverLimits(t *testing.T) {
 				t.Error("a refused record changed the operator")
 			}
 			// Known partitions still go through, and Flush makes room.
-			if err := op.Push(orec{T: 6, Key: "b"}, emit); err != nil {
+			if err := op.Push(overRec{T: 6, Key: "b"}, emit); err != nil {
 				t.Fatal(err)
 			}
 			if err := op.Flush(emit); err != nil {
 				t.Fatal(err)
 			}
-			if err := op.Push(orec{T: 7, Key: "c"}, emit); err != nil {
+			if err := op.Push(overRec{T: 7, Key: "c"}, emit); err != nil {
 				t.Fatalf("after Flush: %v", err)
 			}
 			if st := op.Stats(); st.Keys != 1 || st.OpenWindows != 2 || st.Records != 5 || st.Emitted != 5 {
@@ -611,14 +611,14 @@ func TestOverLimits(t *testing.T) {
 // TestOverLimitBuffered: a partition is held from the Push that brings its
 // first record, even while that record waits in the reorder buffer.
 func TestOverLimitBuffered(t *testing.T) {
-	op, _ := NewOver(byKey, sumAgg{}, &Options[orec]{Delay: 10, MaxKeys: 1}, Rows(1))
-	if err := op.Push(orec{T: 100, Key: "a"}, nil); err != nil {
+	op, _ := NewOver(overKey, overSum{}, &Options[overRec]{Delay: 10, MaxKeys: 1}, Rows(1))
+	if err := op.Push(overRec{T: 100, Key: "a"}, nil); err != nil {
 		t.Fatal(err)
 	}
 	if st := op.Stats(); st.Keys != 1 || st.Emitted != 0 {
 		t.Fatalf("stats %+v", st)
 	}
-	if err := op.Push(orec{T: 101, Key: "b"}, nil); !errors.Is(err, ErrLimit) {
+	if err := op.Push(overRec{T: 101, Key: "b"}, nil); !errors.Is(err, ErrLimit) {
 		t.Fatalf("got %v, want ErrLimit", err)
 	}
 }
@@ -626,13 +626,13 @@ func TestOverLimitBuffered(t *testing.T) {
 // TestOverExpire: with RANGE frames only, a partition whose rows are out of
 // range of anything still to come is released; with a ROWS frame it stays.
 func TestOverExpire(t *testing.T) {
-	rangeOp, _ := NewOver(byKey, sumAgg{}, nil, Range(10), Range(3))
-	rowsOp, _ := NewOver(byKey, sumAgg{}, nil, Range(10), Rows(3))
+	rangeOp, _ := NewOver(overKey, overSum{}, nil, Range(10), Range(3))
+	rowsOp, _ := NewOver(overKey, overSum{}, nil, Range(10), Rows(3))
 	for _, k := range []string{"a", "b", "c"} {
-		rangeOp.Push(orec{T: 1, Key: k}, nil)
-		rowsOp.Push(orec{T: 1, Key: k}, nil)
+		rangeOp.Push(overRec{T: 1, Key: k}, nil)
+		rowsOp.Push(overRec{T: 1, Key: k}, nil)
 	}
-	rangeOp.Push(orec{T: 5, Key: "b"}, nil)
+	rangeOp.Push(overRec{T: 5, Key: "b"}, nil)
 	if got := rangeOp.Stats().Keys; got != 3 {
 		t.Fatalf("keys %d, want 3", got)
 	}
@@ -644,8 +644,8 @@ func TestOverExpire(t *testing.T) {
 	if got := rangeOp.Stats().Keys; got != 1 {
 		t.Fatalf("keys %d at 12, want 1", got)
 	}
-	var got sumAcc
-	rangeOp.Push(orec{T: 12, Key: "a", X: 7}, func(r Row[orec, sumAcc]) { got = r.Value })
+	var got overSumAcc
+	rangeOp.Push(overRec{T: 12, Key: "a", X: 7}, func(r Row[overRec, overSumAcc]) { got = r.Value })
 	if got.N != 1 || got.S != 7 {
 		t.Errorf("released partition came back with %+v", got)
 	}
@@ -664,17 +664,17 @@ func TestOverExpire(t *testing.T) {
 func TestOverWorkCount(t *testing.T) {
 	const n = 200_000
 	perRecord := func(f Frame, sub bool) float64 {
-		c := &counter{}
-		var push func(orec) error
+		c := &overCounter{}
+		var push func(overRec) error
 		if sub {
-			op, _ := NewOver[orec, struct{}](nil, countSum{c: c}, nil, f)
-			push = func(r orec) error { return op.Push(r, nil) }
+			op, _ := NewOver[overRec, struct{}](nil, overCountSum{c: c}, nil, f)
+			push = func(r overRec) error { return op.Push(r, nil) }
 		} else {
-			op, _ := NewOver[orec, struct{}](nil, countMin{c: c}, nil, f)
-			push = func(r orec) error { return op.Push(r, nil) }
+			op, _ := NewOver[overRec, struct{}](nil, overCountMin{c: c}, nil, f)
+			push = func(r overRec) error { return op.Push(r, nil) }
 		}
 		for i := range n {
-			if err := push(orec{T: record.Time(i), X: int64(i * 7919 % 1000)}); err != nil {
+			if err := push(overRec{T: record.Time(i), X: int64(i * 7919 % 1000)}); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -705,13 +705,13 @@ func TestOverWorkCount(t *testing.T) {
 func TestOverAllocs(t *testing.T) {
 	keys := []string{"a", "b", "c", "d"}
 	for _, f := range []Frame{Rows(100), Range(100)} {
-		mm, _ := NewOver(byKey, minMax{}, &Options[orec]{Delay: 3}, f, Rows(3))
-		sa, _ := NewOver(byKey, sumAgg{}, &Options[orec]{Delay: 3}, f, Rows(3))
+		mm, _ := NewOver(overKey, overMinMax{}, &Options[overRec]{Delay: 3}, f, Rows(3))
+		sa, _ := NewOver(overKey, overSum{}, &Options[overRec]{Delay: 3}, f, Rows(3))
 		i := 0
-		emitMM := func(Row[orec, [2]int64]) {}
-		emitSA := func(Row[orec, sumAcc]) {}
+		emitMM := func(Row[overRec, [2]int64]) {}
+		emitSA := func(Row[overRec, overSumAcc]) {}
 		push := func() {
-			r := orec{T: record.Time(i - i%3), Key: keys[i%len(keys)], X: int64(i % 17)}
+			r := overRec{T: record.Time(i - i%3), Key: keys[i%len(keys)], X: int64(i % 17)}
 			mm.Push(r, emitMM)
 			sa.Push(r, emitSA)
 			i++
