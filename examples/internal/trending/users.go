@@ -1,0 +1,119 @@
+package trending
+
+import (
+	"bytes"
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"strconv"
+	"strings"
+)
+
+// Group is the part of a user that the query groups by: gender and segment,
+// or neither when the user is not in the users table (Known is false, and
+// the output shows null for both, as a SQL LEFT JOIN does).
+type Group struct {
+	Gender  string
+	Segment int64
+	Known   bool
+}
+
+// ErrUsers is wrapped by the errors of LoadUsers.
+var ErrUsers = errors.New("trending: users table")
+
+// Users is the reference table of the news example: user_id → (gender,
+// segment_id). The zero Users is an empty table.
+type Users struct {
+	rows map[int64]Group
+}
+
+// LoadUsers reads a users table in the example's CSV form: rows of
+// user_id,gender,segment_id with no header (as in "101,female,1"), values
+// trimmed of surrounding spaces. A row with the wrong number of columns, a
+// user_id or segment_id that is not an integer, or a user_id seen twice is
+// an error naming its line.
+func LoadUsers(r io.Reader) (*Users, error) {
+	cr := csv.NewReader(r)
+	cr.FieldsPerRecord = 3
+	cr.TrimLeadingSpace = true
+	cr.ReuseRecord = true
+	u := &Users{rows: map[int64]Group{}}
+	for {
+		row, err := cr.Read()
+		if err == io.EOF {
+			return u, nil
+		}
+		line, _ := cr.FieldPos(0)
+		if err != nil {
+			return nil, fmt.Errorf("%w: %v", ErrUsers, err)
+		}
+		id, err := strconv.ParseInt(strings.TrimSpace(row[0]), 10, 64)
+		if err != nil {
+			return nil, fmt.Errorf("%w: line %d: user_id %q is not an integer", ErrUsers, line, row[0])
+		}
+		seg, err := strconv.ParseInt(strings.TrimSpace(row[2]), 10, 64)
+		if err != nil {
+			return nil, fmt.Errorf("%w: line %d: segment_id %q is not an integer", ErrUsers, line, row[2])
+		}
+		if _, dup := u.rows[id]; dup {
+			return nil, fmt.Errorf("%w: line %d: user_id %d appears twice", ErrUsers, line, id)
+		}
+		u.rows[id] = Group{Gender: strings.Clone(strings.TrimSpace(row[1])), Segment: seg, Known: true}
+	}
+}
+
+// Lookup returns the group of user id: the left join. A user not in the
+// table gives the zero Group (Known false).
+func (u *Users) Lookup(id int64) Group {
+	if u == nil {
+		return Group{}
+	}
+	return u.rows[id]
+}
+
+// Len returns the number of users in the table.
+func (u *Users) Len() int {
+	if u == nil {
+		return 0
+	}
+	return len(u.rows)
+}
+
+// Parameters of the generated workload, those of the news example.
+const (
+	UsersTotal    = 100_000 // user ids 1..UsersTotal appear in the stream
+	UsersKnownPct = 90      // percent of them in the users table
+	Segments      = 10      // segment ids 1..Segments
+	Articles      = 5_000   // article ids 1..Articles, Zipf popularity
+	ClickPct      = 10      // percent of actions that are clicks
+	PerMinute     = 500_000 // records per minute of event time
+	ZipfS         = 1.1     // Zipf exponent of article popularity
+)
+
+// Genders of the generated users table.
+var Genders = [2]string{"female", "male"}
+
+// GenerateUsers returns the users table of the workload for seed, as CSV
+// text with no header: UsersKnownPct percent of the user ids 1..UsersTotal,
+// in increasing order, each with a gender and a segment drawn uniformly.
+func GenerateUsers(seed uint64) []byte {
+	rng := rand.New(rand.NewPCG(seed, 0x7573657273))
+	var b bytes.Buffer
+	b.Grow(UsersTotal * 16)
+	var line []byte
+	for id := int64(1); id <= UsersTotal; id++ {
+		if rng.IntN(100) >= UsersKnownPct {
+			continue
+		}
+		line = strconv.AppendInt(line[:0], id, 10)
+		line = append(line, ',')
+		line = append(line, Genders[rng.IntN(len(Genders))]...)
+		line = append(line, ',')
+		line = strconv.AppendInt(line, 1+rng.Int64N(Segments), 10)
+		line = append(line, '\n')
+		b.Write(line)
+	}
+	return b.Bytes()
+}
