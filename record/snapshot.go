@@ -1,0 +1,185 @@
+package record
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+)
+
+// A Snapshotter is an operator whose state can be saved and restored, for
+// example between two Lambda invocations.
+//
+// AppendSnapshot appends the operator's state to dst in a compact versioned
+// binary form. Restore replaces the operator's state with one written by
+// AppendSnapshot of an operator built with the same parameters; on error the
+// operator is left as it was.
+type Snapshotter interface {
+	AppendSnapshot(dst []byte) ([]byte, error)
+	Restore(data []byte) error
+}
+
+// ErrSnapshot is the sentinel wrapped by the snapshot errors of composed
+// operators: a stage that keeps state but cannot be snapshotted, or snapshot
+// data that is corrupt or was written by a different pipeline.
+var ErrSnapshot = errors.New("record: snapshot")
+
+// stateless is implemented by the operators of this package that keep no
+// state, so a composed snapshot can skip them.
+type stateless interface{ stateless() }
+
+func (mapOp[In, Out]) stateless()    {}
+func (mapErrOp[In, Out]) stateless() {}
+func (filterOp[T]) stateless()       {}
+
+const (
+	snapshotVersion = 1
+	kindThen        = 1
+	kindTee         = 2
+)
+
+// appendStages writes the snapshot of a composition:
+//
+//	version byte, kind byte, uvarint stage count,
+//	then per stage: uvarint length, the stage's own snapshot.
+//
+// A stateless stage has length 0.
+func appendStages(dst []byte, op string, kind byte, stages []any) ([]byte, error) {
+	dst = append(dst, snapshotVersion, kind)
+	dst = binary.AppendUvarint(dst, uint64(len(stages)))
+	for i, s := range stages {
+		start := len(dst)
+		dst = append(dst, 0) // one-byte length guess, fixed below
+		switch s := s.(type) {
+		case Snapshotter:
+			out, err := s.AppendSnapshot(dst)
+			if err != nil {
+				return dst[:start], &StageError{Op: op, Stage: i + 1, Err: err}
+			}
+			dst = fixLength(out, start)
+		case stateless:
+		default:
+			return dst[:start], &StageError{Op: op, Stage: i + 1,
+				Err: fmt.Errorf("%w: %T keeps state but does not implement record.Snapshotter", ErrSnapshot, s)}
+		}
+	}
+	return dst, nil
+}
+
+// fixLength rewrites the one-byte placeholder at start as the uvarint length
+// of the bytes after it, moving them if the length needs more bytes.
+func fixLength(b []byte, start int) []byte {
+	l := len(b) - start - 1
+	if l < 0x80 {
+		b[start] = byte(l)
+		return b
+	}
+	var pre [binary.MaxVarintLen64]byte
+	k := binary.PutUvarint(pre[:], uint64(l))
+	b = append(b, pre[:k-1]...)
+	copy(b[start+k:], b[start+1:start+1+l])
+	copy(b[start:], pre[:k])
+	return b
+}
+
+// restoreStages restores a snapshot written by appendStages. It checks all
+// the framing first, and when a stage fails to restore it puts back the
+// stages restored before it, so that as far as the stages' own Restore allow,
+// a failed restore changes nothing.
+func restoreStages(data []byte, op string, kind byte, stages []any) error {
+	if len(data) < 2 {
+		return fmt.Errorf("%w: %s: truncated header", ErrSnapshot, op)
+	}
+	if data[0] != snapshotVersion {
+		return fmt.Errorf("%w: %s: unknown version %d", ErrSnapshot, op, data[0])
+	}
+	if data[1] != kind {
+		return fmt.Errorf("%w: %s: snapshot of a different composition (kind %d)", ErrSnapshot, op, data[1])
+	}
+	rest := data[2:]
+	count, n := binary.Uvarint(rest)
+	if n <= 0 {
+		return fmt.Errorf("%w: %s: truncated stage count", ErrSnapshot, op)
+	}
+	if count != uint64(len(stages)) {
+		return fmt.Errorf("%w: %s: snapshot has %d stages, operator has %d", ErrSnapshot, op, count, len(stages))
+	}
+	rest = rest[n:]
+	frames := make([][]byte, len(stages))
+	for i, s := range stages {
+		l, n := binary.Uvarint(rest)
+		if n <= 0 || l > uint64(len(rest)-n) {
+			return &StageError{Op: op, Stage: i + 1, Err: fmt.Errorf("%w: truncated", ErrSnapshot)}
+		}
+		frames[i] = rest[n : n+int(l)]
+		rest = rest[n+int(l):]
+		switch s.(type) {
+		case Snapshotter:
+		case stateless:
+			if l != 0 {
+				return &StageError{Op: op, Stage: i + 1, Err: fmt.Errorf("%w: %d bytes of state for a stateless stage", ErrSnapshot, l)}
+			}
+		default:
+			return &StageError{Op: op, Stage: i + 1,
+				Err: fmt.Errorf("%w: %T keeps state but does not implement record.Snapshotter", ErrSnapshot, s)}
+		}
+	}
+	if len(rest) != 0 {
+		return fmt.Errorf("%w: %s: %d trailing bytes", ErrSnapshot, op, len(rest))
+	}
+	// Keep the current state of every stage, to undo a partial restore.
+	backups := make([][]byte, len(stages))
+	for i, s := range stages {
+		if s, ok := s.(Snapshotter); ok {
+			b, err := s.AppendSnapshot(nil)
+			if err != nil {
+				return &StageError{Op: op, Stage: i + 1, Err: err}
+			}
+			backups[i] = b
+		}
+	}
+	for i, s := range stages {
+		s, ok := s.(Snapshotter)
+		if !ok {
+			continue
+		}
+		if err := s.Restore(frames[i]); err != nil {
+			err = &StageError{Op: op, Stage: i + 1, Err: err}
+			for j := range i {
+				if u, ok := stages[j].(Snapshotter); ok {
+					if uerr := u.Restore(backups[j]); uerr != nil {
+						err = errors.Join(err, fmt.Errorf("%w: %s: undoing stage %d: %w", ErrSnapshot, op, j+1, uerr))
+					}
+				}
+			}
+			return err
+		}
+	}
+	return nil
+}
+
+// AppendSnapshot appends the state of both stages to dst. It implements
+// [Snapshotter]: a stage built by [Map], [MapErr] or [Filter] writes nothing,
+// and a stage that keeps state must itself implement Snapshotter, or
+// AppendSnapshot fails with an error wrapping [ErrSnapshot].
+func (t *then[A, B, C]) AppendSnapshot(dst []byte) ([]byte, error) {
+	return appendStages(dst, "then", kindThen, t.Stages())
+}
+
+// Restore restores the state written by AppendSnapshot. It checks the framing
+// of every stage before it restores any, and if a stage fails it restores the
+// stages before it to their former state.
+func (t *then[A, B, C]) Restore(data []byte) error {
+	return restoreStages(data, "then", kindThen, t.Stages())
+}
+
+// AppendSnapshot appends the state of every fanned-out operator to dst, as
+// [then.AppendSnapshot] does for a Then.
+func (t tee[In, Out]) AppendSnapshot(dst []byte) ([]byte, error) {
+	return appendStages(dst, "tee", kindTee, t.Stages())
+}
+
+// Restore restores the state written by AppendSnapshot, all or nothing as far
+// as the operators' own Restore allow.
+func (t tee[In, Out]) Restore(data []byte) error {
+	return restoreStages(data, "tee", kindTee, t.Stages())
+}
