@@ -1,0 +1,237 @@
+package window
+
+import (
+	"fmt"
+	"unsafe"
+
+	"github.com/rowtime/rowtime/aggregate"
+	"github.com/rowtime/rowtime/record"
+)
+
+// Agg is the keyed windowed-aggregation operator built by [Aggregate]: it
+// groups records by key and window and emits one [Result] per (key, window)
+// when the watermark passes the window's end. It implements
+// record.Operator[R, Result[K, V]].
+//
+// An Agg is not safe for concurrent use, and emit must not call back into
+// the Agg that is emitting.
+type Agg[R record.Timed, K comparable, A, V any] struct {
+	w    Assigner
+	key  func(R) K
+	f    aggregate.Func[R, A, V]
+	core core[R]
+
+	tum *tumbler[R, K, A, V]
+}
+
+var _ record.Operator[record.Time, Result[int, int]] = (*Agg[record.Time, int, int, int])(nil)
+
+// Aggregate returns the operator that computes f over the records of each key
+// (given by key) in each window of w, KDA's
+//
+//	SELECT STREAM key, f(...) FROM s GROUP BY key, STEP(ROWTIME BY INTERVAL ...)
+//
+// A nil opts means the defaults (see [Options]). Aggregate returns an error
+// wrapping [ErrInvalid] when w carries an error (see [Assigner]), key or f is
+// nil, or opts holds a negative Delay, Lateness or limit.
+//
+// Results of windows that close together come out ordered by End, then (for
+// the windows of one End) by Start, then by the order in which each key
+// first appeared in its window. Output is deterministic for a given input
+// order.
+func Aggregate[R record.Timed, K comparable, A, V any](w Assigner, key func(R) K, f aggregate.Func[R, A, V], opts *Options[R]) (*Agg[R, K, A, V], error) {
+	if err := w.Err(); err != nil {
+		return nil, err
+	}
+	if key == nil {
+		return nil, fmt.Errorf("%w: nil key function", ErrInvalid)
+	}
+	if f == nil {
+		return nil, fmt.Errorf("%w: nil aggregate", ErrInvalid)
+	}
+	c, err := newCore(opts)
+	if err != nil {
+		return nil, err
+	}
+	a := &Agg[R, K, A, V]{w: w, key: key, f: f, core: c}
+	switch w.kind {
+	case kindStep, kindMonths, kindFloorIn:
+		a.tum = newTumbler(a)
+	default:
+		return nil, fmt.Errorf("%w: %v is not supported by Aggregate yet", ErrInvalid, w)
+	}
+	return a, nil
+}
+
+// Push takes one record. It returns an error wrapping [ErrOverflow] when a
+// bound of a window of the record is outside the range of record.Time, and
+// one wrapping [ErrLimit] when holding the record would exceed
+// Options.MaxWindows or Options.MaxKeys; in both cases the record is not
+// taken and the operator is unchanged. A late record is taken (and counted)
+// and handled as [Options] says; Push returns nil for it.
+//
+// A record whose time raises the automatic watermark (time − Delay) emits the
+// windows that watermark completes.
+func (a *Agg[R, K, A, V]) Push(r R, emit func(Result[K, V])) error {
+	return a.tum.push(r, emit)
+}
+
+// Advance moves the watermark to wm, if that is later than the current one,
+// and emits every window that ends at or before it. It never fails; the
+// error is there for [record.Operator].
+func (a *Agg[R, K, A, V]) Advance(wm record.Time, emit func(Result[K, V])) error {
+	if wm <= a.core.wm {
+		return nil
+	}
+	a.tum.advance(wm, emit)
+	return nil
+}
+
+// Flush marks the end of input: it emits every open window and drops all
+// state, as Advance(record.MaxTime) would, so records pushed afterwards are
+// late.
+func (a *Agg[R, K, A, V]) Flush(emit func(Result[K, V])) error {
+	return a.Advance(record.MaxTime, emit)
+}
+
+// Stats returns what the operator has seen and holds.
+func (a *Agg[R, K, A, V]) Stats() Stats {
+	s := a.core.stats
+	s.Watermark = a.core.wm
+	a.tum.fillStats(&s)
+	return s
+}
+
+// Assigner returns the operator's window assigner.
+func (a *Agg[R, K, A, V]) Assigner() Assigner { return a.w }
+
+// core holds what every kind of window shares: options, watermark, stats.
+type core[R any] struct {
+	delay      int64
+	lateness   int64
+	late       func(R, error)
+	maxWindows int
+	maxKeys    int
+
+	wm      record.Time // current watermark
+	maxSeen record.Time // largest event time taken
+	stats   Stats       // Records, Late, Updates, Emitted
+}
+
+func newCore[R any](o *Options[R]) (core[R], error) {
+	c := core[R]{wm: record.MinTime, maxSeen: record.MinTime}
+	if o == nil {
+		return c, nil
+	}
+	switch {
+	case o.Delay < 0:
+		return c, fmt.Errorf("%w: negative Delay %v", ErrInvalid, o.Delay)
+	case o.Lateness < 0:
+		return c, fmt.Errorf("%w: negative Lateness %v", ErrInvalid, o.Lateness)
+	case o.MaxWindows < 0 || o.MaxKeys < 0:
+		return c, fmt.Errorf("%w: negative limit (MaxWindows %d, MaxKeys %d)", ErrInvalid, o.MaxWindows, o.MaxKeys)
+	}
+	c.delay = int64(o.Delay)
+	c.lateness = int64(o.Lateness)
+	c.late = o.Late
+	c.maxWindows = o.MaxWindows
+	c.maxKeys = o.MaxKeys
+	return c, nil
+}
+
+// watermarkFor returns the automatic watermark after seeing time t.
+func (c *core[R]) watermarkFor(t record.Time) record.Time {
+	return subSat(t, c.delay)
+}
+
+// handleLate applies the late policy to r.
+func (c *core[R]) handleLate(r R, why func() error) {
+	c.stats.Late++
+	if c.late != nil {
+		c.late(r, why())
+	}
+}
+
+// limitErr reports which limit adding newKeys keys and newWindows states
+// to keys and windows would exceed, or nil.
+func (c *core[R]) limitErr(keys, newKeys, windows, newWindows int) error {
+	if c.maxKeys > 0 && keys+newKeys > c.maxKeys {
+		return fmt.Errorf("%w: MaxKeys %d", ErrLimit, c.maxKeys)
+	}
+	if c.maxWindows > 0 && windows+newWindows > c.maxWindows {
+		return fmt.Errorf("%w: MaxWindows %d", ErrLimit, c.maxWindows)
+	}
+	return nil
+}
+
+func (c *core[R]) limited() bool { return c.maxKeys > 0 || c.maxWindows > 0 }
+
+// subSat returns t − d, or record.MinTime if that underflows (d ≥ 0).
+func subSat(t record.Time, d int64) record.Time {
+	if int64(t) < int64(record.MinTime)+d {
+		return record.MinTime
+	}
+	return t - record.Time(d)
+}
+
+// addSat returns t + d, or record.MaxTime if that overflows (d ≥ 0).
+func addSat(t record.Time, d int64) record.Time {
+	if int64(t) > int64(record.MaxTime)-d {
+		return record.MaxTime
+	}
+	return t + record.Time(d)
+}
+
+func lateErr(t record.Time, s Span, wm record.Time) error {
+	return fmt.Errorf("%w: time %s, window %v closed at watermark %s", ErrLate, formatTime(t), s, formatTime(wm))
+}
+
+// keyTable maps keys to dense indexes, reusing the indexes of deleted keys.
+type keyTable[K comparable] struct {
+	idx  map[K]int32
+	keys []K
+	free []int32
+}
+
+func (t *keyTable[K]) len() int { return len(t.idx) }
+
+// insert adds k, which must not be present, and returns its index.
+func (t *keyTable[K]) insert(k K) int32 {
+	if t.idx == nil {
+		t.idx = make(map[K]int32)
+	}
+	var i int32
+	if n := len(t.free); n > 0 {
+		i = t.free[n-1]
+		t.free = t.free[:n-1]
+		t.keys[i] = k
+	} else {
+		i = int32(len(t.keys))
+		t.keys = append(t.keys, k)
+	}
+	t.idx[k] = i
+	return i
+}
+
+func (t *keyTable[K]) remove(i int32) {
+	var zero K
+	delete(t.idx, t.keys[i])
+	t.keys[i] = zero
+	t.free = append(t.free, i)
+}
+
+// reset empties the table, keeping its memory.
+func (t *keyTable[K]) reset() {
+	clear(t.idx)
+	clear(t.keys)
+	t.keys = t.keys[:0]
+	t.free = t.free[:0]
+}
+
+// bytes estimates the memory held by the table.
+func (t *keyTable[K]) bytes() int64 {
+	var k K
+	ks := int64(unsafe.Sizeof(k))
+	// A map entry costs its key, its value and about 8 bytes of overhead.
+	return int64(len(t.idx))*(ks+4+8) + int64(cap(t.keys))*ks + int64(cap(t.free))*4
+}

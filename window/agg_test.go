@@ -1,0 +1,287 @@
+package window
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"testing"
+	"time"
+
+	"github.com/rowtime/rowtime/aggregate"
+	"github.com/rowtime/rowtime/record"
+)
+
+// wx is a WEATHER row of KDA's reference.
+type wx struct {
+	T    record.Time
+	City string
+	Temp int64
+}
+
+func (w wx) EventTime() record.Time { return w.T }
+
+func weatherRows() []wx {
+	rows := []struct {
+		t    string
+		city string
+		temp int64
+	}{
+		{"2018-11-01 01:00", "Denver", 29}, {"2018-11-01 01:00", "Anchorage", 2}, {"2018-11-01 06:00", "Miami", 65},
+		{"2018-11-01 07:00", "Denver", 32}, {"2018-11-01 09:00", "Anchorage", 9}, {"2018-11-01 13:00", "Denver", 50},
+		{"2018-11-01 17:00", "Anchorage", 10}, {"2018-11-01 18:00", "Miami", 71}, {"2018-11-01 19:00", "Denver", 43},
+		{"2018-11-02 01:00", "Anchorage", 4}, {"2018-11-02 01:00", "Denver", 39}, {"2018-11-02 07:00", "Denver", 46},
+		{"2018-11-02 09:00", "Anchorage", 3}, {"2018-11-02 13:00", "Denver", 56}, {"2018-11-02 17:00", "Anchorage", 2},
+		{"2018-11-02 19:00", "Denver", 50}, {"2018-11-03 01:00", "Denver", 36}, {"2018-11-03 01:00", "Anchorage", 1},
+	}
+	out := make([]wx, len(rows))
+	for i, r := range rows {
+		out[i] = wx{utc(r.t + ":00"), r.city, r.temp}
+	}
+	return out
+}
+
+// mma is MIN, MAX and AVG of the temperature in one aggregate.
+type mmaState struct {
+	min, max aggregate.ExtremeState[int64]
+	avg      aggregate.AvgState[int64]
+}
+
+type mma struct{}
+
+var (
+	mmaMin = aggregate.Min(func(w wx) int64 { return w.Temp })
+	mmaMax = aggregate.Max(func(w wx) int64 { return w.Temp })
+	mmaAvg = aggregate.Avg(func(w wx) int64 { return w.Temp })
+)
+
+func (mma) Add(a *mmaState, r wx) {
+	mmaMin.Add(&a.min, r)
+	mmaMax.Add(&a.max, r)
+	mmaAvg.Add(&a.avg, r)
+}
+func (mma) Merge(d, s *mmaState) {
+	mmaMin.Merge(&d.min, &s.min)
+	mmaMax.Merge(&d.max, &s.max)
+	mmaAvg.Merge(&d.avg, &s.avg)
+}
+func (mma) Result(a *mmaState) string {
+	return fmt.Sprintf("(%d, %d, %g)", mmaMin.Result(&a.min), mmaMax.Result(&a.max), mmaAvg.Result(&a.avg))
+}
+
+func day(r Result[string, string]) string {
+	return time.Unix(0, int64(r.Start)).UTC().Format("01-02")
+}
+
+// TestVectorA is KDA's FLOOR(DAY) MIN/MAX over all cities.
+func TestVectorA(t *testing.T) {
+	op, err := Aggregate(Floor(Day), func(wx) string { return "" }, mma{}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	emit := func(r Result[string, string]) { got = append(got, day(r)+" "+r.Value) }
+	for _, r := range weatherRows() {
+		if err := op.Push(r, emit); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want := []string{"11-01 (2, 71, 34.55555555555556)", "11-02 (2, 56, 28.571428571428573)"}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("before the watermark reaches 11-04:\n got %q\nwant %q", got, want)
+	}
+	if err := op.Advance(utc("2018-11-03 23:59:59")+999_999_999, emit); err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 2 {
+		t.Fatalf("11-03 emitted before the watermark reached its end: %q", got)
+	}
+	if err := op.Advance(utc("2018-11-04 00:00:00"), emit); err != nil {
+		t.Fatal(err)
+	}
+	want = append(want, "11-03 (1, 36, 18.5)")
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("got %q\nwant %q", got, want)
+	}
+}
+
+// TestVectorB is KDA's FLOOR(DAY) by city, MIN/MAX/AVG, keys in order of
+// first appearance.
+func TestVectorB(t *testing.T) {
+	op, err := Aggregate(Floor(Day), func(w wx) string { return w.City }, mma{}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := record.Collect[wx, Result[string, string]](op, weatherRows())
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{
+		"11-01 Denver (29, 50, 38.5)", "11-01 Anchorage (2, 10, 7)", "11-01 Miami (65, 71, 68)",
+		"11-02 Anchorage (2, 4, 3)", "11-02 Denver (39, 56, 47.75)",
+		"11-03 Denver (36, 36, 36)", "11-03 Anchorage (1, 1, 1)",
+	}
+	if len(got) != len(want) {
+		t.Fatalf("got %d results, want %d: %v", len(got), len(want), got)
+	}
+	for i, r := range got {
+		if s := day(r) + " " + r.Key + " " + r.Value; s != want[i] {
+			t.Errorf("result %d = %q, want %q", i, s, want[i])
+		}
+		if r.EventTime() != r.End-1 {
+			t.Errorf("result %d: EventTime %d, want End−1", i, r.EventTime())
+		}
+	}
+	if s := op.Stats(); s.Records != 18 || s.Emitted != 7 || s.OpenWindows != 0 || s.Keys != 0 || s.Late != 0 {
+		t.Errorf("Stats after Flush = %+v", s)
+	}
+}
+
+func TestOptionsErrors(t *testing.T) {
+	for _, o := range []Options[tev]{{Delay: -1}, {Lateness: -1}, {MaxKeys: -1}, {MaxWindows: -2}} {
+		if _, err := Aggregate(Step(time.Second), tevKey, tevSum{}, &o); !errors.Is(err, ErrInvalid) {
+			t.Errorf("%+v: %v, want ErrInvalid", o, err)
+		}
+	}
+	if _, err := Aggregate[tev, string, int64, int64](Step(time.Second), nil, tevSum{}, nil); !errors.Is(err, ErrInvalid) {
+		t.Errorf("nil key: %v", err)
+	}
+	if _, err := Aggregate[tev, string, int64, int64](Step(time.Second), tevKey, nil, nil); !errors.Is(err, ErrInvalid) {
+		t.Errorf("nil aggregate: %v", err)
+	}
+}
+
+func sec(s float64) record.Time { return record.Time(s * float64(time.Second)) }
+
+func TestLatePolicies(t *testing.T) {
+	recs := []tev{{sec(1), "a", 1}, {sec(12), "a", 2}, {sec(5), "a", 4}, {sec(25), "a", 8}, {sec(9), "b", 16}}
+	t.Run("drop", func(t *testing.T) {
+		op, _ := Aggregate(Step(10*time.Second), tevKey, tevSum{}, nil)
+		got, err := collectTev(op, recs)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if fmt.Sprint(got) != "[{0 10000000000 a 1 false} {10000000000 20000000000 a 2 false} {20000000000 30000000000 a 8 false}]" {
+			t.Errorf("got %v", got)
+		}
+		if s := op.Stats(); s.Late != 2 || s.Records != 5 {
+			t.Errorf("stats %+v", s)
+		}
+	})
+	t.Run("callback", func(t *testing.T) {
+		var late []tev
+		var errs []error
+		op, _ := Aggregate(Step(10*time.Second), tevKey, tevSum{}, &Options[tev]{Late: func(r tev, err error) {
+			late = append(late, r)
+			errs = append(errs, err)
+		}})
+		if _, err := collectTev(op, recs); err != nil {
+			t.Fatal(err)
+		}
+		if fmt.Sprint(late) != fmt.Sprint([]tev{recs[2], recs[4]}) {
+			t.Errorf("late = %v", late)
+		}
+		for _, err := range errs {
+			if !errors.Is(err, ErrLate) {
+				t.Errorf("late error %v does not wrap ErrLate", err)
+			}
+		}
+		if op.Stats().Late != 2 {
+			t.Errorf("stats %+v", op.Stats())
+		}
+	})
+	t.Run("lateness", func(t *testing.T) {
+		op, _ := Aggregate(Step(10*time.Second), tevKey, tevSum{}, &Options[tev]{Lateness: 10 * time.Second})
+		var got []Result[string, int64]
+		emit := func(r Result[string, int64]) { got = append(got, r) }
+		for _, r := range recs {
+			if err := op.Push(r, emit); err != nil {
+				t.Fatal(err)
+			}
+		}
+		// 5s: window [0,10) closed at 12s, kept until 20s: update a=5.
+		// 25s closes [10,20) and purges [0,10); 9s is then too late.
+		want := "[{0 10000000000 a 1 false} {0 10000000000 a 5 true} {10000000000 20000000000 a 2 false}]"
+		if fmt.Sprint(got) != want {
+			t.Errorf("got  %v\nwant %v", got, want)
+		}
+		if s := op.Stats(); s.Late != 1 || s.Updates != 1 || s.Emitted != 3 {
+			t.Errorf("stats %+v", s)
+		}
+	})
+}
+
+func TestLimits(t *testing.T) {
+	t.Run("keys", func(t *testing.T) {
+		op, _ := Aggregate(Step(10*time.Second), tevKey, tevSum{}, &Options[tev]{MaxKeys: 2})
+		var got []Result[string, int64]
+		emit := func(r Result[string, int64]) { got = append(got, r) }
+		for _, r := range []tev{{sec(1), "a", 1}, {sec(2), "b", 1}, {sec(3), "a", 1}} {
+			if err := op.Push(r, emit); err != nil {
+				t.Fatal(err)
+			}
+		}
+		before := op.Stats()
+		err := op.Push(tev{sec(4), "c", 1}, emit)
+		if !errors.Is(err, ErrLimit) {
+			t.Fatalf("third key: %v, want ErrLimit", err)
+		}
+		if after := op.Stats(); after != before {
+			t.Errorf("state changed by a refused record: %+v → %+v", before, after)
+		}
+		// A record of the next window closes the first one and so makes room.
+		if err := op.Push(tev{sec(10), "c", 1}, emit); err != nil {
+			t.Fatalf("record that frees room by its watermark: %v", err)
+		}
+		if len(got) != 2 {
+			t.Errorf("got %v", got)
+		}
+	})
+	t.Run("windows", func(t *testing.T) {
+		op, _ := Aggregate(Step(10*time.Second), tevKey, tevSum{}, &Options[tev]{MaxWindows: 2, Delay: time.Minute})
+		emit := func(Result[string, int64]) {}
+		for _, r := range []tev{{sec(1), "a", 1}, {sec(12), "a", 1}} {
+			if err := op.Push(r, emit); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := op.Push(tev{sec(25), "a", 1}, emit); !errors.Is(err, ErrLimit) {
+			t.Fatalf("third window: %v, want ErrLimit", err)
+		}
+		if err := op.Advance(sec(10), emit); err != nil {
+			t.Fatal(err)
+		}
+		if err := op.Push(tev{sec(25), "a", 1}, emit); err != nil {
+			t.Fatalf("after Advance: %v", err)
+		}
+		if s := op.Stats(); s.OpenWindows != 2 || s.Keys != 1 || s.Records != 3 {
+			t.Errorf("stats %+v", s)
+		}
+	})
+}
+
+func TestPushOverflow(t *testing.T) {
+	op, _ := Aggregate(Step(time.Minute), tevKey, tevSum{}, nil)
+	emit := func(Result[string, int64]) { t.Error("emitted") }
+	if err := op.Push(tev{record.MaxTime, "a", 1}, emit); !errors.Is(err, ErrOverflow) {
+		t.Fatalf("got %v, want ErrOverflow", err)
+	}
+	if s := op.Stats(); s.Records != 0 || s.OpenWindows != 0 || s.Watermark != record.MinTime {
+		t.Errorf("state changed: %+v", s)
+	}
+	// A window that ends exactly at MaxTime is fine.
+	op2, _ := Aggregate(Step(time.Duration(math.MaxInt64)), tevKey, tevSum{}, nil)
+	got, err := collectTev(op2, []tev{{record.MaxTime - 1, "a", 1}})
+	if err != nil || len(got) != 1 || got[0].End != record.MaxTime {
+		t.Errorf("got %v, %v", got, err)
+	}
+}
+
+func TestAdvanceBackwards(t *testing.T) {
+	op, _ := Aggregate(Step(10*time.Second), tevKey, tevSum{}, nil)
+	emit := func(Result[string, int64]) {}
+	_ = op.Advance(sec(30), emit)
+	_ = op.Advance(sec(10), emit)
+	if wm := op.Stats().Watermark; wm != sec(30) {
+		t.Errorf("watermark went back to %v", wm)
+	}
+}

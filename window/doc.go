@@ -1,0 +1,110 @@
+// Package window assigns records to event-time windows and aggregates them
+// per key, replacing the windowed GROUP BY queries of Kinesis Data Analytics
+// for SQL (KDA).
+//
+// # Usage
+//
+//	// SELECT STREAM block, SUM(amount) FROM bids
+//	// GROUP BY block, STEP(ROWTIME BY INTERVAL '15' SECOND)
+//	op, err := window.Aggregate(window.Step(15*time.Second),
+//		func(b Bid) int64 { return b.Block },
+//		aggregate.Sum(func(b Bid) int64 { return b.Amount }),
+//		nil) // *window.Options: Delay, Lateness, Late, limits; nil = defaults
+//	if err != nil { ... }
+//	for _, b := range batch {
+//		if err := op.Push(b, emit); err != nil { ... }
+//	}
+//	op.Advance(batchEnd, emit) // or op.Flush(emit) at the end of input
+//
+// The operator is a [record.Operator]; results are [Result] values handed to
+// emit on the caller's goroutine.
+//
+// # Windows
+//
+// Every window is half-open: [Start, End) holds Start and not End. A record
+// belongs to the windows that contain its event time.
+//
+//   - [Step](d): tumbling windows [k·d, (k+1)·d) aligned to the Unix epoch,
+//     for any positive duration d. [Months](n) and [Years](n) are calendar
+//     steps in UTC: a window starts at the first instant of a month whose
+//     index since January 1970 is a multiple of n.
+//   - [Floor](unit): tumbling windows that truncate to SECOND, MINUTE, HOUR,
+//     DAY, WEEK (ISO, Monday), MONTH or YEAR in UTC; [FloorIn] does the same
+//     in a given *time.Location, where a day can last 23 or 25 hours.
+//   - [Hop](size, slide): windows [k·slide, k·slide+size) aligned to the
+//     epoch; a record belongs to every one that contains it.
+//   - [Session](gap) and [Stagger](length): per-key windows that depend on
+//     the data (see their docs).
+//
+// All window arithmetic is integer arithmetic on [record.Time], nanoseconds
+// since the epoch, and rounds down: a real floor, also before 1970, where
+// integer division and [time.Duration.Truncate] would round toward zero. So
+// STEP 10 SECOND of −1 ns is [−10s, 0), and a window may span the epoch.
+// A record whose window bound falls outside the range of record.Time (within
+// a window of the years 1677 or 2262) is refused with [ErrOverflow].
+//
+// KDA's documentation shows STEP(2004-09-27 13:48:23 BY INTERVAL '5' DAY) as
+// 2004-09-25, which is not what its own epoch formula gives: 2004-09-24.
+// rowtime follows the formula: days are fixed 86,400-second steps from the
+// epoch, so STEP 5 DAY windows start on days whose number since 1970-01-01
+// is a multiple of 5. Use [Floor] or [FloorIn] for calendar days.
+//
+// # Watermarks and results
+//
+// A watermark W says that no record with time < W will arrive. The operator
+// keeps one: (largest event time pushed) − Options.Delay, or a later value
+// given to Advance (an idle shard, the end of a Lambda batch). A window is
+// emitted once, when the watermark reaches its End; [Agg.Flush] emits
+// everything still open (end of input).
+//
+// Results of windows that close together come out ordered by End, then by
+// Start, then by the order in which each key first appeared in its window.
+// The output is deterministic for a given input order. A [Result] is a record
+// itself: its event time is End − 1 ns, the last instant inside the window,
+// so it falls into the same window of a downstream operator with the same
+// assigner. Operators emit results before they pass the watermark on (see
+// [record.Then]), so results are never late downstream.
+//
+// # Late records
+//
+// For tumbling and hopping windows a record is late when every window it
+// belongs to has already been emitted. For session and stagger windows,
+// which process the records of a key in event-time order, a record is late
+// when its time is below the watermark on arrival; records out of order by
+// up to Delay wait in a buffer until the watermark passes them and are then
+// taken in time order (arrival order among equal times). With Delay 0, the
+// default, nothing waits.
+//
+// Late records are never lost silently. By default they are dropped and
+// counted in [Stats].Late; Options.Late receives each one instead, with an
+// error wrapping [ErrLate] (a side output). Options.Lateness keeps a window's
+// state for that long after the watermark passes its End: a late record that
+// falls in such a window updates it, and the corrected result is emitted at
+// once with Update set; it replaces the result emitted earlier for that key
+// and window.
+//
+// # Limits
+//
+// Options.MaxWindows bounds the (key, window) states held and Options.MaxKeys
+// the keys. A record that would exceed a limit is refused: Push returns an
+// error wrapping [ErrLimit], the record is still the caller's and the
+// operator is unchanged. The caller may Advance or Flush to make room and
+// push it again. A record whose own watermark would close enough windows is
+// taken.
+//
+// # KDA's ROWTIME
+//
+// KDA windows on ROWTIME, the time a row arrived in the application, which
+// only increases. To get the same results, stamp each record with its
+// arrival time as its event time (for Kinesis, the record's
+// ApproximateArrivalTimestamp) and keep Delay 0: nothing is then late or
+// reordered, and each window is emitted as soon as a record of a later one
+// arrives.
+//
+// # Cost
+//
+// Push costs one map lookup (key → dense index) plus O(1) work for tumbling
+// windows, and does not allocate in steady state: accumulators live in
+// slices and are reused. Results are computed only at emission. Memory is
+// one accumulator per open (key, window) plus one map entry per key.
+package window

@@ -1,0 +1,378 @@
+package window
+
+import (
+	"slices"
+	"unsafe"
+
+	"github.com/rowtime/rowtime/record"
+)
+
+// tumbler is the engine for tumbling windows (Step, Months, Floor).
+//
+// Layout: one map lookup turns a key into a dense index; each key heads a
+// short chain of its open (key, window) slots, newest first, so a record
+// finds its accumulator by walking one or two links. Each window lists its
+// slots in the order their keys first appeared in it, which is the emission
+// order. Slots and windows live in slices and are reused through free lists,
+// so steady-state pushes do not allocate.
+type tumbler[R record.Timed, K comparable, A, V any] struct {
+	a     *Agg[R, K, A, V]
+	keys  keyTable[K]
+	heads []int32 // per key index: its newest slot, or -1
+
+	slots     []tslot[A]
+	freeSlots []int32
+	live      int // slots in use
+
+	wins     []twin
+	freeWins []int32
+	order    []int32 // ids of held windows, by start
+
+	// The open window that took the last record: most records fall into it.
+	cs, ce record.Time
+	cw     int32
+
+	due record.Time // the smallest watermark at which advance has work
+}
+
+type tslot[A any] struct {
+	acc  A
+	key  int32
+	win  int32
+	next int32 // next slot of the same key, older; -1 ends the chain
+}
+
+type twin struct {
+	span   Span
+	slots  []int32 // slots in order of their keys' first appearance
+	closed bool    // emitted; held for allowed lateness
+}
+
+func newTumbler[R record.Timed, K comparable, A, V any](a *Agg[R, K, A, V]) *tumbler[R, K, A, V] {
+	e := &tumbler[R, K, A, V]{a: a, due: record.MaxTime}
+	e.uncache()
+	return e
+}
+
+func (e *tumbler[R, K, A, V]) uncache() { e.cs, e.ce, e.cw = record.MaxTime, record.MinTime, -1 }
+
+func (e *tumbler[R, K, A, V]) push(r R, emit func(Result[K, V])) error {
+	c := &e.a.core
+	t := r.EventTime()
+	wid := int32(-1)
+	var span Span
+	if t >= e.cs && t < e.ce {
+		wid = e.cw
+		e.advanceFirst(t, emit)
+	} else {
+		var err error
+		if span, err = e.a.w.Window(t); err != nil {
+			return err
+		}
+		e.advanceFirst(t, emit)
+		if span.End <= c.wm {
+			return e.pushLate(r, t, span, emit)
+		}
+		if wid = e.findWindow(span.Start); wid >= 0 {
+			e.cs, e.ce, e.cw = span.Start, span.End, wid
+		}
+	}
+	k := e.a.key(r)
+	ki, ok := e.keys.idx[k]
+	slot := int32(-1)
+	if ok && wid >= 0 {
+		slot = e.findSlot(ki, wid)
+	}
+	if slot < 0 && c.limited() {
+		if err := c.limitErr(e.keys.len(), b2i(!ok), e.live, 1); err != nil {
+			// The watermark this record brings may close windows and make room.
+			if t > c.maxSeen {
+				if nwm := c.watermarkFor(t); nwm > c.wm && e.fitsAfter(nwm, ki, ok) {
+					e.advance(nwm, emit)
+					return e.push(r, emit)
+				}
+			}
+			return err
+		}
+	}
+	if wid < 0 {
+		wid = e.newWindow(span, false)
+		e.cs, e.ce, e.cw = span.Start, span.End, wid
+	}
+	if !ok {
+		ki = e.newKey(k)
+	}
+	if slot < 0 {
+		slot = e.newSlot(ki, wid)
+	}
+	e.a.f.Add(&e.slots[slot].acc, r)
+	c.stats.Records++
+	if t > c.maxSeen {
+		c.maxSeen = t
+		if nwm := c.watermarkFor(t); nwm > c.wm {
+			if nwm >= e.due {
+				e.advance(nwm, emit)
+			} else {
+				c.wm = nwm
+			}
+		}
+	}
+	return nil
+}
+
+// advanceFirst closes what the watermark of a record at t completes before
+// the record is taken. The record's own window ends after t, so this changes
+// no result, and at a window boundary the old window's state is then alone,
+// to be dropped at once. With limits, push advances after taking the record
+// instead, so that a refused record changes nothing.
+func (e *tumbler[R, K, A, V]) advanceFirst(t record.Time, emit func(Result[K, V])) {
+	c := &e.a.core
+	if t > c.maxSeen && !c.limited() {
+		if nwm := c.watermarkFor(t); nwm > c.wm && nwm >= e.due {
+			e.advance(nwm, emit)
+		}
+	}
+}
+
+// pushLate takes a record whose window has already been emitted.
+func (e *tumbler[R, K, A, V]) pushLate(r R, t record.Time, span Span, emit func(Result[K, V])) error {
+	c := &e.a.core
+	if addSat(span.End, c.lateness) <= c.wm {
+		c.stats.Records++
+		c.handleLate(r, func() error { return lateErr(t, span, c.wm) })
+		return nil
+	}
+	// Within allowed lateness: update the held window and re-emit.
+	wid := e.findWindow(span.Start)
+	k := e.a.key(r)
+	ki, ok := e.keys.idx[k]
+	slot := int32(-1)
+	if ok && wid >= 0 {
+		slot = e.findSlot(ki, wid)
+	}
+	if slot < 0 {
+		if err := c.limitErr(e.keys.len(), b2i(!ok), e.live, 1); err != nil {
+			return err
+		}
+	}
+	if wid < 0 {
+		wid = e.newWindow(span, true)
+	}
+	if !ok {
+		ki = e.newKey(k)
+	}
+	if slot < 0 {
+		slot = e.newSlot(ki, wid)
+	}
+	s := &e.slots[slot]
+	e.a.f.Add(&s.acc, r)
+	c.stats.Records++
+	if t > c.maxSeen {
+		c.maxSeen = t
+	}
+	c.stats.Updates++
+	c.stats.Emitted++
+	emit(Result[K, V]{Start: span.Start, End: span.End, Key: e.keys.keys[ki], Value: e.a.f.Result(&s.acc), Update: true})
+	return nil
+}
+
+func b2i(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+func (e *tumbler[R, K, A, V]) findSlot(ki, wid int32) int32 {
+	for s := e.heads[ki]; s >= 0; s = e.slots[s].next {
+		if e.slots[s].win == wid {
+			return s
+		}
+	}
+	return -1
+}
+
+// findWindow returns the id of the held window starting at start, or -1.
+func (e *tumbler[R, K, A, V]) findWindow(start record.Time) int32 {
+	for i := len(e.order) - 1; i >= 0; i-- {
+		id := e.order[i]
+		if s := e.wins[id].span.Start; s == start {
+			return id
+		} else if s < start {
+			break
+		}
+	}
+	return -1
+}
+
+func (e *tumbler[R, K, A, V]) newWindow(span Span, closed bool) int32 {
+	var id int32
+	if n := len(e.freeWins); n > 0 {
+		id = e.freeWins[n-1]
+		e.freeWins = e.freeWins[:n-1]
+	} else {
+		id = int32(len(e.wins))
+		e.wins = append(e.wins, twin{})
+	}
+	w := &e.wins[id]
+	w.span, w.closed = span, closed
+	i := len(e.order)
+	for i > 0 && e.wins[e.order[i-1]].span.Start > span.Start {
+		i--
+	}
+	e.order = slices.Insert(e.order, i, id)
+	due := span.End
+	if closed {
+		due = addSat(span.End, e.a.core.lateness)
+	}
+	e.due = min(e.due, due)
+	return id
+}
+
+func (e *tumbler[R, K, A, V]) newKey(k K) int32 {
+	ki := e.keys.insert(k)
+	if int(ki) == len(e.heads) {
+		e.heads = append(e.heads, -1)
+	} else {
+		e.heads[ki] = -1
+	}
+	return ki
+}
+
+func (e *tumbler[R, K, A, V]) newSlot(ki, wid int32) int32 {
+	var s int32
+	if n := len(e.freeSlots); n > 0 {
+		s = e.freeSlots[n-1]
+		e.freeSlots = e.freeSlots[:n-1]
+		e.slots[s] = tslot[A]{key: ki, win: wid, next: e.heads[ki]}
+	} else {
+		s = int32(len(e.slots))
+		e.slots = append(e.slots, tslot[A]{key: ki, win: wid, next: e.heads[ki]})
+	}
+	e.heads[ki] = s
+	e.live++
+	w := &e.wins[wid]
+	w.slots = append(w.slots, s)
+	return s
+}
+
+// fitsAfter reports whether, once the watermark is at wm, a new slot (and
+// key ki, or a new key when !ok) fits within the limits.
+func (e *tumbler[R, K, A, V]) fitsAfter(wm record.Time, ki int32, ok bool) bool {
+	c := &e.a.core
+	freedSlots, freedKeys := 0, 0
+	purged := func(wid int32) bool { return addSat(e.wins[wid].span.End, c.lateness) <= wm }
+	keyFreed := func(ki int32) bool {
+		for s := e.heads[ki]; s >= 0; s = e.slots[s].next {
+			if !purged(e.slots[s].win) {
+				return false
+			}
+		}
+		return true
+	}
+	for _, id := range e.order {
+		if !purged(id) {
+			break
+		}
+		for _, s := range e.wins[id].slots {
+			freedSlots++
+			if ki := e.slots[s].key; e.heads[ki] == s && keyFreed(ki) {
+				freedKeys++
+			}
+		}
+	}
+	newKey := !ok || keyFreed(ki)
+	return c.limitErr(e.keys.len()-freedKeys, b2i(newKey), e.live-freedSlots, 1) == nil
+}
+
+func (e *tumbler[R, K, A, V]) advance(wm record.Time, emit func(Result[K, V])) {
+	c := &e.a.core
+	c.wm = wm
+	if wm < e.due {
+		return
+	}
+	j := 0
+	for i, id := range e.order {
+		w := &e.wins[id]
+		if w.span.End > wm {
+			j += copy(e.order[j:], e.order[i:])
+			break
+		}
+		if !w.closed {
+			w.closed = true
+			if id == e.cw {
+				e.uncache()
+			}
+			for _, s := range w.slots {
+				sl := &e.slots[s]
+				c.stats.Emitted++
+				emit(Result[K, V]{Start: w.span.Start, End: w.span.End, Key: e.keys.keys[sl.key], Value: e.a.f.Result(&sl.acc)})
+			}
+		}
+		if addSat(w.span.End, c.lateness) <= wm {
+			e.purge(id)
+		} else {
+			e.order[j] = id
+			j++
+		}
+	}
+	e.order = e.order[:j]
+	e.due = record.MaxTime
+	for _, id := range e.order {
+		w := &e.wins[id]
+		if w.closed {
+			e.due = min(e.due, addSat(w.span.End, c.lateness))
+		} else {
+			e.due = min(e.due, w.span.End)
+			break // later windows end later
+		}
+	}
+}
+
+// purge drops window id and its slots, and the keys left without slots.
+func (e *tumbler[R, K, A, V]) purge(id int32) {
+	w := &e.wins[id]
+	if len(w.slots) == e.live {
+		// The last window: drop everything at once.
+		e.keys.reset()
+		e.heads = e.heads[:0]
+		clear(e.slots)
+		e.slots = e.slots[:0]
+		e.freeSlots = e.freeSlots[:0]
+		e.live = 0
+	} else {
+		for _, s := range w.slots {
+			ki := e.slots[s].key
+			// Unlink s from its key's chain.
+			if p := e.heads[ki]; p == s {
+				e.heads[ki] = e.slots[s].next
+			} else {
+				for e.slots[p].next != s {
+					p = e.slots[p].next
+				}
+				e.slots[p].next = e.slots[s].next
+			}
+			if e.heads[ki] < 0 {
+				e.keys.remove(ki)
+			}
+			e.slots[s] = tslot[A]{}
+			e.freeSlots = append(e.freeSlots, s)
+			e.live--
+		}
+	}
+	w.slots = w.slots[:0]
+	w.closed = false
+	e.freeWins = append(e.freeWins, id)
+}
+
+func (e *tumbler[R, K, A, V]) fillStats(s *Stats) {
+	s.OpenWindows = e.live
+	s.Keys = e.keys.len()
+	var sl tslot[A]
+	b := e.keys.bytes() + int64(cap(e.heads))*4 + int64(cap(e.slots))*int64(unsafe.Sizeof(sl)) + int64(cap(e.freeSlots))*4
+	b += int64(cap(e.wins))*int64(unsafe.Sizeof(twin{})) + int64(cap(e.order)+cap(e.freeWins))*4
+	for i := range e.wins {
+		b += int64(cap(e.wins[i].slots)) * 4
+	}
+	s.StateBytes = b
+}
