@@ -106,3 +106,28 @@ func TestLaws(t *testing.T) {
 	lawCase(t, "triple", aggregate.Triple(aggregate.Count[event](), aggregate.Avg(n), aggregate.StddevPop(x)), true, nil)
 	lawCase(t, "triple/last", aggregate.Triple(aggregate.Count[event](), aggregate.Avg(n), aggregate.Last(x)), false, nil)
 }
+
+func TestLawsTopK(t *testing.T) {
+	const capacity = 12
+	f, err := aggregate.TopK(3, act2, &aggregate.TopKOptions{Capacity: capacity})
+	if err != nil {
+		t.Fatal(err)
+	}
+	distinct := func(rs []event) int {
+		seen := map[int64]bool{}
+		for _, r := range rs {
+			seen[r.N%16] = true
+		}
+		return len(seen)
+	}
+	opts := &aggtest.Options[event, []aggregate.Item[int64]]{
+		InRange: func(rs []event) bool { return distinct(rs) <= capacity },
+	}
+	lawCase(t, "top_k", f, false, opts)
+	// Outside its exact range the summary is approximate, and the kit says so.
+	if err := aggtest.Check(f, genEvent, &aggtest.Options[event, []aggregate.Item[int64]]{Records: 200}); err == nil {
+		t.Error("TopK obeys the exact laws beyond its capacity; the range check is untested")
+	}
+}
+
+func act2(e event) int64 { return e.N % 16 }
