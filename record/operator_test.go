@@ -276,7 +276,6 @@ func TestSnapshotContinue(t *testing.T) {
 	}
 }
 
-
 type stateful struct{ n int }
 
 func (s *stateful) Push(in Time, emit func(Time)) error { s.n++; return nil }

@@ -1,6 +1,11 @@
 package record
 
-import "time"
+import (
+	"errors"
+	"fmt"
+	"math"
+	"time"
+)
 
 // Time is an event time: nanoseconds since the Unix epoch, UTC.
 //
@@ -46,3 +51,232 @@ func (t Time) Truncate(d time.Duration) Time {
 	}
 	return t - Time(FloorMod(int64(t), int64(d)))
 }
+
+// ErrTimeRange is the sentinel wrapped by errors for a time outside the range
+// of [Time]: before 1677-09-21T00:12:43.145224192Z or after
+// 2262-04-11T23:47:16.854775807Z.
+var ErrTimeRange = errors.New("record: time outside the range of int64 nanoseconds")
+
+// ErrTimeFormat is the sentinel wrapped by errors for a time that does not
+// parse in the expected format.
+var ErrTimeFormat = errors.New("record: bad time format")
+
+// Bounds of Time in whole seconds and the nanoseconds beyond them.
+const (
+	minSec, minNsec = -9223372037, 145224192
+	maxSec, maxNsec = 9223372036, 854775807
+)
+
+// FromTime returns t as a Time, or an error wrapping [ErrTimeRange] when t
+// lies outside the range of int64 nanoseconds, where [time.Time.UnixNano]
+// would silently give a wrong answer.
+func FromTime(t time.Time) (Time, error) {
+	sec, nsec := t.Unix(), int64(t.Nanosecond())
+	if sec < minSec || sec == minSec && nsec < minNsec || sec > maxSec || sec == maxSec && nsec > maxNsec {
+		return 0, fmt.Errorf("%w: %s", ErrTimeRange, t.UTC().Format(time.RFC3339Nano))
+	}
+	return Time(sec*1e9 + nsec), nil
+}
+
+// FromUnix returns the Time sec seconds after the epoch, or an error wrapping
+// [ErrTimeRange] when that is outside the range of Time.
+func FromUnix(sec int64) (Time, error) {
+	if sec < minSec+1 || sec > maxSec {
+		return 0, fmt.Errorf("%w: %d seconds", ErrTimeRange, sec)
+	}
+	return Time(sec * 1e9), nil
+}
+
+// FromUnixMilli returns the Time ms milliseconds after the epoch, or an error
+// wrapping [ErrTimeRange] when that is outside the range of Time.
+func FromUnixMilli(ms int64) (Time, error) {
+	const lo, hi = int64(MinTime) / 1e6, int64(MaxTime) / 1e6
+	if ms < lo || ms > hi {
+		return 0, fmt.Errorf("%w: %d milliseconds", ErrTimeRange, ms)
+	}
+	return Time(ms * 1e6), nil
+}
+
+// FromSeconds returns the Time s seconds after the epoch, rounded to the
+// nearest nanosecond that float64 arithmetic gives. It returns an error
+// wrapping [ErrTimeRange] for NaN, infinities and times outside the range of
+// Time. A float64 holds about 16 significant digits, so a present-day time
+// keeps only about microsecond precision: to keep every digit of a decimal
+// text, use [ParseSeconds].
+func FromSeconds(s float64) (Time, error) {
+	if math.IsNaN(s) || s < minSec || s >= maxSec+1 {
+		return 0, fmt.Errorf("%w: %g seconds", ErrTimeRange, s)
+	}
+	sec := math.Floor(s)
+	ns := math.Round((s - sec) * 1e9)
+	if ns >= 1e9 {
+		sec, ns = sec+1, 0
+	}
+	if isec, ins := int64(sec), int64(ns); isec < minSec || isec == minSec && ins < minNsec || isec > maxSec || isec == maxSec && ins > maxNsec {
+		return 0, fmt.Errorf("%w: %g seconds", ErrTimeRange, s)
+	}
+	return Time(int64(sec)*1e9 + int64(ns)), nil
+}
+
+// ParseSeconds parses a decimal number of seconds since the epoch, such as
+// "1700000000", "-0.5" or "1.7e9", exactly: no digit passes through a float.
+// Digits finer than a nanosecond are rounded down (toward the past). It
+// returns an error wrapping [ErrTimeFormat] for text that is not a decimal
+// number and [ErrTimeRange] for a number outside the range of Time.
+func ParseSeconds(s string) (Time, error) { return parseDecimal(s, 9, "seconds") }
+
+// ParseMillis is like [ParseSeconds] for a number of milliseconds since the
+// epoch, such as "1700000000123" or "1700000000123.5".
+func ParseMillis(s string) (Time, error) { return parseDecimal(s, 6, "milliseconds") }
+
+// parseDecimal parses s as a decimal number, optionally signed, with an
+// optional fraction and exponent, and returns floor(s * 10^scale).
+func parseDecimal(s string, scale int, unit string) (Time, error) {
+	bad := func() (Time, error) { return 0, fmt.Errorf("%w: %q is not a number of %s", ErrTimeFormat, s, unit) }
+	i := 0
+	neg := false
+	if i < len(s) && (s[i] == '-' || s[i] == '+') {
+		neg = s[i] == '-'
+		i++
+	}
+	// Digits without the point, and the position of the point in them.
+	start := i
+	var digits [40]byte
+	nd, point, sawPoint, sawDigit := 0, 0, false, false
+	dropped := false // a non-zero digit did not fit in digits
+	for ; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c >= '0' && c <= '9':
+			sawDigit = true
+			if nd == 0 && c == '0' {
+				// Leading zeros carry no digits.
+				if sawPoint {
+					point--
+				}
+				continue
+			}
+			if nd < len(digits) {
+				digits[nd] = c - '0'
+				nd++
+			} else if c != '0' {
+				dropped = true
+			}
+			if !sawPoint {
+				point++
+			}
+		case c == '.' && !sawPoint:
+			sawPoint = true
+		default:
+			goto exp
+		}
+	}
+exp:
+	if !sawDigit || i == start {
+		return bad()
+	}
+	if i < len(s) {
+		if s[i] != 'e' && s[i] != 'E' {
+			return bad()
+		}
+		i++
+		eneg := false
+		if i < len(s) && (s[i] == '-' || s[i] == '+') {
+			eneg = s[i] == '-'
+			i++
+		}
+		if i == len(s) {
+			return bad()
+		}
+		e := 0
+		for ; i < len(s); i++ {
+			if s[i] < '0' || s[i] > '9' {
+				return bad()
+			}
+			if e < 10000 {
+				e = e*10 + int(s[i]-'0')
+			}
+		}
+		if eneg {
+			e = -e
+		}
+		point += e
+	}
+	// The integer part of digits × 10^(point+scale-nd).
+	intDigits := point + scale
+	if nd == 0 {
+		return 0, nil
+	}
+	if intDigits > 19 {
+		return 0, fmt.Errorf("%w: %s %s", ErrTimeRange, s, unit)
+	}
+	var u uint64
+	for k := range max(intDigits, 0) {
+		d := uint64(0)
+		if k < nd {
+			d = uint64(digits[k])
+		}
+		if u > (math.MaxUint64-d)/10 {
+			return 0, fmt.Errorf("%w: %s %s", ErrTimeRange, s, unit)
+		}
+		u = u*10 + d
+	}
+	for k := max(intDigits, 0); k < nd; k++ {
+		if digits[k] != 0 {
+			dropped = true
+		}
+	}
+	if neg {
+		if dropped {
+			u++ // floor
+		}
+		if u > 1<<63 {
+			return 0, fmt.Errorf("%w: %s %s", ErrTimeRange, s, unit)
+		}
+		return Time(-int64(u-1) - 1), nil
+	}
+	if u > math.MaxInt64 {
+		return 0, fmt.Errorf("%w: %s %s", ErrTimeRange, s, unit)
+	}
+	return Time(u), nil
+}
+
+// ParseRFC3339 parses an RFC 3339 time such as "2024-02-29T12:00:00Z" or
+// "2024-02-29T13:00:00.5+01:00", with any number of fractional digits up to
+// nanoseconds. It returns an error wrapping [ErrTimeFormat] for text that
+// does not parse and [ErrTimeRange] for a time outside the range of Time.
+func ParseRFC3339(s string) (Time, error) {
+	t, err := time.Parse(time.RFC3339Nano, s)
+	if err != nil {
+		return 0, fmt.Errorf("%w: %q is not RFC 3339", ErrTimeFormat, s)
+	}
+	return FromTime(t)
+}
+
+// UTC returns t as a [time.Time] in UTC.
+func (t Time) UTC() time.Time {
+	return time.Unix(0, int64(t)).UTC()
+}
+
+// Unix returns t in whole seconds since the epoch, rounded down (toward the
+// past, also before 1970).
+func (t Time) Unix() int64 { return FloorDiv(int64(t), 1e9) }
+
+// UnixMilli returns t in whole milliseconds since the epoch, rounded down.
+func (t Time) UnixMilli() int64 { return FloorDiv(int64(t), 1e6) }
+
+// Seconds returns t in seconds since the epoch as a float64, which keeps
+// about microsecond precision for present-day times.
+func (t Time) Seconds() float64 {
+	sec := FloorDiv(int64(t), 1e9)
+	return float64(sec) + float64(FloorMod(int64(t), 1e9))/1e9
+}
+
+// AppendRFC3339 appends t formatted with [time.RFC3339Nano] in UTC to dst.
+func (t Time) AppendRFC3339(dst []byte) []byte {
+	return t.UTC().AppendFormat(dst, time.RFC3339Nano)
+}
+
+// String returns t formatted with [time.RFC3339Nano] in UTC, such as
+// "2024-02-29T12:00:00.5Z".
+func (t Time) String() string { return string(t.AppendRFC3339(nil)) }
