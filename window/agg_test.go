@@ -160,8 +160,8 @@ func TestLatePolicies(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if fmt.Sprint(got) != "[{0 10000000000 a 1 false} {10000000000 20000000000 a 2 false} {20000000000 30000000000 a 8 false}]" {
-			t.Errorf("got %v", got)
+		if fmtResults(got) != "[0s,10s) a 1; [10s,20s) a 2; [20s,30s) a 8" {
+			t.Errorf("got %v", fmtResults(got))
 		}
 		if s := op.Stats(); s.Late != 2 || s.Records != 5 {
 			t.Errorf("stats %+v", s)
@@ -200,9 +200,9 @@ func TestLatePolicies(t *testing.T) {
 		}
 		// 5s: window [0,10) closed at 12s, kept until 20s: update a=5.
 		// 25s closes [10,20) and purges [0,10); 9s is then too late.
-		want := "[{0 10000000000 a 1 false} {0 10000000000 a 5 true} {10000000000 20000000000 a 2 false}]"
-		if fmt.Sprint(got) != want {
-			t.Errorf("got  %v\nwant %v", got, want)
+		want := "[0s,10s) a 1; [0s,10s) a 5 update; [10s,20s) a 2"
+		if fmtResults(got) != want {
+			t.Errorf("got  %v\nwant %v", fmtResults(got), want)
 		}
 		if s := op.Stats(); s.Late != 1 || s.Updates != 1 || s.Emitted != 3 {
 			t.Errorf("stats %+v", s)

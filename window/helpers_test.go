@@ -3,6 +3,7 @@ package window
 import (
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/rowtime/rowtime/record"
 )
@@ -75,4 +76,20 @@ func (c tevCounting) Result(a *int64) int64 { return *a }
 // collectTev runs op over recs, then flushes, and returns the results.
 func collectTev[K comparable, A, V any](op *Agg[tev, K, A, V], recs []tev) ([]Result[K, V], error) {
 	return record.Collect[tev, Result[K, V]](op, recs)
+}
+
+// fmtResults formats results compactly, times as durations since the epoch:
+// "[0s,10s) a 1; [0s,10s) a 5 update".
+func fmtResults[K, V any](rs []Result[K, V]) string {
+	var b strings.Builder
+	for i, r := range rs {
+		if i > 0 {
+			b.WriteString("; ")
+		}
+		fmt.Fprintf(&b, "[%v,%v) %v %v", time.Duration(r.Start), time.Duration(r.End), r.Key, r.Value)
+		if r.Update {
+			b.WriteString(" update")
+		}
+	}
+	return b.String()
 }
