@@ -10,6 +10,8 @@
 //     generates its own workload from -seed and -n, deterministically.
 //   - Results go to stdout as JSON lines. Same input, same output, byte for
 //     byte.
+//   - -gen writes the generated records as JSON lines instead of running
+//     the query, to make input for -in.
 //   - -delay sets the allowed out-of-orderness of event time (default 0).
 //   - Every record that cannot be used (not decodable, or late) is reported on
 //     stderr as "NAME: line N: reason" and counted in the summary line written
@@ -54,6 +56,7 @@ type Common struct {
 	Seed  uint64        // -seed: generator seed
 	N     int           // -n: number of generated records
 	Delay time.Duration // -delay: allowed out-of-orderness
+	Gen   bool          // -gen: write the generated input instead of running
 }
 
 // Register defines the common flags on fs, with defaultN as the default of -n.
@@ -63,6 +66,7 @@ func Register(fs *flag.FlagSet, defaultN int) *Common {
 	fs.Uint64Var(&c.Seed, "seed", 1, "generator seed")
 	fs.IntVar(&c.N, "n", defaultN, "number of records to generate")
 	fs.DurationVar(&c.Delay, "delay", 0, "allowed out-of-orderness of event time")
+	fs.BoolVar(&c.Gen, "gen", false, "write the generated records as JSON lines (input for -in) instead of running the query")
 	return c
 }
 
@@ -70,6 +74,9 @@ func Register(fs *flag.FlagSet, defaultN int) *Common {
 func (c *Common) Check() error {
 	if c.N < 0 {
 		return Usagef("-n must be ≥ 0, got %d", c.N)
+	}
+	if c.Gen && c.In != "" {
+		return Usagef("-gen writes generated records: it cannot be used with -in")
 	}
 	if c.Delay < 0 {
 		return Usagef("-delay must be ≥ 0, got %v", c.Delay)
