@@ -16,9 +16,17 @@ package aggregate
 // after dst's; order matters only for order-sensitive aggregates such as
 // First and Last among equal times.
 //
+// Merge leaves src unchanged, and the two must not share memory afterwards:
+// src may be discarded or reused. Result does not change a and may be called
+// any number of times; the value it returns does not alias a.
+//
 // Windowed operators keep accumulators in slices and call Add once per record,
 // so Add must not allocate in steady state. Result may do the expensive work
 // (estimates, sorting): it is called only when a window is emitted.
+//
+// Constructors in this package return a Func interface value so that Go
+// infers A and V at the call site; the dynamic value also implements Remover
+// exactly when the aggregate is invertible, and StateCodec.
 type Func[R, A, V any] interface {
 	Add(a *A, r R)
 	Merge(dst, src *A)
@@ -26,9 +34,10 @@ type Func[R, A, V any] interface {
 }
 
 // Remover is implemented by a Func whose Add can be undone. Remove(a, r)
-// takes out of a a record r that an earlier Add put in, so that a is then
-// equivalent to an accumulator that never saw r. Sliding windows use it to
-// subtract a record as it leaves the window.
+// takes out of a a record r that an earlier Add (or a Merge) put in, so that a
+// is then equivalent to an accumulator that never saw r. Sliding windows use
+// it to subtract a record as it leaves the window, oldest first; any order is
+// allowed. Removing a record that a does not hold is undefined.
 type Remover[R, A any] interface {
 	Remove(a *A, r R)
 }
