@@ -1,29 +1,162 @@
-// Command quickstart runs a small rowtime pipeline on built-in data.
+// Command quickstart runs two of Kinesis Data Analytics' example pipelines
+// on built-in data with rowtime and prints a short summary: the blockchain
+// auction (spend per block per 15-second STEP window, distinct bidders per
+// 10-second window) and HOTSPOTS over KDA's own hotspot generator.
+//
+//	go run ./examples/quickstart
+//
+// It takes no flags and finishes in well under two seconds. The full
+// programs, with input files and JSON output, are examples/auction,
+// examples/trending and examples/hotspots.
 package main
 
 import (
 	"fmt"
+	"io"
 	"os"
-	"strings"
+	"time"
 
+	"github.com/rowtime/rowtime/aggregate"
+	"github.com/rowtime/rowtime/distinct"
+	"github.com/rowtime/rowtime/examples/internal/auction"
+	"github.com/rowtime/rowtime/hotspot"
+	"github.com/rowtime/rowtime/hotspot/hotspottest"
 	"github.com/rowtime/rowtime/record"
+	"github.com/rowtime/rowtime/window"
 )
 
-type trade struct {
-	Ticker string  `json:"ticker"`
-	Price  float64 `json:"price"`
-}
-
-const payload = `{"ticker":"AMZN","price":178.2,"ts":"2026-01-27T09:00:01Z"}
-{"ticker":"ASD","price":12.5,"ts":"2026-01-27T09:00:02Z"}
-{"ticker":"XYZ","price":3.1,"ts":"2026-01-27T09:00:03Z"}`
+// Sizes of the built-in data.
+const (
+	bids   = 2_000 // 200 blocks of 10 bids, about 50 minutes of event time
+	points = 3_000 // three positions of the planted hotspot square
+)
 
 func main() {
-	lines := strings.Split(payload, "\n")
-	double := record.Map(func(t trade) trade { t.Price *= 2; return t })
-	for _, l := range lines {
-		_ = double.Push(trade{}, func(trade) {})
-		_ = l
+	if err := run(os.Stdout); err != nil {
+		fmt.Fprintln(os.Stderr, "quickstart:", err)
+		os.Exit(1)
 	}
-	fmt.Fprintln(os.Stdout, "rowtime quickstart")
+}
+
+func run(w io.Writer) error {
+	fmt.Fprintln(w, "rowtime quickstart: two Kinesis Data Analytics pipelines on built-in data")
+	fmt.Fprintln(w)
+	if err := auctions(w); err != nil {
+		return err
+	}
+	fmt.Fprintln(w)
+	if err := hotspots(w); err != nil {
+		return err
+	}
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "Next: go run ./examples/auction -n 1000 | head")
+	fmt.Fprintln(w, "      go run ./examples/hotspots -svg hotspots.svg > /dev/null   (then open hotspots.svg)")
+	fmt.Fprintln(w, "      go run ./examples/trending -top 5 | tail")
+	return nil
+}
+
+// auctions decodes generated Kinesis payloads of the blockchain example and
+// runs its two queries.
+func auctions(w io.Writer) error {
+	// SELECT STREAM "Block", SUM("Amount") AS spend FROM ...
+	// GROUP BY "Block", STEP(ROWTIME BY INTERVAL '15' SECOND)
+	spend, err := window.Aggregate(window.Step(15*time.Second),
+		func(r auction.Record) int64 { return r.Value.Block },
+		aggregate.Sum(func(r auction.Record) int64 { return r.Value.Amount }),
+		nil)
+	if err != nil {
+		return err
+	}
+	// COUNT_DISTINCT_ITEMS_TUMBLING(CURSOR(...), 'Bidder', 10)
+	count, err := distinct.Count(func(r auction.Record) string { return r.Value.Bidder }, nil)
+	if err != nil {
+		return err
+	}
+	bidders, err := window.Aggregate(window.Step(10*time.Second),
+		func(auction.Record) struct{} { return struct{}{} }, count, nil)
+	if err != nil {
+		return err
+	}
+
+	var spends []window.Result[int64, int64]
+	var counts []window.Result[struct{}, uint64]
+	onSpend := func(r window.Result[int64, int64]) { spends = append(spends, r) }
+	onCount := func(r window.Result[struct{}, uint64]) { counts = append(counts, r) }
+
+	g := auction.NewGenerator(1)
+	var payload []byte
+	for range bids {
+		// What a Kinesis record would carry, decoded as a Lambda handler would.
+		payload = auction.AppendJSON(payload[:0], g.Next())
+		r, err := auction.Decode(payload)
+		if err != nil {
+			return err
+		}
+		if err := spend.Push(r, onSpend); err != nil {
+			return err
+		}
+		if err := bidders.Push(r, onCount); err != nil {
+			return err
+		}
+	}
+	if err := spend.Flush(onSpend); err != nil {
+		return err
+	}
+	if err := bidders.Flush(onCount); err != nil {
+		return err
+	}
+
+	fmt.Fprintf(w, "Blockchain auction: %d bids decoded from JSON payloads\n", bids)
+	fmt.Fprintf(w, "  SPEND_PER_BLOCK_STREAM, SUM(Amount) per block per 15 s STEP window: %d rows, the first three:\n", len(spends))
+	for _, r := range spends[:min(3, len(spends))] {
+		fmt.Fprintf(w, "    %s  block %d  spend %d\n", span(r.Start, r.End), r.Key, r.Value)
+	}
+	top := spends[0]
+	for _, r := range spends {
+		if r.Value > top.Value {
+			top = r
+		}
+	}
+	fmt.Fprintf(w, "    largest: block %d spent %d in %s\n", top.Key, top.Value, span(top.Start, top.End))
+	fmt.Fprintf(w, "  DESTINATION_SQL_STREAM, distinct bidders per 10 s window: %d rows, the first three:\n", len(counts))
+	for _, r := range counts[:min(3, len(counts))] {
+		fmt.Fprintf(w, "    %s  NUMBER_OF_DISTINCT_ITEMS %d\n", span(r.Start, r.End), r.Value)
+	}
+	return nil
+}
+
+// hotspots runs HOTSPOTS over KDA's generator and reports the hotspots
+// after the last point.
+func hotspots(w io.Writer) error {
+	const n, eps, minPts = 1000, 0.2, 17
+	op, err := hotspot.New(n, eps, minPts,
+		func(dst []float64, p record.Of[[2]float64]) []float64 { return append(dst, p.Value[0], p.Value[1]) },
+		&hotspot.Options{OnlyChanges: true})
+	if err != nil {
+		return err
+	}
+	changes := 0
+	onResult := func(hotspot.Result[record.Of[[2]float64]]) { changes++ }
+	g := hotspottest.NewGenerator(1)
+	for i := range points {
+		p := g.Next()
+		if err := op.Push(record.Of[[2]float64]{Time: record.Time(i), Value: [2]float64{p.X, p.Y}}, onResult); err != nil {
+			return err
+		}
+	}
+	hs := op.Hotspots()
+	fmt.Fprintf(w, "HOTSPOTS(window %d, radius %v, minPts %d) over %d points of KDA's generator:\n", n, eps, minPts, points)
+	fmt.Fprintf(w, "  the hotspots changed %d times; after the last point there are %d\n", changes, len(hs))
+	if len(hs) > 0 {
+		h := hs[0]
+		fmt.Fprintf(w, "  the densest: density %.1f, %d points, x %.2f–%.2f, y %.2f–%.2f\n", h.Density, h.Count, h.Min[0], h.Max[0], h.Min[1], h.Max[1])
+	}
+	sq := g.Square()
+	fmt.Fprintf(w, "  the planted 1×1 square then: x %.2f–%.2f, y %.2f–%.2f\n", sq.MinX, sq.MaxX, sq.MinY, sq.MaxY)
+	return nil
+}
+
+func span(start, end record.Time) string {
+	const layout = "15:04:05"
+	return fmt.Sprintf("[%s, %s)", time.Unix(0, int64(start)).UTC().Format(layout), time.Unix(0, int64(end)).UTC().Format(layout))
 }
