@@ -1,0 +1,146 @@
+package hotspot
+
+import (
+	"errors"
+	"math"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
+	"github.com/rowtime/rowtime/hotspot/hotspottest"
+	"github.com/rowtime/rowtime/record"
+)
+
+type pt = record.Of[[]float64]
+
+func pointCoords(dst []float64, r pt) []float64 { return append(dst, r.Value...) }
+
+// stream is a named fixed-seed point stream.
+type stream struct {
+	name           string
+	points         [][]float64
+	n              int
+	eps            float64
+	minPts         int
+	wantNoHotspots bool
+}
+
+func generatorPoints(seed uint64, count int) [][]float64 {
+	g := hotspottest.NewGenerator(seed)
+	pts := make([][]float64, count)
+	for i := range pts {
+		p := g.Next()
+		pts[i] = []float64{p.X, p.Y}
+	}
+	return pts
+}
+
+func streams(short bool) []stream {
+	count := 20000
+	if short {
+		count = 4000
+	}
+	rng := rand.New(rand.NewPCG(3, 3))
+	var d3 [][]float64
+	for i := range count / 2 {
+		// Three blobs that drift, plus background, in 3-D.
+		t := float64(i) / 1000
+		switch rng.IntN(4) {
+		case 0:
+			d3 = append(d3, []float64{rng.Float64() * 5, rng.Float64() * 5, rng.Float64() * 5})
+		default:
+			c := float64(rng.IntN(3))
+			d3 = append(d3, []float64{
+				c + math.Sin(t) + rng.NormFloat64()*0.15,
+				c + rng.NormFloat64()*0.15,
+				math.Cos(t) + rng.NormFloat64()*0.15,
+			})
+		}
+	}
+	var sparse [][]float64
+	for range count / 4 {
+		sparse = append(sparse, []float64{rng.Float64() * 1000, rng.Float64() * 1000})
+	}
+	return []stream{
+		{name: "generator", points: generatorPoints(1, count), n: 1000, eps: 0.2, minPts: 17},
+		{name: "3d", points: d3, n: 500, eps: 0.25, minPts: 8},
+		{name: "sparse", points: sparse, n: 300, eps: 0.5, minPts: 3, wantNoHotspots: true},
+		{name: "grid", points: testPoints(9, 2, count/4, 0.25), n: 200, eps: 0.25, minPts: 4},
+		{name: "small-window", points: testPoints(5, 2, count/8, 0.5), n: 7, eps: 0.5, minPts: 2},
+	}
+}
+
+func TestOperatorMatchesFind(t *testing.T) {
+	for _, s := range streams(testing.Short()) {
+		t.Run(s.name, func(t *testing.T) {
+			op, err := New(s.n, s.eps, s.minPts, pointCoords, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []Hotspot
+			emits, seen := 0, 0
+			for i, p := range s.points {
+				err := op.Push(pt{Time: record.Time(i), Value: p}, func(r Result[pt]) {
+					emits++
+					got = r.Hotspots
+				})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if i >= 3000 && i%25 != 0 {
+					continue
+				}
+				lo := max(0, i+1-s.n)
+				want, err := Find(s.points[lo:i+1], s.eps, s.minPts)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if len(want) > 0 {
+					seen++
+				}
+				if diff := cmp.Diff(want, got, cmpopts.EquateEmpty()); diff != "" {
+					t.Fatalf("after record %d: operator differs from Find (-want +got):\n%s", i, diff)
+				}
+			}
+			if emits != len(s.points) {
+				t.Errorf("emitted %d results for %d records", emits, len(s.points))
+			}
+			if s.wantNoHotspots != (seen == 0) {
+				t.Errorf("hotspots found after %d checked records; want none: %v", seen, s.wantNoHotspots)
+			}
+			st := op.Stats()
+			if st.Window != min(s.n, len(s.points)) || st.Records != uint64(len(s.points)) {
+				t.Errorf("Stats = %+v", st)
+			}
+		})
+	}
+}
+
+func TestNewInvalid(t *testing.T) {
+	for _, c := range []struct {
+		name   string
+		n      int
+		eps    float64
+		minPts int
+		opts   *Options
+	}{
+		{"n<2", 1, 0.2, 2, nil},
+		{"eps=0", 10, 0, 2, nil},
+		{"eps<0", 10, -1, 2, nil},
+		{"eps=NaN", 10, math.NaN(), 2, nil},
+		{"eps=Inf", 10, math.Inf(1), 2, nil},
+		{"minPts<2", 10, 0.2, 1, nil},
+		{"minPts>n", 10, 0.2, 11, nil},
+		{"dims<0", 10, 0.2, 2, &Options{Dims: -1}},
+		{"every<0", 10, 0.2, 2, &Options{Every: -1}},
+		{"pane>n", 10, 0.2, 2, &Options{PaneSize: 11}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			_, err := New(c.n, c.eps, c.minPts, pointCoords, c.opts)
+			if !errors.Is(err, ErrInvalid) {
+				t.Fatalf("New: err = %v, want ErrInvalid", err)
+			}
+		})
+	}
+}
