@@ -2,6 +2,7 @@ package window
 
 import (
 	"fmt"
+	"reflect"
 	"time"
 	"unsafe"
 
@@ -139,6 +140,10 @@ type Over[R record.Timed, K comparable, A, V any] struct {
 	st   overState[R, K, A]
 	vals []V // the Values buffer of the Row being emitted
 	tmp  A   // scratch accumulator for two-stack outputs
+	// copyA: an A holds no references, so assigning one clones it.
+	// clearR: an R holds references, so a ring slot a row leaves is zeroed
+	// to let the garbage collector have what it points to.
+	copyA, clearR bool
 }
 
 // overState is everything a snapshot holds, so Restore can build it apart
@@ -240,6 +245,8 @@ func NewOver[R record.Timed, K comparable, A, V any](key func(R) K, agg aggregat
 		}
 	}
 	op.rm, _ = agg.(aggregate.Remover[R, A])
+	op.copyA = !overRefs(reflect.TypeFor[A](), false)
+	op.clearR = overRefs(reflect.TypeFor[R](), true)
 	op.st.reset()
 	return op, nil
 }
@@ -453,10 +460,13 @@ func (op *Over[R, K, A, V]) process(id int32, r R, t record.Time, emit func(Row[
 		head = min(head, w.start)
 	}
 	// Release the slots no window needs any more, so they are not kept alive.
-	var zero R
-	for ; p.head < head; p.head++ {
-		p.rows[p.head&mask] = zero
+	if op.clearR {
+		var zero R
+		for i := p.head; i < head; i++ {
+			p.rows[i&mask] = zero
+		}
 	}
+	p.head = head
 	s.touch(id)
 	s.emitted++
 	if emit != nil {
@@ -507,9 +517,13 @@ func (op *Over[R, K, A, V]) result(w *overWin[A], tail uint64) V {
 	if w.mid == tail {
 		return op.agg.Result(top)
 	}
-	var zero A
-	op.tmp = zero
-	op.agg.Merge(&op.tmp, top)
+	if op.copyA {
+		op.tmp = *top
+	} else { // a copy would share references with top: merge into an empty one
+		var zero A
+		op.tmp = zero
+		op.agg.Merge(&op.tmp, top)
+	}
 	op.agg.Merge(&op.tmp, &w.acc)
 	return op.agg.Result(&op.tmp)
 }
@@ -646,6 +660,30 @@ func (s *overState[R, K, A]) popPending() overPending[R] {
 
 func overLess[R any](a, b *overPending[R]) bool {
 	return a.t < b.t || (a.t == b.t && a.seq < b.seq)
+}
+
+// overRefs reports whether values of type t refer to memory outside
+// themselves: pointers, slices, maps, channels, functions, interfaces, and
+// strings when withStrings is set (a copied string shares its bytes, which
+// is harmless for cloning since strings are immutable, but keeps them alive).
+func overRefs(t reflect.Type, withStrings bool) bool {
+	switch t.Kind() {
+	case reflect.String:
+		return withStrings
+	case reflect.Array:
+		return t.Len() > 0 && overRefs(t.Elem(), withStrings)
+	case reflect.Struct:
+		for i := range t.NumField() {
+			if overRefs(t.Field(i).Type, withStrings) {
+				return true
+			}
+		}
+		return false
+	case reflect.Pointer, reflect.Slice, reflect.Map, reflect.Chan, reflect.Func,
+		reflect.Interface, reflect.UnsafePointer:
+		return true
+	}
+	return false
 }
 
 // overLow returns t − d for d ≥ 0, and false when that underflows

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -722,5 +723,43 @@ func TestOverAllocs(t *testing.T) {
 		if a := testing.AllocsPerRun(5000, push); a != 0 {
 			t.Errorf("%v: %v allocs per record", f, a)
 		}
+	}
+}
+
+func TestOverRefs(t *testing.T) {
+	type plain struct {
+		A [2]int64
+		B float64
+		c bool
+	}
+	type withString struct {
+		S string
+		N int
+	}
+	type withSlice struct{ P [1][]int }
+	tests := []struct {
+		name          string
+		t             reflect.Type
+		refs, strRefs bool
+	}{
+		{"int64", reflect.TypeFor[int64](), false, false},
+		{"plain struct", reflect.TypeFor[plain](), false, false},
+		{"string", reflect.TypeFor[string](), false, true},
+		{"struct with string", reflect.TypeFor[withString](), false, true},
+		{"array of slices", reflect.TypeFor[withSlice](), true, true},
+		{"empty array of pointers", reflect.TypeFor[[0]*int](), false, false},
+		{"map", reflect.TypeFor[map[int]int](), true, true},
+		{"interface", reflect.TypeFor[any](), true, true},
+		{"func", reflect.TypeFor[func()](), true, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := overRefs(tt.t, false); got != tt.refs {
+				t.Errorf("overRefs(%v, false) = %v", tt.t, got)
+			}
+			if got := overRefs(tt.t, true); got != tt.strRefs {
+				t.Errorf("overRefs(%v, true) = %v", tt.t, got)
+			}
+		})
 	}
 }
