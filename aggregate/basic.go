@@ -30,6 +30,9 @@ func (count[R]) ReadState(a *int64, src []byte) (int, error) {
 	if err != nil {
 		return 0, err
 	}
+	if x < 0 {
+		return 0, ErrCorrupt
+	}
 	*a = x
 	return n, nil
 }
@@ -201,6 +204,9 @@ func (s avg[R, N]) ReadState(a *AvgState[N], src []byte) (int, error) {
 	cnt, n, err := readVarint(src)
 	if err != nil {
 		return 0, err
+	}
+	if cnt < 0 {
+		return 0, ErrCorrupt
 	}
 	m, err := out.sum.readState(src[n:], s.kind)
 	if err != nil {

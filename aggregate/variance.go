@@ -2,6 +2,7 @@ package aggregate
 
 import (
 	"encoding/binary"
+	"fmt"
 	"math"
 )
 
@@ -140,6 +141,9 @@ func (s variance[R, N]) ReadState(a *VarState, src []byte) (int, error) {
 	}
 	mean, _, _ := readFloat(src[n:])
 	m2, _, _ := readFloat(src[n+8:])
+	if m2 < 0 {
+		return 0, fmt.Errorf("%w: negative sum of squares", ErrCorrupt)
+	}
 	*a = VarState{n: cnt, mean: mean, m2: m2}
 	return n + 16, nil
 }
