@@ -1,0 +1,682 @@
+package main
+
+import (
+	"bytes"
+	"cmp"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/kinesis"
+	"github.com/aws/aws-sdk-go-v2/service/kinesis/types"
+	"github.com/rowtime/rowtime/examples/internal/trending"
+	"github.com/rowtime/rowtime/record"
+	"github.com/rowtime/rowtime/window"
+)
+
+// KinesisAPI is the part of the Kinesis client the consumer uses;
+// *kinesis.Client implements it.
+type KinesisAPI interface {
+	ListShards(ctx context.Context, in *kinesis.ListShardsInput, optFns ...func(*kinesis.Options)) (*kinesis.ListShardsOutput, error)
+	GetShardIterator(ctx context.Context, in *kinesis.GetShardIteratorInput, optFns ...func(*kinesis.Options)) (*kinesis.GetShardIteratorOutput, error)
+	GetRecords(ctx context.Context, in *kinesis.GetRecordsInput, optFns ...func(*kinesis.Options)) (*kinesis.GetRecordsOutput, error)
+}
+
+// Config configures a Consumer. Stream is required; zero values of the
+// other fields are the defaults.
+type Config struct {
+	Stream string          // the Kinesis stream
+	Users  *trending.Users // the users table of the left join; nil: empty
+	Delay  time.Duration   // allowed out-of-orderness of event time
+
+	// IdleAfter is how long a shard that is caught up (no records, nothing
+	// behind) may stay without records before the consumer advances its
+	// watermark to the other shards', so that it does not hold back every
+	// merged window. A record that later arrives on it older than that
+	// watermark is late. Default 10 s.
+	IdleAfter time.Duration
+	// Poll is the wait after a GetRecords that returned nothing (Kinesis
+	// allows five reads a second per shard). Default 1 s.
+	Poll time.Duration
+	// Limit is the most records one GetRecords returns. Default 1000.
+	Limit int32
+	// ListEvery is how often the shards are listed again, to find the
+	// children of a resharding. Default 30 s.
+	ListEvery time.Duration
+
+	// Checkpoint is the checkpoint file; "" keeps none (every start reads
+	// the stream from its oldest record).
+	Checkpoint string
+	// CheckpointEvery is the time between checkpoints; 0 checkpoints after
+	// every batch.
+	CheckpointEvery time.Duration
+	// Out and Dead are the files results and dead letters are appended to;
+	// "" means stdout and stderr. With files and a checkpoint, output is
+	// exactly once across a crash: the consumer truncates each file to the
+	// length its checkpoint recorded before it resumes. Standard streams
+	// cannot be truncated: lines written after the last checkpoint may come
+	// again after a crash.
+	Out, Dead string
+
+	// Drain makes Run return once every shard is caught up and has been
+	// idle for IdleAfter (or has ended): it then flushes every open window
+	// and checkpoints. For backfills and tests.
+	Drain bool
+
+	// Log receives progress and problems; nil means none.
+	Log io.Writer
+}
+
+func (c *Config) defaults() {
+	if c.IdleAfter <= 0 {
+		c.IdleAfter = 10 * time.Second
+	}
+	if c.Poll <= 0 {
+		c.Poll = time.Second
+	}
+	if c.Limit <= 0 {
+		c.Limit = 1000
+	}
+	if c.ListEvery <= 0 {
+		c.ListEvery = 30 * time.Second
+	}
+}
+
+// partialOp is what the consumer needs of a shard's operator:
+// trending.Partial, the counts kept as mergeable accumulators, with its
+// snapshot.
+type partialOp interface {
+	record.Operator[trending.Event, window.Result[trending.Key, trending.State]]
+	Stats() window.Stats
+	AppendSnapshot(dst []byte) ([]byte, error)
+	Restore(data []byte) error
+}
+
+// shard is the consumer's state of one shard.
+type shard struct {
+	id, parent, adjacent string
+	lastSeq              string // last record taken; "" before any
+	finished             bool   // read to its end (closed by a resharding)
+	records, dead        uint64
+
+	op      partialOp
+	late    error // the late report of the current Push
+	wm      record.Time
+	running bool // a fetcher reads it
+
+	caughtUp   bool      // the last fetch was empty and nothing was behind
+	lastActive time.Time // wall time of the last fetch with records or a backlog
+}
+
+// Consumer reads every shard of a stream and runs the trending query over
+// them: one operator per shard, the shards' partial window results merged
+// into one result per window and key.
+type Consumer struct {
+	cfg Config
+	api KinesisAPI
+
+	shards map[string]*shard
+	merge  *merge[trending.Key, trending.State, trending.Counts]
+	out    *sink
+	dead   *sink
+	outBuf []byte
+	fetch  chan fetched
+	errs   error // merge errors met while processing
+
+	lastCommit time.Time
+	lastList   time.Time
+	dirty      bool
+	now        func() time.Time
+}
+
+// New returns a consumer of cfg.Stream through api. It loads the checkpoint
+// if there is one, and opens the outputs.
+func New(api KinesisAPI, cfg Config) (*Consumer, error) {
+	if cfg.Stream == "" {
+		return nil, errors.New("consumer: no stream")
+	}
+	cfg.defaults()
+	c := &Consumer{
+		cfg:    cfg,
+		api:    api,
+		shards: map[string]*shard{},
+		merge:  newMerge[trending.Key](trending.CountsFunc(), compareKeys),
+		now:    time.Now,
+	}
+	var outOff, deadOff int64
+	if cfg.Checkpoint != "" {
+		cp, err := readCheckpoint(cfg.Checkpoint)
+		switch {
+		case errors.Is(err, os.ErrNotExist):
+		case err != nil:
+			return nil, err
+		default:
+			if err := c.restore(cp); err != nil {
+				return nil, err
+			}
+			outOff, deadOff = cp.OutOffset, cp.DeadOffset
+		}
+	}
+	var err error
+	if c.out, err = openSink(cfg.Out, os.Stdout, outOff); err != nil {
+		return nil, err
+	}
+	if c.dead, err = openSink(cfg.Dead, os.Stderr, deadOff); err != nil {
+		c.out.close()
+		return nil, err
+	}
+	return c, nil
+}
+
+// compareKeys orders the keys of one window in the output: known groups
+// first, by gender and segment, then by article.
+func compareKeys(a, b trending.Key) int {
+	return cmp.Or(
+		-boolCmp(a.Known, b.Known),
+		strings.Compare(a.Gender, b.Gender),
+		cmp.Compare(a.Segment, b.Segment),
+		cmp.Compare(a.Article, b.Article))
+}
+
+func boolCmp(a, b bool) int {
+	switch {
+	case a == b:
+		return 0
+	case a:
+		return 1
+	}
+	return -1
+}
+
+func (c *Consumer) logf(format string, args ...any) {
+	if c.cfg.Log != nil {
+		fmt.Fprintf(c.cfg.Log, "consumer: "+format+"\n", args...)
+	}
+}
+
+// newShard returns the state of a shard seen for the first time. Its
+// operator starts at the merge's final watermark: records older than what
+// is already final are late for it.
+func (c *Consumer) newShard(id, parent, adjacent string) (*shard, error) {
+	s := &shard{id: id, parent: parent, adjacent: adjacent}
+	op, err := c.newOp(s)
+	if err != nil {
+		return nil, err
+	}
+	s.op = op
+	s.wm = record.MinTime
+	if f := c.merge.final; f > record.MinTime {
+		if err := c.advance(s, f); err != nil {
+			return nil, err
+		}
+	}
+	return s, nil
+}
+
+func (c *Consumer) newOp(s *shard) (partialOp, error) {
+	op, err := trending.Partial(&window.Options[trending.Event]{
+		Delay: c.cfg.Delay,
+		Late:  func(_ trending.Event, err error) { s.late = errors.Join(s.late, err) },
+	})
+	if err != nil {
+		return nil, err
+	}
+	p, ok := any(op).(partialOp)
+	if !ok {
+		return nil, fmt.Errorf("consumer: %T has no snapshot", op)
+	}
+	return p, nil
+}
+
+// emitPartial folds a shard's partial result into the merge.
+func (c *Consumer) emitPartial(r window.Result[trending.Key, trending.State]) {
+	if err := c.merge.add(r.Start, r.End, r.Key, &r.Value); err != nil {
+		c.errs = errors.Join(c.errs, err)
+	}
+}
+
+func (c *Consumer) emitLine(start, end record.Time, key trending.Key, v trending.Counts) {
+	c.outBuf = trending.AppendLine(c.outBuf, window.Result[trending.Key, trending.Counts]{Start: start, End: end, Key: key, Value: v})
+	c.outBuf = append(c.outBuf, '\n')
+}
+
+func (c *Consumer) advance(s *shard, wm record.Time) error {
+	if err := s.op.Advance(wm, c.emitPartial); err != nil {
+		return fmt.Errorf("consumer: shard %s: %w", s.id, err)
+	}
+	s.wm = s.op.Stats().Watermark
+	return nil
+}
+
+// deadLetter is one line of the dead-letter output.
+type deadLetter struct {
+	Shard          string `json:"shard"`
+	SequenceNumber string `json:"sequence_number"`
+	Error          string `json:"error"`
+	Data           []byte `json:"data"` // the payload, base64
+}
+
+func (c *Consumer) deadLetter(s *shard, seq string, cause error, data []byte) {
+	line, _ := json.Marshal(deadLetter{Shard: s.id, SequenceNumber: seq, Error: cause.Error(), Data: data})
+	c.dead.buf = append(append(c.dead.buf, line...), '\n')
+	s.dead++
+}
+
+// take runs a fetched batch through its shard's operator.
+func (c *Consumer) take(f fetched) error {
+	s := c.shards[f.shard]
+	if s == nil || s.finished {
+		return nil
+	}
+	now := c.now()
+	for i := range f.records {
+		r := &f.records[i]
+		seq := aws.ToString(r.SequenceNumber)
+		if s.lastSeq != "" && !seqLess(s.lastSeq, seq) {
+			continue // read again after an iterator was renewed
+		}
+		rec, err := trending.Decode(r.Data)
+		if err != nil {
+			c.deadLetter(s, seq, err, r.Data)
+		} else {
+			s.late = nil
+			err := s.op.Push(trending.Join(c.cfg.Users, rec), c.emitPartial)
+			if err == nil {
+				err = s.late
+			}
+			s.late = nil
+			if err != nil {
+				c.deadLetter(s, seq, err, r.Data)
+			}
+		}
+		s.lastSeq = seq
+		s.records++
+	}
+	s.wm = s.op.Stats().Watermark
+	if len(f.records) > 0 || f.behind > 0 {
+		s.caughtUp, s.lastActive = false, now
+	} else {
+		s.caughtUp = true
+	}
+	if f.closed {
+		// The shard ended in a resharding: all its records are read, so
+		// nothing more can come into its windows.
+		if err := s.op.Flush(c.emitPartial); err != nil {
+			return fmt.Errorf("consumer: shard %s: %w", s.id, err)
+		}
+		s.finished, s.running, s.wm = true, false, record.MaxTime
+		c.logf("shard %s ended after %d records", s.id, s.records)
+	}
+	c.dirty = c.dirty || len(f.records) > 0 || f.closed
+	return nil
+}
+
+// idle reports whether s has been caught up and without records for
+// IdleAfter.
+func (c *Consumer) idle(s *shard, now time.Time) bool {
+	return !s.finished && s.caughtUp && now.Sub(s.lastActive) >= c.cfg.IdleAfter
+}
+
+// settle advances idle shards to the other shards' watermark and emits the
+// merged windows that every shard's watermark has passed.
+func (c *Consumer) settle() error {
+	now := c.now()
+	target := record.MinTime
+	for _, s := range c.shards {
+		if s.running && !c.idle(s, now) {
+			target = max(target, s.wm)
+		}
+	}
+	for _, s := range c.sorted() {
+		if s.running && c.idle(s, now) && target > s.wm {
+			if err := c.advance(s, target); err != nil {
+				return err
+			}
+			c.dirty = true
+		}
+	}
+	wm := record.MaxTime
+	for _, s := range c.shards {
+		if !s.finished {
+			wm = min(wm, s.wm)
+		}
+	}
+	if wm > c.merge.final && wm > record.MinTime {
+		c.merge.advance(wm, c.emitLine)
+		c.dirty = true
+	}
+	err := c.errs
+	c.errs = nil
+	return err
+}
+
+func (c *Consumer) sorted() []*shard {
+	out := make([]*shard, 0, len(c.shards))
+	for _, s := range c.shards {
+		out = append(out, s)
+	}
+	slices.SortFunc(out, func(a, b *shard) int { return strings.Compare(a.id, b.id) })
+	return out
+}
+
+// listShards adds the stream's shards that the consumer does not know yet.
+func (c *Consumer) listShards(ctx context.Context) error {
+	in := &kinesis.ListShardsInput{StreamName: aws.String(c.cfg.Stream)}
+	var listed []types.Shard
+	for {
+		out, err := c.api.ListShards(ctx, in)
+		if err != nil {
+			return fmt.Errorf("consumer: listing the shards of %s: %w", c.cfg.Stream, err)
+		}
+		listed = append(listed, out.Shards...)
+		if out.NextToken == nil || len(out.Shards) == 0 {
+			break
+		}
+		in = &kinesis.ListShardsInput{NextToken: out.NextToken}
+	}
+	for _, sh := range listed {
+		id := aws.ToString(sh.ShardId)
+		if _, ok := c.shards[id]; ok {
+			continue
+		}
+		s, err := c.newShard(id, aws.ToString(sh.ParentShardId), aws.ToString(sh.AdjacentParentShardId))
+		if err != nil {
+			return err
+		}
+		c.shards[id] = s
+		c.dirty = true
+	}
+	c.lastList = c.now()
+	return nil
+}
+
+// ready reports whether s may be read: its parents (if the consumer knows
+// them) are read to their ends, so records come in order across a
+// resharding.
+func (c *Consumer) ready(s *shard) bool {
+	for _, p := range []string{s.parent, s.adjacent} {
+		if ps, ok := c.shards[p]; ok && !ps.finished {
+			return false
+		}
+	}
+	return true
+}
+
+// Run reads the stream until ctx is done (or, with Drain, until the stream
+// is drained), checkpointing as it goes. It returns nil on a drained stream
+// and ctx.Err() on cancellation, after a last checkpoint.
+func (c *Consumer) Run(ctx context.Context) (err error) {
+	defer func() {
+		c.out.close()
+		c.dead.close()
+	}()
+	fctx, stop := context.WithCancel(ctx)
+	defer stop()
+	c.fetch = make(chan fetched)
+	if err := c.listShards(ctx); err != nil {
+		return err
+	}
+	tick := time.NewTicker(max(c.cfg.Poll, 10*time.Millisecond))
+	defer tick.Stop()
+	for {
+		for _, s := range c.sorted() {
+			if !s.running && !s.finished && c.ready(s) {
+				s.running = true
+				s.lastActive = c.now()
+				go c.fetcher(fctx, s.id, s.lastSeq)
+			}
+		}
+		select {
+		case <-ctx.Done():
+			if err := c.commit(); err != nil {
+				return err
+			}
+			return ctx.Err()
+		case f := <-c.fetch:
+			if f.err != nil {
+				return f.err
+			}
+			if err := c.take(f); err != nil {
+				return err
+			}
+		case <-tick.C:
+		}
+		if err := c.settle(); err != nil {
+			return err
+		}
+		if c.now().Sub(c.lastList) >= c.cfg.ListEvery {
+			if err := c.listShards(ctx); err != nil {
+				c.logf("%v", err)
+			}
+		}
+		if c.cfg.Drain && c.drained() {
+			stop()
+			for _, s := range c.sorted() {
+				if err := s.op.Flush(c.emitPartial); err != nil {
+					return fmt.Errorf("consumer: shard %s: %w", s.id, err)
+				}
+				s.wm = s.op.Stats().Watermark
+			}
+			c.merge.advance(record.MaxTime, c.emitLine)
+			if c.errs != nil {
+				return c.errs
+			}
+			c.dirty = true
+			return c.commit()
+		}
+		if c.dirty && c.now().Sub(c.lastCommit) >= c.cfg.CheckpointEvery {
+			if err := c.commit(); err != nil {
+				return err
+			}
+		}
+	}
+}
+
+// drained reports whether every shard has ended or is idle.
+func (c *Consumer) drained() bool {
+	now := c.now()
+	for _, s := range c.shards {
+		if !s.finished && !(s.running && c.idle(s, now)) {
+			return false
+		}
+	}
+	return true
+}
+
+// fetched is one GetRecords answer for the coordinator.
+type fetched struct {
+	shard   string
+	records []types.Record
+	behind  int64 // MillisBehindLatest
+	closed  bool  // the shard has ended and every record was returned
+	err     error // the shard cannot be read
+}
+
+// fetcher reads one shard from just after sequence number after (from its
+// oldest record when after is ""), and hands each batch to the coordinator.
+// Records a restart reads again are skipped by the coordinator, which
+// knows what it has taken.
+func (c *Consumer) fetcher(ctx context.Context, id, after string) {
+	send := func(f fetched) bool {
+		select {
+		case c.fetch <- f:
+			return true
+		case <-ctx.Done():
+			return false
+		}
+	}
+	sleep := func(d time.Duration) bool {
+		t := time.NewTimer(d)
+		defer t.Stop()
+		select {
+		case <-t.C:
+			return true
+		case <-ctx.Done():
+			return false
+		}
+	}
+	var iter *string
+	backoff := 100 * time.Millisecond
+	for ctx.Err() == nil {
+		if iter == nil {
+			in := &kinesis.GetShardIteratorInput{StreamName: aws.String(c.cfg.Stream), ShardId: aws.String(id), ShardIteratorType: types.ShardIteratorTypeTrimHorizon}
+			if after != "" {
+				in.ShardIteratorType = types.ShardIteratorTypeAfterSequenceNumber
+				in.StartingSequenceNumber = aws.String(after)
+			}
+			out, err := c.api.GetShardIterator(ctx, in)
+			if err != nil {
+				if !retryable(err) {
+					send(fetched{shard: id, err: fmt.Errorf("consumer: shard %s: %w", id, err)})
+					return
+				}
+				c.logf("shard %s: %v (retrying)", id, err)
+				if !sleep(backoff) {
+					return
+				}
+				backoff = min(2*backoff, 5*time.Second)
+				continue
+			}
+			iter = out.ShardIterator
+		}
+		out, err := c.api.GetRecords(ctx, &kinesis.GetRecordsInput{ShardIterator: iter, Limit: aws.Int32(c.cfg.Limit)})
+		if err != nil {
+			var expired *types.ExpiredIteratorException
+			if errors.As(err, &expired) {
+				iter = nil
+				continue
+			}
+			if !retryable(err) {
+				send(fetched{shard: id, err: fmt.Errorf("consumer: shard %s: %w", id, err)})
+				return
+			}
+			c.logf("shard %s: %v (retrying)", id, err)
+			if !sleep(backoff) {
+				return
+			}
+			backoff = min(2*backoff, 5*time.Second)
+			continue
+		}
+		backoff = 100 * time.Millisecond
+		f := fetched{shard: id, records: out.Records, behind: aws.ToInt64(out.MillisBehindLatest), closed: out.NextShardIterator == nil}
+		if n := len(out.Records); n > 0 {
+			after = aws.ToString(out.Records[n-1].SequenceNumber)
+		}
+		if !send(f) || f.closed {
+			return
+		}
+		iter = out.NextShardIterator
+		if len(out.Records) == 0 && !sleep(c.cfg.Poll) {
+			return
+		}
+	}
+}
+
+// retryable reports whether a Kinesis error may go away: anything but a
+// missing stream or shard and invalid arguments.
+func retryable(err error) bool {
+	var notFound *types.ResourceNotFoundException
+	var invalid *types.InvalidArgumentException
+	return !errors.As(err, &notFound) && !errors.As(err, &invalid) && !errors.Is(err, context.Canceled)
+}
+
+// sink is an output: a file written at a known offset, or a standard
+// stream.
+type sink struct {
+	f      *os.File
+	file   bool // f is a file the consumer opened: truncated and synced
+	offset int64
+	buf    []byte // lines waiting for the next commit
+}
+
+func openSink(path string, std *os.File, offset int64) (*sink, error) {
+	if path == "" {
+		return &sink{f: std}, nil
+	}
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o644)
+	if err != nil {
+		return nil, err
+	}
+	fi, err := f.Stat()
+	if err == nil && fi.Size() < offset {
+		err = fmt.Errorf("consumer: %s has %d bytes, fewer than the %d its checkpoint recorded", path, fi.Size(), offset)
+	}
+	if err == nil {
+		// Lines written after the checkpoint are written again from the
+		// state it holds.
+		err = f.Truncate(offset)
+	}
+	if err == nil {
+		_, err = f.Seek(offset, io.SeekStart)
+	}
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
+	return &sink{f: f, file: true, offset: offset}, nil
+}
+
+// flush writes the waiting lines and, for a file, syncs it.
+func (s *sink) flush(lines []byte) error {
+	s.buf = append(s.buf, lines...)
+	if len(s.buf) == 0 {
+		return nil
+	}
+	n, err := s.f.Write(s.buf)
+	s.offset += int64(n)
+	if err != nil {
+		return err
+	}
+	s.buf = s.buf[:0]
+	if s.file {
+		return s.f.Sync()
+	}
+	return nil
+}
+
+func (s *sink) close() {
+	if s.file {
+		s.f.Close()
+	}
+}
+
+// commit writes the output that is waiting, then the checkpoint that
+// accounts for it.
+func (c *Consumer) commit() error {
+	if err := c.out.flush(c.outBuf); err != nil {
+		return fmt.Errorf("consumer: writing results: %w", err)
+	}
+	c.outBuf = c.outBuf[:0]
+	if err := c.dead.flush(nil); err != nil {
+		return fmt.Errorf("consumer: writing dead letters: %w", err)
+	}
+	if c.cfg.Checkpoint != "" && c.dirty {
+		cp, err := c.checkpoint()
+		if err != nil {
+			return err
+		}
+		if err := writeCheckpoint(c.cfg.Checkpoint, cp); err != nil {
+			return err
+		}
+	}
+	c.dirty = false
+	c.lastCommit = c.now()
+	return nil
+}
+
+// seqLess reports whether Kinesis sequence number a comes before b: decimal
+// strings of up to 128 digits, compared by length, then as strings.
+func seqLess(a, b string) bool {
+	a, b = string(bytes.TrimLeft([]byte(a), "0")), string(bytes.TrimLeft([]byte(b), "0"))
+	if len(a) != len(b) {
+		return len(a) < len(b)
+	}
+	return a < b
+}

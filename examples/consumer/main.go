@@ -1,0 +1,93 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/kinesis"
+	"github.com/rowtime/rowtime/examples/internal/trending"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:]); err != nil && !errors.Is(err, context.Canceled) {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+}
+
+func run(ctx context.Context, args []string) error {
+	fs := flag.NewFlagSet("consumer", flag.ContinueOnError)
+	var (
+		cfg      Config
+		endpoint = fs.String("endpoint", "", "Kinesis endpoint URL (default: the region's AWS endpoint)")
+		region   = fs.String("region", os.Getenv("AWS_REGION"), "AWS region (default $AWS_REGION)")
+		users    = fs.String("users", "", "users table, CSV of user_id,gender,segment_id without header (default: empty, every user unknown)")
+		limit    = fs.Int("limit", 1000, "most records per GetRecords")
+	)
+	fs.StringVar(&cfg.Stream, "stream", "", "Kinesis stream to read (required)")
+	fs.DurationVar(&cfg.Delay, "delay", 0, "allowed out-of-orderness of event time")
+	fs.DurationVar(&cfg.IdleAfter, "idle", 10*time.Second, "advance a caught-up shard's watermark after this long without records")
+	fs.DurationVar(&cfg.Poll, "poll", time.Second, "wait after an empty GetRecords")
+	fs.StringVar(&cfg.Checkpoint, "checkpoint", "", "checkpoint file (default: none, read from the oldest record)")
+	fs.DurationVar(&cfg.CheckpointEvery, "checkpoint-every", 5*time.Second, "time between checkpoints (0: after every batch)")
+	fs.StringVar(&cfg.Out, "out", "", "results file, JSON lines (default stdout)")
+	fs.StringVar(&cfg.Dead, "dead", "", "dead-letter file, JSON lines (default stderr)")
+	fs.BoolVar(&cfg.Drain, "drain", false, "exit once every shard is caught up and idle, after flushing every window")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if cfg.Stream == "" {
+		return errors.New("consumer: -stream is required")
+	}
+	if *region == "" {
+		*region = "us-east-1"
+	}
+	if *limit < 1 || *limit > 10000 {
+		return fmt.Errorf("consumer: -limit %d is not in [1, 10000]", *limit)
+	}
+	cfg.Limit = int32(*limit)
+	if *users != "" {
+		f, err := os.Open(*users)
+		if err != nil {
+			return err
+		}
+		cfg.Users, err = trending.LoadUsers(f)
+		f.Close()
+		if err != nil {
+			return err
+		}
+	}
+	cfg.Log = os.Stderr
+	opts := kinesis.Options{
+		Region:      *region,
+		Credentials: aws.CredentialsProviderFunc(envCredentials),
+	}
+	if *endpoint != "" {
+		opts.BaseEndpoint = aws.String(*endpoint)
+	}
+	c, err := New(kinesis.New(opts), cfg)
+	if err != nil {
+		return err
+	}
+	return c.Run(ctx)
+}
+
+// envCredentials reads AWS credentials from the standard environment
+// variables, so the consumer needs no more of the SDK than the Kinesis
+// client.
+func envCredentials(context.Context) (aws.Credentials, error) {
+	id, secret := os.Getenv("AWS_ACCESS_KEY_ID"), os.Getenv("AWS_SECRET_ACCESS_KEY")
+	if id == "" || secret == "" {
+		return aws.Credentials{}, errors.New("consumer: AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY must be set")
+	}
+	return aws.Credentials{AccessKeyID: id, SecretAccessKey: secret, SessionToken: os.Getenv("AWS_SESSION_TOKEN"), Source: "environment"}, nil
+}
