@@ -13,7 +13,7 @@ import (
 
 type sumMerger struct{}
 
-func (sumMerger) Merge(dst, src *int64)  { *dst += *src }
+func (sumMerger) Merge(dst, src *int64) { *dst += *src }
 func (sumMerger) Result(a *int64) int64 { return *a }
 
 type line struct {
