@@ -68,20 +68,16 @@ func auctions(w io.Writer) error {
 		return err
 	}
 	// COUNT_DISTINCT_ITEMS_TUMBLING(CURSOR(...), 'Bidder', 10)
-	count, err := distinct.Count(func(r auction.Record) string { return r.Value.Bidder }, nil)
-	if err != nil {
-		return err
-	}
-	bidders, err := window.Aggregate(window.Step(10*time.Second),
-		func(auction.Record) struct{} { return struct{}{} }, count, nil)
+	bidders, err := distinct.CountItems(window.Step(10*time.Second),
+		func(r auction.Record) string { return r.Value.Bidder }, nil)
 	if err != nil {
 		return err
 	}
 
 	var spends []window.Result[int64, int64]
-	var counts []window.Result[struct{}, uint64]
+	var counts []distinct.Result[distinct.NoKey]
 	onSpend := func(r window.Result[int64, int64]) { spends = append(spends, r) }
-	onCount := func(r window.Result[struct{}, uint64]) { counts = append(counts, r) }
+	onCount := func(r distinct.Result[distinct.NoKey]) { counts = append(counts, r) }
 
 	g := auction.NewGenerator(1)
 	var payload []byte
@@ -120,7 +116,7 @@ func auctions(w io.Writer) error {
 	fmt.Fprintf(w, "    largest: block %d spent %d in %s\n", top.Key, top.Value, span(top.Start, top.End))
 	fmt.Fprintf(w, "  DESTINATION_SQL_STREAM, distinct bidders per 10 s window: %d rows, the first three:\n", len(counts))
 	for _, r := range counts[:min(3, len(counts))] {
-		fmt.Fprintf(w, "    %s  NUMBER_OF_DISTINCT_ITEMS %d\n", span(r.Start, r.End), r.Value)
+		fmt.Fprintf(w, "    %s  NUMBER_OF_DISTINCT_ITEMS %d\n", span(r.Start, r.End), r.NumberOfDistinctItems)
 	}
 	return nil
 }

@@ -343,3 +343,23 @@ func TestQueryLate(t *testing.T) {
 		t.Fatal("negative delay accepted")
 	}
 }
+
+func TestAppendRecords(t *testing.T) {
+	recs := Generate(2, 3)
+	var payload []byte
+	for i, r := range recs {
+		payload = AppendJSON(payload, r)
+		payload = append(payload, '\n')
+		if i == 1 {
+			payload = append(payload, "{\"Block\":1}\n"...) // no time
+		}
+	}
+	got, err := AppendRecords(nil, payload)
+	if !slices.Equal(got, recs) {
+		t.Errorf("decoded %v, want %v", got, recs)
+	}
+	var de *record.DecodeError
+	if !errors.Is(err, ErrDecode) || !errors.Is(err, record.ErrNoTime) || !errors.As(err, &de) || de.Line != 3 {
+		t.Errorf("error %v, want ErrDecode and record.ErrNoTime on line 3", err)
+	}
+}

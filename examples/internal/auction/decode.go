@@ -1,96 +1,72 @@
 package auction
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
-	"math"
-	"strconv"
-	"strings"
 
 	"github.com/rowtime/rowtime/record"
 )
 
-// ErrDecode is wrapped by every error of Decode.
+// ErrDecode is wrapped by every error of Decode and AppendRecords, beside
+// the record package's own (record.ErrSyntax, record.ErrValue,
+// record.ErrNoTime, ...).
 var ErrDecode = errors.New("auction: cannot decode bid")
 
-// Decode decodes one payload of the blockchain example: a JSON object with
-// the fields of Bid and EventTimestamp in Unix seconds, as a number or a
-// numeric string (a fraction of a second is kept to the nanosecond).
-func Decode(payload []byte) (Record, error) {
-	var w struct {
-		Bid
-		EventTimestamp json.RawMessage `json:"EventTimestamp"`
-	}
-	if err := json.Unmarshal(payload, &w); err != nil {
-		return Record{}, fmt.Errorf("%w: %v", ErrDecode, err)
-	}
-	t, err := seconds(w.EventTimestamp)
+// decoder reads Bid payloads, their time from EventTimestamp in Unix seconds
+// (a number or a numeric string; a fraction is kept to the nanosecond).
+var decoder = func() *record.Decoder[Bid] {
+	d, err := record.NewDecoder[Bid](TimeField, record.TimeSeconds)
 	if err != nil {
-		return Record{}, fmt.Errorf("%w: field %s: %v", ErrDecode, TimeField, err)
+		panic(err) // constant arguments
 	}
-	return Record{Time: t, Value: w.Bid}, nil
+	return d
+}()
+
+// Decode decodes a payload holding one bid: a JSON object with the fields
+// of Bid and EventTimestamp in Unix seconds, as a number or a numeric string.
+func Decode(payload []byte) (Record, error) {
+	var buf [1]Record
+	recs, err := decoder.Append(buf[:0], payload, 0)
+	switch {
+	case err != nil:
+		return Record{}, oneError(err)
+	case len(recs) != 1:
+		return Record{}, fmt.Errorf("%w: %d objects in one payload, want 1", ErrDecode, len(recs))
+	}
+	return recs[0], nil
 }
 
-func seconds(raw json.RawMessage) (record.Time, error) {
-	s := strings.TrimSpace(string(raw))
-	if s == "" || s == "null" {
-		return 0, errors.New("missing")
+// AppendRecords decodes a Kinesis payload holding one or more bids as JSON
+// lines and appends them to dst. A bid that cannot be decoded does not stop
+// the others: the error (a record.DecodeErrors, wrapped with ErrDecode)
+// lists every one with its line.
+func AppendRecords(dst []Record, payload []byte) ([]Record, error) {
+	dst, err := decoder.Append(dst, payload, 0)
+	if err != nil {
+		return dst, fmt.Errorf("%w: %w", ErrDecode, err)
 	}
-	if s[0] == '"' {
-		if err := json.Unmarshal(raw, &s); err != nil {
-			return 0, err
-		}
-		s = strings.TrimSpace(s)
-	}
-	return parseSeconds(s)
+	return dst, nil
 }
 
-// parseSeconds parses a decimal number of seconds exactly, to the
-// nanosecond (digits beyond the ninth decimal are truncated toward negative
-// infinity), and falls back to floating point for exponent forms.
-func parseSeconds(s string) (record.Time, error) {
-	const maxSec = math.MaxInt64 / 1_000_000_000
-	intPart, frac, hasFrac := strings.Cut(s, ".")
-	if i, err := strconv.ParseInt(intPart, 10, 64); err == nil && (!hasFrac || digits(frac)) {
-		if i > maxSec || i < -maxSec {
-			return 0, fmt.Errorf("%s seconds is out of range", s)
+// oneError words the error of a one-object payload without the record and
+// line numbers, which say nothing there; it still wraps the record package's
+// errors.
+func oneError(err error) error {
+	var de *record.DecodeError
+	if errs, ok := err.(record.DecodeErrors); ok && len(errs) == 1 && errors.As(err, &de) {
+		msg := fmt.Sprintf("%v: %v", ErrDecode, de.Err)
+		if de.Field != "" {
+			msg = fmt.Sprintf("%v: field %q: %v", ErrDecode, de.Field, de.Err)
 		}
-		var ns int64
-		for k := range 9 {
-			ns *= 10
-			if k < len(frac) {
-				ns += int64(frac[k] - '0')
-			}
-		}
-		neg := strings.HasPrefix(intPart, "-")
-		if neg && len(frac) > 9 && strings.Trim(frac[9:], "0") != "" {
-			ns++ // floor below the nanosecond
-		}
-		if neg {
-			ns = -ns
-		}
-		return record.Time(i*1e9 + ns), nil
+		return &decodeError{msg: msg, err: err}
 	}
-	f, err := strconv.ParseFloat(s, 64)
-	if err != nil || math.IsNaN(f) || math.IsInf(f, 0) {
-		return 0, fmt.Errorf("%q is not a number of seconds", s)
-	}
-	ns := math.Floor(f * 1e9)
-	if ns >= math.MaxInt64 || ns < math.MinInt64 {
-		return 0, fmt.Errorf("%s seconds is out of range", s)
-	}
-	return record.Time(ns), nil
+	return fmt.Errorf("%w: %w", ErrDecode, err)
 }
 
-func digits(s string) bool {
-	if s == "" {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		if s[i] < '0' || s[i] > '9' {
-			return false
-		}
-	}
-	return true
+type decodeError struct {
+	msg string
+	err error
 }
+
+func (e *decodeError) Error() string   { return e.msg }
+func (e *decodeError) Unwrap() []error { return []error{ErrDecode, e.err} }

@@ -56,12 +56,12 @@ type Options struct {
 type Query struct {
 	opts    Options
 	spend   *window.Agg[Record, int64, aggregate.SumState[int64], int64]
-	bidders *window.Agg[Record, struct{}, distinct.Sketch, uint64]
+	bidders *distinct.Counter[Record, distinct.NoKey]
 
 	emit      func([]byte)
 	buf       []byte
 	onSpend   func(window.Result[int64, int64])
-	onBidders func(window.Result[struct{}, uint64])
+	onBidders func(distinct.Result[distinct.NoKey])
 }
 
 var _ record.Operator[Record, []byte] = (*Query)(nil)
@@ -73,6 +73,7 @@ func New(opts *Options) (*Query, error) {
 	if opts != nil {
 		q.opts = *opts
 	}
+	// SELECT STREAM "Block", SUM("Amount") ... GROUP BY "Block", STEP(... BY INTERVAL '15' SECOND)
 	spendOpts := &window.Options[Record]{Delay: q.opts.Delay, Lateness: q.opts.Lateness}
 	biddersOpts := &window.Options[Record]{Delay: q.opts.Delay, Lateness: q.opts.Lateness}
 	if late := q.opts.Late; late != nil {
@@ -87,12 +88,10 @@ func New(opts *Options) (*Query, error) {
 	if err != nil {
 		return nil, fmt.Errorf("auction: %w", err)
 	}
-	count, err := distinct.Count(func(r Record) string { return r.Value.Bidder }, nil)
-	if err != nil {
-		return nil, fmt.Errorf("auction: %w", err)
-	}
-	q.bidders, err = window.Aggregate(window.Step(BiddersWindow),
-		func(Record) struct{} { return struct{}{} }, count, biddersOpts)
+	// COUNT_DISTINCT_ITEMS_TUMBLING(CURSOR(...), 'Bidder', 10)
+	q.bidders, err = distinct.CountItems(window.Step(BiddersWindow),
+		func(r Record) string { return r.Value.Bidder },
+		&distinct.CountOptions[Record]{Options: *biddersOpts})
 	if err != nil {
 		return nil, fmt.Errorf("auction: %w", err)
 	}
@@ -110,11 +109,17 @@ func (q *Query) spendLine(r window.Result[int64, int64]) {
 	q.tail(b, r.Update)
 }
 
-func (q *Query) biddersLine(r window.Result[struct{}, uint64]) {
-	b := q.head(BiddersStream, r.Start, r.End)
-	b = append(b, `,"NUMBER_OF_DISTINCT_ITEMS":`...)
-	b = strconv.AppendUint(b, r.Value, 10)
-	q.tail(b, r.Update)
+func (q *Query) biddersLine(r distinct.Result[distinct.NoKey]) {
+	// The operator's own JSON form, with the stream's name in front.
+	b := append(q.buf[:0], `{"stream":"`+BiddersStream+`",`...)
+	at := len(b)
+	b, err := r.AppendJSON(b)
+	if err != nil { // only a key can fail to encode, and there is none
+		panic(err)
+	}
+	b = append(b[:at], b[at+1:]...) // drop the operator's opening brace
+	q.buf = b
+	q.emit(b)
 }
 
 func (q *Query) head(stream string, start, end record.Time) []byte {

@@ -1,0 +1,51 @@
+package main
+
+import (
+	"io"
+	"testing"
+
+	"github.com/rowtime/rowtime/examples/internal/auction"
+	"github.com/rowtime/rowtime/examples/internal/cli"
+	"github.com/rowtime/rowtime/record"
+)
+
+// BenchmarkAuction measures the program's work per record, end to end:
+// decoding a JSON payload, both queries, and writing the results as JSON
+// lines. One op is one record.
+func BenchmarkAuction(b *testing.B) {
+	const n = 20_000
+	recs := auction.Generate(1, n)
+	lines := make([][]byte, n)
+	for i, r := range recs {
+		lines[i] = auction.AppendJSON(nil, r)
+	}
+	// Each pass over the lines is shifted by the span of the workload, so
+	// event time keeps moving forward.
+	shift := recs[n-1].Time - recs[0].Time + record.Time(auction.SpendWindow)*4
+	out := cli.NewOutput(io.Discard)
+	q, err := auction.New(nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	i := 0
+	b.ReportAllocs()
+	for b.Loop() {
+		step(b, q, out, lines[i%n], shift*record.Time(i/n))
+		i++
+	}
+	if err := q.Flush(out.Line); err != nil {
+		b.Fatal(err)
+	}
+	b.ReportMetric(float64(i)/b.Elapsed().Seconds(), "records/s")
+}
+
+func step(b *testing.B, q *auction.Query, out *cli.Output, line []byte, shift record.Time) {
+	r, err := auction.Decode(line)
+	if err != nil {
+		b.Fatal(err)
+	}
+	r.Time += shift
+	if err := q.Push(r, out.Line); err != nil {
+		b.Fatal(err)
+	}
+}

@@ -1,0 +1,231 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files in testdata")
+
+func runMain(t *testing.T, stdin string, args ...string) (stdout, stderr string, code int) {
+	t.Helper()
+	var o, e bytes.Buffer
+	code = run(args, strings.NewReader(stdin), &o, &e)
+	return o.String(), e.String(), code
+}
+
+func golden(t *testing.T, name, got string) {
+	t.Helper()
+	path := filepath.Join("testdata", name)
+	if *update {
+		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test -update to create it)", err)
+	}
+	if got != string(want) {
+		t.Errorf("output differs from %s (run go test -update if the change is meant)\n got: %.400s\nwant: %.400s", path, got, want)
+	}
+}
+
+func TestGolden(t *testing.T) {
+	for _, args := range [][]string{{"-n", "400"}, {"-n", "400", "-seed", "2"}} {
+		name := strings.ReplaceAll(strings.Join(args, ""), "-", "") + ".golden"
+		t.Run(name, func(t *testing.T) {
+			out, errOut, code := runMain(t, "", args...)
+			if code != 0 {
+				t.Fatalf("exit %d: %s", code, errOut)
+			}
+			golden(t, name, out)
+			if want := "auction: 400 records, "; !strings.HasPrefix(errOut, want) {
+				t.Errorf("stderr %q, want a summary starting %q", errOut, want)
+			}
+			again, _, _ := runMain(t, "", args...)
+			if again != out {
+				t.Error("two runs differ")
+			}
+		})
+	}
+}
+
+// TestGenIn checks that the generated input, written with -gen and read back
+// with -in -, gives the output of the generated run.
+func TestGenIn(t *testing.T) {
+	in, _, code := runMain(t, "", "-gen", "-n", "700", "-seed", "3")
+	if code != 0 || strings.Count(in, "\n") != 700 {
+		t.Fatalf("-gen: exit %d, %d lines", code, strings.Count(in, "\n"))
+	}
+	fromIn, errOut, code := runMain(t, in, "-in", "-")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	gen, _, _ := runMain(t, "", "-n", "700", "-seed", "3")
+	if fromIn != gen {
+		t.Error("-in of the -gen output differs from the generated run")
+	}
+	file := filepath.Join(t.TempDir(), "bids.jsonl")
+	if err := os.WriteFile(file, []byte(in), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if fromFile, _, _ := runMain(t, "", "-in", file); fromFile != gen {
+		t.Error("-in FILE differs from the generated run")
+	}
+}
+
+// bid builds one payload line.
+func bid(block int64, bidder string, amount int64, ts string) string {
+	return fmt.Sprintf(`{"Block":%d,"Blockhash":"0xb%d","Bidder":%q,"Maxbidder":%q,"Contractowner":"0xowner","Auction":"0xa","Amount":%d,"EventTimestamp":%s}`,
+		block, block, bidder, bidder, amount, ts)
+}
+
+// TestNaive runs a small hand-made input and compares the output with a
+// group-by computed here from the same lines.
+func TestNaive(t *testing.T) {
+	lines := []string{
+		bid(1, "alice", 10, `100`),
+		bid(1, "bob", 20, `"101"`),
+		bid(2, "alice", 5, `104.5`),
+		bid(2, "carol", 7, `"109"`),
+		bid(3, "bob", 1, `110`),
+		bid(3, "dave", 2, `118`),
+		bid(4, "alice", 3, `131`),
+		bid(4, "erin", 4, `149.999`),
+		bid(5, "frank", 100, `200`),
+	}
+	out, errOut, code := runMain(t, strings.Join(lines, "\n")+"\n", "-in", "-")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	// The group-by, from the lines' own fields.
+	type spendKey struct {
+		start float64
+		block int64
+	}
+	spend := map[spendKey]int64{}
+	bidders := map[float64]map[string]bool{}
+	for _, l := range lines {
+		var f struct {
+			Block          int64
+			Bidder         string
+			Amount         int64
+			EventTimestamp json.Number
+		}
+		if err := json.Unmarshal([]byte(l), &f); err != nil {
+			t.Fatal(err)
+		}
+		ts, _ := strconv.ParseFloat(strings.Trim(f.EventTimestamp.String(), `"`), 64)
+		spend[spendKey{15 * float64(int(ts/15)), f.Block}] += f.Amount
+		w := 10 * float64(int(ts/10))
+		if bidders[w] == nil {
+			bidders[w] = map[string]bool{}
+		}
+		bidders[w][f.Bidder] = true
+	}
+	var want []string
+	for k, v := range spend {
+		want = append(want, fmt.Sprintf("SPEND %s %s block=%d spend=%d", at(k.start), at(k.start+15), k.block, v))
+	}
+	for w, set := range bidders {
+		want = append(want, fmt.Sprintf("DISTINCT %s %s n=%d", at(w), at(w+10), len(set)))
+	}
+	var got []string
+	for _, l := range strings.Split(strings.TrimSpace(out), "\n") {
+		var m map[string]any
+		if err := json.Unmarshal([]byte(l), &m); err != nil {
+			t.Fatal(err)
+		}
+		stream, start, end := m["stream"], m["window_start"], m["window_end"]
+		switch stream {
+		case "SPEND_PER_BLOCK_STREAM":
+			got = append(got, fmt.Sprintf("SPEND %s %s block=%v spend=%v", start, end, m["block"], m["spend"]))
+		case "DESTINATION_SQL_STREAM":
+			got = append(got, fmt.Sprintf("DISTINCT %s %s n=%v", start, end, m["NUMBER_OF_DISTINCT_ITEMS"]))
+		default:
+			t.Errorf("unknown stream in %s", l)
+		}
+	}
+	slices.Sort(got)
+	slices.Sort(want)
+	if !slices.Equal(got, want) {
+		t.Errorf("got\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}
+
+func at(sec float64) string {
+	return time.Unix(int64(sec), 0).UTC().Format(time.RFC3339Nano)
+}
+
+// TestBadRecords checks that undecodable and late records are reported with
+// their line numbers and counted, and that the rest still counts.
+func TestBadRecords(t *testing.T) {
+	in := strings.Join([]string{
+		bid(1, "a", 1, `100`),
+		`not json`,
+		bid(1, "b", 2, `"later"`),
+		``,
+		bid(2, "c", 3, `130`),
+		bid(1, "d", 4, `101`), // late: [90,105) and [100,110) closed at 130
+		bid(2, "e", 5, `131`),
+	}, "\n")
+	out, errOut, code := runMain(t, in, "-in", "-")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	for _, want := range []string{
+		"auction: line 2: undecodable:",
+		"auction: line 3: undecodable:",
+		"auction: line 6: late for SPEND_PER_BLOCK_STREAM:",
+		"auction: line 6: late for DESTINATION_SQL_STREAM:",
+		"auction: 6 records, 4 results, 2 undecodable, 2 late (DESTINATION_SQL_STREAM 1, SPEND_PER_BLOCK_STREAM 1), 0 rejected\n",
+	} {
+		if !strings.Contains(errOut, want) {
+			t.Errorf("stderr lacks %q:\n%s", want, errOut)
+		}
+	}
+	if strings.Count(out, "\n") != 4 {
+		t.Errorf("%d results:\n%s", strings.Count(out, "\n"), out)
+	}
+	// With enough delay the late bid is on time.
+	_, errOut, _ = runMain(t, in, "-in", "-", "-delay", "30s")
+	if !strings.Contains(errOut, "2 undecodable, 0 late") {
+		t.Errorf("with -delay 30s: %s", errOut)
+	}
+}
+
+func TestExitStatus(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		args []string
+		code int
+	}{
+		{"help", []string{"-h"}, 0},
+		{"unknown flag", []string{"-bogus"}, 2},
+		{"bad number", []string{"-n", "many"}, 2},
+		{"negative n", []string{"-n", "-1"}, 2},
+		{"negative delay", []string{"-delay", "-1s"}, 2},
+		{"argument", []string{"extra"}, 2},
+		{"gen with in", []string{"-gen", "-in", "-"}, 2},
+		{"missing file", []string{"-in", filepath.Join(t.TempDir(), "none.jsonl")}, 1},
+		{"zero records", []string{"-n", "0"}, 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, errOut, code := runMain(t, "", tc.args...)
+			if code != tc.code {
+				t.Errorf("exit %d, want %d; stderr:\n%s", code, tc.code, errOut)
+			}
+		})
+	}
+}
