@@ -187,9 +187,6 @@ func (d *Decoder[T]) AppendBatch(dst []Of[T], batch []Payload) ([]Of[T], error) 
 func (d *Decoder[T]) appendPayload(dst []Of[T], data []byte, arrival Time, rec int, batch bool, errs DecodeErrors) ([]Of[T], DecodeErrors) {
 	line := 1
 	i := 0
-	fail := func(l int, field string, err error) {
-		errs = append(errs, &DecodeError{Record: rec, Line: l, Field: field, Err: err, batch: batch})
-	}
 	for {
 		// Skip whitespace, counting lines.
 		for i < len(data) && isSpace(data[i]) {
@@ -210,7 +207,7 @@ func (d *Decoder[T]) appendPayload(dst []Of[T], data []byte, arrival Time, rec i
 			if data[i] == '{' {
 				what = "unterminated object"
 			}
-			fail(startLine, "", fmt.Errorf("%w: %s", ErrSyntax, what))
+			errs = append(errs, &DecodeError{Record: rec, Line: startLine, Field: "", Err: fmt.Errorf("%w: %s", ErrSyntax, what), batch: batch})
 			nl := bytes.IndexByte(data[i:], '\n')
 			if nl < 0 {
 				return dst, errs
@@ -230,9 +227,9 @@ func (d *Decoder[T]) appendPayload(dst []Of[T], data []byte, arrival Time, rec i
 			dst = dst[:len(dst)-1]
 			var te *json.UnmarshalTypeError
 			if errors.As(err, &te) {
-				fail(startLine, te.Field, fmt.Errorf("%w: %s", ErrValue, strings.TrimPrefix(err.Error(), "json: ")))
+				errs = append(errs, &DecodeError{Record: rec, Line: startLine, Field: te.Field, Err: fmt.Errorf("%w: %s", ErrValue, strings.TrimPrefix(err.Error(), "json: ")), batch: batch})
 			} else {
-				fail(startLine, "", fmt.Errorf("%w: %s", ErrSyntax, strings.TrimPrefix(err.Error(), "json: ")))
+				errs = append(errs, &DecodeError{Record: rec, Line: startLine, Field: "", Err: fmt.Errorf("%w: %s", ErrSyntax, strings.TrimPrefix(err.Error(), "json: ")), batch: batch})
 			}
 			continue
 		}
@@ -244,7 +241,7 @@ func (d *Decoder[T]) appendPayload(dst []Of[T], data []byte, arrival Time, rec i
 		if err != nil {
 			*slot = Of[T]{}
 			dst = dst[:len(dst)-1]
-			fail(startLine, d.field, err)
+			errs = append(errs, &DecodeError{Record: rec, Line: startLine, Field: d.field, Err: err, batch: batch})
 			continue
 		}
 		slot.Time = t
@@ -261,36 +258,34 @@ func (d *Decoder[T]) parseTime(tv []byte, found bool) (Time, error) {
 	if !found || len(tv) == 0 || string(tv) == "null" {
 		return 0, ErrNoTime
 	}
-	var text string
+	text := tv
 	quoted := tv[0] == '"'
 	if quoted {
-		inner := tv[1 : len(tv)-1]
-		if bytes.IndexByte(inner, '\\') >= 0 {
-			if err := json.Unmarshal(tv, &text); err != nil {
+		text = tv[1 : len(tv)-1]
+		if bytes.IndexByte(text, '\\') >= 0 {
+			var u string
+			if err := json.Unmarshal(tv, &u); err != nil {
 				return 0, fmt.Errorf("%w: %v", ErrTimeFormat, err)
 			}
-		} else {
-			text = string(inner)
+			text = []byte(u)
 		}
-	} else {
-		text = string(tv)
 	}
 	switch d.unit {
 	case TimeRFC3339:
 		if !quoted {
 			return 0, fmt.Errorf("%w: %s is not an RFC 3339 string", ErrTimeFormat, tv)
 		}
-		return ParseRFC3339(text)
+		return parseRFC3339(text)
 	case TimeSeconds:
 		if !quoted && (tv[0] == '{' || tv[0] == '[' || tv[0] == 't' || tv[0] == 'f') {
 			return 0, fmt.Errorf("%w: %s is not a number of seconds", ErrTimeFormat, tv)
 		}
-		return ParseSeconds(strings.TrimSpace(text))
+		return parseDecimal(bytes.TrimSpace(text), 9, "seconds")
 	default: // TimeMillis
 		if !quoted && (tv[0] == '{' || tv[0] == '[' || tv[0] == 't' || tv[0] == 'f') {
 			return 0, fmt.Errorf("%w: %s is not a number of milliseconds", ErrTimeFormat, tv)
 		}
-		return ParseMillis(strings.TrimSpace(text))
+		return parseDecimal(bytes.TrimSpace(text), 6, "milliseconds")
 	}
 }
 

@@ -131,7 +131,7 @@ func ParseMillis(s string) (Time, error) { return parseDecimal(s, 6, "millisecon
 
 // parseDecimal parses s as a decimal number, optionally signed, with an
 // optional fraction and exponent, and returns floor(s * 10^scale).
-func parseDecimal(s string, scale int, unit string) (Time, error) {
+func parseDecimal[S ~string | ~[]byte](s S, scale int, unit string) (Time, error) {
 	bad := func() (Time, error) { return 0, fmt.Errorf("%w: %q is not a number of %s", ErrTimeFormat, s, unit) }
 	i := 0
 	neg := false
@@ -242,15 +242,102 @@ exp:
 }
 
 // ParseRFC3339 parses an RFC 3339 time such as "2024-02-29T12:00:00Z" or
-// "2024-02-29T13:00:00.5+01:00", with any number of fractional digits up to
-// nanoseconds. It returns an error wrapping [ErrTimeFormat] for text that
-// does not parse and [ErrTimeRange] for a time outside the range of Time.
-func ParseRFC3339(s string) (Time, error) {
-	t, err := time.Parse(time.RFC3339Nano, s)
-	if err != nil {
-		return 0, fmt.Errorf("%w: %q is not RFC 3339", ErrTimeFormat, s)
+// "2024-02-29T13:00:00.5+01:00", accepting what [time.Parse] with
+// [time.RFC3339Nano] accepts; fractional digits beyond nanoseconds are
+// dropped. It returns an error wrapping [ErrTimeFormat] for
+// text that does not parse (including dates such as February 30) and
+// [ErrTimeRange] for a time outside the range of Time.
+func ParseRFC3339(s string) (Time, error) { return parseRFC3339(s) }
+
+// parseRFC3339 is ParseRFC3339 over bytes or a string, without allocating.
+func parseRFC3339[S ~string | ~[]byte](s S) (Time, error) {
+	bad := func() (Time, error) { return 0, fmt.Errorf("%w: %q is not RFC 3339", ErrTimeFormat, s) }
+	num := func(i, n int) int {
+		v := 0
+		for _, c := range []byte(s[i : i+n]) {
+			if c < '0' || c > '9' {
+				return -1
+			}
+			v = v*10 + int(c-'0')
+		}
+		return v
 	}
-	return FromTime(t)
+	// 2006-01-02T15:04:05 is 19 bytes, the shortest zone "Z" one more.
+	if len(s) < 20 || s[4] != '-' || s[7] != '-' || s[10] != 'T' || s[13] != ':' || s[16] != ':' {
+		return bad()
+	}
+	year, month, day := num(0, 4), num(5, 2), num(8, 2)
+	hour, minute, sec := num(11, 2), num(14, 2), num(17, 2)
+	if year < 0 || month < 1 || month > 12 || day < 1 || day > daysIn(year, month) ||
+		hour < 0 || hour > 23 || minute < 0 || minute > 59 || sec < 0 || sec > 59 {
+		return bad()
+	}
+	i := 19
+	nsec := 0
+	if s[i] == '.' || s[i] == ',' {
+		i++
+		start := i
+		for i < len(s) && s[i] >= '0' && s[i] <= '9' {
+			if i-start < 9 {
+				nsec = nsec*10 + int(s[i]-'0')
+			}
+			i++
+		}
+		if i == start {
+			return bad()
+		}
+		for k := i - start; k < 9; k++ {
+			nsec *= 10
+		}
+	}
+	offset := 0
+	switch {
+	case i == len(s)-1 && s[i] == 'Z':
+	case i == len(s)-6 && (s[i] == '+' || s[i] == '-') && s[i+3] == ':':
+		oh, om := num(i+1, 2), num(i+4, 2)
+		if oh < 0 || oh > 23 || om < 0 || om > 59 {
+			return bad()
+		}
+		offset = (oh*60 + om) * 60
+		if s[i] == '-' {
+			offset = -offset
+		}
+	default:
+		return bad()
+	}
+	unix := daysFromCivil(year, month, day)*86400 + int64(hour*3600+minute*60+sec) - int64(offset)
+	if unix < minSec || unix == minSec && nsec < minNsec || unix > maxSec || unix == maxSec && nsec > maxNsec {
+		return 0, fmt.Errorf("%w: %s", ErrTimeRange, s)
+	}
+	return Time(unix*1e9 + int64(nsec)), nil
+}
+
+// daysIn returns the number of days in month of year (proleptic Gregorian).
+func daysIn(year, month int) int {
+	switch month {
+	case 2:
+		if year%4 == 0 && (year%100 != 0 || year%400 == 0) {
+			return 29
+		}
+		return 28
+	case 4, 6, 9, 11:
+		return 30
+	}
+	return 31
+}
+
+// daysFromCivil returns the days from 1970-01-01 to the given date, after
+// Howard Hinnant's days_from_civil.
+func daysFromCivil(y, m, d int) int64 {
+	if m <= 2 {
+		y--
+	}
+	era := FloorDiv(int64(y), 400)
+	yoe := int64(y) - era*400
+	mp := int64(m+9) % 12
+	doy := (153*mp+2)/5 + int64(d) - 1
+	doe := yoe*365 + yoe/4 - yoe/100 + doy
+	return era*146097 + doe - 719468
 }
 
 // UTC returns t as a [time.Time] in UTC.

@@ -205,3 +205,39 @@ func parseFloatOK(s string) (float64, bool) {
 	f, err := strconv.ParseFloat(s, 64)
 	return f, err == nil
 }
+
+// FuzzParseRFC3339 checks ParseRFC3339 against time.Parse with
+// time.RFC3339Nano.
+func FuzzParseRFC3339(f *testing.F) {
+	for _, s := range []string{
+		"2024-02-29T12:00:00Z", "2023-02-29T12:00:00Z", "1970-01-01T00:00:00.123456789+01:30",
+		"2262-04-11T23:47:16.854775807Z", "1677-09-21T00:12:43.145224192Z", "1999-12-31t23:59:59z",
+		"2000-01-01T00:00:00,5Z", "2000-01-01T24:00:00Z", "0000-01-01T00:00:00Z", "2000-01-01T00:00:00.Z",
+		"2000-01-01T00:00:00.1234567891Z", "2000-01-01T00:00:00-23:59",
+	} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		got, err := ParseRFC3339(s)
+		std, serr := time.Parse(time.RFC3339Nano, s)
+		if serr != nil {
+			if err == nil {
+				t.Fatalf("ParseRFC3339(%q) = %v, time.Parse fails: %v", s, got, serr)
+			}
+			return
+		}
+		if err != nil && errors.Is(err, ErrTimeFormat) && (len(s) < 19 || s[:19] != std.Format("2006-01-02T15:04:05")) {
+			return // time.Parse is lenient where RFC 3339 is not: "T1:00:00"
+		}
+		want, werr := FromTime(std)
+		if werr != nil {
+			if !errors.Is(err, ErrTimeRange) {
+				t.Fatalf("ParseRFC3339(%q) = %v, %v; want ErrTimeRange", s, got, err)
+			}
+			return
+		}
+		if err != nil || got != want {
+			t.Fatalf("ParseRFC3339(%q) = %d, %v; want %d", s, got, err, want)
+		}
+	})
+}
