@@ -1,0 +1,59 @@
+// Command consumer reads every shard of a Kinesis stream and runs the
+// trending query of the news example (impressions and clicks per article
+// per minute, left-joined to a users table; see examples/trending) over it,
+// the way rowtime scales past one machine: Kinesis is the distributed
+// engine, each shard gets its own operator, as separate Lambda invocations
+// would, and the shards' partial results are merged.
+//
+//	consumer -stream actions -users users.csv -checkpoint trending.ckpt -out results.jsonl
+//
+// Flags: -endpoint (a Kinesis-compatible endpoint, such as kinesalite),
+// -region, -delay (allowed out-of-orderness of event time), -idle, -poll,
+// -limit, -checkpoint, -checkpoint-every, -out, -dead, -drain. Credentials
+// come from AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and AWS_SESSION_TOKEN.
+//
+// # Shards and the merge
+//
+// The consumer lists the stream's shards (ListShards, again every 30 s to
+// find the children of a resharding) and reads each with GetShardIterator
+// and GetRecords, a child only once its parents are read to their ends.
+// Each shard's records are decoded (a payload that does not decode goes to
+// the dead-letter output), joined to the users table and pushed into that
+// shard's own trending.Partial operator, whose results are the aggregate's
+// accumulators rather than its values. The consumer merges the
+// accumulators of each (window, key) from every shard with the aggregate's
+// Merge, and a merged window is final, and written, once every shard's
+// watermark has passed its end. Results come out as JSON lines, in order of
+// window end, then start, then key (known groups first, by gender, segment
+// and article).
+//
+// A shard that is caught up (GetRecords returns nothing and
+// MillisBehindLatest is 0) and has had no records for -idle has its
+// watermark advanced to the highest watermark of the active shards, so a
+// quiet shard does not hold back every window. A record that then arrives
+// on it older than that watermark is late: it goes to the dead-letter
+// output, as do records late for their own shard's windows. A shard closed
+// by a resharding is flushed once read to its end.
+//
+// One goroutine per shard fetches; one goroutine decodes, aggregates and
+// merges, which keeps checkpoints consistent and is fast enough for
+// hundreds of shards at Kinesis's 1,000 records a second per shard.
+//
+// # Checkpoints
+//
+// The checkpoint file holds, per shard, the sequence number of the last
+// record taken and the snapshot of its operator, plus the merge's pending
+// accumulators and the lengths of the output files that this state
+// accounts for. It is written atomically (a temporary file, fsync, rename,
+// fsync of the directory) after the output lines it accounts for are
+// written and synced. On start the consumer restores it, truncates the
+// output files to the recorded lengths (dropping lines written after the
+// checkpoint, which the restored state produces again) and resumes each
+// shard after its last sequence number. So with -out and -dead files the
+// output is exactly once across a kill at any point; on stdout it is at
+// least once. A checkpoint of another stream, or with operator snapshots
+// of other parameters (another -delay), is refused with an error.
+//
+// -drain makes the consumer exit when every shard is caught up and idle:
+// it flushes every open window first, for backfills and tests.
+package main
