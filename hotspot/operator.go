@@ -26,7 +26,7 @@ type Options struct {
 	OnlyChanges bool
 
 	// PaneSize is the number of consecutive points under one k-d tree; 0
-	// means the default, 8·√N clamped to [16, N]. Must be between 0 and N.
+	// means [DefaultPaneSize]. Must be between 0 and N.
 	PaneSize int
 }
 
@@ -136,14 +136,14 @@ func New[R record.Timed](n int, eps float64, minPts int, coords func(dst []float
 }
 
 // DefaultPaneSize is the pane size an operator over a window of n points uses
-// unless told otherwise: 8·√n clamped to [16, n]. A record costs one tree
-// search per pane (n/pane of them, each about log pane deep), a linear scan
-// of the newest pane (half a pane on average) and, amortized, a share of
-// one tree build (log² pane); 8·√n balances the searches against the scan
-// for the small dimensions HOTSPOTS is used with (4 trees at n = 1,000, 13 at
-// n = 10,000, 125 at n = 1,000,000).
+// unless told otherwise: 16·√n clamped to [16, n]. A record costs one tree
+// search per pane (n/pane of them, each about log pane deep plus what it
+// finds), a linear scan of the newest pane (half a pane on average) and,
+// amortized, a share of one tree build (log² pane comparisons). Measured on
+// the BENCH.md workload, 16·√n balances them: 2 trees at n = 1,000, 7 at
+// n = 10,000, 63 at n = 1,000,000, each searched in a few hundred ns.
 func DefaultPaneSize(n int) int {
-	p := int(8 * math.Sqrt(float64(n)))
+	p := int(16 * math.Sqrt(float64(n)))
 	return min(max(p, 16), n)
 }
 

@@ -39,11 +39,11 @@ func generatorPoints(seed uint64, count int) [][]float64 {
 func streams(short bool) []stream {
 	count := 20000
 	if short {
-		count = 4000
+		count = 3000
 	}
 	rng := rand.New(rand.NewPCG(3, 3))
 	var d3 [][]float64
-	for i := range count / 2 {
+	for i := range count / 4 {
 		// Three blobs that drift, plus background, in 3-D.
 		t := float64(i) / 1000
 		switch rng.IntN(4) {
@@ -52,9 +52,9 @@ func streams(short bool) []stream {
 		default:
 			c := float64(rng.IntN(3))
 			d3 = append(d3, []float64{
-				c + math.Sin(t) + rng.NormFloat64()*0.15,
-				c + rng.NormFloat64()*0.15,
-				math.Cos(t) + rng.NormFloat64()*0.15,
+				c + math.Sin(t) + rng.NormFloat64()*0.3,
+				c + rng.NormFloat64()*0.3,
+				math.Cos(t) + rng.NormFloat64()*0.3,
 			})
 		}
 	}
@@ -64,14 +64,21 @@ func streams(short bool) []stream {
 	}
 	return []stream{
 		{name: "generator", points: generatorPoints(1, count), n: 1000, eps: 0.2, minPts: 17},
-		{name: "3d", points: d3, n: 500, eps: 0.25, minPts: 8},
+		{name: "3d", points: d3, n: 300, eps: 0.25, minPts: 8},
 		{name: "sparse", points: sparse, n: 300, eps: 0.5, minPts: 3, wantNoHotspots: true},
-		{name: "grid", points: testPoints(9, 2, count/4, 0.25), n: 200, eps: 0.25, minPts: 4},
+		{name: "grid", points: testPoints(9, 2, count/5, 0.25), n: 120, eps: 0.25, minPts: 4},
 		{name: "small-window", points: testPoints(5, 2, count/8, 0.5), n: 7, eps: 0.5, minPts: 2},
 	}
 }
 
+// TestOperatorMatchesFind checks the operator against Find on the current
+// window after every record for the first 3,000 records and every 25th after
+// (under -short, every record until the window is full and a bit more).
 func TestOperatorMatchesFind(t *testing.T) {
+	every := 3000
+	if testing.Short() {
+		every = 1200
+	}
 	for _, s := range streams(testing.Short()) {
 		t.Run(s.name, func(t *testing.T) {
 			op, err := New(s.n, s.eps, s.minPts, pointCoords, nil)
@@ -88,7 +95,7 @@ func TestOperatorMatchesFind(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				if i >= 3000 && i%25 != 0 {
+				if i >= every && i%25 != 0 {
 					continue
 				}
 				lo := max(0, i+1-s.n)

@@ -57,13 +57,13 @@ type pane struct {
 }
 
 type cluster struct {
-	head     int32 // first member slot, or -1
-	size     int   // members, core and border
-	cores    int   // core members
-	lo, hi   []float64
-	stale    bool // lo/hi need recomputing from the members
-	live     bool
-	listed   bool // in window.order
+	head   int32 // first member slot, or -1
+	size   int   // members, core and border
+	cores  int   // core members
+	lo, hi []float64
+	stale  bool // lo/hi need recomputing from the members
+	live   bool
+	listed bool // in window.order
 }
 
 type window struct {
