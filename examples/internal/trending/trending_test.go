@@ -110,9 +110,23 @@ func TestLoadUsers(t *testing.T) {
 			}
 		})
 	}
-	var zero *Users
-	if zero.Lookup(1) != (Group{}) || zero.Len() != 0 {
+	var nilUsers *Users
+	if nilUsers.Lookup(1) != (Group{}) || nilUsers.Len() != 0 {
 		t.Error("a nil table is not empty")
+	}
+	var zero Users
+	if zero.Lookup(1) != (Group{}) || zero.Lookup(-1) != (Group{}) || zero.Len() != 0 {
+		t.Error("the zero table is not empty")
+	}
+	// Sparse and negative ids take the map.
+	sparse, err := LoadUsers(strings.NewReader("-7,male,2\n1000000000000,female,3\n5,female,3\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for id, want := range map[int64]Group{-7: {"male", 2, true}, 1e12: {"female", 3, true}, 5: {"female", 3, true}, 6: {}, 0: {}} {
+		if got := sparse.Lookup(id); got != want {
+			t.Errorf("sparse Lookup(%d) = %+v, want %+v", id, got, want)
+		}
 	}
 }
 
@@ -461,4 +475,78 @@ func TestQueryLate(t *testing.T) {
 	if _, err := New(nil, &Options{Delay: -1}); err == nil {
 		t.Error("negative Delay accepted")
 	}
+}
+
+// slowDecode is Decode without the scanner.
+func slowDecode(payload []byte) (Record, error) {
+	recs, err := decoder.Append(nil, payload, 0)
+	if err != nil || len(recs) != 1 {
+		return Record{}, fmt.Errorf("%v, %d records", err, len(recs))
+	}
+	return recs[0], nil
+}
+
+var scanSeeds = []string{
+	`{"article_id":17,"user_id":101,"action":"click","timestamp":1769472000123}`,
+	` {"timestamp":-5 ,"action" : "impression","user_id":0,"article_id":-3}` + "\n",
+	`{"article_id":17,"user_id":101,"action":"click","timestamp":1769472000123,"x":1}`,
+	`{"article_id":17,"user_id":101,"action":"click","timestamp":1.5}`,
+	`{"article_id":17,"user_id":101,"action":"click","timestamp":1e3}`,
+	`{"article_id":017,"user_id":101,"action":"click","timestamp":1}`,
+	`{"article_id":17,"user_id":101,"action":"cl\u0069ck","timestamp":1}`,
+	`{"Article_ID":17,"user_id":101,"action":"click","timestamp":1}`,
+	`{"article_id":17,"user_id":101,"article_id":18,"action":"click","timestamp":1}`,
+	`{"article_id":17,"user_id":101,"action":"click","timestamp":9223372036854}`,
+	`{"article_id":17,"user_id":101,"action":"click","timestamp":9223372036855}`,
+	`{"article_id":17,"user_id":101,"action":"click","timestamp":1}x`,
+	`{"article_id":17,"user_id":101,"action":"click","timestamp":1},`,
+	`{"article_id":17,"user_id":101,"action":"click","timestamp":null}`,
+	`{"article_id":null,"user_id":101,"action":"click","timestamp":1}`,
+	`{"article_id":17,"user_id":101,"action":"click",}`,
+	`{"article_id":17 "user_id":101,"action":"click","timestamp":1}`,
+	`{}`,
+	`[]`,
+	``,
+}
+
+func TestScan(t *testing.T) {
+	for _, s := range scanSeeds {
+		checkScan(t, []byte(s))
+	}
+	// Every generated payload takes the fast path.
+	for _, r := range Generate(1, 1000) {
+		got, ok := scan(AppendJSON(nil, r))
+		if !ok || got != r {
+			t.Fatalf("scan(%s) = %v, %v", AppendJSON(nil, r), got, ok)
+		}
+	}
+}
+
+// checkScan checks that what scan accepts, the full decoder decodes to the
+// same record.
+func checkScan(t *testing.T, b []byte) {
+	got, ok := scan(b)
+	if !ok {
+		return
+	}
+	want, err := slowDecode(b)
+	if err != nil {
+		t.Fatalf("scan accepted %q, which the decoder rejects: %v", b, err)
+	}
+	if got != want {
+		t.Fatalf("scan(%q) = %+v, the decoder gives %+v", b, got, want)
+	}
+}
+
+func FuzzScan(f *testing.F) {
+	for _, s := range scanSeeds {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		checkScan(t, b)
+		// Decode never panics, and errors wrap ErrDecode.
+		if _, err := Decode(b); err != nil && !errors.Is(err, ErrDecode) {
+			t.Fatalf("Decode(%q): %v does not wrap ErrDecode", b, err)
+		}
+	})
 }

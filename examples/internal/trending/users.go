@@ -25,9 +25,21 @@ var ErrUsers = errors.New("trending: users table")
 
 // Users is the reference table of the news example: user_id → (gender,
 // segment_id). The zero Users is an empty table.
+//
+// The join runs once per record, so the table is laid out for it: the few
+// distinct groups are stored once, and users point at them by a small
+// index, through a slice indexed by user_id when the ids are dense (as they
+// are in the example: 1..100,000) and a map otherwise.
 type Users struct {
-	rows map[int64]Group
+	groups []Group          // distinct groups; index 0 is the zero Group
+	dense  []uint32         // user_id → index into groups, when ids are dense
+	sparse map[int64]uint32 // user_id → index into groups, otherwise
+	n      int
 }
+
+// maxDense bounds the dense index: ids up to this, and up to 4 slots per
+// user, use the slice.
+const maxDense = 1 << 24
 
 // LoadUsers reads a users table in the example's CSV form: rows of
 // user_id,gender,segment_id with no header (as in "101,female,1"), values
@@ -39,11 +51,11 @@ func LoadUsers(r io.Reader) (*Users, error) {
 	cr.FieldsPerRecord = 3
 	cr.TrimLeadingSpace = true
 	cr.ReuseRecord = true
-	u := &Users{rows: map[int64]Group{}}
+	rows := map[int64]Group{}
 	for {
 		row, err := cr.Read()
 		if err == io.EOF {
-			return u, nil
+			return newUsers(rows), nil
 		}
 		line, _ := cr.FieldPos(0)
 		if err != nil {
@@ -57,11 +69,45 @@ func LoadUsers(r io.Reader) (*Users, error) {
 		if err != nil {
 			return nil, fmt.Errorf("%w: line %d: segment_id %q is not an integer", ErrUsers, line, row[2])
 		}
-		if _, dup := u.rows[id]; dup {
+		if _, dup := rows[id]; dup {
 			return nil, fmt.Errorf("%w: line %d: user_id %d appears twice", ErrUsers, line, id)
 		}
-		u.rows[id] = Group{Gender: strings.Clone(strings.TrimSpace(row[1])), Segment: seg, Known: true}
+		rows[id] = Group{Gender: strings.TrimSpace(row[1]), Segment: seg, Known: true}
 	}
+}
+
+func newUsers(rows map[int64]Group) *Users {
+	u := &Users{groups: []Group{{}}, n: len(rows)}
+	index := map[Group]uint32{}
+	var maxID int64
+	dense := true
+	for id := range rows {
+		maxID = max(maxID, id)
+		if id < 0 {
+			dense = false
+		}
+	}
+	dense = dense && maxID <= maxDense && maxID <= 4*int64(len(rows))+1024
+	if dense {
+		u.dense = make([]uint32, maxID+1)
+	} else {
+		u.sparse = make(map[int64]uint32, len(rows))
+	}
+	for id, g := range rows {
+		gi, ok := index[g]
+		if !ok {
+			gi = uint32(len(u.groups))
+			g.Gender = strings.Clone(g.Gender) // not the CSV reader's buffer
+			u.groups = append(u.groups, g)
+			index[g] = gi
+		}
+		if dense {
+			u.dense[id] = gi
+		} else {
+			u.sparse[id] = gi
+		}
+	}
+	return u
 }
 
 // Lookup returns the group of user id: the left join. A user not in the
@@ -70,7 +116,13 @@ func (u *Users) Lookup(id int64) Group {
 	if u == nil {
 		return Group{}
 	}
-	return u.rows[id]
+	if uint64(id) < uint64(len(u.dense)) {
+		return u.groups[u.dense[id]]
+	}
+	if gi, ok := u.sparse[id]; ok {
+		return u.groups[gi]
+	}
+	return Group{}
 }
 
 // Len returns the number of users in the table.
@@ -78,7 +130,7 @@ func (u *Users) Len() int {
 	if u == nil {
 		return 0
 	}
-	return len(u.rows)
+	return u.n
 }
 
 // Parameters of the generated workload, those of the news example.
