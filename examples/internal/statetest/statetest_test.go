@@ -249,4 +249,3 @@ func BenchmarkRestore(b *testing.B) {
 		})
 	}
 }
-
