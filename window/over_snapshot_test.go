@@ -100,15 +100,15 @@ func overCheckSnapshots[A, V any](t *testing.T, mk func() *Over[overRec, string,
 }
 
 func TestOverSnapshot(t *testing.T) {
-	n := 1500
+	n, extra := 1500, 5 // records, and cut points at random
 	if testing.Short() {
-		n = 400
+		n, extra = 300, 1
 	}
 	for _, c := range overSnapshotCases {
 		rng := rand.New(rand.NewPCG(11, uint64(len(c.name))))
 		events := overStream(rng, n, 4, int64(c.delay)+2, true)
-		cuts := []int{0, 1, 2, 7, len(events) / 3, len(events) / 2, len(events) - 1, len(events)}
-		for range 5 {
+		cuts := []int{0, 1, 7, len(events) / 2, len(events) - 1, len(events)}
+		for range extra {
 			cuts = append(cuts, rng.IntN(len(events)+1))
 		}
 		opts := &Options[overRec]{Delay: c.delay}
