@@ -3,6 +3,8 @@ package aggregate
 import (
 	"math"
 	"testing"
+
+	"github.com/rowtime/rowtime/record"
 )
 
 // run adds xs one by one to a fresh accumulator and returns the result.
@@ -209,4 +211,97 @@ func TestAddDoesNotAllocate(t *testing.T) {
 		var a ExtremeState[string]
 		check("min", func(r rec) { f.Add(&a, r) })
 	}
+}
+
+type tv struct {
+	t record.Time
+	v string
+}
+
+func (r tv) EventTime() record.Time { return r.t }
+
+func TestFirstLast(t *testing.T) {
+	val := func(r tv) string { return r.v }
+	tests := []struct {
+		name        string
+		in          []tv
+		first, last string
+	}{
+		{"empty", nil, "", ""},
+		{"by event time, not arrival", []tv{{5, "b"}, {3, "a"}, {9, "d"}, {7, "c"}}, "a", "d"},
+		{"ties by arrival", []tv{{5, "x"}, {5, "y"}, {5, "z"}}, "x", "z"},
+		{"negative times", []tv{{-1, "m"}, {record.MinTime, "min"}, {record.MaxTime, "max"}}, "min", "max"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := run(First(val), tt.in...); got != tt.first {
+				t.Errorf("First = %q, want %q", got, tt.first)
+			}
+			if got := run(Last(val), tt.in...); got != tt.last {
+				t.Errorf("Last = %q, want %q", got, tt.last)
+			}
+		})
+	}
+	t.Run("merge counts src as later", func(t *testing.T) {
+		for _, f := range []Func[tv, TimedState[string], string]{First(val), Last(val)} {
+			var dst, src TimedState[string]
+			f.Add(&dst, tv{5, "dst"})
+			f.Add(&src, tv{5, "src"})
+			f.Merge(&dst, &src)
+			want := "dst"
+			if f.(timed[tv, string]).last {
+				want = "src"
+			}
+			if got := f.Result(&dst); got != want {
+				t.Errorf("last=%v: Merge of equal times = %q, want %q", f.(timed[tv, string]).last, got, want)
+			}
+		}
+	})
+}
+
+func TestVariance(t *testing.T) {
+	nan := math.NaN()
+	tests := []struct {
+		name                   string
+		in                     []float64
+		pop, samp, sdPop, sdSm float64
+	}{
+		{"empty", nil, nan, nan, nan, nan},
+		{"one", []float64{3}, 0, nan, 0, nan},
+		{"textbook", []float64{2, 4, 4, 4, 5, 5, 7, 9}, 4, 32.0 / 7, 2, math.Sqrt(32.0 / 7)},
+		{"large mean", []float64{1e9 + 4, 1e9 + 7, 1e9 + 13, 1e9 + 16}, 22.5, 30, math.Sqrt(22.5), math.Sqrt(30)},
+		{"nan", []float64{1, nan, 2}, nan, nan, nan, nan},
+	}
+	near := func(a, b float64) bool {
+		return sameFloat(a, b) || math.Abs(a-b) <= 1e-12*math.Abs(b)
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			for _, c := range []struct {
+				name string
+				f    Func[float64, VarState, float64]
+				want float64
+			}{
+				{"var_pop", VarPop(id[float64]), tt.pop},
+				{"var_samp", VarSamp(id[float64]), tt.samp},
+				{"stddev_pop", StddevPop(id[float64]), tt.sdPop},
+				{"stddev_samp", StddevSamp(id[float64]), tt.sdSm},
+			} {
+				if got := run(c.f, tt.in...); !near(got, c.want) {
+					t.Errorf("%s(%v) = %v, want %v", c.name, tt.in, got, c.want)
+				}
+			}
+		})
+	}
+	t.Run("remove", func(t *testing.T) {
+		f := VarSamp(id[int])
+		var a VarState
+		for _, x := range []int{100, 2, 4, 4, 4, 5, 5, 7, 9} {
+			f.Add(&a, x)
+		}
+		f.(Remover[int, VarState]).Remove(&a, 100)
+		if got := f.Result(&a); math.Abs(got-32.0/7) > 1e-9 {
+			t.Errorf("after Remove: %v, want %v", got, 32.0/7)
+		}
+	})
 }

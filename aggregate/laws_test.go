@@ -91,8 +91,12 @@ func TestLaws(t *testing.T) {
 	lawCase(t, "first", aggregate.First(n), false, nil)
 	lawCase(t, "last", aggregate.Last(n), false, nil)
 	lawCase(t, "first/string", aggregate.First(act), false, nil)
-	lawCase(t, "var_pop", aggregate.VarPop(x), true, nil)
-	lawCase(t, "var_samp", aggregate.VarSamp(x), true, nil)
+	// Removal leaves rounding of the order of ε times the variance of the
+	// values removed, which is large next to the variance of a short window
+	// of close values: compare relative to the input's variance (10^4 for x).
+	varEq := &aggtest.Options[event, float64]{Equal: aggtest.Within[float64](1e-9, 1e-9*1e4)}
+	lawCase(t, "var_pop", aggregate.VarPop(x), true, varEq)
+	lawCase(t, "var_samp", aggregate.VarSamp(x), true, varEq)
 	lawCase(t, "stddev_pop", aggregate.StddevPop(n), true, nil)
 	lawCase(t, "stddev_samp", aggregate.StddevSamp(x), true, nil)
 	lawCase(t, "where/count", aggregate.Where(click, aggregate.Count[event]()), true, nil)
@@ -102,7 +106,9 @@ func TestLaws(t *testing.T) {
 	lawCase(t, "pair/count_sum", aggregate.Pair(aggregate.Count[event](), aggregate.Sum(x)), true, nil)
 	lawCase(t, "pair/count_min", aggregate.Pair(aggregate.Count[event](), aggregate.Min(x)), false, nil)
 	lawCase(t, "pair/user", aggregate.Pair(plainCount{}, aggregate.Sum(n)), false, nil)
-	lawCase(t, "pair/nested", aggregate.Pair(aggregate.Pair(aggregate.Count[event](), aggregate.Sum(n)), aggregate.VarSamp(x)), true, nil)
+	lawCase(t, "pair/nested", aggregate.Pair(aggregate.Pair(aggregate.Count[event](), aggregate.Sum(n)), aggregate.VarSamp(x)), true,
+		&aggtest.Options[event, aggregate.PairResult[aggregate.PairResult[int64, int64], float64]]{
+			Equal: aggtest.Within[aggregate.PairResult[aggregate.PairResult[int64, int64], float64]](1e-9, 1e-9*1e4)})
 	lawCase(t, "triple", aggregate.Triple(aggregate.Count[event](), aggregate.Avg(n), aggregate.StddevPop(x)), true, nil)
 	lawCase(t, "triple/last", aggregate.Triple(aggregate.Count[event](), aggregate.Avg(n), aggregate.Last(x)), false, nil)
 }

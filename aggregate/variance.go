@@ -22,6 +22,10 @@ type VarState struct {
 // spread (the textbook Σx²−(Σx)²/n does not). It is a Remover and a
 // StateCodec.
 //
+// Remove's rounding is of the order of 1e-16 times the variance of the
+// values removed, an absolute error: a sliding window whose values are far
+// closer together than those that have left it sees it as a relative error.
+//
 // The variance of no records is NaN; wrap it in OrNull for SQL's NULL.
 // A NaN or infinite input makes the variance NaN, and removing it does not
 // undo that.

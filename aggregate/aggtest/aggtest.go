@@ -17,6 +17,8 @@
 //   - merge: adding a stream to one accumulator gives the same result as
 //     adding consecutive runs of it to separate accumulators and merging them
 //     in order (runs may be empty);
+//   - merge-src: Merge(dst, src) leaves src's result unchanged, also after
+//     further Adds to dst (the two share no memory);
 //   - remove, for a Func that is an aggregate.Remover: removing records
 //     oldest-first while adding new ones (a sliding window), newest-first
 //     (LIFO), and from a merged accumulator gives the result of adding only
@@ -66,7 +68,7 @@ type Options[R, V any] struct {
 // Failure is a violated law. Check returns the failures it finds joined with
 // errors.Join; each can be extracted with errors.As.
 type Failure struct {
-	Law    string // identity, associativity, merge, remove-fifo, remove-lifo, remove-merged, codec
+	Law    string // identity, associativity, merge, merge-src, remove-fifo, remove-lifo, remove-merged, codec
 	Trial  int    // the trial whose stream broke the law
 	Detail string
 }
@@ -209,6 +211,19 @@ func (c *checker[R, A, V]) trial(trial int, rng *rand.Rand, rs []R) {
 		c.expect("merge", c.f.Result(acc), want, fmt.Sprintf("merging runs cut at %v of %d records", cs[1:len(cs)-1], n))
 	}
 
+	// Merge leaves src as it was, and dst shares nothing with it: Adds to
+	// dst after the Merge do not show in src.
+	{
+		cut := rng.IntN(n + 1)
+		dst, src := c.fold(rs[:cut]), c.fold(rs[cut:])
+		c.f.Merge(dst, src)
+		for _, r := range rs {
+			c.f.Add(dst, r)
+		}
+		c.expect("merge-src", c.f.Result(src), c.result(rs[cut:]),
+			fmt.Sprintf("src of %d records after a Merge and further Adds to dst", n-cut))
+	}
+
 	// associativity
 	{
 		cs := cuts(rng, n, 3)
@@ -340,13 +355,23 @@ func (c *checker[R, A, V]) checkCodec(rng *rand.Rand, rs []R) {
 // same infinity. It looks inside structs, arrays, slices, maps, pointers and
 // interfaces, so that it serves aggregate.PairResult or aggregate.Null of
 // floats, or slices of items with float fields.
-func Approx[V any](rel float64) func(got, want V) bool {
+func Approx[V any](rel float64) func(got, want V) bool { return Within[V](rel, 0) }
+
+// Within is Approx with an absolute tolerance as well: floats agree when they
+// differ by at most rel relative to the larger magnitude or by at most abs.
+// It suits results that can be near zero while their inputs are large, such
+// as the variance of a sliding window that has removed values far more
+// spread than those left (abs would then be rel times the input's variance).
+func Within[V any](rel, abs float64) func(got, want V) bool {
+	t := tol{rel, abs}
 	return func(got, want V) bool {
-		return approx(reflect.ValueOf(&got).Elem(), reflect.ValueOf(&want).Elem(), rel)
+		return approx(reflect.ValueOf(&got).Elem(), reflect.ValueOf(&want).Elem(), t)
 	}
 }
 
-func approx(x, y reflect.Value, rel float64) bool {
+type tol struct{ rel, abs float64 }
+
+func approx(x, y reflect.Value, rel tol) bool {
 	switch x.Kind() {
 	case reflect.Float32, reflect.Float64:
 		return closeEnough(x.Float(), y.Float(), rel)
@@ -406,12 +431,13 @@ func approx(x, y reflect.Value, rel float64) bool {
 	return x.Equal(y)
 }
 
-func closeEnough(a, b, rel float64) bool {
+func closeEnough(a, b float64, t tol) bool {
 	if a == b || (math.IsNaN(a) && math.IsNaN(b)) {
 		return true
 	}
 	if math.IsNaN(a) || math.IsNaN(b) || math.IsInf(a, 0) || math.IsInf(b, 0) {
 		return false
 	}
-	return math.Abs(a-b) <= rel*math.Max(math.Abs(a), math.Abs(b))
+	d := math.Abs(a - b)
+	return d <= t.abs || d <= t.rel*math.Max(math.Abs(a), math.Abs(b))
 }

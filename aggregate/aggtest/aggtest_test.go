@@ -264,6 +264,21 @@ func TestApprox(t *testing.T) {
 			t.Errorf("Approx(%v, %v) = %v, want %v", tt.a, tt.b, got, tt.want)
 		}
 	}
+	within := aggtest.Within[float64](1e-9, 1e-6)
+	for _, tt := range []struct {
+		a, b float64
+		want bool
+	}{
+		{0, 1e-7, true},
+		{0, 1e-5, false},
+		{1e9, 1e9 + 0.5, true},
+		{1e9, 1e9 + 10, false},
+		{math.NaN(), 0, false},
+	} {
+		if got := within(tt.a, tt.b); got != tt.want {
+			t.Errorf("Within(%v, %v) = %v, want %v", tt.a, tt.b, got, tt.want)
+		}
+	}
 	type item struct {
 		Name string
 		X    float64
@@ -283,5 +298,48 @@ func TestApprox(t *testing.T) {
 	q.Y.Valid = false
 	if eqs(p, q) {
 		t.Error("Approx: structs with different bools agree")
+	}
+}
+
+// aliasing merges into an empty dst by sharing src's map, so Adds to dst
+// show in src.
+type aliasing struct{}
+
+func (aliasing) Add(a *map[int64]int64, r int64) {
+	if *a == nil {
+		*a = map[int64]int64{}
+	}
+	(*a)[r]++
+}
+func (aliasing) Merge(dst, src *map[int64]int64) {
+	if *dst == nil {
+		*dst = *src
+		return
+	}
+	for k, v := range *src {
+		(*dst)[k] += v
+	}
+}
+func (aliasing) Result(a *map[int64]int64) int64 {
+	var s int64
+	for k, v := range *a {
+		s += k * v
+	}
+	return s
+}
+
+// draining empties src as it merges it.
+type draining struct{ plainSum }
+
+func (draining) Merge(dst, src *int64) { *dst, *src = *dst+*src, 0 }
+
+func TestCheckFindsSharedState(t *testing.T) {
+	for name, err := range map[string]error{
+		"aliasing": aggtest.Check[int64](aliasing{}, genInt, nil),
+		"draining": aggtest.Check[int64](draining{}, genInt, nil),
+	} {
+		if got := laws(err); !slices.Equal(got, []string{"merge-src"}) {
+			t.Errorf("%s: broken laws = %v, want [merge-src]\nerror: %v", name, got, err)
+		}
 	}
 }
