@@ -121,7 +121,10 @@ func number(obj map[string]json.RawMessage, name string) (float64, error) {
 		}
 	}
 	f, err := strconv.ParseFloat(s, 64)
-	if err != nil {
+	switch {
+	case errors.Is(err, strconv.ErrRange):
+		return 0, fmt.Errorf("%w: field %q: %s is out of the range of float64", errField, name, raw)
+	case err != nil:
 		return 0, fmt.Errorf("%w: field %q: %s is not a number", errField, name, raw)
 	}
 	return f, nil

@@ -1,0 +1,355 @@
+package main
+
+import (
+	"bytes"
+	"cmp"
+	"encoding/json"
+	"encoding/xml"
+	"flag"
+	"fmt"
+	"io"
+	"math"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files in testdata")
+
+func runMain(t *testing.T, stdin string, args ...string) (stdout, stderr string, code int) {
+	t.Helper()
+	var o, e bytes.Buffer
+	code = run(args, strings.NewReader(stdin), &o, &e)
+	return o.String(), e.String(), code
+}
+
+func TestGolden(t *testing.T) {
+	out, errOut, code := runMain(t, "", "-n", "400")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	path := filepath.Join("testdata", "n400.golden")
+	if *update {
+		if err := os.WriteFile(path, []byte(out), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test -update to create it)", err)
+	}
+	if out != string(want) {
+		t.Errorf("output differs from %s (run go test -update if the change is meant)", path)
+	}
+	if !strings.HasPrefix(errOut, "hotspots: 400 records, 400 results, 0 undecodable") {
+		t.Errorf("stderr: %s", errOut)
+	}
+	in, _, _ := runMain(t, "", "-n", "400", "-gen")
+	if fromIn, _, _ := runMain(t, in, "-in", "-"); fromIn != out {
+		t.Error("-in of the -gen output differs from the generated run")
+	}
+}
+
+// naiveHotspot is one cluster as the test computes it.
+type naiveHotspot struct {
+	Density   float64   `json:"density"`
+	MinValues []float64 `json:"minValues"`
+	MaxValues []float64 `json:"maxValues"`
+}
+
+// naiveDBSCAN clusters pts by SPEC section 8, by brute force.
+func naiveDBSCAN(pts [][2]float64, eps float64, minPts int) []naiveHotspot {
+	n := len(pts)
+	d2 := func(a, b [2]float64) float64 {
+		dx, dy := a[0]-b[0], a[1]-b[1]
+		return dx*dx + dy*dy
+	}
+	core := make([]bool, n)
+	for i := range pts {
+		c := 0
+		for j := range pts {
+			if d2(pts[i], pts[j]) <= eps*eps {
+				c++
+			}
+		}
+		core[i] = c >= minPts
+	}
+	label := make([]int, n)
+	for i := range label {
+		label[i] = -1
+	}
+	clusters := 0
+	for i := range pts { // flood fill over core points
+		if !core[i] || label[i] >= 0 {
+			continue
+		}
+		stack := []int{i}
+		label[i] = clusters
+		for len(stack) > 0 {
+			p := stack[len(stack)-1]
+			stack = stack[:len(stack)-1]
+			for q := range pts {
+				if core[q] && label[q] < 0 && d2(pts[p], pts[q]) <= eps*eps {
+					label[q] = clusters
+					stack = append(stack, q)
+				}
+			}
+		}
+		clusters++
+	}
+	for i := range pts { // border points: the nearest core point, earliest on ties
+		if core[i] {
+			continue
+		}
+		best, bd := -1, math.Inf(1)
+		for j := range pts {
+			if core[j] {
+				if d := d2(pts[i], pts[j]); d <= eps*eps && d < bd {
+					best, bd = j, d
+				}
+			}
+		}
+		if best >= 0 {
+			label[i] = label[best]
+		}
+	}
+	hs := make([]naiveHotspot, clusters)
+	count := make([]int, clusters)
+	for c := range hs {
+		hs[c] = naiveHotspot{MinValues: []float64{math.Inf(1), math.Inf(1)}, MaxValues: []float64{math.Inf(-1), math.Inf(-1)}}
+	}
+	for i, p := range pts {
+		if c := label[i]; c >= 0 {
+			count[c]++
+			for d := range 2 {
+				hs[c].MinValues[d] = min(hs[c].MinValues[d], p[d])
+				hs[c].MaxValues[d] = max(hs[c].MaxValues[d], p[d])
+			}
+		}
+	}
+	for c := range hs {
+		area := 1.0
+		for d := range 2 {
+			area *= max(hs[c].MaxValues[d]-hs[c].MinValues[d], eps)
+		}
+		hs[c].Density = float64(count[c]) / area
+	}
+	slices.SortFunc(hs, func(a, b naiveHotspot) int {
+		if a.Density != b.Density {
+			return -cmp.Compare(a.Density, b.Density)
+		}
+		if c := slices.Compare(a.MinValues, b.MinValues); c != 0 {
+			return c
+		}
+		return slices.Compare(a.MaxValues, b.MaxValues)
+	})
+	return hs
+}
+
+// TestNaive runs a small input with other field names, numbers as strings
+// and extra fields, and checks every output line against a brute-force
+// clustering of the window computed here, and against its input line.
+func TestNaive(t *testing.T) {
+	const window, eps, minPts = 40, 0.5, 4
+	rng := rand.New(rand.NewPCG(3, 4))
+	var lines []string
+	var pts [][2]float64
+	for i := range 160 {
+		var p [2]float64
+		switch {
+		case i%3 == 0: // a cluster that moves at record 80
+			c := 2.0
+			if i >= 80 {
+				c = 7
+			}
+			p = [2]float64{c + rng.Float64(), c + rng.Float64()}
+		case i%7 == 0:
+			p = [2]float64{5, 5} // exact duplicates
+		default:
+			p = [2]float64{rng.Float64() * 10, rng.Float64() * 10}
+		}
+		pts = append(pts, p)
+		lon := strconv.FormatFloat(p[0], 'g', -1, 64)
+		lat := strconv.FormatFloat(p[1], 'g', -1, 64)
+		if i%2 == 0 {
+			lat = `"` + lat + `"`
+		}
+		lines = append(lines, fmt.Sprintf(`{"id":%d, "pickup_longitude":%s,"pickup_latitude":%s,"meta":{"a":[1,2]}}`, i, lon, lat))
+	}
+	out, errOut, code := runMain(t, strings.Join(lines, "\n")+"\n", "-in", "-", "-x", "pickup_longitude", "-y", "pickup_latitude",
+		"-window", strconv.Itoa(window), "-radius", fmt.Sprint(eps), "-min", strconv.Itoa(minPts))
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	outLines := strings.Split(strings.TrimSuffix(out, "\n"), "\n")
+	if len(outLines) != len(lines) {
+		t.Fatalf("%d lines out, %d in", len(outLines), len(lines))
+	}
+	sawHotspot := false
+	for i, l := range outLines {
+		// The input object, byte for byte, then the new field.
+		prefix := strings.TrimSuffix(lines[i], "}") + `,"HOTSPOTS_RESULT":"`
+		if !strings.HasPrefix(l, prefix) || !strings.HasSuffix(l, `"}`) {
+			t.Fatalf("line %d: %s does not extend %s", i+1, l, lines[i])
+		}
+		var obj struct {
+			Result string `json:"HOTSPOTS_RESULT"`
+		}
+		if err := json.Unmarshal([]byte(l), &obj); err != nil {
+			t.Fatalf("line %d: %v", i+1, err)
+		}
+		win := pts[max(0, i+1-window) : i+1]
+		hs := naiveDBSCAN(win, eps, minPts)
+		sawHotspot = sawHotspot || len(hs) > 0
+		if hs == nil {
+			hs = []naiveHotspot{}
+		}
+		want, err := json.Marshal(struct {
+			Hotspots []naiveHotspot `json:"hotspots"`
+		}{hs})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if obj.Result != string(want) {
+			t.Fatalf("line %d:\n got %s\nwant %s", i+1, obj.Result, want)
+		}
+	}
+	if !sawHotspot {
+		t.Fatal("the input never has a hotspot: the test checks nothing")
+	}
+}
+
+func TestBadRecords(t *testing.T) {
+	in := strings.Join([]string{
+		`{"x":1,"y":2}`,
+		`{"x":1}`,
+		`{"x":"one","y":2}`,
+		`[1,2]`,
+		`null`,
+		`{"x":"NaN","y":2}`,
+		`{"x":1e400,"y":2}`,
+		`  {"y":3, "x":4}  `,
+		`{"x":1,"y":2`,
+	}, "\n")
+	out, errOut, code := runMain(t, in, "-in", "-")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	for _, want := range []string{
+		`hotspots: line 2: undecodable: cannot read coordinates: no field "y"`,
+		`hotspots: line 3: undecodable: cannot read coordinates: field "x"`,
+		`hotspots: line 4: undecodable: not a JSON object`,
+		`hotspots: line 5: undecodable: not a JSON object`,
+		`hotspots: line 6: rejected:`,
+		`hotspots: line 7: undecodable: cannot read coordinates: field "x": 1e400 is out of the range of float64`,
+		`hotspots: line 9: undecodable:`,
+		"hotspots: 9 records, 2 results, 6 undecodable, 0 late, 1 rejected\n",
+	} {
+		if !strings.Contains(errOut, want) {
+			t.Errorf("stderr lacks %q:\n%s", want, errOut)
+		}
+	}
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	if len(lines) != 2 || !strings.HasPrefix(lines[1], `{"y":3, "x":4,"HOTSPOTS_RESULT":`) {
+		t.Errorf("output:\n%s", out)
+	}
+	if out, _, _ := runMain(t, "{}\n { } \n", "-in", "-", "-x", "a", "-y", "b"); out != "" {
+		t.Errorf("objects without the fields gave %q", out)
+	}
+}
+
+// TestSVG draws the last window of a generated run and checks that the file
+// is well-formed XML with one rectangle per hotspot at least -min-density
+// dense, as the last output line reports them.
+func TestSVG(t *testing.T) {
+	for _, minDensity := range []string{"40", "0", "1e9"} {
+		t.Run("min-density="+minDensity, func(t *testing.T) {
+			file := filepath.Join(t.TempDir(), "h.svg")
+			out, errOut, code := runMain(t, "", "-n", "1500", "-svg", file, "-min-density", minDensity)
+			if code != 0 {
+				t.Fatalf("exit %d: %s", code, errOut)
+			}
+			lines := strings.Split(strings.TrimSpace(out), "\n")
+			var last struct {
+				Result string `json:"HOTSPOTS_RESULT"`
+			}
+			if err := json.Unmarshal([]byte(lines[len(lines)-1]), &last); err != nil {
+				t.Fatal(err)
+			}
+			var res struct{ Hotspots []naiveHotspot }
+			if err := json.Unmarshal([]byte(last.Result), &res); err != nil {
+				t.Fatal(err)
+			}
+			md, _ := strconv.ParseFloat(minDensity, 64)
+			want := 0
+			for _, h := range res.Hotspots {
+				if h.Density >= md {
+					want++
+				}
+			}
+			f, err := os.Open(file)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer f.Close()
+			rects, circles := 0, 0
+			dec := xml.NewDecoder(f)
+			for {
+				tok, err := dec.Token()
+				if err == io.EOF {
+					break
+				}
+				if err != nil {
+					t.Fatalf("not well-formed XML: %v", err)
+				}
+				if se, ok := tok.(xml.StartElement); ok {
+					switch se.Name.Local {
+					case "rect":
+						rects++
+					case "circle":
+						circles++
+					}
+				}
+			}
+			if rects != want {
+				t.Errorf("%d rectangles, want %d (hotspots: %v)", rects, want, res.Hotspots)
+			}
+			if circles < 1000 { // the window's points, plus the legend's
+				t.Errorf("%d circles", circles)
+			}
+			if minDensity == "40" && want == 0 {
+				t.Error("no hotspot drawn at the default density: the test checks little")
+			}
+		})
+	}
+}
+
+func TestExitStatus(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		args []string
+		code int
+	}{
+		{"help", []string{"-h"}, 0},
+		{"window", []string{"-window", "1"}, 2},
+		{"radius", []string{"-radius", "0"}, 2},
+		{"min", []string{"-min", "1"}, 2},
+		{"min above window", []string{"-window", "10", "-min", "11"}, 2},
+		{"same fields", []string{"-x", "a", "-y", "a"}, 2},
+		{"empty field", []string{"-x", ""}, 2},
+		{"missing input", []string{"-in", filepath.Join(t.TempDir(), "none")}, 1},
+		{"unwritable svg", []string{"-n", "10", "-svg", filepath.Join(t.TempDir(), "no", "such", "dir.svg")}, 1},
+		{"zero records", []string{"-n", "0", "-svg", filepath.Join(t.TempDir(), "empty.svg")}, 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, errOut, code := runMain(t, "", tc.args...)
+			if code != tc.code {
+				t.Errorf("exit %d, want %d; stderr:\n%s", code, tc.code, errOut)
+			}
+		})
+	}
+}
