@@ -120,10 +120,24 @@ func (r Row[R, V]) Clone() Row[R, V] {
 // window length; an output merges the two. Either way a record costs O(1)
 // aggregate calls per frame, amortized, whatever the window length, and no
 // allocation in steady state: rows live in a ring per partition, suffix
-// aggregates in a slice per frame, both reused. An aggregate whose
-// accumulator holds maps or slices allocates when accumulators are combined.
+// aggregates in a slice per frame, both reused. A rebuild of the suffix
+// aggregates (a flip) costs one Add and one Merge per row of the window at
+// once, so one Push in a window length carries that work: the cost is O(1)
+// amortized, not in the worst case. An aggregate whose accumulator holds maps
+// or slices allocates when accumulators are combined; one without references
+// is cloned by assignment.
 //
-// An Over is not safe for concurrent use.
+// Subtracting is exact only as far as the Remover undoes Add exactly:
+// integer sums are exact, compensated float sums stay within rounding, but
+// a NaN or an infinity that entered a float sum cannot be taken out again.
+//
+// A snapshot holds the rows of every window and the subtracted accumulators;
+// Restore rebuilds the two-stack accumulators from the rows, which gives
+// back the same values when Add and Merge are deterministic, as aggregates
+// are.
+//
+// An Over is not safe for concurrent use, and emit must not call back into
+// the Over that is emitting.
 type Over[R record.Timed, K comparable, A, V any] struct {
 	key        func(R) K
 	agg        aggregate.Func[R, A, V]
@@ -145,6 +159,8 @@ type Over[R record.Timed, K comparable, A, V any] struct {
 	// to let the garbage collector have what it points to.
 	copyA, clearR bool
 }
+
+var _ record.Operator[record.Time, Row[record.Time, int]] = (*Over[record.Time, int, int, int])(nil)
 
 // overState is everything a snapshot holds, so Restore can build it apart
 // and swap it in whole.

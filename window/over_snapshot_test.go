@@ -132,6 +132,12 @@ func TestOverSnapshot(t *testing.T) {
 				return op
 			}, events, cuts)
 		})
+		t.Run(c.name+"/nokey", func(t *testing.T) {
+			overCheckSnapshots(t, func() *Over[overRec, string, overListAcc, string] {
+				op, _ := NewOver[overRec, string](nil, overList{}, opts, c.frames...)
+				return op
+			}, events, cuts)
+		})
 		t.Run(c.name+"/minmax", func(t *testing.T) {
 			overCheckSnapshots(t, func() *Over[overRec, string, overMMAcc, [2]int64] {
 				op, _ := NewOver(overKey, overMinMax{}, opts, c.frames...)

@@ -774,3 +774,38 @@ func TestOverRefs(t *testing.T) {
 		})
 	}
 }
+
+func TestOverStats(t *testing.T) {
+	op, _ := NewOver(overKey, overMinMax{}, &Options[overRec]{Delay: 5}, Rows(100), Range(50))
+	if st := op.Stats(); st != (Stats{Watermark: record.MinTime}) {
+		t.Errorf("new operator: %+v", st)
+	}
+	var rows []Row[overRec, [2]int64]
+	emit := func(r Row[overRec, [2]int64]) { rows = append(rows, r.Clone()) }
+	for i := range 1000 {
+		op.Push(overRec{T: record.Time(i), Key: string(rune('a' + i%3)), ID: i, X: int64(i)}, emit)
+	}
+	op.Push(overRec{T: 2, Key: "z"}, emit) // late
+	st := op.Stats()
+	want := Stats{Records: 1001, Late: 1, Emitted: 995, OpenWindows: 6, Keys: 3, Watermark: 994}
+	got := st
+	got.StateBytes = 0
+	if got != want {
+		t.Errorf("stats %+v, want %+v", got, want)
+	}
+	// 3 partitions × (≥ 101 rows of 40 bytes + 2 × ≥ 50 accumulators).
+	if min := int64(3 * (101*40 + 100*24)); st.StateBytes < min {
+		t.Errorf("StateBytes %d, want at least %d", st.StateBytes, min)
+	}
+	if rows[0].EventTime() != 0 || rows[994].EventTime() != 994 {
+		t.Errorf("Row.EventTime: %v, %v", rows[0].EventTime(), rows[994].EventTime())
+	}
+	// Clone detached Values from the operator's buffer.
+	if fmt.Sprint(rows[9].Values) != "[[0 9] [0 9]]" || fmt.Sprint(rows[10].Values) != "[[1 10] [1 10]]" {
+		t.Errorf("rows 9, 10: %v, %v", rows[9].Values, rows[10].Values)
+	}
+	op.Flush(emit)
+	if st := op.Stats(); st.Emitted != 1000 || st.Keys != 0 || st.OpenWindows != 0 || st.Watermark != 999 {
+		t.Errorf("after Flush: %+v", st)
+	}
+}
