@@ -211,6 +211,32 @@ func TestAddDoesNotAllocate(t *testing.T) {
 		var a ExtremeState[string]
 		check("min", func(r rec) { f.Add(&a, r) })
 	}
+	{
+		f := VarSamp(func(r rec) float64 { return r.x })
+		var a VarState
+		check("var_samp", func(r rec) { f.Add(&a, r) })
+	}
+	{
+		f := Where(func(r rec) bool { return r.n > 1 }, OrNull(Max(func(r rec) float64 { return r.x })))
+		var a NullState[ExtremeState[float64]]
+		check("where/or_null/max", func(r rec) { f.Add(&a, r) })
+	}
+	{
+		f := Triple(Count[rec](), Sum(func(r rec) int64 { return r.n }), Avg(func(r rec) float64 { return r.x }))
+		var a TripleState[int64, SumState[int64], AvgState[float64]]
+		check("triple", func(r rec) { f.Add(&a, r) })
+	}
+}
+
+func TestFirstLastDoNotAllocate(t *testing.T) {
+	rs := []tv{{1, "a"}, {0, "b"}, {2, "c"}}
+	for _, f := range []Func[tv, TimedState[string], string]{First(func(r tv) string { return r.v }), Last(func(r tv) string { return r.v })} {
+		var a TimedState[string]
+		i := 0
+		if n := testing.AllocsPerRun(100, func() { f.Add(&a, rs[i%3]); i++ }); n != 0 {
+			t.Errorf("%T: Add allocates %v times", f, n)
+		}
+	}
 }
 
 type tv struct {

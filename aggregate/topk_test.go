@@ -355,3 +355,37 @@ func FuzzTopKReadState(f *testing.F) {
 		}
 	})
 }
+
+// A restored summary continues exactly like the original, evictions and
+// merges included, so operator snapshots are transparent.
+func TestTopKRestoreContinues(t *testing.T) {
+	const capacity = 50
+	f := mustTopK[uint64](t, capacity, &TopKOptions{Capacity: capacity})
+	codec := f.(StateCodec[TopKState[uint64]])
+	xs := zipfDraws(11, 20_000)
+	for _, cut := range []int{0, 1, 49, 50, 51, 777, 10_000, 19_999} {
+		var orig TopKState[uint64]
+		for _, x := range xs[:cut] {
+			f.Add(&orig, x)
+		}
+		b, err := codec.AppendState(nil, &orig)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var restored TopKState[uint64]
+		if _, err := codec.ReadState(&restored, b); err != nil {
+			t.Fatalf("cut %d: %v", cut, err)
+		}
+		var other TopKState[uint64]
+		for _, x := range xs[cut:] {
+			f.Add(&orig, x)
+			f.Add(&restored, x)
+			f.Add(&other, x%1000)
+		}
+		f.Merge(&orig, &other)
+		f.Merge(&restored, &other)
+		if got, want := f.Result(&restored), f.Result(&orig); !slices.Equal(got, want) {
+			t.Errorf("cut %d: restored summary ends with %v, want %v", cut, got, want)
+		}
+	}
+}
