@@ -99,9 +99,10 @@ func TestLoadUsers(t *testing.T) {
 	}
 	for _, tc := range []struct{ name, csv, inErr string }{
 		{"columns", "101,female\n", "line 1"},
-		{"user id", "101,female,1\nx,male,2\n", "line 2"},
+		{"user id", "101,female,1\nx,male,2\n", `row 2: user_id "x"`},
 		{"segment", "101,female,one\n", "segment_id"},
-		{"duplicate", "101,female,1\n101,male,2\n", "appears twice"},
+		{"duplicate", "101,female,1\n101,male,2\n", "line 2"},
+		{"same number", "7,female,1\n07,male,2\n", "appears twice"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := LoadUsers(strings.NewReader(tc.csv))
@@ -109,6 +110,15 @@ func TestLoadUsers(t *testing.T) {
 				t.Fatalf("got %v, want ErrUsers mentioning %q", err, tc.inErr)
 			}
 		})
+	}
+	if _, err := LoadUsers(strings.NewReader("1,male,1\n1,male,1\n")); !errors.Is(err, record.ErrDuplicateKey) {
+		t.Errorf("duplicate: %v, want record.ErrDuplicateKey", err)
+	}
+	if _, err := LoadUsers(strings.NewReader("1,male\n")); !errors.Is(err, record.ErrColumns) {
+		t.Errorf("columns: %v, want record.ErrColumns", err)
+	}
+	if u.Table() == nil || u.Table().Len() != 3 {
+		t.Error("Table() is not the loaded table")
 	}
 	var nilUsers *Users
 	if nilUsers.Lookup(1) != (Group{}) || nilUsers.Len() != 0 {

@@ -2,13 +2,14 @@ package trending
 
 import (
 	"bytes"
-	"encoding/csv"
 	"errors"
 	"fmt"
 	"io"
 	"math/rand/v2"
 	"strconv"
 	"strings"
+
+	"github.com/rowtime/rowtime/record"
 )
 
 // Group is the part of a user that the query groups by: gender and segment,
@@ -35,45 +36,64 @@ type Users struct {
 	dense  []uint32         // user_id → index into groups, when ids are dense
 	sparse map[int64]uint32 // user_id → index into groups, otherwise
 	n      int
+	table  *record.Table
 }
 
 // maxDense bounds the dense index: ids up to this, and up to 4 slots per
 // user, use the slice.
 const maxDense = 1 << 24
 
-// LoadUsers reads a users table in the example's CSV form: rows of
-// user_id,gender,segment_id with no header (as in "101,female,1"), values
-// trimmed of surrounding spaces. A row with the wrong number of columns, a
-// user_id or segment_id that is not an integer, or a user_id seen twice is
-// an error naming its line.
+// LoadUsers reads a users table in the example's CSV form with rowtime's
+// reference-table loader (record.ReadCSV): rows of user_id,gender,segment_id
+// with no header (as in "101,female,1"), values trimmed of surrounding
+// spaces, keyed by user_id. A row with the wrong number of columns or a
+// user_id seen twice is an error naming its line (a *record.TableError); a
+// user_id or segment_id that is not an integer is an error naming the value.
 func LoadUsers(r io.Reader) (*Users, error) {
-	cr := csv.NewReader(r)
-	cr.FieldsPerRecord = 3
-	cr.TrimLeadingSpace = true
-	cr.ReuseRecord = true
-	rows := map[int64]Group{}
-	for {
-		row, err := cr.Read()
-		if err == io.EOF {
-			return newUsers(rows), nil
-		}
-		line, _ := cr.FieldPos(0)
-		if err != nil {
-			return nil, fmt.Errorf("%w: %v", ErrUsers, err)
-		}
-		id, err := strconv.ParseInt(strings.TrimSpace(row[0]), 10, 64)
-		if err != nil {
-			return nil, fmt.Errorf("%w: line %d: user_id %q is not an integer", ErrUsers, line, row[0])
-		}
-		seg, err := strconv.ParseInt(strings.TrimSpace(row[2]), 10, 64)
-		if err != nil {
-			return nil, fmt.Errorf("%w: line %d: segment_id %q is not an integer", ErrUsers, line, row[2])
-		}
-		if _, dup := rows[id]; dup {
-			return nil, fmt.Errorf("%w: line %d: user_id %d appears twice", ErrUsers, line, id)
-		}
-		rows[id] = Group{Gender: strings.TrimSpace(row[1]), Segment: seg, Known: true}
+	t, err := record.ReadCSV(r, []string{"user_id"}, &record.TableOptions{Columns: UserColumns})
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrUsers, err)
 	}
+	rows := make(map[int64]Group, t.Len())
+	n := 0
+	t.Rows(func(row record.Row) bool {
+		n++
+		var id, seg int64
+		id, err = strconv.ParseInt(row.Field(0), 10, 64)
+		if err != nil {
+			err = fmt.Errorf("%w: row %d: user_id %q is not an integer", ErrUsers, n, row.Field(0))
+			return false
+		}
+		seg, err = strconv.ParseInt(row.Field(2), 10, 64)
+		if err != nil {
+			err = fmt.Errorf("%w: row %d: segment_id %q is not an integer", ErrUsers, n, row.Field(2))
+			return false
+		}
+		if _, dup := rows[id]; dup { // "7" and "07" are one user
+			err = fmt.Errorf("%w: row %d: user_id %d appears twice", ErrUsers, n, id)
+			return false
+		}
+		rows[id] = Group{Gender: row.Field(1), Segment: seg, Known: true}
+		return true
+	})
+	if err != nil {
+		return nil, err
+	}
+	u := newUsers(rows)
+	u.table = t
+	return u, nil
+}
+
+// UserColumns are the columns of the users table.
+var UserColumns = []string{"user_id", "gender", "segment_id"}
+
+// Table returns the reference table the users were loaded from (nil for
+// the zero Users).
+func (u *Users) Table() *record.Table {
+	if u == nil {
+		return nil
+	}
+	return u.table
 }
 
 func newUsers(rows map[int64]Group) *Users {
