@@ -22,6 +22,7 @@ type Agg[R record.Timed, K comparable, A, V any] struct {
 	core core[R]
 
 	tum *tumbler[R, K, A, V]
+	hop *hopper[R, K, A, V]
 }
 
 var _ record.Operator[record.Time, Result[int, int]] = (*Agg[record.Time, int, int, int])(nil)
@@ -57,6 +58,8 @@ func Aggregate[R record.Timed, K comparable, A, V any](w Assigner, key func(R) K
 	switch w.kind {
 	case kindStep, kindMonths, kindFloorIn:
 		a.tum = newTumbler(a)
+	case kindHop:
+		a.hop = newHopper(a)
 	default:
 		return nil, fmt.Errorf("%w: %v is not supported by Aggregate yet", ErrInvalid, w)
 	}
@@ -73,7 +76,10 @@ func Aggregate[R record.Timed, K comparable, A, V any](w Assigner, key func(R) K
 // A record whose time raises the automatic watermark (time − Delay) emits the
 // windows that watermark completes.
 func (a *Agg[R, K, A, V]) Push(r R, emit func(Result[K, V])) error {
-	return a.tum.push(r, emit)
+	if a.tum != nil {
+		return a.tum.push(r, emit)
+	}
+	return a.hop.push(r, emit)
 }
 
 // Advance moves the watermark to wm, if that is later than the current one,
@@ -83,7 +89,11 @@ func (a *Agg[R, K, A, V]) Advance(wm record.Time, emit func(Result[K, V])) error
 	if wm <= a.core.wm {
 		return nil
 	}
-	a.tum.advance(wm, emit)
+	if a.tum != nil {
+		a.tum.advance(wm, emit)
+	} else {
+		a.hop.advance(wm, emit)
+	}
 	return nil
 }
 
@@ -98,7 +108,11 @@ func (a *Agg[R, K, A, V]) Flush(emit func(Result[K, V])) error {
 func (a *Agg[R, K, A, V]) Stats() Stats {
 	s := a.core.stats
 	s.Watermark = a.core.wm
-	a.tum.fillStats(&s)
+	if a.tum != nil {
+		a.tum.fillStats(&s)
+	} else {
+		a.hop.fillStats(&s)
+	}
 	return s
 }
 

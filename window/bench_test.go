@@ -95,3 +95,45 @@ func BenchmarkMapSum(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkHop measures hopping windows with 1,000 keys; the cost per
+// record must not grow with size/slide.
+func BenchmarkHop(b *testing.B) {
+	sum := aggregate.Sum(func(r bid) float64 { return r.Amount })
+	maxf := aggregate.Max(func(r bid) float64 { return r.Amount })
+	for _, agg := range []string{"sum", "max"} {
+		for _, size := range []time.Duration{10 * time.Second, 60 * time.Second} {
+			name := fmt.Sprintf("agg=%s/size=%ds/slide=1s", agg, int(size.Seconds()))
+			b.Run(name, func(b *testing.B) {
+				var push func()
+				s := newBidStream(1000)
+				key := func(r bid) int64 { return r.Key }
+				w := Hop(size, time.Second)
+				switch agg {
+				case "sum":
+					op, err := Aggregate(w, key, sum, nil)
+					if err != nil {
+						b.Fatal(err)
+					}
+					emit := func(r Result[int64, float64]) { sink += r.Value }
+					push = func() { _ = op.Push(s.next(), emit) }
+				default:
+					op, err := Aggregate(w, key, maxf, nil)
+					if err != nil {
+						b.Fatal(err)
+					}
+					emit := func(r Result[int64, float64]) { sink += r.Value }
+					push = func() { _ = op.Push(s.next(), emit) }
+				}
+				// Fill the first windows so that steady state is measured.
+				for range 2 * int(size/time.Millisecond) {
+					push()
+				}
+				b.ReportAllocs()
+				for b.Loop() {
+					push()
+				}
+			})
+		}
+	}
+}

@@ -1,0 +1,567 @@
+package window
+
+import (
+	"cmp"
+	"math"
+	"slices"
+	"unsafe"
+
+	"github.com/rowtime/rowtime/record"
+)
+
+// hopper is the engine for hopping windows.
+//
+// The time line is cut into panes of gcd(size, slide); a window is a run of
+// size/pane consecutive panes, and the next window starts slide/pane panes
+// later. A record updates the accumulator of its key's pane, found through
+// one map lookup. Each key keeps its panes in a deque, in pane order, cut in
+// four runs:
+//
+//	[keep, head)   panes of emitted windows held for allowed lateness
+//	[head, mid)    the front stack of a two-stack FIFO: each entry also
+//	               holds the merge of itself and every later front entry
+//	[mid, in)      the back stack, folded into one running accumulator
+//	[in, len)      panes beyond the last emitted window, still filling
+//
+// Emitting a window pushes the panes it ends with onto the back, pops the
+// panes it no longer covers from the front (when the front is empty, the
+// back is turned into a new front in one pass), and merges the front's top
+// with the back. Every pane is pushed, turned and popped once, so the cost
+// per record and per result does not grow with size/slide.
+type hopper[R record.Timed, K comparable, A, V any] struct {
+	a     *Agg[R, K, A, V]
+	size  int64 // window length, in panes
+	slide int64 // window step, in panes
+	pane  int64 // pane length, ns
+
+	keys   keyTable[K]
+	ks     []hkey[A] // per key index
+	active []int32   // keys holding panes
+	panes  int       // (key, pane) accumulators held
+	seq    uint64    // counts (key, pane) creations: first appearances
+
+	next   int64       // index of the next window to emit
+	due    record.Time // the smallest watermark at which advance has work
+	retain record.Time // the smallest watermark at which a held pane expires
+
+	// The pane of the last record: most records fall into it.
+	cp        int64 // pane index
+	cs, ce    record.Time
+	cFirstEnd record.Time // end of the first window containing the pane
+	cLastEnd  record.Time // end of the last window containing the pane
+
+	scratch []hemit
+	sortBuf []hemit
+}
+
+type hkey[A any] struct {
+	panes    []hpane[A]
+	keep     int
+	head     int
+	mid      int
+	in       int
+	back     A      // merge of panes[mid:in]
+	backSeq  uint64 // smallest seq in panes[mid:in]
+	dirty    bool   // a pane in [head, in) changed: rebuild the FIFO
+	emitting bool
+}
+
+type hpane[A any] struct {
+	p      int64  // pane index
+	seq    uint64 // when the key first appeared in the pane
+	acc    A      // the pane's records
+	suf    A      // front entries: merge of this and later front entries
+	sufSeq uint64 // front entries: smallest seq of this and later ones
+}
+
+type hemit struct {
+	seq uint64
+	key int32
+}
+
+func newHopper[R record.Timed, K comparable, A, V any](a *Agg[R, K, A, V]) *hopper[R, K, A, V] {
+	w := a.w
+	e := &hopper[R, K, A, V]{a: a, size: w.size / w.pane, slide: w.slide / w.pane, pane: w.pane,
+		due: record.MaxTime, retain: record.MaxTime}
+	e.next = e.firstOpen(record.MinTime)
+	e.uncache()
+	return e
+}
+
+func (e *hopper[R, K, A, V]) uncache() { e.cs, e.ce = record.MaxTime, record.MinTime }
+
+// windowEnd returns the end of window k, which must be representable.
+func (e *hopper[R, K, A, V]) windowEnd(k int64) record.Time {
+	return record.Time(k*e.slide*e.pane + e.size*e.pane)
+}
+
+// dueEnd returns the end of window k, or MaxTime if that overflows.
+func (e *hopper[R, K, A, V]) dueEnd(k int64) record.Time {
+	sn := e.slide * e.pane
+	if k > (math.MaxInt64-e.size*e.pane)/sn {
+		return record.MaxTime
+	}
+	return e.windowEnd(k)
+}
+
+// firstWindow returns the index of the first window that contains pane p.
+func (e *hopper[R, K, A, V]) firstWindow(p int64) int64 {
+	return record.FloorDiv(p-e.size, e.slide) + 1
+}
+
+// lastEnd returns the end of the last window that contains pane p.
+func (e *hopper[R, K, A, V]) lastEnd(p int64) record.Time {
+	return e.windowEnd(record.FloorDiv(p, e.slide))
+}
+
+func (e *hopper[R, K, A, V]) push(r R, emit func(Result[K, V])) error {
+	c := &e.a.core
+	t := r.EventTime()
+	if t < e.cs || t >= e.ce {
+		if _, _, err := hopRange(t, e.a.w.size, e.a.w.slide); err != nil {
+			return err
+		}
+		p := record.FloorDiv(int64(t), e.pane)
+		e.cp, e.cs, e.ce = p, record.Time(p*e.pane), record.Time(p*e.pane+e.pane)
+		e.cFirstEnd, e.cLastEnd = e.windowEnd(e.firstWindow(p)), e.lastEnd(p)
+	}
+	p := e.cp
+	if !c.limited() && t > c.maxSeen {
+		if nwm := c.watermarkFor(t); nwm > c.wm && nwm >= e.due {
+			e.advance(nwm, emit)
+		}
+	}
+	if e.cLastEnd <= c.wm {
+		// Every window of the record has been emitted.
+		if addSat(e.cLastEnd, c.lateness) <= c.wm {
+			c.stats.Records++
+			c.handleLate(r, func() error {
+				last := Span{e.cLastEnd - record.Time(e.size*e.pane), e.cLastEnd}
+				return lateErr(t, last, c.wm)
+			})
+			return nil
+		}
+	}
+	k := e.a.key(r)
+	ki, ok := e.keys.idx[k]
+	i := -1
+	if ok {
+		i = e.ks[ki].find(p)
+	}
+	if i < 0 && c.limited() {
+		if err := c.limitErr(e.keys.len(), b2i(!ok), e.panes, 1); err != nil {
+			if t > c.maxSeen {
+				if nwm := c.watermarkFor(t); nwm > c.wm && e.fitsAfter(nwm, ki, ok) {
+					e.advance(nwm, emit)
+					return e.push(r, emit)
+				}
+			}
+			return err
+		}
+	}
+	if !ok {
+		ki = e.newKey(k)
+	}
+	h := &e.ks[ki]
+	if i < 0 {
+		i = h.insert(p, e.seq)
+		e.seq++
+		e.panes++
+		if len(h.panes) == 1 {
+			e.active = append(e.active, ki)
+		}
+		// next ≤ the first open window of p: see advance.
+		e.due = min(e.due, e.dueEnd(e.next))
+	}
+	e.a.f.Add(&h.panes[i].acc, r)
+	c.stats.Records++
+	if i < h.in {
+		// The pane already feeds emitted windows: the record is below the
+		// watermark (not late, as some of its windows are open).
+		h.dirty = true
+	}
+	if e.cFirstEnd <= c.wm {
+		e.updateClosed(ki, p, t, emit)
+	}
+	if t > c.maxSeen {
+		c.maxSeen = t
+		if nwm := c.watermarkFor(t); nwm > c.wm {
+			if nwm >= e.due {
+				e.advance(nwm, emit)
+			} else {
+				c.wm = nwm
+			}
+		}
+	}
+	return nil
+}
+
+// updateClosed re-emits the emitted windows of pane p held under allowed
+// lateness, for key ki, after a record at t went into the pane.
+func (e *hopper[R, K, A, V]) updateClosed(ki int32, p int64, t record.Time, emit func(Result[K, V])) {
+	c := &e.a.core
+	if c.lateness == 0 {
+		return
+	}
+	h := &e.ks[ki]
+	for k := e.firstWindow(p); k <= record.FloorDiv(p, e.slide); k++ {
+		end := e.windowEnd(k)
+		if end > c.wm {
+			break
+		}
+		if addSat(end, c.lateness) <= c.wm {
+			continue
+		}
+		// Merge the window's panes afresh: late records are rare.
+		lo, hi := k*e.slide, k*e.slide+e.size
+		var acc A
+		for j := h.keep; j < len(h.panes); j++ {
+			if q := h.panes[j].p; q >= lo && q < hi {
+				e.a.f.Merge(&acc, &h.panes[j].acc)
+			}
+		}
+		c.stats.Updates++
+		c.stats.Emitted++
+		emit(Result[K, V]{Start: end - record.Time(e.size*e.pane), End: end, Key: e.keys.keys[ki], Value: e.a.f.Result(&acc), Update: true})
+	}
+	// The pane must outlive the windows just updated.
+	e.retain = min(e.retain, addSat(e.lastEnd(p), c.lateness))
+	e.due = min(e.due, e.retain)
+}
+
+// find returns the position of pane p in h's deque, or -1.
+func (h *hkey[A]) find(p int64) int {
+	for i := len(h.panes) - 1; i >= h.keep; i-- {
+		if q := h.panes[i].p; q == p {
+			return i
+		} else if q < p {
+			break
+		}
+	}
+	return -1
+}
+
+// insert adds an empty pane p to h's deque, in order, and returns its
+// position.
+func (h *hkey[A]) insert(p int64, seq uint64) int {
+	i := len(h.panes)
+	for i > h.keep && h.panes[i-1].p > p {
+		i--
+	}
+	if i == len(h.panes) {
+		h.panes = append(h.panes, hpane[A]{p: p, seq: seq})
+		return i
+	}
+	h.panes = slices.Insert(h.panes, i, hpane[A]{p: p, seq: seq})
+	if i < h.in {
+		// Inside the FIFO (a late record): shift the runs and rebuild.
+		h.in++
+		if i < h.mid {
+			h.mid++
+		}
+		if i < h.head {
+			h.head++
+		}
+		h.dirty = true
+	}
+	return i
+}
+
+func (e *hopper[R, K, A, V]) newKey(k K) int32 {
+	ki := e.keys.insert(k)
+	if int(ki) == len(e.ks) {
+		e.ks = append(e.ks, hkey[A]{})
+	}
+	return ki
+}
+
+// dropKey frees key ki, whose deque is empty, keeping its memory for reuse.
+func (e *hopper[R, K, A, V]) dropKey(ki int32) {
+	h := &e.ks[ki]
+	var zero A
+	*h = hkey[A]{panes: h.panes[:0], back: zero}
+	e.keys.remove(ki)
+}
+
+// fitsAfter reports whether, once the watermark is at wm, a new pane (and
+// key ki, or a new key when !ok) fits within the limits.
+func (e *hopper[R, K, A, V]) fitsAfter(wm record.Time, ki int32, ok bool) bool {
+	c := &e.a.core
+	freedPanes, freedKeys := 0, 0
+	newKey := !ok
+	for _, kj := range e.active {
+		h := &e.ks[kj]
+		n := 0
+		for j := h.keep; j < len(h.panes) && addSat(e.lastEnd(h.panes[j].p), c.lateness) <= wm; j++ {
+			n++
+		}
+		freedPanes += n
+		if n == len(h.panes)-h.keep {
+			freedKeys++
+			if ok && kj == ki {
+				newKey = true
+			}
+		}
+	}
+	return c.limitErr(e.keys.len()-freedKeys, b2i(newKey), e.panes-freedPanes, 1) == nil
+}
+
+func (e *hopper[R, K, A, V]) advance(wm record.Time, emit func(Result[K, V])) {
+	c := &e.a.core
+	c.wm = wm
+	if wm < e.due {
+		return
+	}
+	// Invariant: every window before next has been emitted or holds no
+	// pane and ends by the watermark, and next ≤ firstOpen(watermark), so
+	// a record that is not late never falls before next.
+	open := e.firstOpen(wm)
+	minP := int64(math.MaxInt64)
+	for _, ki := range e.active {
+		if h := &e.ks[ki]; h.head < len(h.panes) {
+			minP = min(minP, h.panes[h.head].p)
+		}
+	}
+	for {
+		// Skip windows that hold no pane, but none that may still take
+		// records (ending after wm).
+		if minP == math.MaxInt64 {
+			e.next = max(e.next, open)
+		} else {
+			e.next = max(e.next, min(e.firstWindow(minP), open))
+		}
+		if minP == math.MaxInt64 || e.windowEnd(e.next) > wm {
+			break // (no pane left to emit, or nothing due)
+		}
+		minP = e.emitWindow(e.next, emit)
+		e.next++
+	}
+	if wm >= e.retain {
+		e.expire(wm)
+	}
+	e.due = e.retain
+	if minP != math.MaxInt64 {
+		e.due = min(e.due, e.dueEnd(e.next))
+	}
+}
+
+// firstOpen returns the index of the first window that ends after wm.
+func (e *hopper[R, K, A, V]) firstOpen(wm record.Time) int64 {
+	// k·slide + size > wm/pane, in panes; wm may be MaxTime.
+	// Windows starting before MinTime hold nothing: Push refuses their records.
+	kmin := int64(record.MinTime) / (e.slide * e.pane) // rounds up
+	w := record.FloorDiv(int64(wm), e.pane)
+	if w < math.MinInt64+e.size {
+		return kmin
+	}
+	return max(kmin, record.FloorDiv(w-e.size, e.slide)+1)
+}
+
+// emitWindow emits window k for every key with panes in it, and returns
+// the smallest pane index held afterwards (MaxInt64 if none).
+func (e *hopper[R, K, A, V]) emitWindow(k int64, emit func(Result[K, V])) int64 {
+	c := &e.a.core
+	f := e.a.f
+	lo, hi := k*e.slide, k*e.slide+e.size
+	end := e.windowEnd(k)
+	start := end - record.Time(e.size*e.pane)
+	minP := int64(math.MaxInt64)
+	em := e.scratch[:0]
+	j := 0
+	for _, ki := range e.active {
+		h := &e.ks[ki]
+		// Push the panes that end by hi.
+		for h.in < len(h.panes) && h.panes[h.in].p < hi {
+			q := &h.panes[h.in]
+			if h.in == h.mid {
+				var zero A
+				h.back = zero
+				h.backSeq = math.MaxUint64
+			}
+			f.Merge(&h.back, &q.acc)
+			h.backSeq = min(h.backSeq, q.seq)
+			h.in++
+		}
+		if h.dirty {
+			e.rebuild(h)
+		}
+		// Pop the panes before lo.
+		for h.head < h.in && h.panes[h.head].p < lo {
+			if h.head == h.mid {
+				e.turn(h)
+			}
+			h.head++
+		}
+		// Drop the popped panes that no held window needs.
+		for h.keep < h.head && addSat(e.lastEnd(h.panes[h.keep].p), c.lateness) <= c.wm {
+			h.keep++
+			e.panes--
+		}
+		if h.head < h.in {
+			s := h.backSeq
+			if h.head < h.mid {
+				s = min(s, h.panes[h.head].sufSeq)
+			}
+			em = append(em, hemit{seq: s, key: ki})
+		}
+		if h.keep == len(h.panes) {
+			h.panes = h.panes[:0]
+			h.keep, h.head, h.mid, h.in = 0, 0, 0, 0
+			e.dropKey(ki)
+			continue
+		}
+		h.compact()
+		if h.head < len(h.panes) {
+			minP = min(minP, h.panes[h.head].p)
+		}
+		if h.keep < h.head && c.lateness > 0 {
+			e.retain = min(e.retain, addSat(e.lastEnd(h.panes[h.keep].p), c.lateness))
+		}
+		e.active[j] = ki
+		j++
+	}
+	e.active = e.active[:j]
+	em = e.sortEmits(em)
+	var tmp A
+	for _, m := range em {
+		h := &e.ks[m.key]
+		var v V
+		switch {
+		case h.head < h.mid && h.mid < h.in:
+			var zero A
+			tmp = zero
+			f.Merge(&tmp, &h.panes[h.head].suf)
+			f.Merge(&tmp, &h.back)
+			v = f.Result(&tmp)
+		case h.head < h.mid:
+			v = f.Result(&h.panes[h.head].suf)
+		default:
+			v = f.Result(&h.back)
+		}
+		c.stats.Emitted++
+		emit(Result[K, V]{Start: start, End: end, Key: e.keys.keys[m.key], Value: v})
+	}
+	e.scratch = em[:0]
+	return minP
+}
+
+// sortEmits sorts em by seq, the order of first appearance. Sorting is the
+// one cost of an emission that is more than constant per result, so it is a
+// radix sort on the seq range of the window: a few linear passes.
+func (e *hopper[R, K, A, V]) sortEmits(em []hemit) []hemit {
+	if len(em) < 64 {
+		slices.SortFunc(em, func(x, y hemit) int { return cmp.Compare(x.seq, y.seq) })
+		return em
+	}
+	lo, hi := uint64(math.MaxUint64), uint64(0)
+	for _, m := range em {
+		lo, hi = min(lo, m.seq), max(hi, m.seq)
+	}
+	if cap(e.sortBuf) < len(em) {
+		e.sortBuf = make([]hemit, len(em))
+	}
+	src, dst := em, e.sortBuf[:len(em)]
+	var count [256]int
+	for shift := uint(0); shift < 64 && (hi-lo)>>shift != 0; shift += 8 {
+		count = [256]int{}
+		for _, m := range src {
+			count[byte((m.seq-lo)>>shift)]++
+		}
+		n := 0
+		for i, c := range count {
+			count[i] = n
+			n += c
+		}
+		for _, m := range src {
+			b := byte((m.seq - lo) >> shift)
+			dst[count[b]] = m
+			count[b]++
+		}
+		src, dst = dst, src
+	}
+	if &src[0] != &em[0] {
+		copy(em, src)
+	}
+	return em
+}
+
+// turn makes the back stack the front: each entry gets the merge of itself
+// and every later one.
+func (e *hopper[R, K, A, V]) turn(h *hkey[A]) {
+	f := e.a.f
+	var zero A
+	for i := h.in - 1; i >= h.mid; i-- {
+		q := &h.panes[i]
+		q.suf = zero
+		f.Merge(&q.suf, &q.acc)
+		q.sufSeq = q.seq
+		if i+1 < h.in {
+			f.Merge(&q.suf, &h.panes[i+1].suf)
+			q.sufSeq = min(q.sufSeq, h.panes[i+1].sufSeq)
+		}
+	}
+	h.mid = h.in
+	h.back = zero
+	h.backSeq = math.MaxUint64
+}
+
+// rebuild recomputes the FIFO after a pane inside it changed.
+func (e *hopper[R, K, A, V]) rebuild(h *hkey[A]) {
+	h.mid = h.head
+	e.turn(h)
+	h.dirty = false
+}
+
+// compact moves the deque down when its dead prefix is at least half of it,
+// so the slice does not grow without bound.
+func (h *hkey[A]) compact() {
+	if h.keep == 0 || h.keep < len(h.panes)/2 {
+		return
+	}
+	n := copy(h.panes, h.panes[h.keep:])
+	clear(h.panes[n:])
+	h.panes = h.panes[:n]
+	h.head -= h.keep
+	h.mid -= h.keep
+	h.in -= h.keep
+	h.keep = 0
+}
+
+// expire drops held panes whose windows are past allowed lateness.
+func (e *hopper[R, K, A, V]) expire(wm record.Time) {
+	c := &e.a.core
+	e.retain = record.MaxTime
+	j := 0
+	for _, ki := range e.active {
+		h := &e.ks[ki]
+		for h.keep < h.head && addSat(e.lastEnd(h.panes[h.keep].p), c.lateness) <= wm {
+			h.keep++
+			e.panes--
+		}
+		if h.keep == len(h.panes) {
+			h.panes = h.panes[:0]
+			h.keep, h.head, h.mid, h.in = 0, 0, 0, 0
+			e.dropKey(ki)
+			continue
+		}
+		h.compact()
+		if h.keep < h.head {
+			e.retain = min(e.retain, addSat(e.lastEnd(h.panes[h.keep].p), c.lateness))
+		}
+		e.active[j] = ki
+		j++
+	}
+	e.active = e.active[:j]
+}
+
+func (e *hopper[R, K, A, V]) fillStats(s *Stats) {
+	s.OpenWindows = e.panes
+	s.Keys = e.keys.len()
+	var hp hpane[A]
+	var hk hkey[A]
+	b := e.keys.bytes() + int64(cap(e.ks))*int64(unsafe.Sizeof(hk)) + int64(cap(e.active))*4
+	for i := range e.ks {
+		b += int64(cap(e.ks[i].panes)) * int64(unsafe.Sizeof(hp))
+	}
+	s.StateBytes = b
+}
