@@ -71,10 +71,66 @@ func stageErr(op string, stage int, err error) error {
 // x's results, the remaining results of the same call still go to y, and all
 // of y's errors are returned joined.
 func Then[A, B, C any](x Operator[A, B], y Operator[B, C]) Operator[A, C] {
+	if f := asFunc(x); f != nil {
+		// x is a pure function (Map, or a Then of Maps): call it and push
+		// straight into y, with no emit to keep between calls.
+		t := &thenFunc[A, B, C]{x: x, f: f, y: y}
+		if g := asFunc(y); g != nil {
+			t.fused = func(a A) C { return g(f(a)) }
+		}
+		return t
+	}
 	t := &then[A, B, C]{x: x, y: y}
 	t.forward = t.push
 	return t
 }
+
+// funcOp is implemented by operators that are a pure function of each
+// record: they emit exactly fn()(in) for every Push, never fail, and do
+// nothing on Advance and Flush. Then calls the function directly.
+type funcOp[In, Out any] interface {
+	fn() func(In) Out // nil when the operator is not a pure function after all
+}
+
+func asFunc[In, Out any](op Operator[In, Out]) func(In) Out {
+	if f, ok := op.(funcOp[In, Out]); ok {
+		return f.fn()
+	}
+	return nil
+}
+
+// thenFunc is Then when x is a funcOp.
+type thenFunc[A, B, C any] struct {
+	x     Operator[A, B] // for Stages
+	f     func(A) B
+	y     Operator[B, C]
+	fused func(A) C // f then y's function, when y is a funcOp too
+}
+
+func (t *thenFunc[A, B, C]) Push(in A, emit func(C)) error {
+	if t.fused != nil {
+		emit(t.fused(in))
+		return nil
+	}
+	if err := t.y.Push(t.f(in), emit); err != nil {
+		return &StageError{Op: "then", Stage: 2, Err: err}
+	}
+	return nil
+}
+
+func (t *thenFunc[A, B, C]) Advance(wm Time, emit func(C)) error {
+	return stageErr("then", 2, t.y.Advance(wm, emit))
+}
+
+func (t *thenFunc[A, B, C]) Flush(emit func(C)) error {
+	return stageErr("then", 2, t.y.Flush(emit))
+}
+
+func (t *thenFunc[A, B, C]) Stages() []any { return []any{t.x, t.y} }
+
+// fn makes a Then of two functions a function itself, so chains of Maps
+// compose into one call per record. It is only a funcOp when fused is set.
+func (t *thenFunc[A, B, C]) fn() func(A) C { return t.fused }
 
 type then[A, B, C any] struct {
 	x       Operator[A, B]
@@ -183,6 +239,8 @@ func (t tee[In, Out]) Stages() []any {
 func Map[In, Out any](f func(In) Out) Operator[In, Out] { return mapOp[In, Out](f) }
 
 type mapOp[In, Out any] func(In) Out
+
+func (m mapOp[In, Out]) fn() func(In) Out { return m }
 
 func (m mapOp[In, Out]) Push(in In, emit func(Out)) error { emit(m(in)); return nil }
 func (mapOp[In, Out]) Advance(Time, func(Out)) error      { return nil }

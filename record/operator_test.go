@@ -387,3 +387,40 @@ func FuzzRestore(f *testing.F) {
 		}
 	})
 }
+
+func TestThenOfMaps(t *testing.T) {
+	inc := func(x int) int { return x + 1 }
+	op := Then(Then(Map(inc), Map(func(x int) int { return x * 10 })), Then(Map(inc), Map(func(x int) string { return fmt.Sprint(x) })))
+	out, err := Collect(op, []int{0, 1, 2})
+	if err != nil || !slices.Equal(out, []string{"11", "21", "31"}) {
+		t.Fatalf("got %q, %v", out, err)
+	}
+	snap, err := op.(Snapshotter).AppendSnapshot(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Two stages, each a Then of two stateless stages.
+	inner := []byte{1, kindThen, 2, 0, 0}
+	want := append([]byte{1, kindThen, 2, byte(len(inner))}, inner...)
+	want = append(append(want, byte(len(inner))), inner...)
+	if !slices.Equal(snap, want) {
+		t.Fatalf("snapshot % x, want % x", snap, want)
+	}
+	if err := op.(Snapshotter).Restore(snap); err != nil {
+		t.Fatal(err)
+	}
+	// A Map followed by a stateful stage, and a Map after one.
+	var log []string
+	b := &buffer{name: "b", log: &log}
+	op2 := Then(Then(Map(func(x Time) Time { return x * 2 }), Operator[Time, Time](b)), Map(func(x Time) Time { return x + 1 }))
+	out2, err := Collect(op2, []Time{1, 2})
+	if err != nil || !slices.Equal(out2, []Time{3, 5}) {
+		t.Fatalf("got %v, %v", out2, err)
+	}
+	b.failAt = 1
+	err = op2.Advance(5, func(Time) {})
+	var se *StageError
+	if !errors.As(err, &se) || se.Stage != 1 || !errors.As(se.Err, &se) || se.Stage != 2 || !errors.Is(err, errBoom) {
+		t.Fatalf("got %v, want then stage 1 holding then stage 2", err)
+	}
+}

@@ -172,6 +172,17 @@ func (t *then[A, B, C]) Restore(data []byte) error {
 	return restoreStages(data, "then", kindThen, t.Stages())
 }
 
+// AppendSnapshot is that of [then]: the bytes are the same whichever way
+// Then was built.
+func (t *thenFunc[A, B, C]) AppendSnapshot(dst []byte) ([]byte, error) {
+	return appendStages(dst, "then", kindThen, t.Stages())
+}
+
+// Restore is that of [then].
+func (t *thenFunc[A, B, C]) Restore(data []byte) error {
+	return restoreStages(data, "then", kindThen, t.Stages())
+}
+
 // AppendSnapshot appends the state of every fanned-out operator to dst, as
 // [then.AppendSnapshot] does for a Then.
 func (t tee[In, Out]) AppendSnapshot(dst []byte) ([]byte, error) {
