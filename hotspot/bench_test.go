@@ -39,7 +39,6 @@ func BenchmarkHotspots(b *testing.B) {
 			}
 			i := n
 			b.ReportAllocs()
-			b.ResetTimer()
 			for b.Loop() {
 				if err := op.Push(rs[i], emit); err != nil {
 					b.Fatal(err)
