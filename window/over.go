@@ -75,7 +75,9 @@ func (r Row[R, V]) Clone() Row[R, V] {
 // the record included. Several frames over one stream are computed in one
 // pass (KDA's "avg(price) OVER last2rows, avg(price) OVER last10rows"), and
 // several aggregates over one frame are one aggregate over a struct
-// (aggregate.Pair or a user type).
+// (aggregate.Pair or a user type). Every frame computes the same aggregate;
+// for MIN over one frame and AVG over another, give both frames
+// aggregate.Pair(min, avg) and read the half each frame is for.
 //
 // # Order, watermark and late records
 //
