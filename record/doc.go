@@ -1,0 +1,67 @@
+// Package record is the spine of rowtime: event time, records, the operator
+// contract and how operators compose, decoding of Kinesis payloads into
+// typed records, reference tables for joins, and the binary codec that
+// operator snapshots are written with.
+//
+// # Time
+//
+// An event time is a [Time]: int64 nanoseconds since the Unix epoch, UTC,
+// covering the years 1678 to 2262. Window arithmetic is integer arithmetic
+// on it, and rounding is a real floor also before 1970: [Time.Truncate],
+// [FloorDiv] and [FloorMod] round toward the past where Go's / and
+// [time.Time.Truncate] round toward zero. Conversions from [time.Time],
+// Unix seconds and milliseconds and RFC 3339 text fail with [ErrTimeRange]
+// instead of wrapping around when a time does not fit.
+//
+// # Records and operators
+//
+// A record type carries its time through the [Timed] constraint, or is an
+// [Of] (a time and a value). An [Operator] takes records with Push, learns
+// from Advance that no record older than a watermark will come, and emits
+// everything still open on Flush. Results go to an emit callback on the
+// caller's goroutine; operators start no goroutines and are not safe for
+// concurrent use.
+//
+// Operators compose:
+//
+//	op := record.Then(
+//		record.Filter(func(t Trade) bool { return t.Qty > 0 }),
+//		record.Map(func(t Trade) Notional { return Notional{t.Ticker, t.Price * float64(t.Qty)} }))
+//	out, err := record.Collect(op, trades)
+//
+// [Then] passes each stage's results to the next before the next stage sees
+// the same watermark, so results of one stage are never late in the next,
+// and an error from any stage, even one raised inside an emit, comes back
+// from the composed call as a *[StageError] naming the stage. [Tee] fans
+// each record out to several operators. A chain of [Map] stages costs one
+// function call per stage and record, and no allocation.
+//
+// Composed operators are [Snapshotter]s: their snapshot holds that of every
+// stateful stage, so a whole pipeline can be saved at the end of one Lambda
+// invocation and restored at the start of the next. A failed Restore leaves
+// the pipeline as it was. [AppendBinary] and [ReadBinary] are the compact
+// codec stateful operators write their state with.
+//
+// # Decoding
+//
+// A [Decoder] turns Kinesis payloads (JSON lines, or one JSON object per
+// record) into [Of] records, taking the event time from a named field
+// written as RFC 3339, seconds or milliseconds, or from the record's
+// arrival time, which is KDA's ROWTIME:
+//
+//	dec, err := record.NewDecoder[Trade]("event_time", record.TimeRFC3339)
+//	...
+//	recs, err = dec.Append(recs[:0], kinesisRecord.Data, arrival)
+//
+// A value that does not decode is skipped and reported as a *[DecodeError]
+// naming its line and field; the rest of the batch still decodes.
+//
+// # Reference tables
+//
+// A [Table] is KDA's reference data: loaded once from CSV (with or without a
+// header row) or JSON lines, keyed by one or more columns, with values
+// trimmed of surrounding spaces. [Join] (inner: records without a match are
+// dropped) and [LeftJoin] (they are kept, with a zero [Row]) enrich a stream
+// with it. A table keeps its values in one string with an offset index, about
+// twice the size of its file for rows of 50 bytes.
+package record
