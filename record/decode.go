@@ -23,6 +23,7 @@ var (
 // A TimeUnit says how a [Decoder] finds the event time of a record.
 type TimeUnit int
 
+// The ways a Decoder reads the event time. The zero TimeUnit is TimeRFC3339.
 const (
 	// TimeRFC3339 reads the time field as an RFC 3339 string, such as
 	// "2024-02-29T12:00:00.5Z"; any offset is allowed.
@@ -118,8 +119,8 @@ func (es DecodeErrors) Unwrap() []error {
 
 // A Payload is the data of one Kinesis record with its arrival time.
 type Payload struct {
-	Data    []byte
-	Arrival Time
+	Data    []byte // the record's data: JSON lines or one JSON object
+	Arrival Time   // the record's ApproximateArrivalTimestamp
 }
 
 // A Decoder decodes JSON payloads into records of type [Of][T]: the Value

@@ -14,8 +14,8 @@ type Timed interface {
 
 // Of is a ready-made record: an event time and a value.
 type Of[V any] struct {
-	Time  Time
-	Value V
+	Time  Time // the event time
+	Value V    // the record itself
 }
 
 // EventTime returns r.Time.
@@ -43,14 +43,16 @@ type Operator[In, Out any] interface {
 // fails. Stage counts from 1 in the order the stages were given.
 type StageError struct {
 	Op    string // "then" or "tee"
-	Stage int
-	Err   error
+	Stage int    // the failing stage, from 1
+	Err   error  // the stage's own error
 }
 
+// Error returns a message naming the composition and the stage.
 func (e *StageError) Error() string {
 	return fmt.Sprintf("record: %s stage %d: %v", e.Op, e.Stage, e.Err)
 }
 
+// Unwrap returns e.Err.
 func (e *StageError) Unwrap() error { return e.Err }
 
 func stageErr(op string, stage int, err error) error {

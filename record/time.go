@@ -13,7 +13,8 @@ import (
 // that of an int64 count of nanoseconds: roughly the years 1678 to 2262.
 type Time int64
 
-// Extremes of Time.
+// MinTime and MaxTime are the earliest and the latest instants a Time can
+// hold: 1677-09-21T00:12:43.145224192Z and 2262-04-11T23:47:16.854775807Z.
 const (
 	MinTime Time = -1 << 63
 	MaxTime Time = 1<<63 - 1
