@@ -176,10 +176,10 @@ type overState[R any, K comparable, A any] struct {
 
 	index  map[K]int32      // partition of each key
 	one    int32            // the partition when key is nil, or -1
-	parts  []overPart[R, A] // partitions by id; free ones have key index -1
-	free   []int32          // ids of released partitions
-	first  int32            // partitions with rows, least recently processed
-	last   int32            // first; -1 when none
+	parts  []overPart[R, A] // partitions by id
+	free   []int32          // ids of released partitions, for reuse
+	first  int32            // the list of partitions with rows, least
+	last   int32            // recently processed first; -1 when empty
 	buf    []overPending[R] // reorder buffer, a min-heap on (time, seq)
 	nparts int              // partitions held
 	keys   []K              // key of each partition id
@@ -241,15 +241,14 @@ func NewOver[R record.Timed, K comparable, A, V any](key func(R) K, agg aggregat
 		return nil, fmt.Errorf("%w: negative limit", ErrInvalid)
 	}
 	op := &Over[R, K, A, V]{
-		key:         key,
-		agg:         agg,
-		frames:      append([]Frame(nil), frames...),
-		delay:       record.Time(o.Delay),
-		lateFn:      o.Late,
-		maxKeys:     o.MaxKeys,
-		maxWindows:  o.MaxWindows,
-		expireAfter: 0,
-		vals:        make([]V, len(frames)),
+		key:        key,
+		agg:        agg,
+		frames:     append([]Frame(nil), frames...),
+		delay:      record.Time(o.Delay),
+		lateFn:     o.Late,
+		maxKeys:    o.MaxKeys,
+		maxWindows: o.MaxWindows,
+		vals:       make([]V, len(frames)),
 	}
 	for _, f := range frames {
 		if f.n < 0 {
@@ -355,7 +354,8 @@ func (op *Over[R, K, A, V]) Flush(emit func(Row[R, V])) error {
 
 // Stats reports what the operator has seen and holds. OpenWindows counts
 // (partition, frame) windows and Keys partitions; StateBytes estimates the
-// memory of rows, accumulators, partitions and the reorder buffer.
+// memory of rows, accumulators, partitions and the reorder buffer; it walks
+// the partitions, so call Stats per batch rather than per record.
 func (op *Over[R, K, A, V]) Stats() Stats {
 	s := &op.st
 	var zr R
