@@ -86,14 +86,23 @@ func AppendBinary[T any](dst []byte, v T) ([]byte, error) {
 	return appendReflect(dst, v)
 }
 
-// appendReflect is apart from AppendBinary so that only the reflective path
-// pays for moving v to the heap.
+// appendReflect copies v into a pooled *T, so that reflection sees an
+// addressable value without v escaping to the heap on every call.
 func appendReflect[T any](dst []byte, v T) ([]byte, error) {
 	c, err := codecOf(reflect.TypeFor[T]())
 	if err != nil {
 		return dst, err
 	}
-	return c.enc(dst, reflect.ValueOf(&v).Elem())
+	p, _ := c.pool.Get().(*T)
+	if p == nil {
+		p = new(T)
+	}
+	*p = v
+	dst, err = c.enc(dst, reflect.ValueOf(p).Elem())
+	var zero T
+	*p = zero // drop references held by v
+	c.pool.Put(p)
+	return dst, err
 }
 
 // ReadBinary decodes one value written by [AppendBinary] from the start of
@@ -147,12 +156,21 @@ func ReadBinary[T any](src []byte, v *T) (n int, err error) {
 	if err != nil {
 		return 0, err
 	}
-	tmp := reflect.New(reflect.TypeFor[T]())
-	n, err = c.dec(src, tmp.Elem())
+	// Decode into a pooled zero T, so that *v changes only on success.
+	p, _ := c.pool.Get().(*T)
+	if p == nil {
+		p = new(T)
+	}
+	n, err = c.dec(src, reflect.ValueOf(p).Elem())
+	if err == nil {
+		*v = *p
+	}
+	var zero T
+	*p = zero
+	c.pool.Put(p)
 	if err != nil {
 		return 0, err
 	}
-	*v = *(tmp.Interface().(*T))
 	return n, nil
 }
 
@@ -254,6 +272,7 @@ type codec struct {
 	dec     decFunc
 	minSize int // fewest bytes any value of the type encodes to
 	err     error
+	pool    sync.Pool // of *T, zeroed, for AppendBinary and ReadBinary
 }
 
 var (
