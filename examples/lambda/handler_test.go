@@ -515,3 +515,38 @@ func TestSeqLess(t *testing.T) {
 		}
 	}
 }
+
+// FuzzDecodeState checks that no bytes make decodeState panic, that what
+// it accepts encodes back to bytes it accepts, and that errors wrap
+// ErrState.
+func FuzzDecodeState(f *testing.F) {
+	e := newEnv()
+	h := e.handler()
+	mustStreamF(f, h, kinesisEvent("shardId-000000000000", rec{1, payload(1, "a", 1)}, rec{2, `bad`}, rec{3, payload(12, "b", 2)}))
+	for _, b := range e.store.m {
+		f.Add(b)
+	}
+	f.Add([]byte(stateMagic))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		st, err := decodeState(data, func() (Query, error) { return &sumQuery{}, nil })
+		if err != nil {
+			if !errors.Is(err, ErrState) {
+				t.Fatalf("error %v does not wrap ErrState", err)
+			}
+			return
+		}
+		again, err := st.encode()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := decodeState(again, func() (Query, error) { return &sumQuery{}, nil }); err != nil {
+			t.Fatalf("re-encoded state does not decode: %v", err)
+		}
+	})
+}
+
+func mustStreamF(f *testing.F, h *Handler, ev events.KinesisEvent) {
+	if _, err := h.HandleStream(context.Background(), ev); err != nil {
+		f.Fatal(err)
+	}
+}

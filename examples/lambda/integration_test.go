@@ -102,7 +102,9 @@ func TestEmulator(t *testing.T) {
 			stream(batch) // redelivered whole
 		case 2:
 			emu.Restart()
-			stream(recs[i*size-40 : i*size+20]) // redelivered in part, after a cold start
+			// Redelivered in part, with new records after, after a
+			// cold start.
+			stream(recs[(i+1)*size-40 : (i+1)*size+20])
 		case 5:
 			emu.Restart()
 		}

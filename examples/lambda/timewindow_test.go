@@ -204,3 +204,39 @@ func TestWindowTerminatedEarly(t *testing.T) {
 		t.Fatalf("results %v in %d writes, want the two parts of the window apart: %v", got, len(e.results.m), want)
 	}
 }
+
+// FuzzWindowState feeds arbitrary state maps to a time-window invocation:
+// the handler must answer (a state map, or an error it reports) and never
+// panic; an unknown format must reach the dead-letter output.
+func FuzzWindowState(f *testing.F) {
+	f.Add(windowFormat, "", "")
+	f.Add(windowFormat, "AAAA", "")
+	f.Add("", "", "x")
+	f.Add("rowtime-lambda-window/0", "AAAA", "")
+	f.Add(windowFormat, "", "shard/window-0/1")
+	f.Fuzz(func(t *testing.T, format, state, ref string) {
+		m := map[string]string{}
+		if format != "" {
+			m[keyFormat] = format
+		}
+		if state != "" {
+			m[keyState] = state
+		}
+		if ref != "" {
+			m[keyRef] = ref
+		}
+		e := newEnv()
+		h := e.handler()
+		ev := windowEvent("shardId-000000000009", time.Unix(0, 0).UTC(), m, false, rec{1, payload(1, "a", 1)})
+		resp, err := h.HandleWindow(context.Background(), ev)
+		if err != nil {
+			return // reported to Lambda, which retries
+		}
+		if len(m) > 0 && format != windowFormat && len(e.dead.m) != 1 {
+			t.Fatalf("state map %v of an unknown format was not dead-lettered", m)
+		}
+		if len(resp.BatchItemFailures) == 0 && resp.State[keyFormat] != windowFormat {
+			t.Fatalf("response state %v", resp.State)
+		}
+	})
+}
