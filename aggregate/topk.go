@@ -70,6 +70,9 @@ func (s *topSlot[T]) less(t *topSlot[T]) bool {
 // items, and the merged summary keeps the Capacity largest counts. Merging
 // summaries whose items together number at most Capacity is exact.
 //
+// Items are told apart with ==, as map keys are: a float NaN, unequal to
+// itself, is a new item each time it occurs.
+//
 // Add costs a map lookup and an O(log Capacity) heap update, and does not
 // allocate once the summary is full; Merge and Result allocate. The result
 // is a StateCodec with a versioned encoding; it is not a Remover. It
