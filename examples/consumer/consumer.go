@@ -438,6 +438,7 @@ func (c *Consumer) Run(ctx context.Context) (err error) {
 			if err := c.commit(); err != nil {
 				return err
 			}
+			c.summary("stopped")
 			return ctx.Err()
 		case f := <-c.fetch:
 			if f.err != nil {
@@ -469,7 +470,11 @@ func (c *Consumer) Run(ctx context.Context) (err error) {
 				return c.errs
 			}
 			c.dirty = true
-			return c.commit()
+			if err := c.commit(); err != nil {
+				return err
+			}
+			c.summary("drained")
+			return nil
 		}
 		if c.dirty && c.now().Sub(c.lastCommit) >= c.cfg.CheckpointEvery {
 			if err := c.commit(); err != nil {
@@ -477,6 +482,15 @@ func (c *Consumer) Run(ctx context.Context) (err error) {
 			}
 		}
 	}
+}
+
+// summary logs what each shard has taken.
+func (c *Consumer) summary(why string) {
+	for _, s := range c.sorted() {
+		c.logf("%s: shard %s: %d records taken, %d dead letters, watermark %d, last sequence number %q",
+			why, s.id, s.records, s.dead, s.wm, s.lastSeq)
+	}
+	c.logf("%s: %d merged (window, key) results pending; output %d bytes", why, c.merge.pending(), c.out.offset)
 }
 
 // drained reports whether every shard has ended or is idle.
