@@ -1,9 +1,11 @@
 package window
 
 import (
+	"encoding"
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"reflect"
 	"slices"
 
 	"github.com/rowtime/rowtime/aggregate"
@@ -28,8 +30,14 @@ const (
 // are recomputed from the rows with key.
 //
 // It fails, returning dst unchanged, when a record or accumulator cannot be
-// encoded.
+// encoded, and also when it would be encoded only in part: record.AppendBinary
+// skips unexported struct fields, so a record type (or a subtracted
+// accumulator type without a StateCodec) with unexported fields needs
+// MarshalBinary and UnmarshalBinary methods to be snapshotted.
 func (op *Over[R, K, A, V]) AppendSnapshot(dst []byte) ([]byte, error) {
+	if err := op.snapshotErr(); err != nil {
+		return dst, err
+	}
 	orig := dst
 	s := &op.st
 	dst = append(dst, overMagic, overVersion)
@@ -84,6 +92,54 @@ func (op *Over[R, K, A, V]) AppendSnapshot(dst []byte) ([]byte, error) {
 		}
 	}
 	return dst, nil
+}
+
+// snapshotErr reports why the operator's state cannot be written whole.
+func (op *Over[R, K, A, V]) snapshotErr() error {
+	if t := reflect.TypeFor[R](); overLossy(t, map[reflect.Type]bool{}) {
+		return fmt.Errorf("window: Over snapshot: %w: record type %v has unexported fields, which record.AppendBinary skips; give it MarshalBinary and UnmarshalBinary", record.ErrCodec, t)
+	}
+	if _, ok := op.agg.(aggregate.StateCodec[A]); !ok && op.rm != nil {
+		if t := reflect.TypeFor[A](); overLossy(t, map[reflect.Type]bool{}) {
+			return fmt.Errorf("window: Over snapshot: %w: accumulator type %v has unexported fields and the aggregate has no StateCodec", record.ErrCodec, t)
+		}
+	}
+	return nil
+}
+
+var (
+	overAppender  = reflect.TypeFor[encoding.BinaryAppender]()
+	overMarshaler = reflect.TypeFor[encoding.BinaryMarshaler]()
+)
+
+// overLossy reports whether record.AppendBinary would write only part of a
+// value of type t: t holds a struct with unexported fields (other than blank
+// or zero-size ones) that does not encode itself.
+func overLossy(t reflect.Type, seen map[reflect.Type]bool) bool {
+	if seen[t] {
+		return false
+	}
+	seen[t] = true
+	if k := t.Kind(); k != reflect.Interface && k != reflect.Pointer && (t.Implements(overAppender) || t.Implements(overMarshaler)) {
+		return false
+	}
+	switch t.Kind() {
+	case reflect.Struct:
+		for i := range t.NumField() {
+			f := t.Field(i)
+			if !f.IsExported() && f.Name != "_" && f.Type.Size() > 0 {
+				return true
+			}
+			if f.IsExported() && overLossy(f.Type, seen) {
+				return true
+			}
+		}
+	case reflect.Array, reflect.Slice, reflect.Pointer:
+		return overLossy(t.Elem(), seen)
+	case reflect.Map:
+		return overLossy(t.Key(), seen) || overLossy(t.Elem(), seen)
+	}
+	return false
 }
 
 func (op *Over[R, K, A, V]) appendParams(dst []byte) []byte {

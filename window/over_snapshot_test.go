@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rowtime/rowtime/aggregate"
 	"github.com/rowtime/rowtime/record"
 )
 
@@ -322,3 +323,80 @@ func overFuzzRestore[A, V any](f *testing.F, mk func() *Over[overRec, string, A,
 		}
 	})
 }
+
+type overHidden struct {
+	T record.Time
+	x int64 // skipped by record.AppendBinary
+}
+
+func (r overHidden) EventTime() record.Time { return r.T }
+
+type overHiddenCodec struct {
+	overHidden
+}
+
+func (r overHiddenCodec) MarshalBinary() ([]byte, error) {
+	return record.AppendBinary(nil, [2]int64{int64(r.T), r.x})
+}
+
+func (r *overHiddenCodec) UnmarshalBinary(b []byte) error {
+	var v [2]int64
+	if _, err := record.ReadBinary(b, &v); err != nil {
+		return err
+	}
+	r.T, r.x = record.Time(v[0]), v[1]
+	return nil
+}
+
+type overHiddenSum struct{}
+
+func (overHiddenSum) Add(a *int64, r overHiddenCodec)    { *a += r.x }
+func (overHiddenSum) Remove(a *int64, r overHiddenCodec) { *a -= r.x }
+func (overHiddenSum) Merge(d, s *int64)                  { *d += *s }
+func (overHiddenSum) Result(a *int64) int64              { return *a }
+
+// TestOverSnapshotLossy: a record type whose unexported fields the codec
+// would skip is refused rather than snapshotted in part; with its own binary
+// encoding it round-trips.
+func TestOverSnapshotLossy(t *testing.T) {
+	count := aggregate.Count[overHidden]()
+	op := overMust(NewOver[overHidden, struct{}](nil, count, nil, Rows(3)))
+	op.Push(overHidden{T: 1, x: 5}, nil)
+	if _, err := op.AppendSnapshot(nil); !errors.Is(err, record.ErrCodec) {
+		t.Errorf("AppendSnapshot of a record with unexported fields: %v, want ErrCodec", err)
+	}
+
+	mk := func() *Over[overHiddenCodec, struct{}, int64, int64] {
+		return overMust(NewOver[overHiddenCodec, struct{}](nil, overHiddenSum{}, nil, Rows(1)))
+	}
+	a := mk()
+	a.Push(overHiddenCodec{overHidden{T: 1, x: 5}}, nil)
+	snap, err := a.AppendSnapshot(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := mk()
+	if err := b.Restore(snap); err != nil {
+		t.Fatal(err)
+	}
+	var got int64
+	b.Push(overHiddenCodec{overHidden{T: 2, x: 7}}, func(r Row[overHiddenCodec, int64]) { got = r.Value })
+	if got != 12 {
+		t.Errorf("sum after restore = %d, want 12", got)
+	}
+	// An accumulator with unexported fields and no StateCodec.
+	hs := overMust(NewOver[overRec, struct{}](nil, overHiddenAcc{}, nil, Rows(1)))
+	hs.Push(overRec{T: 1, X: 3}, nil)
+	if _, err := hs.AppendSnapshot(nil); !errors.Is(err, record.ErrCodec) {
+		t.Errorf("AppendSnapshot of an accumulator with unexported fields: %v, want ErrCodec", err)
+	}
+}
+
+type overHiddenAccState struct{ n, s int64 }
+
+type overHiddenAcc struct{}
+
+func (overHiddenAcc) Add(a *overHiddenAccState, r overRec)    { a.n++; a.s += r.X }
+func (overHiddenAcc) Remove(a *overHiddenAccState, r overRec) { a.n--; a.s -= r.X }
+func (overHiddenAcc) Merge(d, s *overHiddenAccState)          { d.n += s.n; d.s += s.s }
+func (overHiddenAcc) Result(a *overHiddenAccState) int64      { return a.s }
