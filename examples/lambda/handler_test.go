@@ -108,10 +108,11 @@ func (q *sumQuery) Restore(data []byte) error {
 type memStore struct {
 	m                  map[string][]byte
 	failLoad, failSave bool
-	saves              int
+	loads, saves       int
 }
 
 func (s *memStore) Load(_ context.Context, key string) ([]byte, error) {
+	s.loads++
 	if s.failLoad {
 		return nil, errors.New("store unavailable")
 	}
@@ -291,6 +292,12 @@ func TestStreamRedeliveryAndColdStart(t *testing.T) {
 			over.Records = append(slices.Clone(batches[2].Records[3:]), ev.Records[:2]...)
 			mustStream(t, h, over)
 		}
+	}
+	// One load per cold start (the first invocation and two restarts); warm
+	// invocations use the state in memory. One save per batch with new
+	// records.
+	if e.store.loads != 3 || e.store.saves != 6 {
+		t.Errorf("%d loads, %d saves; want 3 and 6", e.store.loads, e.store.saves)
 	}
 	got := sorted(e.results.lines())
 	want := naiveSums(all, 5*7+4)
