@@ -363,3 +363,32 @@ func TestAppendRecords(t *testing.T) {
 		t.Errorf("error %v, want ErrDecode and record.ErrNoTime on line 3", err)
 	}
 }
+
+func FuzzDecode(f *testing.F) {
+	for _, r := range Generate(1, 3) {
+		f.Add(AppendJSON(nil, r))
+	}
+	f.Add([]byte(`{"Block":1,"EventTimestamp":"1.5e3"}`))
+	f.Add([]byte(`{"Block":1,"EventTimestamp":-0.000000001}`))
+	f.Add([]byte(`{"Block":1,"EventTimestamp":1}{"Block":2,"EventTimestamp":2}`))
+	f.Add([]byte(`not json`))
+	f.Fuzz(func(t *testing.T, payload []byte) {
+		r, err := Decode(payload)
+		if err != nil {
+			if !errors.Is(err, ErrDecode) {
+				t.Fatalf("%v does not wrap ErrDecode", err)
+			}
+			return
+		}
+		// What decodes, written back and decoded again, is the same bid at
+		// the same whole second.
+		again, err := Decode(AppendJSON(nil, r))
+		if err != nil {
+			t.Fatalf("re-decoding %+v: %v", r, err)
+		}
+		r.Time = r.Time.Truncate(time.Second)
+		if again != r {
+			t.Fatalf("round trip gave %+v, want %+v", again, r)
+		}
+	})
+}
