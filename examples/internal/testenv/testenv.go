@@ -91,7 +91,7 @@ func RIE(t testing.TB) string {
 	}
 	t.Logf("testenv: installing %s@%s into %s", RIEModule, RIEVersion, filepath.Dir(bin))
 	cmd := exec.Command("go", "install", RIEModule+"@"+RIEVersion)
-	cmd.Env = append(os.Environ(), "GOBIN="+filepath.Dir(bin), "GOFLAGS=-mod=mod")
+	cmd.Env = append(os.Environ(), "GOBIN="+filepath.Dir(bin))
 	if out, err := cmd.CombinedOutput(); err != nil {
 		unavailable(t, "testenv: aws-lambda-rie not found (ROWTIME_RIE unset, none in %s) and go install failed: %v\n%s", bin, err, out)
 	}
