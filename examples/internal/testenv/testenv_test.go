@@ -54,4 +54,3 @@ func TestProcessGroup(t *testing.T) {
 	}
 	t.Fatalf("child %d still running", child)
 }
-
