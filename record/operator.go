@@ -82,6 +82,11 @@ func Then[A, B, C any](x Operator[A, B], y Operator[B, C]) Operator[A, C] {
 		}
 		return t
 	}
+	if s, ok := x.(stepper[A, B]); ok {
+		// x emits at most one result per record and keeps no state
+		// (Filter, MapErr, a join): the same, through its step method.
+		return &thenStep[A, B, C]{x: x, s: s, y: y}
+	}
 	t := &then[A, B, C]{x: x, y: y}
 	t.forward = t.push
 	return t
@@ -100,6 +105,44 @@ func asFunc[In, Out any](op Operator[In, Out]) func(In) Out {
 	}
 	return nil
 }
+
+// stepper is implemented by stateless operators that emit at most one
+// result per record and do nothing on Advance and Flush. step returns the
+// result and whether there is one, or Push's error.
+type stepper[In, Out any] interface {
+	step(in In) (Out, bool, error)
+}
+
+// thenStep is Then when x is a stepper.
+type thenStep[A, B, C any] struct {
+	x Operator[A, B] // for Stages
+	s stepper[A, B]
+	y Operator[B, C]
+}
+
+func (t *thenStep[A, B, C]) Push(in A, emit func(C)) error {
+	b, ok, err := t.s.step(in)
+	if err != nil {
+		return &StageError{Op: "then", Stage: 1, Err: err}
+	}
+	if !ok {
+		return nil
+	}
+	if err := t.y.Push(b, emit); err != nil {
+		return &StageError{Op: "then", Stage: 2, Err: err}
+	}
+	return nil
+}
+
+func (t *thenStep[A, B, C]) Advance(wm Time, emit func(C)) error {
+	return stageErr("then", 2, t.y.Advance(wm, emit))
+}
+
+func (t *thenStep[A, B, C]) Flush(emit func(C)) error {
+	return stageErr("then", 2, t.y.Flush(emit))
+}
+
+func (t *thenStep[A, B, C]) Stages() []any { return []any{t.x, t.y} }
 
 // thenFunc is Then when x is a funcOp.
 type thenFunc[A, B, C any] struct {
@@ -148,15 +191,27 @@ func (t *then[A, B, C]) push(b B) {
 	}
 }
 
-// begin installs emit for one call and returns a function restoring the
-// previous state, so a Then may be re-entered from inside an emit.
+// run installs emit for one call of f and restores the previous emit after
+// it, so a Then may be re-entered from inside an emit.
 func (t *then[A, B, C]) run(emit func(C), f func() error) error {
 	prevEmit, prevErr := t.emit, t.yerr
 	t.emit, t.yerr = emit, nil
 	xerr := f()
 	yerr := t.yerr
 	t.emit, t.yerr = prevEmit, prevErr
-	return errors.Join(stageErr("then", 1, xerr), stageErr("then", 2, yerr))
+	return join2(stageErr("then", 1, xerr), stageErr("then", 2, yerr))
+}
+
+// join2 is errors.Join for two errors that returns a lone error as it is,
+// so callers can also type-assert it.
+func join2(a, b error) error {
+	switch {
+	case a == nil:
+		return b
+	case b == nil:
+		return a
+	}
+	return errors.Join(a, b)
 }
 
 func (t *then[A, B, C]) Push(in A, emit func(C)) error {
@@ -168,7 +223,7 @@ func (t *then[A, B, C]) Push(in A, emit func(C)) error {
 	if xerr == nil && yerr == nil {
 		return nil
 	}
-	return errors.Join(stageErr("then", 1, xerr), stageErr("then", 2, yerr))
+	return join2(stageErr("then", 1, xerr), stageErr("then", 2, yerr))
 }
 
 func (t *then[A, B, C]) Advance(wm Time, emit func(C)) error {
@@ -244,6 +299,8 @@ type mapOp[In, Out any] func(In) Out
 
 func (m mapOp[In, Out]) fn() func(In) Out { return m }
 
+func (m mapOp[In, Out]) step(in In) (Out, bool, error) { return m(in), true, nil }
+
 func (m mapOp[In, Out]) Push(in In, emit func(Out)) error { emit(m(in)); return nil }
 func (mapOp[In, Out]) Advance(Time, func(Out)) error      { return nil }
 func (mapOp[In, Out]) Flush(func(Out)) error              { return nil }
@@ -264,6 +321,11 @@ func (m mapErrOp[In, Out]) Push(in In, emit func(Out)) error {
 	emit(out)
 	return nil
 }
+func (m mapErrOp[In, Out]) step(in In) (Out, bool, error) {
+	out, err := m(in)
+	return out, err == nil, err
+}
+
 func (mapErrOp[In, Out]) Advance(Time, func(Out)) error { return nil }
 func (mapErrOp[In, Out]) Flush(func(Out)) error         { return nil }
 
@@ -280,6 +342,8 @@ func (f filterOp[T]) Push(in T, emit func(T)) error {
 	}
 	return nil
 }
+func (f filterOp[T]) step(in T) (T, bool, error) { return in, f(in), nil }
+
 func (filterOp[T]) Advance(Time, func(T)) error { return nil }
 func (filterOp[T]) Flush(func(T)) error         { return nil }
 

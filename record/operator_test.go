@@ -424,3 +424,65 @@ func TestThenOfMaps(t *testing.T) {
 		t.Fatalf("got %v, want then stage 1 holding then stage 2", err)
 	}
 }
+
+// hidden hides the fast-path methods of an operator, so Then takes its
+// general path: the oracle for the fast paths.
+type hidden[In, Out any] struct{ op Operator[In, Out] }
+
+func (h hidden[In, Out]) Push(in In, emit func(Out)) error      { return h.op.Push(in, emit) }
+func (h hidden[In, Out]) Advance(wm Time, emit func(Out)) error { return h.op.Advance(wm, emit) }
+func (h hidden[In, Out]) Flush(emit func(Out)) error            { return h.op.Flush(emit) }
+
+func TestThenFastPathsMatchGeneral(t *testing.T) {
+	stages := map[string]func(log *[]string) Operator[Time, Time]{
+		"map":    func(*[]string) Operator[Time, Time] { return Map(func(x Time) Time { return x*3 + 1 }) },
+		"filter": func(*[]string) Operator[Time, Time] { return Filter(func(x Time) bool { return x%4 != 0 }) },
+		"maperr": func(*[]string) Operator[Time, Time] {
+			return MapErr(func(x Time) (Time, error) {
+				if x%5 == 0 {
+					return 0, fmt.Errorf("five divides %d", x)
+				}
+				return x - 1, nil
+			})
+		},
+		"buffer": func(log *[]string) Operator[Time, Time] { return &buffer{name: "b", log: log} },
+		"maps": func(*[]string) Operator[Time, Time] {
+			return Then(Map(func(x Time) Time { return x + 2 }), Map(func(x Time) Time { return x * 7 }))
+		},
+	}
+	r := rand.New(rand.NewPCG(9, 10))
+	var in []Time
+	for range 200 {
+		in = append(in, Time(r.IntN(100)))
+	}
+	for xn, x := range stages {
+		for yn, y := range stages {
+			t.Run(xn+"/"+yn, func(t *testing.T) {
+				run := func(op Operator[Time, Time]) []string {
+					var out []string
+					emit := func(v Time) { out = append(out, fmt.Sprint(int64(v))) }
+					for i, v := range in {
+						if err := op.Push(v, emit); err != nil {
+							out = append(out, "push error: "+err.Error())
+						}
+						if i%17 == 0 {
+							if err := op.Advance(v, emit); err != nil {
+								out = append(out, "advance error: "+err.Error())
+							}
+						}
+					}
+					if err := op.Flush(emit); err != nil {
+						out = append(out, "flush error: "+err.Error())
+					}
+					return out
+				}
+				var l1, l2 []string
+				fast := run(Then(x(&l1), y(&l1)))
+				general := run(Then[Time, Time, Time](hidden[Time, Time]{x(&l2)}, y(&l2)))
+				if !slices.Equal(fast, general) {
+					t.Fatalf("fast path differs from general:\n fast %q\n gen  %q", fast, general)
+				}
+			})
+		}
+	}
+}

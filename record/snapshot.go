@@ -183,6 +183,16 @@ func (t *thenFunc[A, B, C]) Restore(data []byte) error {
 	return restoreStages(data, "then", kindThen, t.Stages())
 }
 
+// AppendSnapshot is that of [then].
+func (t *thenStep[A, B, C]) AppendSnapshot(dst []byte) ([]byte, error) {
+	return appendStages(dst, "then", kindThen, t.Stages())
+}
+
+// Restore is that of [then].
+func (t *thenStep[A, B, C]) Restore(data []byte) error {
+	return restoreStages(data, "then", kindThen, t.Stages())
+}
+
 // AppendSnapshot appends the state of every fanned-out operator to dst, as
 // [then.AppendSnapshot] does for a Then.
 func (t tee[In, Out]) AppendSnapshot(dst []byte) ([]byte, error) {

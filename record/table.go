@@ -498,15 +498,23 @@ type joinOp[R, Out any] struct {
 }
 
 func (j joinOp[R, Out]) Push(in R, emit func(Out)) error {
+	if out, ok, _ := j.step(in); ok {
+		emit(out)
+	}
+	return nil
+}
+
+func (j joinOp[R, Out]) step(in R) (Out, bool, error) {
 	var row Row
 	i, ok := j.t.rows[j.key(in)]
 	if ok {
 		row = Row{t: j.t, i: i}
 	}
 	if ok || j.left {
-		emit(j.join(in, row))
+		return j.join(in, row), true, nil
 	}
-	return nil
+	var zero Out
+	return zero, false, nil
 }
 func (joinOp[R, Out]) Advance(Time, func(Out)) error { return nil }
 func (joinOp[R, Out]) Flush(func(Out)) error         { return nil }
