@@ -101,3 +101,37 @@ func BenchmarkOverFrames(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkOverKeys is ROWS 10 PRECEDING over 1,000 partitions chosen
+// uniformly, the workload of BenchmarkStepSum/keys=1000.
+func BenchmarkOverKeys(b *testing.B) {
+	b.Run("agg=max/rows=10/keys=1000", func(b *testing.B) {
+		benchOverKeys(b, aggregate.Max(overTickPrice), 1000, Rows(10))
+	})
+	b.Run("agg=sum/rows=10/keys=1000", func(b *testing.B) {
+		benchOverKeys(b, aggregate.Sum(overTickPrice), 1000, Rows(10))
+	})
+}
+
+func benchOverKeys[A any](b *testing.B, f aggregate.Func[overTick, A, int64], keys int, frames ...Frame) {
+	op, err := NewOver(overTickPart, f, nil, frames...)
+	if err != nil {
+		b.Fatal(err)
+	}
+	emit := func(r Row[overTick, int64]) { overSink += r.Value }
+	src := &overTicks{x: 88172645463325252}
+	next := func() overTick {
+		r := src.next()
+		r.Part = int64(src.x>>20) % int64(keys)
+		return r
+	}
+	for range 20 * keys {
+		op.Push(next(), emit)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if err := op.Push(next(), emit); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
