@@ -23,6 +23,7 @@ type Agg[R record.Timed, K comparable, A, V any] struct {
 
 	tum *tumbler[R, K, A, V]
 	hop *hopper[R, K, A, V]
+	seq *sequencer[R, K, A, V] // session and stagger windows
 }
 
 var _ record.Operator[record.Time, Result[int, int]] = (*Agg[record.Time, int, int, int])(nil)
@@ -61,7 +62,7 @@ func Aggregate[R record.Timed, K comparable, A, V any](w Assigner, key func(R) K
 	case kindHop:
 		a.hop = newHopper(a)
 	default:
-		return nil, fmt.Errorf("%w: %v is not supported by Aggregate yet", ErrInvalid, w)
+		a.seq = newSequencer(a)
 	}
 	return a, nil
 }
@@ -76,10 +77,13 @@ func Aggregate[R record.Timed, K comparable, A, V any](w Assigner, key func(R) K
 // A record whose time raises the automatic watermark (time − Delay) emits the
 // windows that watermark completes.
 func (a *Agg[R, K, A, V]) Push(r R, emit func(Result[K, V])) error {
-	if a.tum != nil {
+	switch {
+	case a.tum != nil:
 		return a.tum.push(r, emit)
+	case a.hop != nil:
+		return a.hop.push(r, emit)
 	}
-	return a.hop.push(r, emit)
+	return a.seq.push(r, emit)
 }
 
 // Advance moves the watermark to wm, if that is later than the current one,
@@ -89,10 +93,13 @@ func (a *Agg[R, K, A, V]) Advance(wm record.Time, emit func(Result[K, V])) error
 	if wm <= a.core.wm {
 		return nil
 	}
-	if a.tum != nil {
+	switch {
+	case a.tum != nil:
 		a.tum.advance(wm, emit)
-	} else {
+	case a.hop != nil:
 		a.hop.advance(wm, emit)
+	default:
+		a.seq.advance(wm, emit)
 	}
 	return nil
 }
@@ -108,10 +115,13 @@ func (a *Agg[R, K, A, V]) Flush(emit func(Result[K, V])) error {
 func (a *Agg[R, K, A, V]) Stats() Stats {
 	s := a.core.stats
 	s.Watermark = a.core.wm
-	if a.tum != nil {
+	switch {
+	case a.tum != nil:
 		a.tum.fillStats(&s)
-	} else {
+	case a.hop != nil:
 		a.hop.fillStats(&s)
+	default:
+		a.seq.fillStats(&s)
 	}
 	return s
 }

@@ -133,6 +133,11 @@ func closeSum(got, want, scale float64) bool {
 func checkOracle(t *testing.T, w Assigner, delay time.Duration, recs []tev) {
 	t.Helper()
 	want, late := naiveAligned(t, w, delay, recs)
+	checkAgainst(t, w, delay, recs, want, late)
+}
+
+func checkAgainst(t *testing.T, w Assigner, delay time.Duration, recs []tev, want []oracleOut, late int) {
+	t.Helper()
 	op, err := Aggregate(w, tevKey, oracleAgg{}, &Options[tev]{Delay: delay})
 	if err != nil {
 		t.Fatal(err)
@@ -184,6 +189,103 @@ func TestOracleAligned(t *testing.T) {
 		for _, w := range assigners {
 			t.Run(st.name+"/"+w.String(), func(t *testing.T) {
 				checkOracle(t, w, st.delay, genStream(uint64(len(st.name)), st.spec))
+			})
+		}
+	}
+}
+
+// naiveSequenced computes session or stagger windows after the fact: drop
+// the records below the watermark at their arrival, sort the rest by time
+// (stable), and cut each key's records into windows.
+func naiveSequenced(w Assigner, delay time.Duration, recs []tev) (out []oracleOut, late int) {
+	type idx struct {
+		tev
+		i int
+	}
+	var ok []idx
+	maxSeen := record.MinTime
+	for i, r := range recs {
+		if r.T < subSat(maxSeen, int64(delay)) {
+			late++
+		} else {
+			ok = append(ok, idx{r, i})
+		}
+		maxSeen = max(maxSeen, r.T)
+	}
+	slices.SortStableFunc(ok, func(a, b idx) int { return cmp.Compare(a.T, b.T) })
+	open := map[string]*oracleOut{}
+	last := map[string]record.Time{}
+	seq := map[*oracleOut]int{}
+	var all []*oracleOut
+	for n, r := range ok {
+		g := open[r.Key]
+		if g != nil {
+			end := g.span.Start + record.Time(w.size)
+			if w.kind == kindSession {
+				end = last[r.Key] + record.Time(w.size)
+			}
+			if r.T >= end {
+				g.span.End = end
+				g = nil
+			}
+		}
+		if g == nil {
+			g = &oracleOut{span: Span{Start: r.T}, key: r.Key, max: math.MinInt64}
+			seq[g] = n
+			open[r.Key] = g
+			all = append(all, g)
+		}
+		last[r.Key] = r.T
+		g.sum += r.V
+		g.max = max(g.max, r.V)
+		g.fsum += float64(r.V) / 7
+		g.fabs += math.Abs(float64(r.V)) / 7
+	}
+	for k, g := range open {
+		if w.kind == kindSession {
+			g.span.End = last[k] + record.Time(w.size)
+		} else {
+			g.span.End = g.span.Start + record.Time(w.size)
+		}
+	}
+	for _, g := range all {
+		g.first = seq[g]
+		out = append(out, *g)
+	}
+	slices.SortFunc(out, func(a, b oracleOut) int {
+		return cmp.Or(cmp.Compare(a.span.End, b.span.End), cmp.Compare(a.span.Start, b.span.Start), cmp.Compare(a.first, b.first))
+	})
+	return out, late
+}
+
+func TestOracleSequenced(t *testing.T) {
+	n := 6000
+	if testing.Short() {
+		n = 1500
+	}
+	assigners := []Assigner{Session(time.Second), Session(10 * time.Second), Stagger(time.Second), Stagger(10 * time.Second)}
+	streams := []struct {
+		name  string
+		spec  streamSpec
+		delay time.Duration
+	}{
+		{"in order", streamSpec{n: n, keys: 20, start: -record.Time(time.Minute), step: 200 * time.Millisecond}, 0},
+		{"whole seconds", streamSpec{n: n, keys: 5, start: 0, step: 500 * time.Millisecond}, 0},
+		{"shuffled within delay", streamSpec{n: n, keys: 20, start: 0, step: 200 * time.Millisecond, jitter: 5 * time.Second}, 5 * time.Second},
+		{"late beyond delay", streamSpec{n: n, keys: 20, start: 0, step: 200 * time.Millisecond, jitter: 20 * time.Second}, 5 * time.Second},
+	}
+	for _, st := range streams {
+		for _, w := range assigners {
+			t.Run(st.name+"/"+w.String(), func(t *testing.T) {
+				recs := genStream(uint64(len(st.name)), st.spec)
+				if st.name == "whole seconds" {
+					// Many records exactly a gap apart, and equal times.
+					for i := range recs {
+						recs[i].T = recs[i].T.Truncate(time.Second)
+					}
+				}
+				want, late := naiveSequenced(w, st.delay, recs)
+				checkAgainst(t, w, st.delay, recs, want, late)
 			})
 		}
 	}

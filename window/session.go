@@ -1,0 +1,395 @@
+package window
+
+import (
+	"cmp"
+	"slices"
+	"unsafe"
+
+	"github.com/rowtime/rowtime/record"
+)
+
+// sequencer is the engine for session and stagger windows, which take the
+// records in event-time order.
+//
+// A record that is not late waits in a min-heap (by time, then arrival)
+// until the watermark reaches its time; with Delay 0 a record that raises
+// the watermark skips the heap. Records are then processed in time order,
+// interleaved with the closing of windows: a window whose end E is reached
+// closes before any record at E or later is processed, so a record exactly
+// gap after a session's last one starts a new session.
+//
+// Each key has at most one open window. The open windows form a list in
+// order of their end: a window's end only grows to (time being processed)
+// + gap, which is the latest end so far, so extending a session moves it to
+// the tail, and the head is always the next to close.
+type sequencer[R record.Timed, K comparable, A, V any] struct {
+	a       *Agg[R, K, A, V]
+	stagger bool
+	length  int64 // the gap or the stagger length
+
+	keys keyTable[K]
+	kst  []skey
+
+	wins       []swin[A]
+	freeWins   []int32
+	head, tail int32   // open windows, by end
+	held       []int32 // closed windows kept for allowed lateness, by end
+	nOpen      int
+	seq        uint64 // window creations
+
+	buf    []bufRec[R] // reorder heap
+	bufSeq uint64      // arrivals into the heap
+
+	group []int32 // scratch: windows closing together
+}
+
+type skey struct {
+	open int32 // open window, or -1
+	nwin int32 // open and held windows
+	nbuf int32 // records waiting in the heap
+}
+
+type swin[A any] struct {
+	acc         A
+	start, last record.Time
+	key         int32
+	seq         uint64
+	prev, next  int32 // open list
+}
+
+type bufRec[R any] struct {
+	r   R
+	t   record.Time
+	seq uint64
+	key int32 // held while the record waits, so the index stays valid
+}
+
+func newSequencer[R record.Timed, K comparable, A, V any](a *Agg[R, K, A, V]) *sequencer[R, K, A, V] {
+	return &sequencer[R, K, A, V]{a: a, stagger: a.w.kind == kindStagger, length: a.w.size, head: -1, tail: -1}
+}
+
+func (e *sequencer[R, K, A, V]) end(w *swin[A]) record.Time {
+	if e.stagger {
+		return w.start + record.Time(e.length)
+	}
+	return w.last + record.Time(e.length)
+}
+
+func (e *sequencer[R, K, A, V]) push(r R, emit func(Result[K, V])) error {
+	c := &e.a.core
+	t := r.EventTime()
+	if int64(t) > int64(record.MaxTime)-e.length {
+		return overflowErr(t, e.a.w.String())
+	}
+	if t < c.wm {
+		return e.pushLate(r, t, emit)
+	}
+	k := e.a.key(r)
+	ki, ok := e.keys.idx[k]
+	nwm := c.wm
+	if t > c.maxSeen {
+		nwm = c.watermarkFor(t)
+	}
+	direct := len(e.buf) == 0 && t == nwm
+	if c.limited() {
+		// A record that joins its key's open window now adds nothing;
+		// any other one may open a window (held by MaxWindows as soon as
+		// it waits in the heap).
+		joins := direct && ok && e.kst[ki].open >= 0 && t < e.end(&e.wins[e.kst[ki].open])
+		if !joins {
+			if err := c.limitErr(e.keys.len(), b2i(!ok), e.nOpen+len(e.held)+len(e.buf), 1); err != nil {
+				if nwm > c.wm && e.fitsAfter(nwm, ki, ok) {
+					e.advance(nwm, emit)
+					return e.push(r, emit)
+				}
+				return err
+			}
+		}
+	}
+	c.stats.Records++
+	if t > c.maxSeen {
+		c.maxSeen = t
+	}
+	if direct {
+		if nwm > c.wm {
+			// This may close the key's window and free its index.
+			e.advance(nwm, emit)
+			ki, ok = e.keys.idx[k]
+		}
+		if !ok {
+			ki = e.newKey(k)
+		}
+		e.process(r, t, ki)
+		return nil
+	}
+	if !ok {
+		ki = e.newKey(k)
+	}
+	e.kst[ki].nbuf++
+	e.heapPush(bufRec[R]{r: r, t: t, seq: e.bufSeq, key: ki})
+	e.bufSeq++
+	if nwm > c.wm {
+		e.advance(nwm, emit)
+	}
+	return nil
+}
+
+// pushLate takes a record below the watermark: under allowed lateness it
+// updates the window of its key that contains it, if one is held.
+func (e *sequencer[R, K, A, V]) pushLate(r R, t record.Time, emit func(Result[K, V])) error {
+	c := &e.a.core
+	if c.lateness > 0 && int64(t) >= int64(subSat(c.wm, c.lateness)) {
+		if ki, ok := e.keys.idx[e.a.key(r)]; ok {
+			if id := e.kst[ki].open; id >= 0 {
+				if w := &e.wins[id]; w.start <= t && t < e.end(w) {
+					e.a.f.Add(&w.acc, r)
+					c.stats.Records++
+					return nil
+				}
+			}
+			for _, id := range e.held {
+				if w := &e.wins[id]; w.key == ki && w.start <= t && t < e.end(w) {
+					e.a.f.Add(&w.acc, r)
+					c.stats.Records++
+					c.stats.Updates++
+					c.stats.Emitted++
+					emit(Result[K, V]{Start: w.start, End: e.end(w), Key: e.keys.keys[ki], Value: e.a.f.Result(&w.acc), Update: true})
+					return nil
+				}
+			}
+		}
+	}
+	c.stats.Records++
+	c.handleLate(r, func() error { return lateErr(t, Span{t, t}, c.wm) })
+	return nil
+}
+
+// fitsAfter reports whether, once the watermark is at wm, the record (of key
+// ki, or a new key when !ok) fits within the limits.
+func (e *sequencer[R, K, A, V]) fitsAfter(wm record.Time, ki int32, ok bool) bool {
+	c := &e.a.core
+	freed := 0
+	freedKeys := map[int32]int32{}
+	for _, id := range e.held {
+		w := &e.wins[id]
+		if addSat(e.end(w), c.lateness) > wm {
+			break
+		}
+		freed++
+		freedKeys[w.key]++
+	}
+	for id := e.head; id >= 0; id = e.wins[id].next {
+		w := &e.wins[id]
+		if addSat(e.end(w), c.lateness) > wm {
+			break
+		}
+		freed++
+		freedKeys[w.key]++
+	}
+	keysFreed, newKey := 0, !ok
+	for kj, n := range freedKeys {
+		if s := e.kst[kj]; s.nwin == n && s.nbuf == 0 {
+			keysFreed++
+			if ok && kj == ki {
+				newKey = true
+			}
+		}
+	}
+	return c.limitErr(e.keys.len()-keysFreed, b2i(newKey), e.nOpen+len(e.held)+len(e.buf)-freed, 1) == nil
+}
+
+func (e *sequencer[R, K, A, V]) newKey(k K) int32 {
+	ki := e.keys.insert(k)
+	if int(ki) == len(e.kst) {
+		e.kst = append(e.kst, skey{})
+	}
+	e.kst[ki] = skey{open: -1}
+	return ki
+}
+
+// process takes record r at t, of key ki, in event-time order.
+func (e *sequencer[R, K, A, V]) process(r R, t record.Time, ki int32) {
+	ks := &e.kst[ki]
+	if id := ks.open; id >= 0 {
+		w := &e.wins[id]
+		// Windows ending by t have closed before t is processed.
+		if !e.stagger {
+			w.last = t
+			e.unlink(id)
+			e.append(id)
+		}
+		e.a.f.Add(&w.acc, r)
+		return
+	}
+	var id int32
+	if n := len(e.freeWins); n > 0 {
+		id = e.freeWins[n-1]
+		e.freeWins = e.freeWins[:n-1]
+	} else {
+		id = int32(len(e.wins))
+		e.wins = append(e.wins, swin[A]{})
+	}
+	e.wins[id] = swin[A]{start: t, last: t, key: ki, seq: e.seq}
+	e.seq++
+	e.a.f.Add(&e.wins[id].acc, r)
+	e.append(id)
+	ks.open = id
+	ks.nwin++
+	e.nOpen++
+}
+
+func (e *sequencer[R, K, A, V]) unlink(id int32) {
+	w := &e.wins[id]
+	if w.prev >= 0 {
+		e.wins[w.prev].next = w.next
+	} else {
+		e.head = w.next
+	}
+	if w.next >= 0 {
+		e.wins[w.next].prev = w.prev
+	} else {
+		e.tail = w.prev
+	}
+}
+
+func (e *sequencer[R, K, A, V]) append(id int32) {
+	w := &e.wins[id]
+	w.prev, w.next = e.tail, -1
+	if e.tail >= 0 {
+		e.wins[e.tail].next = id
+	} else {
+		e.head = id
+	}
+	e.tail = id
+}
+
+func (e *sequencer[R, K, A, V]) advance(wm record.Time, emit func(Result[K, V])) {
+	c := &e.a.core
+	c.wm = wm
+	for {
+		rt := record.MaxTime
+		hasRec := len(e.buf) > 0 && e.buf[0].t <= wm
+		if hasRec {
+			rt = e.buf[0].t
+		}
+		if e.head >= 0 {
+			if end := e.end(&e.wins[e.head]); end <= wm && (!hasRec || end <= rt) {
+				e.closeAt(end, emit)
+				continue
+			}
+		}
+		if !hasRec {
+			break
+		}
+		b := e.heapPop()
+		e.kst[b.key].nbuf--
+		e.process(b.r, b.t, b.key)
+	}
+	// Drop held windows past allowed lateness.
+	n := 0
+	for n < len(e.held) && addSat(e.end(&e.wins[e.held[n]]), c.lateness) <= wm {
+		e.free(e.held[n])
+		n++
+	}
+	if n > 0 {
+		e.held = append(e.held[:0], e.held[n:]...)
+	}
+}
+
+// closeAt emits the open windows ending at end, by start and then by first
+// appearance, and holds them for allowed lateness or frees them.
+func (e *sequencer[R, K, A, V]) closeAt(end record.Time, emit func(Result[K, V])) {
+	c := &e.a.core
+	g := e.group[:0]
+	for e.head >= 0 && e.end(&e.wins[e.head]) == end {
+		id := e.head
+		e.unlink(id)
+		e.kst[e.wins[id].key].open = -1
+		e.nOpen--
+		g = append(g, id)
+	}
+	if len(g) > 1 {
+		slices.SortFunc(g, func(x, y int32) int {
+			a, b := &e.wins[x], &e.wins[y]
+			return cmp.Or(cmp.Compare(a.start, b.start), cmp.Compare(a.seq, b.seq))
+		})
+	}
+	for _, id := range g {
+		w := &e.wins[id]
+		c.stats.Emitted++
+		emit(Result[K, V]{Start: w.start, End: end, Key: e.keys.keys[w.key], Value: e.a.f.Result(&w.acc)})
+		if c.lateness > 0 && addSat(end, c.lateness) > c.wm {
+			e.held = append(e.held, id)
+		} else {
+			e.free(id)
+		}
+	}
+	e.group = g[:0]
+}
+
+// free releases window id, and its key when that holds nothing else.
+func (e *sequencer[R, K, A, V]) free(id int32) {
+	w := &e.wins[id]
+	ki := w.key
+	*w = swin[A]{}
+	e.freeWins = append(e.freeWins, id)
+	ks := &e.kst[ki]
+	ks.nwin--
+	if ks.nwin == 0 && ks.nbuf == 0 && ks.open < 0 {
+		e.keys.remove(ki)
+	}
+}
+
+func (e *sequencer[R, K, A, V]) less(i, j int) bool {
+	a, b := &e.buf[i], &e.buf[j]
+	return a.t < b.t || (a.t == b.t && a.seq < b.seq)
+}
+
+func (e *sequencer[R, K, A, V]) heapPush(b bufRec[R]) {
+	e.buf = append(e.buf, b)
+	i := len(e.buf) - 1
+	for i > 0 {
+		p := (i - 1) / 2
+		if !e.less(i, p) {
+			break
+		}
+		e.buf[i], e.buf[p] = e.buf[p], e.buf[i]
+		i = p
+	}
+}
+
+func (e *sequencer[R, K, A, V]) heapPop() bufRec[R] {
+	top := e.buf[0]
+	n := len(e.buf) - 1
+	e.buf[0] = e.buf[n]
+	var zero bufRec[R]
+	e.buf[n] = zero
+	e.buf = e.buf[:n]
+	i := 0
+	for {
+		l := 2*i + 1
+		if l >= n {
+			break
+		}
+		m := l
+		if r := l + 1; r < n && e.less(r, l) {
+			m = r
+		}
+		if !e.less(m, i) {
+			break
+		}
+		e.buf[i], e.buf[m] = e.buf[m], e.buf[i]
+		i = m
+	}
+	return top
+}
+
+func (e *sequencer[R, K, A, V]) fillStats(s *Stats) {
+	s.OpenWindows = e.nOpen + len(e.held)
+	s.Keys = e.keys.len()
+	var w swin[A]
+	var b bufRec[R]
+	s.StateBytes = e.keys.bytes() + int64(cap(e.kst))*int64(unsafe.Sizeof(skey{})) +
+		int64(cap(e.wins))*int64(unsafe.Sizeof(w)) + int64(cap(e.buf))*int64(unsafe.Sizeof(b)) +
+		int64(cap(e.freeWins)+cap(e.held)+cap(e.group))*4
+}
