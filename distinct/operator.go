@@ -1,0 +1,373 @@
+package distinct
+
+import (
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/rowtime/rowtime/record"
+	"github.com/rowtime/rowtime/window"
+)
+
+// CountOptions configures the COUNT_DISTINCT_ITEMS_TUMBLING operator. A nil
+// *CountOptions, like the zero one, means the defaults.
+type CountOptions[R any] struct {
+	// Options are the windowing options: Delay, Lateness, the Late side
+	// output and the state limits, as for window.Aggregate.
+	window.Options[R]
+
+	// Precision and Threshold configure each window's Sketch, as in
+	// [Options]: 0 means 14 and 10,000.
+	Precision int
+	Threshold int
+}
+
+// NoKey is the key of the results of an unkeyed count ([CountItems]). Its
+// results have no "key" in their JSON form.
+type NoKey struct{}
+
+// Result is the distinct count of one window (for one key), KDA's
+// NUMBER_OF_DISTINCT_ITEMS. It is a record: its EventTime is End − 1 ns, the
+// last instant inside the window.
+type Result[K any] struct {
+	Start, End record.Time // the window [Start, End)
+	Key        K
+
+	// NumberOfDistinctItems is the count: exact when Exact is set (the
+	// window held at most the threshold of distinct items), otherwise the
+	// HyperLogLog estimate.
+	NumberOfDistinctItems uint64
+	Exact                 bool
+
+	Update bool // a correction of a result already emitted (allowed lateness)
+}
+
+// EventTime returns End − 1 ns.
+func (r Result[K]) EventTime() record.Time { return r.End - 1 }
+
+// AppendJSON appends the JSON form of r to dst (SPEC section 6):
+//
+//	{"window_start":"2024-05-01T12:00:00Z","window_end":"2024-05-01T12:00:10Z","NUMBER_OF_DISTINCT_ITEMS":42}
+//
+// Window bounds are RFC 3339 strings with nanoseconds, in UTC. A keyed
+// result (any K but NoKey) has "key" after the bounds, encoded with
+// encoding/json; an update under allowed lateness ends with "update":true,
+// which results emitted on time never carry. The error is the key's
+// encoding error, and dst is returned unchanged with it.
+func (r Result[K]) AppendJSON(dst []byte) ([]byte, error) {
+	return appendWindowJSON(dst, r.Start, r.End, r.Key, func(b []byte) []byte {
+		b = append(b, `,"NUMBER_OF_DISTINCT_ITEMS":`...)
+		b = strconv.AppendUint(b, r.NumberOfDistinctItems, 10)
+		if r.Update {
+			b = append(b, `,"update":true`...)
+		}
+		return b
+	})
+}
+
+// appendWindowJSON appends {"window_start":…,"window_end":…[,"key":…]
+// then what rest appends, then }.
+func appendWindowJSON[K any](dst []byte, start, end record.Time, key K, rest func([]byte) []byte) ([]byte, error) {
+	out := append(dst, `{"window_start":"`...)
+	out = appendTime(out, start)
+	out = append(out, `","window_end":"`...)
+	out = appendTime(out, end)
+	out = append(out, '"')
+	if _, unkeyed := any(key).(NoKey); !unkeyed {
+		k, err := json.Marshal(key)
+		if err != nil {
+			return dst, fmt.Errorf("distinct: key %v: %w", key, err)
+		}
+		out = append(out, `,"key":`...)
+		out = append(out, k...)
+	}
+	out = rest(out)
+	return append(out, '}'), nil
+}
+
+func appendTime(dst []byte, t record.Time) []byte {
+	return time.Unix(0, int64(t)).UTC().AppendFormat(dst, time.RFC3339Nano)
+}
+
+// Counter is the COUNT_DISTINCT_ITEMS_TUMBLING operator built by
+// [CountItems] and [CountItemsByKey]: the distinct count of one column per
+// window (and key). It implements record.Operator[R, Result[K]].
+//
+// It runs on window.Aggregate, so late data, Delay, Lateness, limits, Stats
+// and output order are exactly those of window.Aggregate. Each open (key,
+// window) holds one [Sketch]. In front of window.Aggregate sits a fast
+// path: a record of the same key and the same open window as the record
+// before it, that cannot close any window, goes straight into that window's
+// sketch. That is the common case (one key, or runs of one key, in time
+// order), and it makes a record cost little more than hashing its item.
+//
+// A Counter is not safe for concurrent use, and emit must not call back into
+// the Counter that is emitting.
+type Counter[R record.Timed, K comparable] struct {
+	agg     *window.Agg[R, K, slot, estimate]
+	w       window.Assigner
+	key     func(R) K
+	keyed   bool
+	hash    func(R) uint64
+	last    **Sketch // where the aggregate leaves the sketch it added to
+	delay   record.Time
+	out     func(Result[K]) // the emit of the call in progress
+	forward func(window.Result[K, estimate])
+
+	// The fast path: records with time in [lo, hi) and key ck go to sk.
+	lo, hi record.Time
+	ck     K
+	sk     *Sketch
+
+	maxSeen record.Time // largest time taken, fast path included
+	wm      record.Time // the watermark the aggregate has been told
+	fast    uint64      // records taken by the fast path
+}
+
+var _ record.Operator[record.Time, Result[NoKey]] = (*Counter[record.Time, NoKey])(nil)
+
+// CountItems returns the operator that counts the distinct values of item
+// in each window of w, over all records: KDA's
+//
+//	COUNT_DISTINCT_ITEMS_TUMBLING(CURSOR(SELECT STREAM * FROM s), 'column', 10)
+//
+// is CountItems(window.Step(10*time.Second), column, nil). Any assigner
+// that window.Aggregate supports works; KDA's function is the tumbling
+// case. It returns an error wrapping ErrInvalid for a nil item or invalid
+// sketch options, and window's errors for an invalid assigner or window
+// options.
+func CountItems[R record.Timed, T Item](w window.Assigner, item func(R) T, opts *CountOptions[R]) (*Counter[R, NoKey], error) {
+	return newCounter(w, func(R) NoKey { return NoKey{} }, false, item, opts)
+}
+
+// CountItemsByKey is [CountItems] per key: one count per (key, window), as
+// with GROUP BY key. Results of windows that close together come out in the
+// order in which each key first appeared in its window.
+func CountItemsByKey[R record.Timed, K comparable, T Item](w window.Assigner, key func(R) K, item func(R) T, opts *CountOptions[R]) (*Counter[R, K], error) {
+	if key == nil {
+		return nil, fmt.Errorf("%w: nil key function", ErrInvalid)
+	}
+	return newCounter(w, key, true, item, opts)
+}
+
+func newCounter[R record.Timed, K comparable, T Item](w window.Assigner, key func(R) K, keyed bool, item func(R) T, opts *CountOptions[R]) (*Counter[R, K], error) {
+	if item == nil {
+		return nil, fmt.Errorf("%w: nil item function", ErrInvalid)
+	}
+	var so *Options
+	var wo *window.Options[R]
+	if opts != nil {
+		so = &Options{Precision: opts.Precision, Threshold: opts.Threshold}
+		wo = &opts.Options
+	}
+	p, limit, err := so.config()
+	if err != nil {
+		return nil, err
+	}
+	f := &slotFunc[R, T]{item: item, kind: kindOf[T](), p: p, limit: limit}
+	agg, err := window.Aggregate(w, key, f, wo)
+	if err != nil {
+		return nil, err
+	}
+	c := &Counter[R, K]{
+		agg: agg, w: w, key: key, keyed: keyed, last: &f.last,
+		hash:    hasher(item),
+		maxSeen: record.MinTime, wm: record.MinTime,
+	}
+	if wo != nil {
+		c.delay = record.Time(wo.Delay)
+	}
+	c.forward = c.emit
+	c.uncache()
+	return c, nil
+}
+
+func (c *Counter[R, K]) uncache() { c.lo, c.hi, c.sk = record.MaxTime, record.MinTime, nil }
+
+func (c *Counter[R, K]) emit(r window.Result[K, estimate]) {
+	c.out(Result[K]{
+		Start: r.Start, End: r.End, Key: r.Key,
+		NumberOfDistinctItems: r.Value.n, Exact: r.Value.exact,
+		Update: r.Update,
+	})
+}
+
+// Push takes one record, as window.Agg's Push does: it returns an error
+// wrapping window.ErrOverflow or window.ErrLimit when it cannot take the
+// record (the operator is then unchanged), and hands late records to the
+// late policy.
+func (c *Counter[R, K]) Push(r R, emit func(Result[K])) error {
+	if t := r.EventTime(); t >= c.lo && t < c.hi && (!c.keyed || c.key(r) == c.ck) {
+		// Sketch.InsertHash by hand: two calls are too many to inline.
+		sk := c.sk
+		sk.fresh = false
+		if h := sk.hll; h != nil {
+			h.InsertHash(c.hash(r))
+		} else {
+			sk.insertExact(c.hash(r))
+		}
+		c.fast++
+		c.maxSeen = max(c.maxSeen, t)
+		return nil
+	}
+	return c.slowPush(r, emit)
+}
+
+// slowPush hands r to the aggregate, after telling it the watermark of the
+// records the fast path took, and sets the fast path up for r's window.
+func (c *Counter[R, K]) slowPush(r R, emit func(Result[K])) error {
+	c.out = emit
+	defer func() { c.out = nil }()
+	c.sync(c.forward)
+	*c.last = nil
+	if err := c.agg.Push(r, c.forward); err != nil {
+		return err
+	}
+	t := r.EventTime()
+	c.maxSeen = max(c.maxSeen, t)
+	c.wm = max(c.wm, c.watermarkFor(c.maxSeen))
+	c.uncache()
+	sk := *c.last
+	if sk == nil || !c.w.Tumbling() {
+		return nil // late, or a window kind the fast path does not know
+	}
+	span, err := c.w.Window(t)
+	if err != nil || span.End <= c.wm {
+		return nil // a closed window updated under allowed lateness
+	}
+	// A record in [Start, End) then cannot close this window. It cannot
+	// close an earlier one either once the watermark has passed Start, as
+	// every earlier window ends by Start; before that, the fast path takes
+	// only records that do not raise the watermark.
+	c.lo, c.hi, c.sk = span.Start, span.End, sk
+	if c.wm < span.Start {
+		c.hi = min(span.End, c.maxSeen+1)
+	}
+	if c.keyed {
+		c.ck = c.key(r)
+	}
+	return nil
+}
+
+func (c *Counter[R, K]) watermarkFor(t record.Time) record.Time {
+	if t < record.MinTime+c.delay {
+		return record.MinTime
+	}
+	return t - c.delay
+}
+
+// sync tells the aggregate the watermark of the records the fast path took.
+// It can only drop windows held for allowed lateness: the fast path never
+// takes a record that would close a window.
+func (c *Counter[R, K]) sync(emit func(window.Result[K, estimate])) {
+	if wm := c.watermarkFor(c.maxSeen); wm > c.wm {
+		c.wm = wm
+		_ = c.agg.Advance(wm, emit) // Advance does not fail
+	}
+}
+
+// Advance moves the watermark to wm and emits every window that ends at or
+// before it.
+func (c *Counter[R, K]) Advance(wm record.Time, emit func(Result[K])) error {
+	c.out = emit
+	defer func() { c.out = nil }()
+	c.sync(c.forward)
+	c.uncache()
+	c.wm = max(c.wm, wm)
+	return c.agg.Advance(wm, c.forward)
+}
+
+// Flush emits every open window and drops all state: end of input.
+func (c *Counter[R, K]) Flush(emit func(Result[K])) error {
+	c.out = emit
+	defer func() { c.out = nil }()
+	c.uncache()
+	c.wm = record.MaxTime
+	return c.agg.Flush(c.forward)
+}
+
+// Stats returns what the operator has seen and holds.
+func (c *Counter[R, K]) Stats() window.Stats {
+	c.sync(c.noEmit)
+	s := c.agg.Stats()
+	s.Records += c.fast
+	return s
+}
+
+func (c *Counter[R, K]) noEmit(window.Result[K, estimate]) {
+	panic("distinct: a window closed outside Push, Advance or Flush")
+}
+
+// estimate is the operator's result value: the count and whether it is
+// exact.
+type estimate struct {
+	n     uint64
+	exact bool
+}
+
+// slot is the operator's accumulator: the window's sketch behind a pointer,
+// so that the fast path can add to it directly. The zero slot is empty.
+type slot struct{ s *Sketch }
+
+// slotFunc is Count over slots. Add leaves in last the sketch it added to.
+type slotFunc[R any, T Item] struct {
+	item  func(R) T
+	kind  kind
+	p     uint8
+	limit int32
+	last  *Sketch
+}
+
+func (f *slotFunc[R, T]) sketch(a *slot) *Sketch {
+	if a.s == nil {
+		a.s = &Sketch{p: f.p, limit: f.limit}
+	}
+	return a.s
+}
+
+func (f *slotFunc[R, T]) Add(a *slot, r R) {
+	s := f.sketch(a)
+	s.InsertHash(hashOf(f.kind, f.item(r)))
+	f.last = s
+}
+
+func (f *slotFunc[R, T]) Merge(dst, src *slot) {
+	if src.s == nil {
+		return
+	}
+	if err := f.sketch(dst).Merge(src.s); err != nil {
+		panic(err) // slots of one operator share their precision
+	}
+}
+
+func (f *slotFunc[R, T]) Result(a *slot) estimate {
+	if a.s == nil {
+		return estimate{exact: true}
+	}
+	return estimate{n: a.s.Estimate(), exact: a.s.Exact()}
+}
+
+func (f *slotFunc[R, T]) AppendState(dst []byte, a *slot) ([]byte, error) {
+	if a.s == nil {
+		return (&Sketch{}).AppendBinary(dst)
+	}
+	return a.s.AppendBinary(dst)
+}
+
+func (f *slotFunc[R, T]) ReadState(a *slot, src []byte) (int, error) {
+	s, n, err := decode(src)
+	if err != nil {
+		return 0, err
+	}
+	if s.p != 0 && (s.p != f.p || s.limit != f.limit) {
+		return 0, fmt.Errorf("%w: state of precision %d, threshold %d for a count of precision %d, threshold %d",
+			ErrMismatch, s.p, s.limit, f.p, f.limit)
+	}
+	if s.p == 0 {
+		*a = slot{}
+	} else {
+		*a = slot{&s}
+	}
+	return n, nil
+}
