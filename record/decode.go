@@ -10,9 +10,10 @@ import (
 
 // Sentinel errors of decoding, wrapped by the Err of a [DecodeError].
 var (
-	// ErrSyntax means a payload is not well-formed JSON, or a value in it
-	// is not a JSON object.
-	ErrSyntax = errors.New("record: malformed JSON")
+	// ErrSyntax means input is not well-formed: a payload or a table's
+	// JSON lines that are not JSON objects, or CSV that encoding/csv
+	// rejects.
+	ErrSyntax = errors.New("record: malformed input")
 	// ErrValue means a well-formed object has a field whose value does not
 	// fit the field of the record type (a string where a number is wanted).
 	ErrValue = errors.New("record: value does not fit the record type")
