@@ -155,7 +155,7 @@ func Find(points [][]float64, eps float64, minPts int) ([]Hotspot, error) {
 	eps2 := eps * eps
 
 	// Neighbour lists in one flat array: nb[start[i]:start[i+1]] are the
-	// neighbours of i, itself included, in index order.
+	// neighbours of i, itself included.
 	start := make([]int, n+1)
 	var nb []int
 	box := make(kdrange.Range, dims)
@@ -168,7 +168,6 @@ func Find(points [][]float64, eps float64, minPts int) ([]Hotspot, error) {
 				nb = append(nb, q.i)
 			}
 		}
-		slices.Sort(nb[start[i]:])
 	}
 	start[n] = len(nb)
 	core := make([]bool, n)
@@ -201,8 +200,8 @@ func Find(points [][]float64, eps float64, minPts int) ([]Hotspot, error) {
 		}
 		clusters++
 	}
-	// Border points: the cluster of the nearest core neighbour; neighbour
-	// lists are in index order, so a strict < keeps the earliest on a tie.
+	// Border points: the cluster of the nearest core neighbour, the earliest
+	// on a tie.
 	for i := range n {
 		if core[i] {
 			continue
@@ -210,7 +209,7 @@ func Find(points [][]float64, eps float64, minPts int) ([]Hotspot, error) {
 		best, bestD := -1, math.Inf(1)
 		for _, q := range nb[start[i]:start[i+1]] {
 			if core[q] {
-				if d := dist2(points[i], points[q]); d < bestD {
+				if d := dist2(points[i], points[q]); d < bestD || d == bestD && q < best {
 					best, bestD = q, d
 				}
 			}

@@ -52,9 +52,9 @@ func streams(short bool) []stream {
 		default:
 			c := float64(rng.IntN(3))
 			d3 = append(d3, []float64{
-				c + math.Sin(t) + rng.NormFloat64()*0.3,
-				c + rng.NormFloat64()*0.3,
-				math.Cos(t) + rng.NormFloat64()*0.3,
+				c + math.Sin(t) + rng.NormFloat64()*0.4,
+				c + rng.NormFloat64()*0.4,
+				math.Cos(t) + rng.NormFloat64()*0.4,
 			})
 		}
 	}
@@ -64,7 +64,7 @@ func streams(short bool) []stream {
 	}
 	return []stream{
 		{name: "generator", points: generatorPoints(1, count), n: 1000, eps: 0.2, minPts: 17},
-		{name: "3d", points: d3, n: 300, eps: 0.25, minPts: 8},
+		{name: "3d", points: d3, n: 200, eps: 0.25, minPts: 6},
 		{name: "sparse", points: sparse, n: 300, eps: 0.5, minPts: 3, wantNoHotspots: true},
 		{name: "grid", points: testPoints(9, 2, count/5, 0.25), n: 120, eps: 0.25, minPts: 4},
 		{name: "small-window", points: testPoints(5, 2, count/8, 0.5), n: 7, eps: 0.5, minPts: 2},
@@ -73,14 +73,15 @@ func streams(short bool) []stream {
 
 // TestOperatorMatchesFind checks the operator against Find on the current
 // window after every record for the first 3,000 records and every 25th after
-// (under -short, every record until the window is full and a bit more).
+// (under -short, every 40th record of shorter streams).
 func TestOperatorMatchesFind(t *testing.T) {
-	every := 3000
+	check := func(i int) bool { return i < 3000 || i%25 == 0 }
 	if testing.Short() {
-		every = 1200
+		check = func(i int) bool { return i%40 == 0 }
 	}
 	for _, s := range streams(testing.Short()) {
 		t.Run(s.name, func(t *testing.T) {
+			t.Parallel()
 			op, err := New(s.n, s.eps, s.minPts, pointCoords, nil)
 			if err != nil {
 				t.Fatal(err)
@@ -95,7 +96,7 @@ func TestOperatorMatchesFind(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				if i >= every && i%25 != 0 {
+				if !check(i) {
 					continue
 				}
 				lo := max(0, i+1-s.n)

@@ -94,6 +94,9 @@ func TestSearchesPerRecord(t *testing.T) {
 				pane = DefaultPaneSize(c.n)
 			}
 			records := 3 * c.n
+			if testing.Short() && c.n > 1000 {
+				records = c.n + 1000
+			}
 			for _, r := range benchRecords(records) {
 				if err := op.Push(r, func(Result[xy]) {}); err != nil {
 					t.Fatal(err)
