@@ -15,9 +15,11 @@ import (
 // errOverSnapshot is wrapped by every error of Over.Restore.
 var errOverSnapshot = errors.New("window: bad Over snapshot")
 
+// An Over snapshot starts with a version byte and then this string, as the
+// other snapshots of the package do.
 const (
-	overMagic   = 'O'
-	overVersion = 1
+	overSnapshotVersion = 1
+	overSnapshotMagic   = "rowtime/window.Over"
 )
 
 // AppendSnapshot appends the operator's state to dst: a version, its
@@ -40,7 +42,9 @@ func (op *Over[R, K, A, V]) AppendSnapshot(dst []byte) ([]byte, error) {
 	}
 	orig := dst
 	s := &op.st
-	dst = append(dst, overMagic, overVersion)
+	dst = append(dst, overSnapshotVersion)
+	dst = binary.AppendUvarint(dst, uint64(len(overSnapshotMagic)))
+	dst = append(dst, overSnapshotMagic...)
 	dst = op.appendParams(dst)
 	dst = binary.AppendVarint(dst, int64(s.wm))
 	dst = binary.AppendVarint(dst, int64(s.maxSeen))
@@ -84,7 +88,7 @@ func (op *Over[R, K, A, V]) AppendSnapshot(dst []byte) ([]byte, error) {
 
 	// The reorder buffer in processing order; Restore numbers it afresh.
 	sorted := append([]overPending[R](nil), s.buf...)
-	sortPending(sorted)
+	overSortPending(sorted)
 	dst = binary.AppendUvarint(dst, uint64(len(sorted)))
 	for i := range sorted {
 		if dst, err = record.AppendBinary(dst, sorted[i].r); err != nil {
@@ -160,7 +164,7 @@ func (op *Over[R, K, A, V]) appendParams(dst []byte) []byte {
 	return append(dst, sub)
 }
 
-func sortPending[R any](b []overPending[R]) {
+func overSortPending[R any](b []overPending[R]) {
 	slices.SortFunc(b, func(x, y overPending[R]) int {
 		if overLess(&x, &y) {
 			return -1
@@ -243,7 +247,7 @@ func (r *overReader) count(what string) int {
 	return int(n)
 }
 
-func readRecord[R any](r *overReader) R {
+func overReadRecord[R any](r *overReader) R {
 	var v R
 	if r.err != nil {
 		return v
@@ -260,13 +264,17 @@ func readRecord[R any](r *overReader) R {
 func (op *Over[R, K, A, V]) decode(data []byte) (overState[R, K, A], error) {
 	var st overState[R, K, A]
 	r := &overReader{b: data}
-	if len(data) < 2 || data[0] != overMagic {
-		return st, errors.New("not an Over snapshot")
+	if len(data) == 0 {
+		return st, errors.New("empty")
 	}
-	if data[1] != overVersion {
-		return st, fmt.Errorf("unknown version %d", data[1])
+	if data[0] != overSnapshotVersion {
+		return st, fmt.Errorf("version %d, want %d", data[0], overSnapshotVersion)
 	}
-	r.b = data[2:]
+	r.b = data[1:]
+	if n := r.uvarint(); r.err != nil || n != uint64(len(overSnapshotMagic)) || len(r.b) < int(n) || string(r.b[:n]) != overSnapshotMagic {
+		return st, errors.New("not a window.Over snapshot")
+	}
+	r.b = r.b[len(overSnapshotMagic):]
 	want := op.appendParams(nil)
 	if len(r.b) < len(want) || string(r.b[:len(want)]) != string(want) {
 		return st, errors.New("written by an operator with other frames, Delay or kind of aggregate")
@@ -293,11 +301,11 @@ func (op *Over[R, K, A, V]) decode(data []byte) (overState[R, K, A], error) {
 		if r.err != nil {
 			break
 		}
-		rows := make([]R, max(8, ceilPow2(nrows)))
+		rows := make([]R, max(8, overCeilPow2(nrows)))
 		var k K
 		var prevT record.Time
 		for i := range nrows {
-			rows[i] = readRecord[R](r)
+			rows[i] = overReadRecord[R](r)
 			if r.err != nil {
 				break
 			}
@@ -399,7 +407,7 @@ func (op *Over[R, K, A, V]) decode(data []byte) (overState[R, K, A], error) {
 		if r.err != nil {
 			break
 		}
-		rec := readRecord[R](r)
+		rec := overReadRecord[R](r)
 		if r.err != nil {
 			break
 		}
@@ -435,7 +443,7 @@ func (op *Over[R, K, A, V]) decode(data []byte) (overState[R, K, A], error) {
 	return st, nil
 }
 
-func ceilPow2(n int) int {
+func overCeilPow2(n int) int {
 	p := 1
 	for p < n {
 		p <<= 1
