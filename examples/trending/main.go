@@ -32,6 +32,7 @@ import (
 	"flag"
 	"io"
 	"os"
+	"sync"
 
 	"github.com/rowtime/rowtime/examples/internal/cli"
 	"github.com/rowtime/rowtime/examples/internal/trending"
@@ -57,9 +58,21 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	})
 }
 
+// generated holds the generated users tables by seed: a table is read-only,
+// and the tests run the program many times in one process.
+var generated sync.Map // uint64 → *trending.Users
+
 func loadUsers(name string, seed uint64) (*trending.Users, error) {
 	if name == "" {
-		return trending.LoadUsers(bytes.NewReader(trending.GenerateUsers(seed)))
+		if u, ok := generated.Load(seed); ok {
+			return u.(*trending.Users), nil
+		}
+		u, err := trending.LoadUsers(bytes.NewReader(trending.GenerateUsers(seed)))
+		if err != nil {
+			return nil, err
+		}
+		generated.Store(seed, u)
+		return u, nil
 	}
 	f, err := os.Open(name)
 	if err != nil {
