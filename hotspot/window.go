@@ -1,6 +1,7 @@
 package hotspot
 
 import (
+	"cmp"
 	"math"
 	"slices"
 
@@ -38,14 +39,31 @@ const (
 	noLabel = -1
 )
 
-// treePoint is one point of a pane, as the k-d tree sees it.
+// treePoint is one point of a pane, as the k-d tree sees it. Up to four
+// coordinates are held inline, so that a search reads one cache line per
+// node it visits rather than chasing a slice.
 type treePoint struct {
-	c   []float64
+	x   [4]float64 // the coordinates, when there are at most 4
+	c   []float64  // the coordinates, when there are more
 	seq uint64
+	n   int
 }
 
-func (p *treePoint) Dimensions() int         { return len(p.c) }
-func (p *treePoint) Dimension(i int) float64 { return p.c[i] }
+func (p *treePoint) Dimensions() int { return p.n }
+
+func (p *treePoint) Dimension(i int) float64 {
+	if p.c == nil {
+		return p.x[i&3]
+	}
+	return p.c[i]
+}
+
+func (p *treePoint) coords() []float64 {
+	if p.c == nil {
+		return p.x[:p.n]
+	}
+	return p.c
+}
 
 // pane holds paneSize consecutive points; pts[i] is seq first+i.
 type pane struct {
@@ -85,7 +103,7 @@ type window struct {
 
 	panes []pane // ring: pane k at panes[k % len(panes)]
 	box   kdrange.Range
-	tps   []kdtree.Point
+	idx   []int32
 
 	clusters []cluster
 	free     []int32
@@ -116,7 +134,6 @@ func newWindow(n, dims, minPts, paneSize int, eps float64) *window {
 	w.mark = make([]uint32, n)
 	w.panes = make([]pane, n/paneSize+2)
 	w.box = make(kdrange.Range, dims)
-	w.tps = make([]kdtree.Point, paneSize)
 	return w
 }
 
@@ -190,7 +207,7 @@ func (w *window) search(x []float64, found []uint64) []uint64 {
 			w.searches++
 			for _, tp := range p.tree.RangeSearch(w.box) {
 				q := tp.(*treePoint)
-				if q.seq >= w.oldest && dist2(x, q.c) <= w.eps2 {
+				if q.seq >= w.oldest && dist2(x, q.coords()) <= w.eps2 {
 					found = append(found, q.seq)
 				}
 			}
@@ -229,15 +246,17 @@ func (w *window) insert(x []float64) {
 	}
 	c := p.coords[off*w.dims : (off+1)*w.dims : (off+1)*w.dims]
 	copy(c, x)
-	p.pts[off] = treePoint{c: c, seq: seq}
+	tp := &p.pts[off]
+	*tp = treePoint{seq: seq, n: w.dims}
+	if w.dims <= len(tp.x) {
+		copy(tp.x[:], x)
+	} else {
+		tp.c = c
+	}
 	p.hi = off + 1
 	w.next++
 	if p.hi == w.paneSize {
-		for i := p.lo; i < p.hi; i++ {
-			w.tps[i-p.lo] = &p.pts[i]
-		}
-		p.tree = kdtree.New(w.tps[:p.hi-p.lo])
-		clear(w.tps)
+		w.build(p)
 	}
 
 	s := w.slot(seq)
@@ -311,6 +330,40 @@ func (w *window) insert(x []float64) {
 	}
 	if !w.core[s] {
 		w.reown(s, seq)
+	}
+}
+
+// build gives a full pane its balanced tree. kdtree.New would sort the
+// points through sort.Interface at every node, allocating as it goes;
+// inserting the medians in preorder gives the same balanced tree for a
+// fraction of the cost. The split point is the first point equal to the
+// median, so that everything before it is strictly smaller and Insert, which
+// sends equal values right, lays the points out exactly as split.
+func (w *window) build(p *pane) {
+	idx := w.idx[:0]
+	for i := p.lo; i < p.hi; i++ {
+		idx = append(idx, int32(i))
+	}
+	w.idx = idx
+	p.tree = kdtree.New(nil)
+	w.insertMedians(p, idx, 0)
+}
+
+func (w *window) insertMedians(p *pane, idx []int32, axis int) {
+	for len(idx) > 0 {
+		d := w.dims
+		slices.SortFunc(idx, func(a, b int32) int {
+			return cmp.Compare(p.coords[int(a)*d+axis], p.coords[int(b)*d+axis])
+		})
+		mid := len(idx) / 2
+		v := p.coords[int(idx[mid])*d+axis]
+		for mid > 0 && p.coords[int(idx[mid-1])*d+axis] == v {
+			mid--
+		}
+		p.tree.Insert(&p.pts[idx[mid]])
+		axis = (axis + 1) % d
+		w.insertMedians(p, idx[:mid], axis)
+		idx = idx[mid+1:]
 	}
 }
 
