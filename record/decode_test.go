@@ -257,3 +257,30 @@ func FuzzDecode(f *testing.F) {
 		}
 	})
 }
+
+func TestDecodeIntoMap(t *testing.T) {
+	d, err := NewDecoder[map[string]any]("at", TimeMillis)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := d.Append(nil, []byte(`{"at":1500,"user":"u1","tags":["a","b"]}`), 0)
+	if err != nil || len(out) != 1 || out[0].Time != 1_500_000_000 || out[0].Value["user"] != "u1" {
+		t.Fatalf("got %+v, %v", out, err)
+	}
+}
+
+func TestDecodeReusesDst(t *testing.T) {
+	d, _ := NewDecoder[trade]("ts", TimeSeconds)
+	buf := make([]Of[trade], 0, 4)
+	buf, _ = d.Append(buf, []byte(`{"ticker":"A","price":9,"qty":9,"ts":1}`), 0)
+	// A later decode into the same storage must not see old field values.
+	buf, err := d.Append(buf[:0], []byte(`{"ticker":"B","ts":2}`), 0)
+	if err != nil || len(buf) != 1 || buf[0].Value != (trade{Ticker: "B"}) {
+		t.Fatalf("got %+v, %v", buf, err)
+	}
+	// Nor may a failed value leave anything behind.
+	buf, _ = d.Append(buf[:0], []byte(`{"ticker":"C","qty":"x","ts":3}`), 0)
+	if len(buf) != 0 || buf[:1][0] != (Of[trade]{}) {
+		t.Fatalf("failed value left %+v", buf[:1])
+	}
+}

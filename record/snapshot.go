@@ -13,6 +13,10 @@ import (
 // binary form. Restore replaces the operator's state with one written by
 // AppendSnapshot of an operator built with the same parameters; on error the
 // operator is left as it was.
+//
+// A stateless operator of one's own can take part in a composed snapshot by
+// implementing Snapshotter with an AppendSnapshot that appends nothing and a
+// Restore that accepts only empty data.
 type Snapshotter interface {
 	AppendSnapshot(dst []byte) ([]byte, error)
 	Restore(data []byte) error

@@ -319,3 +319,34 @@ func FuzzReadCSV(f *testing.F) {
 		}
 	})
 }
+
+// FuzzReadJSONLines checks that the JSON-lines loader never panics, that
+// its errors name a line, and that every row it loads can be looked up.
+func FuzzReadJSONLines(f *testing.F) {
+	f.Add([]byte(`{"k":"a","v":1}` + "\n" + `{"k":"b","v":null}`))
+	f.Add([]byte(`{"k":"a"}` + "\n" + `{"k":"a"}`))
+	f.Add([]byte(`{"k":{"x":1}}`))
+	f.Add([]byte("\n\n{\"v\":true,\"k\":\" x \"}\n"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		tab, err := ReadJSONLines(bytes.NewReader(data), []string{"k"}, &TableOptions{Columns: []string{"k", "v"}})
+		if err != nil {
+			var te *TableError
+			if errors.As(err, &te) && te.Line < 1 {
+				t.Fatalf("line %d: %v", te.Line, err)
+			}
+			return
+		}
+		n := 0
+		tab.Rows(func(r Row) bool {
+			got, ok := tab.Lookup(r.Get("k"))
+			if !ok || got != r {
+				t.Fatalf("row %q not found by its key", r.Get("k"))
+			}
+			n++
+			return true
+		})
+		if n != tab.Len() {
+			t.Fatalf("Rows saw %d of %d", n, tab.Len())
+		}
+	})
+}
