@@ -188,8 +188,9 @@ type overState[R any, K comparable, A any] struct {
 // overPart is one partition: its recent rows in a ring, and one window per
 // frame over them.
 type overPart[R, A any] struct {
-	rows       []R    // ring; len is a power of two
-	head, tail uint64 // absolute positions of the rows held: [head, tail)
+	rows       []R           // ring; len is a power of two
+	times      []record.Time // the rows' event times, a ring of the same size, read without a method call
+	head, tail uint64        // absolute positions of the rows held: [head, tail)
 	win        []overWin[A]
 	pending    int   // records of this partition in the reorder buffer
 	prev, next int32 // neighbours in the least-recently-processed list
@@ -303,9 +304,20 @@ func (op *Over[R, K, A, V]) Push(r R, emit func(Row[R, V])) error {
 		}
 		return nil
 	}
-	p, err := op.partition(r)
-	if err != nil {
-		return err
+	var p int32
+	var k K
+	var ok bool
+	if op.key == nil {
+		p, ok = s.one, s.one >= 0
+	} else {
+		k = op.key(r)
+		p, ok = s.index[k]
+	}
+	if !ok {
+		var err error
+		if p, err = op.newPartition(k); err != nil {
+			return err
+		}
 	}
 	s.records++
 	if t > s.maxSeen {
@@ -322,7 +334,9 @@ func (op *Over[R, K, A, V]) Push(r R, emit func(Row[R, V])) error {
 		s.parts[p].pending++
 		op.release(s.wm, emit)
 	}
-	op.expire()
+	if op.expireAfter >= 0 {
+		op.expire()
+	}
 	return nil
 }
 
@@ -367,7 +381,7 @@ func (op *Over[R, K, A, V]) Stats() Stats {
 	bytes += int64(cap(s.keys)) * int64(unsafe.Sizeof(zk))
 	for i := range s.parts {
 		p := &s.parts[i]
-		bytes += int64(cap(p.rows)) * int64(unsafe.Sizeof(zr))
+		bytes += int64(cap(p.rows)) * int64(unsafe.Sizeof(zr)+8)
 		bytes += int64(cap(p.win)) * int64(unsafe.Sizeof(overWin[A]{}))
 		for j := range p.win {
 			bytes += int64(cap(p.win[j].front)) * int64(unsafe.Sizeof(za))
@@ -384,20 +398,10 @@ func (op *Over[R, K, A, V]) Stats() Stats {
 	}
 }
 
-// partition returns the id of r's partition, creating it if a limit allows.
-func (op *Over[R, K, A, V]) partition(r R) (int32, error) {
+// newPartition creates the partition of key k (any k when key is nil), if
+// the limits allow.
+func (op *Over[R, K, A, V]) newPartition(k K) (int32, error) {
 	s := &op.st
-	var k K
-	if op.key == nil {
-		if s.one >= 0 {
-			return s.one, nil
-		}
-	} else {
-		k = op.key(r)
-		if id, ok := s.index[k]; ok {
-			return id, nil
-		}
-	}
 	if op.maxKeys > 0 && s.nparts >= op.maxKeys {
 		return -1, fmt.Errorf("%w: %d partitions held (MaxKeys)", ErrLimit, s.nparts)
 	}
@@ -456,6 +460,7 @@ func (op *Over[R, K, A, V]) process(id int32, r R, t record.Time, emit func(Row[
 	}
 	mask := uint64(len(p.rows) - 1)
 	p.rows[p.tail&mask] = r
+	p.times[p.tail&mask] = t
 	p.tail++
 	head := p.tail
 	for i := range p.win {
@@ -464,7 +469,7 @@ func (op *Over[R, K, A, V]) process(id int32, r R, t record.Time, emit func(Row[
 		// Evict the rows that leave the window.
 		if f.byTime {
 			if lo, ok := overLow(t, f.n); ok {
-				for w.start < p.tail-1 && p.rows[w.start&mask].EventTime() < lo {
+				for w.start < p.tail-1 && p.times[w.start&mask] < lo {
 					op.evict(p, w, mask)
 				}
 			}
@@ -549,12 +554,13 @@ func (op *Over[R, K, A, V]) result(w *overWin[A], tail uint64) V {
 // grow doubles the ring, keeping absolute positions.
 func (p *overPart[R, A]) grow() {
 	n := max(8, 2*len(p.rows))
-	rows := make([]R, n)
+	rows, times := make([]R, n), make([]record.Time, n)
 	oldMask, newMask := uint64(len(p.rows)-1), uint64(n-1)
 	for i := p.head; i < p.tail; i++ {
 		rows[i&newMask] = p.rows[i&oldMask]
+		times[i&newMask] = p.times[i&oldMask]
 	}
-	p.rows = rows
+	p.rows, p.times = rows, times
 }
 
 // touch moves partition id to the end of the least-recently-processed list.
@@ -597,7 +603,7 @@ func (op *Over[R, K, A, V]) expire() {
 	for s.first >= 0 {
 		id := s.first
 		p := &s.parts[id]
-		if p.pending > 0 || p.rows[(p.tail-1)&uint64(len(p.rows)-1)].EventTime() >= bound {
+		if p.pending > 0 || p.times[(p.tail-1)&uint64(len(p.times)-1)] >= bound {
 			return
 		}
 		s.first = p.next

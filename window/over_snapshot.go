@@ -339,6 +339,10 @@ func (op *Over[R, K, A, V]) decode(data []byte) (overState[R, K, A], error) {
 		id := st.newPart(op.key == nil, k, len(op.frames))
 		p := &st.parts[id]
 		p.rows = rows
+		p.times = make([]record.Time, len(rows))
+		for i := range nrows {
+			p.times[i] = rows[i].EventTime()
+		}
 		p.head, p.tail = 0, uint64(nrows)
 		minStart := p.tail
 		for i := range p.win {
