@@ -37,12 +37,14 @@ type Options[R any] struct {
 }
 
 // Errors returned by the package. Constructors wrap ErrInvalid; Push wraps
-// the others.
+// ErrLate (in what it hands to Options.Late), ErrLimit and ErrOverflow;
+// Restore wraps ErrSnapshot.
 var (
 	ErrInvalid  = errors.New("window: invalid parameter")
 	ErrLate     = errors.New("window: record is late")
 	ErrLimit    = errors.New("window: state limit reached")
 	ErrOverflow = errors.New("window: window end overflows record.Time")
+	ErrSnapshot = errors.New("window: bad snapshot")
 )
 
 // Stats describes what an operator has seen and holds. Every windowed

@@ -1,0 +1,580 @@
+package window
+
+import (
+	"encoding/binary"
+	"fmt"
+	"math"
+
+	"github.com/rowtime/rowtime/aggregate"
+	"github.com/rowtime/rowtime/record"
+)
+
+// aggSnapshotVersion is the first byte of an [Agg] snapshot.
+const aggSnapshotVersion = 1
+
+const aggSnapshotMagic = "rowtime/window.Agg"
+
+// AppendSnapshot appends the operator's state to dst in a versioned binary
+// format and returns the extended buffer: its parameters (assigner, Delay,
+// Lateness, limits), watermark, open and held windows with their keys and
+// accumulators, the reorder buffer of session and stagger windows, and its
+// stats. Keys and buffered records are encoded with record.AppendBinary;
+// accumulators with the aggregate's own codec when it implements
+// aggregate.StateCodec, else with record.AppendBinary. It fails, returning
+// dst unchanged, when one of them cannot be encoded.
+func (a *Agg[R, K, A, V]) AppendSnapshot(dst []byte) ([]byte, error) {
+	w := &snapWriter{b: dst}
+	w.b = append(w.b, aggSnapshotVersion)
+	w.str(aggSnapshotMagic)
+	a.appendParams(w)
+	c := &a.core
+	w.i64(int64(c.wm))
+	w.i64(int64(c.maxSeen))
+	w.u64(c.stats.Records)
+	w.u64(c.stats.Late)
+	w.u64(c.stats.Updates)
+	w.u64(c.stats.Emitted)
+	switch {
+	case a.tum != nil:
+		a.tum.appendState(w)
+	case a.hop != nil:
+		a.hop.appendState(w)
+	default:
+		a.seq.appendState(w)
+	}
+	if w.err != nil {
+		return dst, fmt.Errorf("window: snapshot: %w", w.err)
+	}
+	return w.b, nil
+}
+
+func (a *Agg[R, K, A, V]) appendParams(w *snapWriter) {
+	c := &a.core
+	w.str(a.w.String())
+	w.i64(c.delay)
+	w.i64(c.lateness)
+	w.i64(int64(c.maxWindows))
+	w.i64(int64(c.maxKeys))
+}
+
+// Restore replaces the operator's state with a snapshot written by
+// AppendSnapshot of an operator built with the same assigner, Delay,
+// Lateness and limits (the key function, the aggregate and Options.Late are
+// not recorded: they must be the same too). On error, which wraps
+// [ErrSnapshot], the operator is unchanged.
+func (a *Agg[R, K, A, V]) Restore(data []byte) error {
+	fresh, err := Aggregate(a.w, a.key, a.f, nil)
+	if err != nil {
+		return err
+	}
+	fresh.core = a.core.emptied()
+	r := &snapReader{b: data}
+	if v := r.byte(); r.err == nil && v != aggSnapshotVersion {
+		return fmt.Errorf("%w: version %d, want %d", ErrSnapshot, v, aggSnapshotVersion)
+	}
+	if m := r.str(); r.err == nil && m != aggSnapshotMagic {
+		return fmt.Errorf("%w: not a window.Agg snapshot", ErrSnapshot)
+	}
+	var want snapWriter
+	a.appendParams(&want)
+	if got := r.take(len(want.b)); r.err == nil && string(got) != string(want.b) {
+		return fmt.Errorf("%w: taken with other parameters than %s (delay %v, lateness %v, limits %d/%d)", ErrSnapshot,
+			a.w, a.core.delay, a.core.lateness, a.core.maxWindows, a.core.maxKeys)
+	}
+	c := &fresh.core
+	c.wm = record.Time(r.i64())
+	c.maxSeen = record.Time(r.i64())
+	c.stats.Records = r.u64()
+	c.stats.Late = r.u64()
+	c.stats.Updates = r.u64()
+	c.stats.Emitted = r.u64()
+	switch {
+	case fresh.tum != nil:
+		fresh.tum.readState(r)
+	case fresh.hop != nil:
+		fresh.hop.readState(r)
+	default:
+		fresh.seq.readState(r)
+	}
+	if r.err == nil && len(r.b) != 0 {
+		r.fail("%d trailing bytes", len(r.b))
+	}
+	if r.err != nil {
+		return r.err
+	}
+	*a = *fresh
+	switch {
+	case a.tum != nil:
+		a.tum.a = a
+	case a.hop != nil:
+		a.hop.a = a
+	default:
+		a.seq.a = a
+	}
+	return nil
+}
+
+// emptied returns c's options with no state.
+func (c *core[R]) emptied() core[R] {
+	return core[R]{delay: c.delay, lateness: c.lateness, late: c.late, maxWindows: c.maxWindows, maxKeys: c.maxKeys,
+		wm: record.MinTime, maxSeen: record.MinTime}
+}
+
+func (a *Agg[R, K, A, V]) appendAcc(w *snapWriter, acc *A) {
+	if w.err != nil {
+		return
+	}
+	if sc, ok := a.f.(aggregate.StateCodec[A]); ok {
+		w.b, w.err = sc.AppendState(w.b, acc)
+		return
+	}
+	w.b, w.err = record.AppendBinary(w.b, *acc)
+}
+
+func (a *Agg[R, K, A, V]) readAcc(r *snapReader, acc *A) {
+	if r.err != nil {
+		return
+	}
+	var n int
+	var err error
+	if sc, ok := a.f.(aggregate.StateCodec[A]); ok {
+		n, err = sc.ReadState(acc, r.b)
+	} else {
+		n, err = record.ReadBinary(r.b, acc)
+	}
+	if err == nil && (n < 0 || n > len(r.b)) {
+		err = fmt.Errorf("accumulator codec used %d of %d bytes", n, len(r.b))
+	}
+	if err != nil {
+		r.fail("accumulator: %v", err)
+		return
+	}
+	r.b = r.b[n:]
+}
+
+type snapWriter struct {
+	b   []byte
+	err error
+}
+
+func (w *snapWriter) i64(x int64)  { w.b = binary.AppendVarint(w.b, x) }
+func (w *snapWriter) u64(x uint64) { w.b = binary.AppendUvarint(w.b, x) }
+func (w *snapWriter) bool(x bool)  { w.b = append(w.b, b2u8(x)) }
+func (w *snapWriter) str(s string) { w.u64(uint64(len(s))); w.b = append(w.b, s...) }
+
+func b2u8(b bool) byte {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+func appendValue[T any](w *snapWriter, v T) {
+	if w.err == nil {
+		w.b, w.err = record.AppendBinary(w.b, v)
+	}
+}
+
+// snapReader reads a snapshot; the first error sticks and later reads
+// return zero values.
+type snapReader struct {
+	b   []byte
+	err error
+}
+
+func (r *snapReader) fail(format string, args ...any) {
+	if r.err == nil {
+		r.err = fmt.Errorf("%w: "+format, append([]any{ErrSnapshot}, args...)...)
+	}
+}
+
+func (r *snapReader) byte() byte {
+	if r.err != nil {
+		return 0
+	}
+	if len(r.b) == 0 {
+		r.fail("truncated")
+		return 0
+	}
+	v := r.b[0]
+	r.b = r.b[1:]
+	return v
+}
+
+func (r *snapReader) bool() bool {
+	switch v := r.byte(); v {
+	case 0:
+		return false
+	case 1:
+		return true
+	default:
+		r.fail("bad bool %d", v)
+		return false
+	}
+}
+
+func (r *snapReader) i64() int64 {
+	if r.err != nil {
+		return 0
+	}
+	v, n := binary.Varint(r.b)
+	if n <= 0 {
+		r.fail("bad varint")
+		return 0
+	}
+	r.b = r.b[n:]
+	return v
+}
+
+func (r *snapReader) u64() uint64 {
+	if r.err != nil {
+		return 0
+	}
+	v, n := binary.Uvarint(r.b)
+	if n <= 0 {
+		r.fail("bad uvarint")
+		return 0
+	}
+	r.b = r.b[n:]
+	return v
+}
+
+func (r *snapReader) take(n int) []byte {
+	if r.err != nil {
+		return nil
+	}
+	if n < 0 || n > len(r.b) {
+		r.fail("truncated")
+		return nil
+	}
+	v := r.b[:n]
+	r.b = r.b[n:]
+	return v
+}
+
+func (r *snapReader) str() string {
+	n := r.u64()
+	if n > uint64(len(r.b)) {
+		r.fail("truncated")
+		return ""
+	}
+	return string(r.take(int(n)))
+}
+
+// count reads a count of items that each take at least one byte, so that a
+// corrupt count cannot make the reader allocate more than the input.
+func (r *snapReader) count() int {
+	n := r.u64()
+	if n > uint64(len(r.b)) {
+		r.fail("count %d exceeds the %d bytes left", n, len(r.b))
+		return 0
+	}
+	return int(n)
+}
+
+func (r *snapReader) int32(max int) int32 {
+	v := r.i64()
+	if v < 0 || v > int64(max) {
+		r.fail("index %d out of range [0, %d]", v, max)
+		return 0
+	}
+	return int32(v)
+}
+
+func readValue[T any](r *snapReader, v *T) {
+	if r.err != nil {
+		return
+	}
+	n, err := record.ReadBinary(r.b, v)
+	if err != nil {
+		r.fail("%v", err)
+		return
+	}
+	r.b = r.b[n:]
+}
+
+// Tumbling windows: the held windows by start, each with its slots in
+// order of first appearance: key, accumulator.
+
+func (e *tumbler[R, K, A, V]) appendState(w *snapWriter) {
+	w.u64(uint64(len(e.order)))
+	for _, id := range e.order {
+		win := &e.wins[id]
+		w.i64(int64(win.span.Start))
+		w.i64(int64(win.span.End))
+		w.bool(win.closed)
+		w.u64(uint64(len(win.slots)))
+		for _, s := range win.slots {
+			sl := &e.slots[s]
+			appendValue(w, e.keys.keys[sl.key])
+			e.a.appendAcc(w, &sl.acc)
+		}
+	}
+}
+
+func (e *tumbler[R, K, A, V]) readState(r *snapReader) {
+	c := &e.a.core
+	n := r.count()
+	prevEnd := record.MinTime
+	for i := 0; i < n && r.err == nil; i++ {
+		span := Span{record.Time(r.i64()), record.Time(r.i64())}
+		closed := r.bool()
+		if r.err != nil {
+			return
+		}
+		if span.Start >= span.End || (i > 0 && span.Start < prevEnd) {
+			r.fail("window %v out of order", span)
+			return
+		}
+		if closed != (span.End <= c.wm) || (closed && addSat(span.End, c.lateness) <= c.wm) {
+			r.fail("window %v inconsistent with watermark %d", span, c.wm)
+			return
+		}
+		prevEnd = span.End
+		wid := e.newWindow(span, closed)
+		m := r.count()
+		if m == 0 && !closed {
+			r.fail("open window %v without state", span)
+		}
+		for j := 0; j < m && r.err == nil; j++ {
+			var k K
+			readValue(r, &k)
+			if r.err != nil {
+				return
+			}
+			ki, ok := e.keys.idx[k]
+			if !ok {
+				ki = e.newKey(k)
+			} else if e.findSlot(ki, wid) >= 0 {
+				r.fail("key repeated in window %v", span)
+				return
+			}
+			s := e.newSlot(ki, wid)
+			e.a.readAcc(r, &e.slots[s].acc)
+		}
+	}
+	// Recompute when advance has work, as advance does.
+	e.due = record.MaxTime
+	for _, id := range e.order {
+		w := &e.wins[id]
+		if w.closed {
+			e.due = min(e.due, addSat(w.span.End, c.lateness))
+		} else {
+			e.due = min(e.due, w.span.End)
+			break
+		}
+	}
+}
+
+// Hopping windows: the window cursor and counters, then each active key
+// with its deque of panes and the two-stack FIFO exactly as it stands, so
+// that merges after a restore happen in the same order.
+
+func (e *hopper[R, K, A, V]) appendState(w *snapWriter) {
+	w.i64(e.next)
+	w.u64(e.seq)
+	w.i64(int64(e.due))
+	w.i64(int64(e.retain))
+	w.u64(uint64(len(e.active)))
+	for _, ki := range e.active {
+		h := &e.ks[ki]
+		appendValue(w, e.keys.keys[ki])
+		w.u64(uint64(len(h.panes) - h.keep))
+		w.u64(uint64(h.head - h.keep))
+		w.u64(uint64(h.mid - h.keep))
+		w.u64(uint64(h.in - h.keep))
+		w.bool(h.dirty)
+		w.u64(h.backSeq)
+		e.a.appendAcc(w, &h.back)
+		for i := h.keep; i < len(h.panes); i++ {
+			p := &h.panes[i]
+			w.i64(p.p)
+			w.u64(p.seq)
+			e.a.appendAcc(w, &p.acc)
+			if i >= h.head && i < h.mid {
+				w.u64(p.sufSeq)
+				e.a.appendAcc(w, &p.suf)
+			}
+		}
+	}
+}
+
+func (e *hopper[R, K, A, V]) readState(r *snapReader) {
+	c := &e.a.core
+	e.next = r.i64()
+	e.seq = r.u64()
+	e.due = record.Time(r.i64())
+	e.retain = record.Time(r.i64())
+	if r.err == nil && (e.next < e.firstOpen(record.MinTime) || e.next > e.firstOpen(c.wm)) {
+		r.fail("window cursor %d inconsistent with watermark %d", e.next, c.wm)
+		return
+	}
+	n := r.count()
+	for i := 0; i < n && r.err == nil; i++ {
+		var k K
+		readValue(r, &k)
+		if r.err != nil {
+			return
+		}
+		if _, dup := e.keys.idx[k]; dup {
+			r.fail("key repeated")
+			return
+		}
+		ki := e.newKey(k)
+		e.active = append(e.active, ki)
+		h := &e.ks[ki]
+		np := r.count()
+		head, mid, in := int(r.u64()), int(r.u64()), int(r.u64())
+		if r.err == nil && (np == 0 || head > mid || mid > in || in > np) {
+			r.fail("bad pane runs %d/%d/%d of %d", head, mid, in, np)
+			return
+		}
+		h.head, h.mid, h.in = head, mid, in
+		h.dirty = r.bool()
+		h.backSeq = r.u64()
+		e.a.readAcc(r, &h.back)
+		for j := 0; j < np && r.err == nil; j++ {
+			p := hpane[A]{p: r.i64(), seq: r.u64()}
+			if r.err != nil {
+				return
+			}
+			if j > 0 && p.p <= h.panes[j-1].p {
+				r.fail("panes out of order")
+				return
+			}
+			if p.p < math.MinInt64/e.pane || p.p > math.MaxInt64/e.pane {
+				r.fail("pane %d out of range", p.p)
+				return
+			}
+			if _, _, err := hopRange(record.Time(p.p*e.pane), e.a.w.size, e.a.w.slide); err != nil {
+				r.fail("pane %d out of range", p.p)
+				return
+			}
+			h.panes = append(h.panes, p)
+			q := &h.panes[j]
+			e.a.readAcc(r, &q.acc)
+			if j >= head && j < mid {
+				q.sufSeq = r.u64()
+				e.a.readAcc(r, &q.suf)
+			}
+		}
+		e.panes += np
+	}
+	if len(e.active) > 0 {
+		e.due = min(e.due, e.dueEnd(e.next))
+	}
+}
+
+// Session and stagger windows: counters, the open windows in order of
+// end, the held windows, and the reorder heap in its array order.
+
+func (e *sequencer[R, K, A, V]) appendState(w *snapWriter) {
+	w.u64(e.seq)
+	w.u64(e.bufSeq)
+	w.u64(uint64(e.nOpen))
+	for id := e.head; id >= 0; id = e.wins[id].next {
+		e.appendWin(w, id)
+	}
+	w.u64(uint64(len(e.held)))
+	for _, id := range e.held {
+		e.appendWin(w, id)
+	}
+	w.u64(uint64(len(e.buf)))
+	for i := range e.buf {
+		b := &e.buf[i]
+		appendValue(w, e.keys.keys[b.key])
+		w.u64(b.seq)
+		appendValue(w, b.r)
+	}
+}
+
+func (e *sequencer[R, K, A, V]) appendWin(w *snapWriter, id int32) {
+	win := &e.wins[id]
+	appendValue(w, e.keys.keys[win.key])
+	w.i64(int64(win.start))
+	w.i64(int64(win.last))
+	w.u64(win.seq)
+	e.a.appendAcc(w, &win.acc)
+}
+
+func (e *sequencer[R, K, A, V]) readState(r *snapReader) {
+	c := &e.a.core
+	e.seq = r.u64()
+	e.bufSeq = r.u64()
+	key := func() int32 {
+		var k K
+		readValue(r, &k)
+		if r.err != nil {
+			return -1
+		}
+		ki, ok := e.keys.idx[k]
+		if !ok {
+			ki = e.newKey(k)
+		}
+		return ki
+	}
+	readWin := func(open bool) {
+		ki := key()
+		start, last := record.Time(r.i64()), record.Time(r.i64())
+		seq := r.u64()
+		if r.err != nil {
+			return
+		}
+		if last < start || int64(last) > int64(record.MaxTime)-e.length || (e.stagger && int64(last) >= int64(start)+e.length) {
+			r.fail("bad window [%d, %d]", start, last)
+			return
+		}
+		id := int32(len(e.wins))
+		e.wins = append(e.wins, swin[A]{start: start, last: last, key: ki, seq: seq})
+		e.a.readAcc(r, &e.wins[id].acc)
+		end := e.end(&e.wins[id])
+		ks := &e.kst[ki]
+		ks.nwin++
+		if open {
+			if ks.open >= 0 || end <= c.wm || (e.tail >= 0 && end < e.end(&e.wins[e.tail])) {
+				r.fail("bad open window")
+				return
+			}
+			ks.open = id
+			e.append(id)
+			e.nOpen++
+		} else {
+			if end > c.wm || (len(e.held) > 0 && end < e.end(&e.wins[e.held[len(e.held)-1]])) {
+				r.fail("bad held window")
+				return
+			}
+			e.held = append(e.held, id)
+		}
+	}
+	n := r.count()
+	for i := 0; i < n && r.err == nil; i++ {
+		readWin(true)
+	}
+	n = r.count()
+	for i := 0; i < n && r.err == nil; i++ {
+		readWin(false)
+	}
+	n = r.count()
+	for i := 0; i < n && r.err == nil; i++ {
+		ki := key()
+		b := bufRec[R]{key: ki, seq: r.u64()}
+		if r.err != nil {
+			return
+		}
+		readValue(r, &b.r)
+		if r.err != nil {
+			return
+		}
+		b.t = b.r.EventTime()
+		if r.err == nil && e.keys.idx[e.a.key(b.r)] != ki {
+			r.fail("buffered record under another key")
+			return
+		}
+		e.buf = append(e.buf, b)
+		if j := len(e.buf) - 1; b.t < c.wm || int64(b.t) > int64(record.MaxTime)-e.length || (j > 0 && e.less(j, (j-1)/2)) {
+			r.fail("bad buffered record")
+			return
+		}
+		e.kst[ki].nbuf++
+	}
+}

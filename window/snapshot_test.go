@@ -1,0 +1,182 @@
+package window
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/rowtime/rowtime/aggregate"
+	"github.com/rowtime/rowtime/record"
+)
+
+var snapAssigners = []Assigner{
+	Step(7 * time.Second), Floor(Minute), Months(1), Hop(10*time.Second, time.Second), Hop(10*time.Second, 4*time.Second),
+	Session(2 * time.Second), Stagger(3 * time.Second),
+}
+
+var snapOptions = []Options[tev]{
+	{},
+	{Delay: 3 * time.Second},
+	{Delay: time.Second, Lateness: 5 * time.Second},
+}
+
+// runCut pushes recs[:cut] into a fresh operator, snapshots it, restores the
+// snapshot into another fresh operator, and continues with recs[cut:] and
+// Flush there. It returns everything emitted, formatted, and the final stats.
+func runCut[A, V any](t *testing.T, w Assigner, f aggregate.Func[tev, A, V], o Options[tev], recs []tev, cut int) (string, Stats) {
+	t.Helper()
+	var out bytes.Buffer
+	emit := func(r Result[string, V]) { fmt.Fprintf(&out, "%v\n", fmtResults([]Result[string, V]{r})) }
+	op, err := Aggregate(w, tevKey, f, &o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range recs[:cut] {
+		if err := op.Push(r, emit); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if cut < len(recs) {
+		snap, err := op.AppendSnapshot([]byte("prefix"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if string(snap[:6]) != "prefix" {
+			t.Fatal("AppendSnapshot did not append")
+		}
+		fresh, err := Aggregate(w, tevKey, f, &o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := fresh.Restore(snap[6:]); err != nil {
+			t.Fatalf("cut %d: %v", cut, err)
+		}
+		if a, b := op.Stats(), fresh.Stats(); a.Records != b.Records || a.OpenWindows != b.OpenWindows || a.Keys != b.Keys || a.Watermark != b.Watermark {
+			t.Fatalf("cut %d: stats %+v after restore, want %+v", cut, b, a)
+		}
+		again, err := fresh.AppendSnapshot(nil)
+		if err != nil || !bytes.Equal(again, snap[6:]) {
+			t.Fatalf("cut %d: snapshot of the restored operator differs (%v)", cut, err)
+		}
+		op = fresh
+	}
+	for _, r := range recs[cut:] {
+		if err := op.Push(r, emit); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := op.Flush(emit); err != nil {
+		t.Fatal(err)
+	}
+	return out.String(), op.Stats()
+}
+
+func TestSnapshotContinues(t *testing.T) {
+	n := 1500
+	if testing.Short() {
+		n = 400
+	}
+	recs := genStream(7, streamSpec{n: n, keys: 12, start: -record.Time(time.Minute), step: 150 * time.Millisecond, jitter: 6 * time.Second})
+	fsum := aggregate.Sum(func(r tev) float64 { return float64(r.V) / 3 })
+	for _, w := range snapAssigners {
+		for oi, o := range snapOptions {
+			t.Run(fmt.Sprintf("%v/options=%d", w, oi), func(t *testing.T) {
+				want, wantStats := runCut(t, w, tevList{}, o, recs, len(recs))
+				wantF, _ := runCut(t, w, fsum, o, recs, len(recs))
+				for _, cut := range []int{0, 1, n / 7, n / 2, n - 3} {
+					got, gotStats := runCut(t, w, tevList{}, o, recs, cut)
+					if got != want {
+						t.Fatalf("cut %d: output differs from the uninterrupted run", cut)
+					}
+					gotStats.StateBytes, wantStats.StateBytes = 0, 0
+					if gotStats != wantStats {
+						t.Fatalf("cut %d: stats %+v, want %+v", cut, gotStats, wantStats)
+					}
+					if gotF, _ := runCut(t, w, fsum, o, recs, cut); gotF != wantF {
+						t.Fatalf("cut %d: float output differs", cut)
+					}
+				}
+			})
+		}
+	}
+}
+
+func TestRestoreErrors(t *testing.T) {
+	op, _ := Aggregate(Step(time.Second), tevKey, tevSum{}, &Options[tev]{Delay: time.Second})
+	emit := func(Result[string, int64]) {}
+	for _, r := range genStream(1, streamSpec{n: 50, keys: 3, step: 100 * time.Millisecond}) {
+		_ = op.Push(r, emit)
+	}
+	snap, err := op.AppendSnapshot(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	other := func(w Assigner, o *Options[tev]) *Agg[tev, string, int64, int64] {
+		x, err := Aggregate(w, tevKey, tevSum{}, o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return x
+	}
+	tests := []struct {
+		name string
+		op   *Agg[tev, string, int64, int64]
+		data []byte
+	}{
+		{"other size", other(Step(2*time.Second), &Options[tev]{Delay: time.Second}), snap},
+		{"other delay", other(Step(time.Second), nil), snap},
+		{"other kind", other(Session(time.Second), &Options[tev]{Delay: time.Second}), snap},
+		{"empty", other(Step(time.Second), &Options[tev]{Delay: time.Second}), nil},
+		{"version", other(Step(time.Second), &Options[tev]{Delay: time.Second}), append([]byte{99}, snap[1:]...)},
+		{"truncated", other(Step(time.Second), &Options[tev]{Delay: time.Second}), snap[:len(snap)-1]},
+		{"trailing", other(Step(time.Second), &Options[tev]{Delay: time.Second}), append(append([]byte{}, snap...), 0)},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_ = tt.op.Push(tev{T: 0, Key: "x", V: 1}, emit)
+			before, _ := tt.op.AppendSnapshot(nil)
+			if err := tt.op.Restore(tt.data); !errors.Is(err, ErrSnapshot) {
+				t.Fatalf("Restore: %v, want ErrSnapshot", err)
+			}
+			after, _ := tt.op.AppendSnapshot(nil)
+			if !bytes.Equal(before, after) {
+				t.Fatal("a failed Restore changed the operator")
+			}
+		})
+	}
+}
+
+func FuzzRestore(f *testing.F) {
+	recs := genStream(3, streamSpec{n: 60, keys: 4, step: 300 * time.Millisecond, jitter: 2 * time.Second})
+	emit := func(Result[string, string]) {}
+	for _, w := range snapAssigners {
+		op, _ := Aggregate(w, tevKey, tevList{}, &Options[tev]{Delay: 2 * time.Second, Lateness: 3 * time.Second})
+		for _, r := range recs {
+			_ = op.Push(r, emit)
+		}
+		snap, _ := op.AppendSnapshot(nil)
+		f.Add(snap)
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		for _, w := range snapAssigners {
+			op, _ := Aggregate(w, tevKey, tevList{}, &Options[tev]{Delay: 2 * time.Second, Lateness: 3 * time.Second})
+			before, _ := op.AppendSnapshot(nil)
+			if err := op.Restore(data); err != nil {
+				if !errors.Is(err, ErrSnapshot) {
+					t.Fatalf("%v: error %v does not wrap ErrSnapshot", w, err)
+				}
+				if after, _ := op.AppendSnapshot(nil); !bytes.Equal(before, after) {
+					t.Fatalf("%v: failed Restore changed the operator", w)
+				}
+				continue
+			}
+			// A restored operator must keep working.
+			for _, r := range recs[:10] {
+				_ = op.Push(r, emit)
+			}
+			_ = op.Flush(emit)
+		}
+	})
+}
