@@ -152,3 +152,60 @@ func TestNewInvalid(t *testing.T) {
 		})
 	}
 }
+
+// TestLargeWindow builds a window of a million points (KDA stopped at
+// 1,000) and checks it against Find while it fills.
+func TestLargeWindow(t *testing.T) {
+	const n = 1_000_000
+	op, err := New(n, 0.2, 17, xyCoords, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	count := DefaultPaneSize(n) * 3 / 2 // two panes: one tree, one scanned
+	if testing.Short() {
+		count = DefaultPaneSize(n) + 500
+	}
+	recs := benchRecords(count)
+	pts := make([][]float64, len(recs))
+	for i, r := range recs {
+		pts[i] = []float64{r.Value[0], r.Value[1]}
+		if err := op.Push(r, func(Result[xy]) {}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := Find(pts, 0.2, 17)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(want, op.Hotspots(), cmpopts.EquateEmpty()); diff != "" {
+		t.Fatalf("(-want +got):\n%s", diff)
+	}
+	if st := op.Stats(); st.Window != count || st.Panes != 1 {
+		t.Errorf("Stats = %+v", st)
+	}
+}
+
+func TestResultClone(t *testing.T) {
+	op := mustNew(t, 10, 0.5, 2, nil)
+	var kept []Result[pt]
+	for i, p := range [][]float64{{0, 0}, {0.25, 0}, {5, 5}, {5, 5.25}} {
+		op.Push(pt{Time: record.Time(i), Value: p}, func(r Result[pt]) {
+			kept = append(kept, r.Clone())
+		})
+	}
+	want := []string{
+		`{"hotspots":[]}`,
+		`{"hotspots":[{"density":8,"minValues":[0,0],"maxValues":[0.25,0]}]}`,
+		`{"hotspots":[{"density":8,"minValues":[0,0],"maxValues":[0.25,0]}]}`,
+		`{"hotspots":[{"density":8,"minValues":[0,0],"maxValues":[0.25,0]},{"density":8,"minValues":[5,5],"maxValues":[5,5.25]}]}`,
+	}
+	for i, r := range kept {
+		b, _ := r.AppendJSON(nil)
+		if string(b) != want[i] {
+			t.Errorf("clone %d = %s, want %s", i, b, want[i])
+		}
+		if r.EventTime() != record.Time(i) {
+			t.Errorf("clone %d has time %d", i, r.EventTime())
+		}
+	}
+}
