@@ -5,7 +5,7 @@
 //
 // Usage:
 //
-//	go run ./examples/trending [-in FILE|-] [-users FILE] [-top K] [-seed N] [-n N] [-delay D] [-gen]
+//	go run ./examples/trending [-in FILE|-] [-users FILE] [-top K [-top-capacity C]] [-seed N] [-n N] [-delay D] [-gen]
 //
 // Input lines are the example's payloads: {"article_id":…,"user_id":…,
 // "action":"click"|"impression","timestamp":<Unix ms>}. -users names a CSV
@@ -21,7 +21,11 @@
 //	{"window_start":"…","window_end":"…","gender":"female","segment_id":3,"article_id":17,"impression":N,"click":N}
 //	{"stream":"TOP_K","window_start":"…","window_end":"…","ITEM":17,"ITEM_COUNT":N}
 //
-// with null gender and segment_id for users missing from the table. Event
+// with null gender and segment_id for users missing from the table. The
+// top-K rows come from TOP_K_ITEMS_TUMBLING over the clicks, a Space-Saving
+// summary of -top-capacity counters (10·K by default): exact while a minute
+// has clicks on no more articles than that, an upper bound otherwise, as in
+// KDA. Event
 // time is the action's timestamp; -delay allows that much out-of-orderness.
 // Undecodable and late records are reported on stderr with their line
 // numbers and counted in a summary line.
@@ -47,14 +51,15 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	c := cli.Register(fs, trending.PerMinute)
 	usersFile := fs.String("users", "", "users reference table: CSV `FILE` of user_id,gender,segment_id rows, no header (default: generated from -seed)")
 	top := fs.Int("top", 0, "also emit the `K` most-clicked articles of each minute")
+	topCap := fs.Int("top-capacity", 0, "counters of each minute's top-K summary: counts are exact up to this many clicked articles a minute (0: 10·K)")
 	return cli.Main(fs, args, stderr, func() error {
 		if err := c.Check(); err != nil {
 			return err
 		}
-		if *top < 0 {
-			return cli.Usagef("-top must be ≥ 0, got %d", *top)
+		if *top < 0 || *topCap < 0 || (*topCap > 0 && *topCap < *top) {
+			return cli.Usagef("-top must be ≥ 0 and -top-capacity 0 or ≥ -top, got %d and %d", *top, *topCap)
 		}
-		return pipeline(c, *usersFile, *top, stdin, stdout, stderr)
+		return pipeline(c, *usersFile, trending.Options{Delay: c.Delay, TopK: *top, TopCapacity: *topCap}, stdin, stdout, stderr)
 	})
 }
 
@@ -82,7 +87,7 @@ func loadUsers(name string, seed uint64) (*trending.Users, error) {
 	return trending.LoadUsers(f)
 }
 
-func pipeline(c *cli.Common, usersFile string, top int, stdin io.Reader, stdout, stderr io.Writer) error {
+func pipeline(c *cli.Common, usersFile string, opts trending.Options, stdin io.Reader, stdout, stderr io.Writer) error {
 	out := cli.NewOutput(stdout)
 	if c.Gen {
 		g := trending.NewGenerator(c.Seed)
@@ -99,13 +104,10 @@ func pipeline(c *cli.Common, usersFile string, top int, stdin io.Reader, stdout,
 	}
 	rep := cli.NewReport("trending", stderr)
 	line := 0
-	q, err := trending.New(users, &trending.Options{
-		Delay: c.Delay,
-		TopK:  top,
-		Late: func(_ trending.Event, stream string, err error) {
-			rep.LateRecord(line, stream, err)
-		},
-	})
+	opts.Late = func(_ trending.Event, stream string, err error) {
+		rep.LateRecord(line, stream, err)
+	}
+	q, err := trending.New(users, &opts)
 	if err != nil {
 		return cli.Usagef("%v", err)
 	}

@@ -222,6 +222,7 @@ func TestExitStatus(t *testing.T) {
 		{"help", []string{"-h"}, 0},
 		{"unknown flag", []string{"-bogus"}, 2},
 		{"negative top", []string{"-top", "-1"}, 2},
+		{"capacity below top", []string{"-top", "5", "-top-capacity", "4"}, 2},
 		{"negative n", []string{"-n", "-5"}, 2},
 		{"argument", []string{"extra"}, 2},
 		{"missing input", []string{"-in", filepath.Join(dir, "none.jsonl")}, 1},

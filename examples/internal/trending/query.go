@@ -140,6 +140,11 @@ type Options struct {
 	// TopK, when positive, adds the TopK most-clicked articles of each
 	// minute to the output.
 	TopK int
+	// TopCapacity is the number of counters of each minute's top-K summary
+	// (Space-Saving): at least TopK; 0 means 10·TopK. The counts are exact
+	// while a minute has clicks on at most TopCapacity articles; beyond, an
+	// ITEM_COUNT may overcount (never undercount) by up to clicks/TopCapacity.
+	TopCapacity int
 	// Late, if set, receives every event too late for one of the streams,
 	// with the stream's name and the operator's error.
 	Late func(e Event, stream string, err error)
@@ -174,8 +179,8 @@ func New(users *Users, opts *Options) (*Query, error) {
 	if opts != nil {
 		q.opts = *opts
 	}
-	if q.opts.TopK < 0 {
-		return nil, fmt.Errorf("trending: TopK must be ≥ 0, got %d", q.opts.TopK)
+	if q.opts.TopK < 0 || q.opts.TopCapacity < 0 {
+		return nil, fmt.Errorf("trending: TopK and TopCapacity must be ≥ 0, got %d and %d", q.opts.TopK, q.opts.TopCapacity)
 	}
 	wo := &window.Options[Event]{Delay: q.opts.Delay, Lateness: q.opts.Lateness}
 	if late := q.opts.Late; late != nil {

@@ -1,105 +1,75 @@
 package trending
 
 import (
-	"cmp"
-	"slices"
-	"strconv"
-
-	"github.com/rowtime/rowtime/aggregate"
-	"github.com/rowtime/rowtime/examples/internal/cli"
 	"github.com/rowtime/rowtime/record"
 	"github.com/rowtime/rowtime/window"
 )
 
 // TopItem is one row of the TOP_K stream: an article and its clicks in one
 // window.
-type TopItem = window.Result[int64, int64]
+type TopItem = window.TopKItem[window.NoKey, int64]
 
-// AppendTopLine appends the JSON form of one top-K row:
+// AppendTopLine appends the JSON form of one top-K row, the operator's own
+// with the stream's name in front:
 //
 //	{"stream":"TOP_K","window_start":"…","window_end":"…","ITEM":17,"ITEM_COUNT":40}
 func AppendTopLine(dst []byte, r TopItem) []byte {
-	dst = append(dst, `{"stream":"TOP_K","window_start":`...)
-	dst = cli.AppendTime(dst, r.Start)
-	dst = append(dst, `,"window_end":`...)
-	dst = cli.AppendTime(dst, r.End)
-	dst = append(dst, `,"ITEM":`...)
-	dst = strconv.AppendInt(dst, r.Key, 10)
-	dst = append(dst, `,"ITEM_COUNT":`...)
-	dst = strconv.AppendInt(dst, r.Value, 10)
-	return append(dst, '}')
+	dst = append(dst, `{"stream":"`+TopStream+`",`...)
+	at := len(dst)
+	dst, err := r.AppendJSON(dst)
+	if err != nil { // an int64 item and no key cannot fail to encode
+		panic(err)
+	}
+	return append(dst[:at], dst[at+1:]...) // drop the operator's opening brace
 }
 
-// topK counts clicks per article per minute and emits the K most clicked of
-// each window, most first, ties by first click in the window.
+// topK is the most-clicked articles per minute: TOP_K_ITEMS_TUMBLING over
+// the clicks, KDA's
+//
+//	TOP_K_ITEMS_TUMBLING(CURSOR(SELECT STREAM * FROM s WHERE action = 'click'), 'article_id', K, 60)
 type topK struct {
-	q       *Query
-	k       int
-	clicks  *window.Agg[Event, int64, int64, int64]
-	pending []TopItem // the results of the windows completed by this call
-	wm      record.Time
-	onItem  func(TopItem)
+	q      *Query
+	op     *window.TopK[Event, window.NoKey, int64]
+	wm     record.Time // the watermark the impressions have moved it to
+	onItem func(TopItem)
 }
 
 func newTopK(q *Query) (*topK, error) {
-	t := &topK{q: q, k: q.opts.TopK, wm: record.MinTime}
-	wo := &window.Options[Event]{Delay: q.opts.Delay}
+	t := &topK{q: q, wm: record.MinTime}
+	o := &window.TopKOptions[Event]{
+		Options:  window.Options[Event]{Delay: q.opts.Delay, Lateness: q.opts.Lateness},
+		Capacity: q.opts.TopCapacity,
+	}
 	if late := q.opts.Late; late != nil {
-		wo.Late = func(e Event, err error) { late(e, TopStream, err) }
+		o.Late = func(e Event, err error) { late(e, TopStream, err) }
 	}
 	var err error
-	t.clicks, err = window.Aggregate(Window, func(e Event) int64 { return e.Article }, aggregate.Count[Event](), wo)
+	t.op, err = window.TopKItems(Window, q.opts.TopK, func(e Event) int64 { return e.Article }, o)
 	if err != nil {
 		return nil, err
 	}
-	t.onItem = func(r TopItem) { t.pending = append(t.pending, r) }
+	t.onItem = t.line
 	return t, nil
 }
 
+func (t *topK) line(r TopItem) {
+	t.q.buf = AppendTopLine(t.q.buf[:0], r)
+	t.q.emit(t.q.buf)
+}
+
+// push takes the clicks; an impression only moves event time on, so that
+// the clicks' windows close when the counts' windows do.
 func (t *topK) push(e Event) error {
-	var err error
 	if e.Click {
-		err = t.clicks.Push(e, t.onItem)
-	} else if wm := e.Time - record.Time(t.q.opts.Delay); wm > t.wm {
-		// An impression moves event time on for the clicks too.
+		return t.op.Push(e, t.onItem)
+	}
+	if wm := e.Time - record.Time(t.q.opts.Delay); wm > t.wm {
 		t.wm = wm
-		err = t.clicks.Advance(wm, t.onItem)
+		return t.op.Advance(wm, t.onItem)
 	}
-	t.drain()
-	return err
+	return nil
 }
 
-func (t *topK) advance(wm record.Time) error {
-	err := t.clicks.Advance(wm, t.onItem)
-	t.drain()
-	return err
-}
-
-func (t *topK) flush() error {
-	err := t.clicks.Flush(t.onItem)
-	t.drain()
-	return err
-}
-
-// drain emits the top K of each window in pending. The operator emits a
-// window's results together, in order of first appearance, so a stable sort
-// by count keeps ties in that order.
-func (t *topK) drain() {
-	p := t.pending
-	for len(p) > 0 {
-		n := 1
-		for n < len(p) && p[n].End == p[0].End && p[n].Start == p[0].Start {
-			n++
-		}
-		w := p[:n]
-		slices.SortStableFunc(w, func(a, b TopItem) int { return cmp.Compare(b.Value, a.Value) })
-		for _, r := range w[:min(t.k, n)] {
-			t.q.buf = AppendTopLine(t.q.buf[:0], r)
-			t.q.emit(t.q.buf)
-		}
-		p = p[n:]
-	}
-	t.pending = t.pending[:0]
-}
-
-func (t *topK) stats() window.Stats { return t.clicks.Stats() }
+func (t *topK) advance(wm record.Time) error { return t.op.Advance(wm, t.onItem) }
+func (t *topK) flush() error                 { return t.op.Flush(t.onItem) }
+func (t *topK) stats() window.Stats          { return t.op.Stats() }

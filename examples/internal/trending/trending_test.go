@@ -389,6 +389,49 @@ func TestQueryAgainstNaive(t *testing.T) {
 	}
 }
 
+// TestTopApproximate gives the top-K summary fewer counters than there are
+// clicked articles: each reported count is then an upper bound within
+// clicks/capacity of the truth, and the heaviest article still comes first.
+func TestTopApproximate(t *testing.T) {
+	csv, recs := smallWorkload(5, 8000)
+	users, err := LoadUsers(strings.NewReader(csv))
+	if err != nil {
+		t.Fatal(err)
+	}
+	const k, capacity = 2, 4
+	q, err := New(users, &Options{TopK: k, TopCapacity: capacity})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, gotTop := split(parseRows(t, run(t, q, recs)))
+	_, exact := naive(naiveUsers(csv), recs, 1000)
+	truth := map[string]int64{}
+	clicks := map[string]int64{}
+	first := map[string]int64{}
+	for _, r := range exact {
+		truth[fmt.Sprint(r.WindowStart, r.Item)] = r.ItemCount
+		clicks[r.WindowStart] += r.ItemCount
+		if _, ok := first[r.WindowStart]; !ok {
+			first[r.WindowStart] = r.Item
+		}
+	}
+	if len(gotTop) == 0 {
+		t.Fatal("no top-K rows")
+	}
+	for i, r := range gotTop {
+		tr := truth[fmt.Sprint(r.WindowStart, r.Item)]
+		if r.ItemCount < tr || r.ItemCount-tr > clicks[r.WindowStart]/capacity {
+			t.Errorf("%v: true count %d, bound %d", r, tr, clicks[r.WindowStart]/capacity)
+		}
+		if (i == 0 || gotTop[i-1].WindowStart != r.WindowStart) && r.Item != first[r.WindowStart] {
+			t.Errorf("%v: the most clicked article is %d", r, first[r.WindowStart])
+		}
+	}
+	if _, err := New(users, &Options{TopK: 3, TopCapacity: 2}); err == nil {
+		t.Error("a capacity below K accepted")
+	}
+}
+
 func head(rows []row) []row { return rows[:min(len(rows), 8)] }
 
 // TestPartialMerge splits a stream over shards, runs a Partial operator per
