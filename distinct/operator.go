@@ -24,8 +24,9 @@ type CountOptions[R any] struct {
 }
 
 // NoKey is the key of the results of an unkeyed count ([CountItems]). Its
-// results have no "key" in their JSON form.
-type NoKey struct{}
+// results have no "key" in their JSON form. It is window.NoKey, the key of
+// window's unkeyed operators.
+type NoKey = window.NoKey
 
 // Result is the distinct count of one window (for one key), KDA's
 // NUMBER_OF_DISTINCT_ITEMS. It is a record: its EventTime is End − 1 ns, the

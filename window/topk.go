@@ -1,0 +1,201 @@
+package window
+
+import (
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/rowtime/rowtime/aggregate"
+	"github.com/rowtime/rowtime/record"
+)
+
+// TOP_K_ITEMS_TUMBLING lives in package window, next to Aggregate, because
+// it is one: an aggregation (aggregate.TopK) over the windows of an
+// assigner, with the same watermarks, late data, limits and Stats. Only its
+// results differ: one row per item, as KDA returned them.
+
+// NoKey is the key of the results of an unkeyed operator such as
+// [TopKItems]. Results with a NoKey key have no "key" in their JSON form.
+type NoKey struct{}
+
+// TopKOptions configures the TOP_K_ITEMS_TUMBLING operator. A nil
+// *TopKOptions, like the zero one, means the defaults.
+type TopKOptions[R any] struct {
+	// Options are the windowing options: Delay, Lateness, Late and limits.
+	Options[R]
+
+	// Capacity is the number of counters of each window's Space-Saving
+	// summary (aggregate.TopKOptions.Capacity): at least K; 0 means 10·K.
+	// Counts are exact while a window holds at most Capacity distinct items.
+	Capacity int
+}
+
+// TopKItem is one row of a window's top K: KDA's ITEM and ITEM_COUNT. It
+// is a record: its EventTime is End − 1 ns.
+type TopKItem[K, T any] struct {
+	Start, End record.Time // the window [Start, End)
+	Key        K
+	Rank       int   // 1 for the most frequent item
+	Item       T     // ITEM
+	ItemCount  int64 // ITEM_COUNT: an upper bound of the true count
+	Error      int64 // the true count is in [ItemCount−Error, ItemCount]; 0 when exact
+	Update     bool  // a correction of a result already emitted (allowed lateness)
+}
+
+// EventTime returns End − 1 ns.
+func (r TopKItem[K, T]) EventTime() record.Time { return r.End - 1 }
+
+// AppendJSON appends the JSON form of r to dst (SPEC section 7):
+//
+//	{"window_start":"2024-05-01T12:00:00Z","window_end":"2024-05-01T12:01:00Z","ITEM":"/news/1","ITEM_COUNT":310}
+//
+// Window bounds are RFC 3339 strings with nanoseconds, in UTC; the item is
+// encoded with encoding/json. A keyed result (any K but NoKey) has "key"
+// after the bounds; an update under allowed lateness ends with
+// "update":true. Rank and Error are not part of the form. The error is the
+// key's or the item's encoding error, and dst is returned unchanged with it.
+func (r TopKItem[K, T]) AppendJSON(dst []byte) ([]byte, error) {
+	out := append(dst, `{"window_start":"`...)
+	out = appendRFC3339(out, r.Start)
+	out = append(out, `","window_end":"`...)
+	out = appendRFC3339(out, r.End)
+	out = append(out, '"')
+	if _, unkeyed := any(r.Key).(NoKey); !unkeyed {
+		k, err := json.Marshal(r.Key)
+		if err != nil {
+			return dst, fmt.Errorf("window: key %v: %w", r.Key, err)
+		}
+		out = append(append(out, `,"key":`...), k...)
+	}
+	item, err := json.Marshal(r.Item)
+	if err != nil {
+		return dst, fmt.Errorf("window: item %v: %w", r.Item, err)
+	}
+	out = append(append(out, `,"ITEM":`...), item...)
+	out = append(out, `,"ITEM_COUNT":`...)
+	out = strconv.AppendInt(out, r.ItemCount, 10)
+	if r.Update {
+		out = append(out, `,"update":true`...)
+	}
+	return append(out, '}'), nil
+}
+
+func appendRFC3339(dst []byte, t record.Time) []byte {
+	return time.Unix(0, int64(t)).UTC().AppendFormat(dst, time.RFC3339Nano)
+}
+
+// TopK is the TOP_K_ITEMS_TUMBLING operator built by [TopKItems] and
+// [TopKItemsByKey]: the K most frequent values of one column per window (and
+// key). It implements record.Operator[R, TopKItem[K, T]].
+//
+// It is [Aggregate] over aggregate.TopK, so windows, watermarks, late data,
+// limits and Stats behave exactly as there. When a window closes it emits
+// its items one row each, most frequent first, ties broken by first
+// appearance in the window; a window under allowed lateness re-emits all
+// its rows, marked Update.
+//
+// A TopK is not safe for concurrent use, and emit must not call back into
+// the TopK that is emitting.
+type TopK[R record.Timed, K comparable, T comparable] struct {
+	agg     *Agg[R, K, aggregate.TopKState[T], []aggregate.Item[T]]
+	out     func(TopKItem[K, T])
+	forward func(Result[K, []aggregate.Item[T]])
+
+	rows, updates uint64 // rows emitted, and those marked Update
+}
+
+var _ record.Operator[record.Time, TopKItem[NoKey, int]] = (*TopK[record.Time, NoKey, int])(nil)
+
+// TopKItems returns the operator that reports the k most frequent values
+// of item in each window of w, over all records: KDA's
+//
+//	TOP_K_ITEMS_TUMBLING(CURSOR(SELECT STREAM * FROM s), 'column', 10, 60)
+//
+// is TopKItems(Step(time.Minute), 10, column, nil). Any assigner that
+// Aggregate supports works. It returns an error wrapping [ErrInvalid] for a
+// nil item function or an invalid assigner or options, and aggregate.ErrK or
+// aggregate.ErrCapacity for k < 1 or a capacity below k.
+func TopKItems[R record.Timed, T comparable](w Assigner, k int, item func(R) T, opts *TopKOptions[R]) (*TopK[R, NoKey, T], error) {
+	return newTopK(w, func(R) NoKey { return NoKey{} }, k, item, opts)
+}
+
+// TopKItemsByKey is [TopKItems] per key: the top k of each (key, window),
+// as with GROUP BY key.
+func TopKItemsByKey[R record.Timed, K comparable, T comparable](w Assigner, key func(R) K, k int, item func(R) T, opts *TopKOptions[R]) (*TopK[R, K, T], error) {
+	if key == nil {
+		return nil, fmt.Errorf("%w: nil key function", ErrInvalid)
+	}
+	return newTopK(w, key, k, item, opts)
+}
+
+func newTopK[R record.Timed, K comparable, T comparable](w Assigner, key func(R) K, k int, item func(R) T, opts *TopKOptions[R]) (*TopK[R, K, T], error) {
+	if item == nil {
+		return nil, fmt.Errorf("%w: nil item function", ErrInvalid)
+	}
+	var ao *aggregate.TopKOptions
+	var wo *Options[R]
+	if opts != nil {
+		ao = &aggregate.TopKOptions{Capacity: opts.Capacity}
+		wo = &opts.Options
+	}
+	f, err := aggregate.TopK(k, item, ao)
+	if err != nil {
+		return nil, err
+	}
+	agg, err := Aggregate(w, key, f, wo)
+	if err != nil {
+		return nil, err
+	}
+	op := &TopK[R, K, T]{agg: agg}
+	op.forward = op.emit
+	return op, nil
+}
+
+func (op *TopK[R, K, T]) emit(r Result[K, []aggregate.Item[T]]) {
+	op.rows += uint64(len(r.Value))
+	if r.Update {
+		op.updates += uint64(len(r.Value))
+	}
+	for i, it := range r.Value {
+		op.out(TopKItem[K, T]{
+			Start: r.Start, End: r.End, Key: r.Key,
+			Rank: i + 1, Item: it.Value, ItemCount: it.Count, Error: it.Error,
+			Update: r.Update,
+		})
+	}
+}
+
+// Push takes one record, as [Agg.Push] does.
+func (op *TopK[R, K, T]) Push(r R, emit func(TopKItem[K, T])) error {
+	op.out = emit
+	err := op.agg.Push(r, op.forward)
+	op.out = nil
+	return err
+}
+
+// Advance moves the watermark to wm and emits the rows of every window that
+// ends at or before it.
+func (op *TopK[R, K, T]) Advance(wm record.Time, emit func(TopKItem[K, T])) error {
+	op.out = emit
+	err := op.agg.Advance(wm, op.forward)
+	op.out = nil
+	return err
+}
+
+// Flush emits the rows of every open window and drops all state: end of
+// input.
+func (op *TopK[R, K, T]) Flush(emit func(TopKItem[K, T])) error {
+	op.out = emit
+	err := op.agg.Flush(op.forward)
+	op.out = nil
+	return err
+}
+
+// Stats returns what the operator has seen and holds. Emitted and Updates
+// count rows, one per item.
+func (op *TopK[R, K, T]) Stats() Stats {
+	s := op.agg.Stats()
+	s.Emitted, s.Updates = op.rows, op.updates
+	return s
+}
