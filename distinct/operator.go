@@ -1,6 +1,7 @@
 package distinct
 
 import (
+	"encoding/binary"
 	"encoding/json"
 	"fmt"
 	"strconv"
@@ -111,6 +112,8 @@ type Counter[R record.Timed, K comparable] struct {
 	key     func(R) K
 	keyed   bool
 	hash    func(R) uint64
+	p       uint8    // sketch precision
+	limit   int32    // sketch threshold
 	last    **Sketch // where the aggregate leaves the sketch it added to
 	delay   record.Time
 	out     func(Result[K]) // the emit of the call in progress
@@ -172,7 +175,7 @@ func newCounter[R record.Timed, K comparable, T Item](w window.Assigner, key fun
 		return nil, err
 	}
 	c := &Counter[R, K]{
-		agg: agg, w: w, key: key, keyed: keyed, last: &f.last,
+		agg: agg, w: w, key: key, keyed: keyed, last: &f.last, p: p, limit: limit,
 		hash:    hasher(item),
 		maxSeen: record.MinTime, wm: record.MinTime,
 	}
@@ -371,4 +374,86 @@ func (f *slotFunc[R, T]) ReadState(a *slot, src []byte) (int, error) {
 		*a = slot{&s}
 	}
 	return n, nil
+}
+
+// counterSnapshotVersion is the first byte of a Counter snapshot.
+const counterSnapshotVersion = 1
+
+const counterSnapshotMagic = "rowtime/distinct.Counter"
+
+// AppendSnapshot appends the operator's state to dst and returns the
+// extended buffer: a version byte, the operator's own parameters (keyed or
+// not, precision, threshold) and counters, then window.Agg's snapshot of
+// the windows, with each window's Sketch in its binary encoding. On error
+// dst is returned unchanged.
+func (c *Counter[R, K]) AppendSnapshot(dst []byte) ([]byte, error) {
+	c.sync(c.noEmit) // the aggregate then holds the watermark the operator has
+	out := append(dst, counterSnapshotVersion)
+	out = binary.AppendUvarint(out, uint64(len(counterSnapshotMagic)))
+	out = append(out, counterSnapshotMagic...)
+	out = c.appendParams(out)
+	out = binary.AppendUvarint(out, c.fast)
+	out = binary.AppendVarint(out, int64(c.maxSeen))
+	out, err := c.agg.AppendSnapshot(out)
+	if err != nil {
+		return dst, err
+	}
+	return out, nil
+}
+
+func (c *Counter[R, K]) appendParams(dst []byte) []byte {
+	keyed := byte(0)
+	if c.keyed {
+		keyed = 1
+	}
+	return append(dst, keyed, c.p, byte(c.limit), byte(c.limit>>8), byte(c.limit>>16), byte(c.limit>>24))
+}
+
+// Restore replaces the operator's state with a snapshot written by
+// AppendSnapshot of an operator built with the same parameters: keyed or
+// not, assigner, sketch and window options (the key and item functions and
+// Options.Late are not recorded: they must be the same too). On error the
+// operator is unchanged; the error wraps window.ErrSnapshot, and also
+// ErrMismatch when the parameters differ or ErrCorrupt when the data is not
+// a snapshot this package wrote.
+func (c *Counter[R, K]) Restore(data []byte) error {
+	bad := func(sentinel error, format string, args ...any) error {
+		return fmt.Errorf("%w: %w: "+format, append([]any{window.ErrSnapshot, sentinel}, args...)...)
+	}
+	if len(data) == 0 {
+		return bad(ErrCorrupt, "empty")
+	}
+	if data[0] != counterSnapshotVersion {
+		return bad(ErrCorrupt, "version %d, want %d", data[0], counterSnapshotVersion)
+	}
+	rest := data[1:]
+	n, k := uvarint(rest)
+	if k <= 0 || n != uint64(len(counterSnapshotMagic)) || len(rest[k:]) < int(n) || string(rest[k:k+int(n)]) != counterSnapshotMagic {
+		return bad(ErrCorrupt, "not a distinct.Counter snapshot")
+	}
+	rest = rest[k+int(n):]
+	want := c.appendParams(nil)
+	if len(rest) < len(want) {
+		return bad(ErrCorrupt, "truncated parameters")
+	}
+	if string(rest[:len(want)]) != string(want) {
+		return bad(ErrMismatch, "taken with other parameters (keyed, precision, threshold) than %v, %d, %d", c.keyed, c.p, c.limit)
+	}
+	rest = rest[len(want):]
+	fast, k := uvarint(rest)
+	if k <= 0 {
+		return bad(ErrCorrupt, "truncated record count")
+	}
+	rest = rest[k:]
+	maxSeen, k := binary.Varint(rest)
+	if k <= 0 {
+		return bad(ErrCorrupt, "truncated time")
+	}
+	if err := c.agg.Restore(rest[k:]); err != nil {
+		return err
+	}
+	c.fast, c.maxSeen = fast, record.Time(maxSeen)
+	c.wm = c.agg.Stats().Watermark
+	c.uncache()
+	return nil
 }
