@@ -306,28 +306,29 @@ func scanObject(data []byte, key string, wantKey bool) (end int, value []byte, f
 	for j := 0; j < len(data); j++ {
 		switch data[j] {
 		case '"':
+			// Find the closing quote: the next quote not escaped by an
+			// odd number of backslashes.
 			k := j + 1
-			esc := false
-			for k < len(data) {
-				c := data[k]
-				if c == '\\' {
-					esc = true
-					k += 2
-					continue
+			for {
+				q := bytes.IndexByte(data[k:], '"')
+				if q < 0 {
+					return 0, nil, false, false
 				}
-				if c == '"' {
+				k += q
+				n := 0
+				for data[k-1-n] == '\\' {
+					n++
+				}
+				if n%2 == 0 {
 					break
 				}
 				k++
-			}
-			if k >= len(data) {
-				return 0, nil, false, false
 			}
 			if depth == 1 && expectKey {
 				expectKey = false
 				if wantKey {
 					s := data[j+1 : k]
-					if esc {
+					if bytes.IndexByte(s, '\\') >= 0 {
 						var u string
 						match = json.Unmarshal(data[j:k+1], &u) == nil && u == key
 					} else {
