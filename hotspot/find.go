@@ -1,6 +1,7 @@
 package hotspot
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"math"
@@ -151,7 +152,13 @@ func Find(points [][]float64, eps float64, minPts int) ([]Hotspot, error) {
 		fps[i] = findPoint{c: p, i: i}
 		tps[i] = &fps[i]
 	}
-	tree := kdtree.New(tps)
+	idx := make([]int32, n)
+	flat := make([]float64, 0, n*dims)
+	for i, p := range points {
+		idx[i] = int32(i)
+		flat = append(flat, p...)
+	}
+	tree := balanced(idx, dims, flat, func(i int32) kdtree.Point { return tps[i] })
 	eps2 := eps * eps
 
 	// Neighbour lists in one flat array: nb[start[i]:start[i+1]] are the
@@ -242,4 +249,35 @@ func Find(points [][]float64, eps float64, minPts int) ([]Hotspot, error) {
 	}
 	slices.SortFunc(hs, Compare)
 	return hs, nil
+}
+
+// balanced returns a balanced k-d tree over the points idx, whose
+// coordinates are coords[i*dims : (i+1)*dims] and whose tree points point
+// returns. kdtree.New would sort the points through sort.Interface at every
+// node, allocating as it goes; inserting the medians in preorder gives a
+// balanced tree for a fraction of the cost. The split point is the first
+// point equal to the median, so that everything before it is strictly
+// smaller and Insert, which sends equal values right, lays the points out
+// exactly as split. idx is reordered.
+func balanced(idx []int32, dims int, coords []float64, point func(int32) kdtree.Point) *kdtree.KDTree {
+	t := kdtree.New(nil)
+	insertMedians(t, idx, dims, 0, coords, point)
+	return t
+}
+
+func insertMedians(t *kdtree.KDTree, idx []int32, dims, axis int, coords []float64, point func(int32) kdtree.Point) {
+	for len(idx) > 0 {
+		slices.SortFunc(idx, func(a, b int32) int {
+			return cmp.Compare(coords[int(a)*dims+axis], coords[int(b)*dims+axis])
+		})
+		mid := len(idx) / 2
+		v := coords[int(idx[mid])*dims+axis]
+		for mid > 0 && coords[int(idx[mid-1])*dims+axis] == v {
+			mid--
+		}
+		t.Insert(point(idx[mid]))
+		axis = (axis + 1) % dims
+		insertMedians(t, idx[:mid], dims, axis, coords, point)
+		idx = idx[mid+1:]
+	}
 }

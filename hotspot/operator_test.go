@@ -156,6 +156,7 @@ func TestNewInvalid(t *testing.T) {
 // TestLargeWindow builds a window of a million points (KDA stopped at
 // 1,000) and checks it against Find while it fills.
 func TestLargeWindow(t *testing.T) {
+	t.Parallel()
 	const n = 1_000_000
 	op, err := New(n, 0.2, 17, xyCoords, nil)
 	if err != nil {

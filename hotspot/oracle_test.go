@@ -143,6 +143,7 @@ func testPoints(seed uint64, dims, n int, eps float64) [][]float64 {
 }
 
 func TestFindMatchesBruteForce(t *testing.T) {
+	t.Parallel()
 	for dims := 1; dims <= 4; dims++ {
 		for _, eps := range []float64{0.25, 0.5} { // exact binary fractions
 			for _, minPts := range []int{2, 4, 9} {

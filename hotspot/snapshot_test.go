@@ -50,6 +50,7 @@ func randomRecords(seed uint64, count, dims int, bad bool) []pt {
 }
 
 func TestSnapshotRoundTrip(t *testing.T) {
+	t.Parallel()
 	for _, c := range []struct {
 		name   string
 		n      int

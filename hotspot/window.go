@@ -1,7 +1,6 @@
 package hotspot
 
 import (
-	"cmp"
 	"math"
 	"slices"
 
@@ -333,38 +332,14 @@ func (w *window) insert(x []float64) {
 	}
 }
 
-// build gives a full pane its balanced tree. kdtree.New would sort the
-// points through sort.Interface at every node, allocating as it goes;
-// inserting the medians in preorder gives the same balanced tree for a
-// fraction of the cost. The split point is the first point equal to the
-// median, so that everything before it is strictly smaller and Insert, which
-// sends equal values right, lays the points out exactly as split.
+// build gives a full pane its balanced tree.
 func (w *window) build(p *pane) {
 	idx := w.idx[:0]
 	for i := p.lo; i < p.hi; i++ {
 		idx = append(idx, int32(i))
 	}
 	w.idx = idx
-	p.tree = kdtree.New(nil)
-	w.insertMedians(p, idx, 0)
-}
-
-func (w *window) insertMedians(p *pane, idx []int32, axis int) {
-	for len(idx) > 0 {
-		d := w.dims
-		slices.SortFunc(idx, func(a, b int32) int {
-			return cmp.Compare(p.coords[int(a)*d+axis], p.coords[int(b)*d+axis])
-		})
-		mid := len(idx) / 2
-		v := p.coords[int(idx[mid])*d+axis]
-		for mid > 0 && p.coords[int(idx[mid-1])*d+axis] == v {
-			mid--
-		}
-		p.tree.Insert(&p.pts[idx[mid]])
-		axis = (axis + 1) % d
-		w.insertMedians(p, idx[:mid], axis)
-		idx = idx[mid+1:]
-	}
+	p.tree = balanced(idx, w.dims, p.coords, func(i int32) kdtree.Point { return &p.pts[i] })
 }
 
 // setOwner makes core point o the owner of non-core slot s.

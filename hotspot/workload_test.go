@@ -26,6 +26,7 @@ var update = flag.Bool("update", false, "rewrite the golden files in testdata")
 // ≥ 40 is reported for almost every record, and such hotspots sit on the
 // planted square (the current one, or the previous one still in the window).
 func TestKDAWorkload(t *testing.T) {
+	t.Parallel()
 	count := 20000
 	if testing.Short() {
 		count = 6000
@@ -81,6 +82,7 @@ func TestKDAWorkload(t *testing.T) {
 // pane holding a tree, so on average no more than the number of panes + 1,
 // whatever N.
 func TestSearchesPerRecord(t *testing.T) {
+	t.Parallel()
 	for _, c := range []struct{ n, pane int }{
 		{100, 0}, {1000, 0}, {5000, 0}, {1000, 100}, {1000, 1000}, {2000, 37},
 	} {
