@@ -66,6 +66,8 @@ func TestDecodeTimes(t *testing.T) {
 		{"escaped key", TimeSeconds, `{"t\u0073":7}`, 7e9},
 		{"nested ts ignored", TimeSeconds, `{"in":{"ts":1},"arr":[{"ts":2}],"ts":3}`, 3e9},
 		{"ts last field", TimeSeconds, `{"ticker":"A","ts":4}`, 4e9},
+		{"escaped quotes and backslashes", TimeSeconds, `{"ticker":"x\"y\\","a":"\\\"}{,","ts":6}`, 6e9},
+		{"key-like text in a value", TimeSeconds, `{"ticker":"\"ts\":1,","ts":8}`, 8e9},
 		{"string containing braces", TimeSeconds, `{"ticker":"{\"ts\":9}","ts":4}`, 4e9},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
