@@ -2,6 +2,7 @@ package window
 
 import (
 	"cmp"
+	"fmt"
 	"slices"
 	"unsafe"
 
@@ -160,7 +161,9 @@ func (e *sequencer[R, K, A, V]) pushLate(r R, t record.Time, emit func(Result[K,
 		}
 	}
 	c.stats.Records++
-	c.handleLate(r, func() error { return lateErr(t, Span{t, t}, c.wm) })
+	c.handleLate(r, func() error {
+		return fmt.Errorf("%w: time %s is below the watermark %s", ErrLate, formatTime(t), formatTime(c.wm))
+	})
 	return nil
 }
 
