@@ -120,7 +120,7 @@ func TestEmulator(t *testing.T) {
 	}
 	dead := readLines(t, deadDir)
 	if len(dead) != len(bad) {
-		t.Fatalf("dead letters %v, want %d", dead, len(bad))
+		t.Fatalf("%d dead letters, want %d; the first:\n%s", len(dead), len(bad), strings.Join(dead[:min(len(dead), 3)], "\n"))
 	}
 	for i, line := range dead {
 		var d deadLetter
