@@ -103,6 +103,7 @@ type TopK[R record.Timed, K comparable, T comparable] struct {
 	forward func(Result[K, []aggregate.Item[T]])
 
 	rows, updates uint64 // rows emitted, and those marked Update
+	k, capacity   int
 }
 
 var _ record.Operator[record.Time, TopKItem[NoKey, int]] = (*TopK[record.Time, NoKey, int])(nil)
@@ -147,7 +148,10 @@ func newTopK[R record.Timed, K comparable, T comparable](w Assigner, key func(R)
 	if err != nil {
 		return nil, err
 	}
-	op := &TopK[R, K, T]{agg: agg}
+	op := &TopK[R, K, T]{agg: agg, k: k, capacity: 10 * k}
+	if opts != nil && opts.Capacity != 0 {
+		op.capacity = opts.Capacity
+	}
 	op.forward = op.emit
 	return op, nil
 }
@@ -198,4 +202,56 @@ func (op *TopK[R, K, T]) Stats() Stats {
 	s := op.agg.Stats()
 	s.Emitted, s.Updates = op.rows, op.updates
 	return s
+}
+
+// topKSnapshotVersion is the first byte of a TopK snapshot.
+const topKSnapshotVersion = 1
+
+const topKSnapshotMagic = "rowtime/window.TopK"
+
+// AppendSnapshot appends the operator's state to dst and returns the
+// extended buffer: a version byte, K and the capacity, the row counters, then
+// [Agg.AppendSnapshot] of its windows, whose summaries carry K's capacity.
+// On error dst is returned unchanged.
+func (op *TopK[R, K, T]) AppendSnapshot(dst []byte) ([]byte, error) {
+	w := &snapWriter{b: dst}
+	w.b = append(w.b, topKSnapshotVersion)
+	w.str(topKSnapshotMagic)
+	w.u64(uint64(op.k))
+	w.u64(uint64(op.capacity))
+	w.u64(op.rows)
+	w.u64(op.updates)
+	out, err := op.agg.AppendSnapshot(w.b)
+	if err != nil {
+		return dst, err
+	}
+	return out, nil
+}
+
+// Restore replaces the operator's state with a snapshot written by
+// AppendSnapshot of an operator built with the same assigner, K, capacity
+// and options (the key and item functions and Options.Late are not
+// recorded: they must be the same too). On error, which wraps
+// [ErrSnapshot], the operator is unchanged.
+func (op *TopK[R, K, T]) Restore(data []byte) error {
+	r := &snapReader{b: data}
+	if v := r.byte(); r.err == nil && v != topKSnapshotVersion {
+		return fmt.Errorf("%w: version %d, want %d", ErrSnapshot, v, topKSnapshotVersion)
+	}
+	if m := r.str(); r.err == nil && m != topKSnapshotMagic {
+		return fmt.Errorf("%w: not a window.TopK snapshot", ErrSnapshot)
+	}
+	k, capacity := r.u64(), r.u64()
+	if r.err == nil && (k != uint64(op.k) || capacity != uint64(op.capacity)) {
+		return fmt.Errorf("%w: taken with K %d, capacity %d; this operator has K %d, capacity %d", ErrSnapshot, k, capacity, op.k, op.capacity)
+	}
+	rows, updates := r.u64(), r.u64()
+	if r.err != nil {
+		return r.err
+	}
+	if err := op.agg.Restore(r.b); err != nil {
+		return err
+	}
+	op.rows, op.updates = rows, updates
+	return nil
 }
