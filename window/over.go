@@ -178,8 +178,9 @@ type overState[R any, K comparable, A any] struct {
 	one    int32            // the partition when key is nil, or -1
 	parts  []overPart[R, A] // partitions by id
 	free   []int32          // ids of released partitions, for reuse
-	first  int32            // the list of partitions with rows, least
-	last   int32            // recently processed first; -1 when empty
+	pseq   uint64           // rows processed, numbering them for overPart.seq
+	first  int32            // with expiry only, the list of partitions with
+	last   int32            // rows, least recently processed first; -1 when empty
 	buf    []overPending[R] // reorder buffer, a min-heap on (time, seq)
 	nparts int              // partitions held
 	keys   []K              // key of each partition id
@@ -192,8 +193,9 @@ type overPart[R, A any] struct {
 	times      []record.Time // the rows' event times, a ring of the same size, read without a method call
 	head, tail uint64        // absolute positions of the rows held: [head, tail)
 	win        []overWin[A]
-	pending    int   // records of this partition in the reorder buffer
-	prev, next int32 // neighbours in the least-recently-processed list
+	pending    int    // records of this partition in the reorder buffer
+	seq        uint64 // number of the partition's last row processed
+	prev, next int32  // neighbours in the least-recently-processed list
 }
 
 // overWin is one frame's window over a partition's rows: [start, tail).
@@ -490,7 +492,11 @@ func (op *Over[R, K, A, V]) process(id int32, r R, t record.Time, emit func(Row[
 		}
 	}
 	p.head = head
-	s.touch(id)
+	p.seq = s.pseq
+	s.pseq++
+	if op.expireAfter >= 0 {
+		s.touch(id)
+	}
 	s.emitted++
 	if emit != nil {
 		emit(Row[R, V]{Record: r, Value: op.vals[0], Values: op.vals})
@@ -563,7 +569,9 @@ func (p *overPart[R, A]) grow() {
 	p.rows, p.times = rows, times
 }
 
-// touch moves partition id to the end of the least-recently-processed list.
+// touch moves partition id to the end of the least-recently-processed list,
+// which only operators that expire partitions keep: it costs a few random
+// memory accesses per record.
 func (s *overState[R, K, A]) touch(id int32) {
 	p := &s.parts[id]
 	if s.last == id {

@@ -1,6 +1,7 @@
 package window
 
 import (
+	"cmp"
 	"encoding"
 	"encoding/binary"
 	"errors"
@@ -52,14 +53,18 @@ func (op *Over[R, K, A, V]) AppendSnapshot(dst []byte) ([]byte, error) {
 	dst = binary.AppendUvarint(dst, s.late)
 	dst = binary.AppendUvarint(dst, s.emitted)
 
-	n := 0
-	for id := s.first; id >= 0; id = s.parts[id].next {
-		n++
+	// Partitions with rows, least recently processed first.
+	var ids []int32
+	for id := range s.parts {
+		if p := &s.parts[id]; p.tail > p.head {
+			ids = append(ids, int32(id))
+		}
 	}
-	dst = binary.AppendUvarint(dst, uint64(n))
+	slices.SortFunc(ids, func(a, b int32) int { return cmp.Compare(s.parts[a].seq, s.parts[b].seq) })
+	dst = binary.AppendUvarint(dst, uint64(len(ids)))
 	codec, _ := op.agg.(aggregate.StateCodec[A])
 	var err error
-	for id := s.first; id >= 0; id = s.parts[id].next {
+	for _, id := range ids {
 		p := &s.parts[id]
 		mask := uint64(len(p.rows) - 1)
 		dst = binary.AppendUvarint(dst, p.tail-p.head)
@@ -402,7 +407,11 @@ func (op *Over[R, K, A, V]) decode(data []byte) (overState[R, K, A], error) {
 		if r.err != nil {
 			break
 		}
-		st.touch(id)
+		p.seq = st.pseq
+		st.pseq++
+		if op.expireAfter >= 0 {
+			st.touch(id)
+		}
 	}
 
 	nbuf := r.count("buffered record")
