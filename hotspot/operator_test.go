@@ -158,14 +158,15 @@ func TestNewInvalid(t *testing.T) {
 func TestLargeWindow(t *testing.T) {
 	t.Parallel()
 	const n = 1_000_000
-	op, err := New(n, 0.2, 17, xyCoords, nil)
+	pane := DefaultPaneSize(n)
+	if testing.Short() {
+		pane = 1000
+	}
+	op, err := New(n, 0.2, 17, xyCoords, &Options{PaneSize: pane})
 	if err != nil {
 		t.Fatal(err)
 	}
-	count := DefaultPaneSize(n) * 3 / 2 // two panes: one tree, one scanned
-	if testing.Short() {
-		count = DefaultPaneSize(n) + 500
-	}
+	count := pane * 3 / 2 // two panes: one tree, one scanned
 	recs := benchRecords(count)
 	pts := make([][]float64, len(recs))
 	for i, r := range recs {
