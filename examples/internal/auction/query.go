@@ -1,7 +1,6 @@
 package auction
 
 import (
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"strconv"
@@ -10,6 +9,7 @@ import (
 	"github.com/rowtime/rowtime/aggregate"
 	"github.com/rowtime/rowtime/distinct"
 	"github.com/rowtime/rowtime/examples/internal/cli"
+	"github.com/rowtime/rowtime/examples/internal/snap"
 	"github.com/rowtime/rowtime/record"
 	"github.com/rowtime/rowtime/window"
 )
@@ -196,80 +196,35 @@ func (q *Query) Stats() Stats {
 	return Stats{Spend: q.spend.Stats(), Bidders: q.bidders.Stats()}
 }
 
-// Snapshots.
-
 // snapshotVersion is the first byte of a Query snapshot.
 const snapshotVersion = 1
 
-// ErrSnapshot is wrapped by the errors of Restore and AppendSnapshot.
-var ErrSnapshot = errors.New("auction: snapshot")
-
-type snapshotter interface {
-	AppendSnapshot(dst []byte) ([]byte, error)
-	Restore(data []byte) error
-}
+// ErrSnapshot is wrapped by the errors of Restore.
+var ErrSnapshot = errors.New("auction: bad snapshot")
 
 // AppendSnapshot appends the state of both operators to dst: a version byte,
 // then each operator's own snapshot behind its length. The operators'
 // snapshots carry their parameters, so a snapshot restores only into a Query
 // built with the same options.
 func (q *Query) AppendSnapshot(dst []byte) ([]byte, error) {
-	dst = append(dst, snapshotVersion)
-	for _, op := range []any{q.spend, q.bidders} {
-		s, ok := op.(snapshotter)
-		if !ok {
-			return dst, fmt.Errorf("%w: %T has no snapshot", ErrSnapshot, op)
-		}
-		at := len(dst)
-		dst = append(dst, make([]byte, binary.MaxVarintLen64)...)
-		body := len(dst)
-		var err error
-		dst, err = s.AppendSnapshot(dst)
-		if err != nil {
-			return dst[:at], fmt.Errorf("%w: %w", ErrSnapshot, err)
-		}
-		// Move the body up behind its real length prefix.
-		n := len(dst) - body
-		var lenBuf [binary.MaxVarintLen64]byte
-		l := binary.PutUvarint(lenBuf[:], uint64(n))
-		copy(dst[at:], lenBuf[:l])
-		copy(dst[at+l:], dst[body:])
-		dst = dst[:at+l+n]
+	out, err := snap.Append(dst, snapshotVersion, q.spend, q.bidders)
+	if err != nil {
+		return out, fmt.Errorf("auction: snapshot: %w", err)
 	}
-	return dst, nil
+	return out, nil
 }
 
 // Restore replaces the Query's state with a snapshot written by
 // AppendSnapshot. On error (truncated or corrupt data, an unknown version, a
-// snapshot of operators with other parameters) the Query is unchanged.
+// snapshot of operators with other parameters) the Query is unchanged; the
+// error wraps ErrSnapshot and the operator's own error.
 func (q *Query) Restore(data []byte) error {
-	if len(data) == 0 {
-		return fmt.Errorf("%w: empty", ErrSnapshot)
-	}
-	if data[0] != snapshotVersion {
-		return fmt.Errorf("%w: unknown version %d", ErrSnapshot, data[0])
-	}
 	fresh, err := New(&q.opts)
 	if err != nil {
 		return err
 	}
-	rest := data[1:]
-	for _, op := range []any{fresh.spend, fresh.bidders} {
-		s, ok := op.(snapshotter)
-		if !ok {
-			return fmt.Errorf("%w: %T has no snapshot", ErrSnapshot, op)
-		}
-		n, l := binary.Uvarint(rest)
-		if l <= 0 || n > uint64(len(rest)-l) {
-			return fmt.Errorf("%w: truncated", ErrSnapshot)
-		}
-		if err := s.Restore(rest[l : l+int(n)]); err != nil {
-			return fmt.Errorf("%w: %w", ErrSnapshot, err)
-		}
-		rest = rest[l+int(n):]
-	}
-	if len(rest) != 0 {
-		return fmt.Errorf("%w: %d bytes after the end", ErrSnapshot, len(rest))
+	if err := snap.Read(data, snapshotVersion, fresh.spend, fresh.bidders); err != nil {
+		return fmt.Errorf("%w: %w", ErrSnapshot, err)
 	}
 	q.spend, q.bidders = fresh.spend, fresh.bidders
 	return nil

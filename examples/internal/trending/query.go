@@ -8,6 +8,7 @@ import (
 
 	"github.com/rowtime/rowtime/aggregate"
 	"github.com/rowtime/rowtime/examples/internal/cli"
+	"github.com/rowtime/rowtime/examples/internal/snap"
 	"github.com/rowtime/rowtime/record"
 	"github.com/rowtime/rowtime/window"
 )
@@ -270,4 +271,58 @@ func (q *Query) Stats() Stats {
 		s.Top = q.top.stats()
 	}
 	return s
+}
+
+// snapshotVersion is the first byte of a Query snapshot.
+const snapshotVersion = 1
+
+// ErrSnapshot is wrapped by the errors of Restore.
+var ErrSnapshot = errors.New("trending: bad snapshot")
+
+// AppendSnapshot appends the state of the query's operators to dst: a
+// version byte, then each operator's own snapshot behind its length. The
+// users table is not in it: it is reference data, loaded again by the
+// process that restores.
+func (q *Query) AppendSnapshot(dst []byte) ([]byte, error) {
+	parts := []snap.Appender{q.counts}
+	if q.top != nil {
+		top, ok := any(q.top.op).(snap.Appender)
+		if !ok {
+			return dst, errors.New("trending: snapshot: the top-K operator has none")
+		}
+		parts = append(parts, top)
+	}
+	out, err := snap.Append(dst, snapshotVersion, parts...)
+	if err != nil {
+		return out, fmt.Errorf("trending: snapshot: %w", err)
+	}
+	return out, nil
+}
+
+// Restore replaces the Query's state with a snapshot written by
+// AppendSnapshot of a Query built with the same options. On error the Query
+// is unchanged; the error wraps ErrSnapshot and the operator's own error.
+func (q *Query) Restore(data []byte) error {
+	fresh, err := New(q.users, &q.opts)
+	if err != nil {
+		return err
+	}
+	parts := []snap.Restorer{fresh.counts}
+	if fresh.top != nil {
+		top, ok := any(fresh.top.op).(snap.Restorer)
+		if !ok {
+			return fmt.Errorf("%w: the top-K operator has none", ErrSnapshot)
+		}
+		parts = append(parts, top)
+	}
+	if err := snap.Read(data, snapshotVersion, parts...); err != nil {
+		return fmt.Errorf("%w: %w", ErrSnapshot, err)
+	}
+	q.counts = fresh.counts
+	if q.top != nil {
+		fresh.top.q = q
+		fresh.top.onItem = fresh.top.line
+		q.top = fresh.top
+	}
+	return nil
 }
