@@ -20,6 +20,32 @@
 // [Count] is the distinct count as an aggregate of package aggregate, for
 // any window kind of package window, keyed or not.
 //
+// # COUNT_DISTINCT_ITEMS_TUMBLING
+//
+// [CountItems] and [CountItemsByKey] build the operator: the distinct count
+// of one column per window of a window.Assigner, over all records or per key.
+//
+//	// COUNT_DISTINCT_ITEMS_TUMBLING(CURSOR(SELECT STREAM * FROM bids), 'Bidder', 10)
+//	op, err := distinct.CountItems(window.Step(10*time.Second),
+//		func(b Bid) string { return b.Bidder }, nil)
+//
+// It is window.Aggregate over [Count], so windows are half-open, emitted
+// when the watermark reaches their end, and late data, Delay, allowed
+// Lateness, limits, Stats and snapshots behave as window's package doc
+// says. A [Result] carries NUMBER_OF_DISTINCT_ITEMS, whether it is exact,
+// and its JSON form:
+//
+//	{"window_start":"2024-05-01T12:00:00Z","window_end":"2024-05-01T12:00:10Z","NUMBER_OF_DISTINCT_ITEMS":42}
+//
+// with "key" after the bounds when keyed. A fast path takes a record that
+// falls into the same (key, window) as the one before it and cannot close a
+// window straight into that window's sketch, so an in-order stream costs
+// about a hash and a register update per record.
+//
+// The top K items of a window, KDA's TOP_K_ITEMS_TUMBLING, are in package
+// window (window.TopKItems): that operator is an aggregation of
+// aggregate.TopK over a window assigner, like window.Aggregate itself.
+//
 // # Cost
 //
 // Inserting costs a hash and, past the threshold, one register update; it
