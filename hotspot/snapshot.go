@@ -107,7 +107,7 @@ func (op *Operator[R]) Restore(data []byte) error {
 		}
 		w = op.newWindow(s.Dims)
 		w.oldest = s.Next - uint64(size)
-		w.next = w.oldest
+		w.next, w.base = w.oldest, w.oldest
 		for i := range size {
 			w.insert(s.Points[i*s.Dims : (i+1)*s.Dims])
 		}

@@ -88,6 +88,7 @@ type window struct {
 	eps, eps2                 float64
 
 	oldest, next uint64 // live seqs are [oldest, next)
+	base         uint64 // the first seq held; slots count from it
 
 	cnt     []int32    // ε-neighbour count, self included
 	adj     [][]uint64 // sorted seqs of neighbours, expired ones trimmed lazily
@@ -122,15 +123,6 @@ func newWindow(n, dims, minPts, paneSize int, eps float64) *window {
 		n: n, dims: dims, minPts: minPts, paneSize: paneSize,
 		eps: eps, eps2: eps * eps,
 	}
-	w.cnt = make([]int32, n)
-	w.adj = make([][]uint64, n)
-	w.core = make([]bool, n)
-	w.label = make([]int32, n)
-	w.owner = make([]uint64, n)
-	w.ownerD2 = make([]float64, n)
-	w.cnext = make([]int32, n)
-	w.cprev = make([]int32, n)
-	w.mark = make([]uint32, n)
 	w.panes = make([]pane, n/paneSize+2)
 	w.box = make(kdrange.Range, dims)
 	return w
@@ -138,7 +130,23 @@ func newWindow(n, dims, minPts, paneSize int, eps float64) *window {
 
 func (w *window) size() int { return int(w.next - w.oldest) }
 
-func (w *window) slot(seq uint64) int { return int(seq % uint64(w.n)) }
+// slot maps a seq to its index in the per-point arrays. Counting from base,
+// the first seq this window held, makes a filling window use slots 0, 1, 2,
+// ... so the arrays grow with the window rather than being sized N upfront.
+func (w *window) slot(seq uint64) int { return int((seq - w.base) % uint64(w.n)) }
+
+// grow extends the per-point arrays by one slot.
+func (w *window) grow() {
+	w.cnt = append(w.cnt, 0)
+	w.adj = append(w.adj, nil)
+	w.core = append(w.core, false)
+	w.label = append(w.label, noLabel)
+	w.owner = append(w.owner, noOwner)
+	w.ownerD2 = append(w.ownerD2, 0)
+	w.cnext = append(w.cnext, -1)
+	w.cprev = append(w.cprev, -1)
+	w.mark = append(w.mark, 0)
+}
 
 func (w *window) pane(seq uint64) *pane {
 	return &w.panes[(seq/uint64(w.paneSize))%uint64(len(w.panes))]
@@ -259,6 +267,9 @@ func (w *window) insert(x []float64) {
 	}
 
 	s := w.slot(seq)
+	if s == len(w.cnt) {
+		w.grow()
+	}
 	w.cnt[s] = int32(1 + len(found))
 	w.adj[s] = append(w.adj[s][:0], found...)
 	w.core[s] = false
