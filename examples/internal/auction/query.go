@@ -46,11 +46,12 @@ type Options struct {
 //	{"stream":"SPEND_PER_BLOCK_STREAM","window_start":"…","window_end":"…","block":N,"spend":N}
 //	{"stream":"DESTINATION_SQL_STREAM","window_start":"…","window_end":"…","NUMBER_OF_DISTINCT_ITEMS":N}
 //
-// window bounds in RFC 3339 with nanoseconds, UTC. Results of one call come
-// out in the order the operators complete them: the spend windows, then the
-// distinct-count windows. Query implements record.Operator[Record, []byte];
-// the line handed to emit has no trailing newline and is valid only during
-// the call.
+// with the window bounds in RFC 3339 with nanoseconds, UTC, and
+// "update":true added to a correction under Options.Lateness. Results of one
+// call come out in the order the operators complete them: the spend
+// windows, then the distinct-count windows. Query implements
+// record.Operator[Record, []byte]; the line handed to emit has no trailing
+// newline and is valid only during the call.
 //
 // A Query is not safe for concurrent use.
 type Query struct {
