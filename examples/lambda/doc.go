@@ -57,8 +57,14 @@
 // by the store's own expiry (an S3 lifecycle rule, a DynamoDB TTL). Plain
 // Kinesis events have no such cap: their state is only as large as the
 // Store allows (DynamoDB items hold 400 KB, so put large snapshots in S3).
-// The auction query's state after a minute of its default workload is a few
-// kilobytes (see examples/internal/statetest), far below either limit.
+// The auction query's snapshot after a minute of its default workload is
+// about 260 bytes (350 in base64), and stays there as the stream goes on,
+// since closed windows leave the state: far below either limit. A query
+// with many keys is another matter: the trending example's per-shard
+// operator holds about 59,000 (group, article) keys after a minute of its
+// 500,000-actions-a-minute workload, a 690 KB snapshot, 920 KB in base64,
+// which is where the spill to Store takes over (see
+// examples/internal/statetest for these measurements).
 //
 // # At-least-once delivery, exactly-once results
 //
