@@ -13,9 +13,6 @@ import (
 	"github.com/rowtime/rowtime/record"
 )
 
-// errOverSnapshot is wrapped by every error of Over.Restore.
-var errOverSnapshot = errors.New("window: bad Over snapshot")
-
 // An Over snapshot starts with a version byte and then this string, as the
 // other snapshots of the package do.
 const (
@@ -180,12 +177,13 @@ func overSortPending[R any](b []overPending[R]) {
 
 // Restore replaces the operator's state with one written by AppendSnapshot
 // of an operator with the same frames, Delay and kind of aggregate (one that
-// subtracts, or not). On error the operator is unchanged. The limits of
+// subtracts, or not). On error, which wraps [ErrSnapshot], the operator is
+// unchanged. The limits of
 // Options are not applied to the restored state.
 func (op *Over[R, K, A, V]) Restore(data []byte) error {
 	st, err := op.decode(data)
 	if err != nil {
-		return fmt.Errorf("%w: %w", errOverSnapshot, err)
+		return fmt.Errorf("%w: window.Over: %w", ErrSnapshot, err)
 	}
 	op.st = st
 	return nil

@@ -204,15 +204,15 @@ func TestOverRestoreMismatch(t *testing.T) {
 		{"two stacks", overMust(NewOver(overKey, overSumMerge{}, &Options[overRec]{Delay: 2}, Rows(3), Range(5)))},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			if err := tt.op.Restore(snap); err == nil {
-				t.Error("Restore accepted a snapshot of another configuration")
+			if err := tt.op.Restore(snap); !errors.Is(err, ErrSnapshot) {
+				t.Errorf("Restore of a snapshot of another configuration: %v, want ErrSnapshot", err)
 			}
 		})
 	}
 	good := overMust(NewOver(overKey, overSum{}, &Options[overRec]{Delay: 2}, Rows(3), Range(5)))
 	for _, bad := range [][]byte{nil, {}, {1}, {2}, snap[:1], snap[:5], {1, 3, 'A', 'g', 'g'}, snap[:len(snap)-1], append(slices.Clone(snap), 0)} {
-		if err := good.Restore(bad); err == nil {
-			t.Errorf("Restore(%x) accepted corrupt data", bad)
+		if err := good.Restore(bad); !errors.Is(err, ErrSnapshot) {
+			t.Errorf("Restore(%x) = %v, want ErrSnapshot", bad, err)
 		}
 	}
 }
@@ -243,8 +243,8 @@ func TestOverRestoreUnchanged(t *testing.T) {
 				t.Fatal(err)
 			}
 			return
-		} else if !errors.Is(err, errOverSnapshot) {
-			t.Fatalf("error %v does not wrap errOverSnapshot", err)
+		} else if !errors.Is(err, ErrSnapshot) {
+			t.Fatalf("error %v does not wrap ErrSnapshot", err)
 		}
 		after, _ := dst.AppendSnapshot(nil)
 		if !bytes.Equal(before, after) {
@@ -400,3 +400,28 @@ func (overHiddenAcc) Add(a *overHiddenAccState, r overRec)    { a.n++; a.s += r.
 func (overHiddenAcc) Remove(a *overHiddenAccState, r overRec) { a.n--; a.s -= r.X }
 func (overHiddenAcc) Merge(d, s *overHiddenAccState)          { d.n += s.n; d.s += s.s }
 func (overHiddenAcc) Result(a *overHiddenAccState) int64      { return a.s }
+
+// TestOverSnapshotNotAgg: the snapshots of Over and Agg are told apart.
+func TestOverSnapshotNotAgg(t *testing.T) {
+	over := overMust(NewOver(overKey, overSum{}, nil, Rows(1)))
+	agg := overMust(Aggregate(Step(10), overKey, overSum{}, nil))
+	for i := range 5 {
+		r := overRec{T: record.Time(i), Key: "a", X: int64(i)}
+		over.Push(r, nil)
+		agg.Push(r, nil)
+	}
+	overSnap, err := over.AppendSnapshot(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	aggSnap, err := agg.AppendSnapshot(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := over.Restore(aggSnap); !errors.Is(err, ErrSnapshot) {
+		t.Errorf("Over.Restore of an Agg snapshot: %v", err)
+	}
+	if err := agg.Restore(overSnap); !errors.Is(err, ErrSnapshot) {
+		t.Errorf("Agg.Restore of an Over snapshot: %v", err)
+	}
+}
