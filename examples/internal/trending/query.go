@@ -286,11 +286,7 @@ var ErrSnapshot = errors.New("trending: bad snapshot")
 func (q *Query) AppendSnapshot(dst []byte) ([]byte, error) {
 	parts := []snap.Appender{q.counts}
 	if q.top != nil {
-		top, ok := any(q.top.op).(snap.Appender)
-		if !ok {
-			return dst, errors.New("trending: snapshot: the top-K operator has none")
-		}
-		parts = append(parts, top)
+		parts = append(parts, q.top.op)
 	}
 	out, err := snap.Append(dst, snapshotVersion, parts...)
 	if err != nil {
@@ -309,11 +305,7 @@ func (q *Query) Restore(data []byte) error {
 	}
 	parts := []snap.Restorer{fresh.counts}
 	if fresh.top != nil {
-		top, ok := any(fresh.top.op).(snap.Restorer)
-		if !ok {
-			return fmt.Errorf("%w: the top-K operator has none", ErrSnapshot)
-		}
-		parts = append(parts, top)
+		parts = append(parts, fresh.top.op)
 	}
 	if err := snap.Read(data, snapshotVersion, parts...); err != nil {
 		return fmt.Errorf("%w: %w", ErrSnapshot, err)
