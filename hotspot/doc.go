@@ -41,7 +41,8 @@
 // points ([DefaultPaneSize]); each full pane has a balanced tree built once,
 // the newest pane is scanned linearly, and a pane is dropped whole when its
 // last point expires (so no tree ever has a point removed). A new point costs
-// one range search per pane; its neighbours' counts go up and the pairs are
+// at most one range search per pane (none when the pane's bounding box is
+// out of reach); its neighbours' counts go up and the pairs are
 // kept, so the expiry of the oldest point (whose live neighbours are all
 // newer) decrements counts without a search. Clusters change only where core
 // status changed: new core points merge clusters (the smaller is relabelled),

@@ -35,10 +35,10 @@ type Stats struct {
 	Records        uint64 // records taken into the window
 	Rejected       uint64 // records refused by Push (invalid point)
 	Emitted        uint64 // results emitted
-	Searches       uint64 // k-d tree range searches (one per tree pane per record)
+	Searches       uint64 // k-d tree range searches (at most one per tree pane per record)
 	Reexaminations uint64 // clusters re-examined for a split after losing core points
 	Window         int    // points in the window
-	Panes          int    // panes holding a k-d tree
+	Panes          int    // panes holding a k-d tree (the newest pane has none)
 	Hotspots       int    // current number of hotspots
 }
 

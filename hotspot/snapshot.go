@@ -61,7 +61,10 @@ func (op *Operator[R]) AppendSnapshot(dst []byte) ([]byte, error) {
 // Restore replaces the operator's state with one written by AppendSnapshot
 // of an operator built with the same parameters (N, ε, minPts and Options),
 // and rebuilds the trees, counts and clusters from the points, so the
-// operator goes on exactly as the one that wrote the snapshot would.
+// operator goes on exactly as the one that wrote the snapshot would. (Only
+// Stats.Searches may grow a little slower afterwards: the oldest pane's tree
+// is rebuilt from its live points alone, so its bounding box may let a
+// search skip it where the original tree was searched.)
 // Corrupt, truncated or mismatched data gives an error wrapping
 // [ErrSnapshot], and the operator is left unchanged.
 func (op *Operator[R]) Restore(data []byte) error {

@@ -91,8 +91,16 @@ func TestSnapshotRoundTrip(t *testing.T) {
 					if fmt.Sprint(got) != fmt.Sprint(want) {
 						t.Fatalf("seed %d cut %d: restored run differs", seed, cut)
 					}
-					if b.Stats() != whole.Stats() {
-						t.Fatalf("seed %d cut %d: Stats %+v, want %+v", seed, cut, b.Stats(), whole.Stats())
+					// Searches may differ: the restored oldest pane's tree
+					// holds only its live points, so it may be skipped
+					// where the original was searched.
+					gs, ws := b.Stats(), whole.Stats()
+					if gs.Searches > ws.Searches {
+						t.Fatalf("seed %d cut %d: %d searches, more than %d", seed, cut, gs.Searches, ws.Searches)
+					}
+					gs.Searches = ws.Searches
+					if gs != ws {
+						t.Fatalf("seed %d cut %d: Stats %+v, want %+v", seed, cut, gs, ws)
 					}
 				}
 			}

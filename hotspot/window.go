@@ -67,10 +67,23 @@ func (p *treePoint) coords() []float64 {
 // pane holds paneSize consecutive points; pts[i] is seq first+i.
 type pane struct {
 	first  uint64
-	lo, hi int // offsets filled: [lo, hi)
+	from, to int // offsets filled: [from, to)
 	coords []float64
 	pts    []treePoint
 	tree   *kdtree.KDTree
+	lo, hi []float64 // bounding box of the tree's points
+}
+
+// misses reports whether box lies wholly outside the pane's bounding box,
+// so that its tree need not be searched: local data (a city's pickups, one
+// rack's servers) often leaves most panes far from a new point.
+func (p *pane) misses(box kdrange.Range) bool {
+	for i, r := range box {
+		if r[1] < p.lo[i] || r[0] > p.hi[i] {
+			return true
+		}
+	}
+	return false
 }
 
 type cluster struct {
@@ -211,6 +224,9 @@ func (w *window) search(x []float64, found []uint64) []uint64 {
 	for k := w.oldest / ps; k <= (w.next-1)/ps; k++ {
 		p := &w.panes[k%uint64(len(w.panes))]
 		if p.tree != nil {
+			if p.misses(w.box) {
+				continue
+			}
 			w.searches++
 			for _, tp := range p.tree.RangeSearch(w.box) {
 				q := tp.(*treePoint)
@@ -220,12 +236,12 @@ func (w *window) search(x []float64, found []uint64) []uint64 {
 			}
 			continue
 		}
-		lo := p.lo
+		lo := p.from
 		if p.first < w.oldest && int(w.oldest-p.first) > lo {
 			lo = int(w.oldest - p.first)
 		}
 		d := w.dims
-		for i, j := lo, lo*d; i < p.hi; i, j = i+1, j+d {
+		for i, j := lo, lo*d; i < p.to; i, j = i+1, j+d {
 			if dx := x[0] - p.coords[j]; dx*dx <= w.eps2 && dist2(x, p.coords[j:j+d]) <= w.eps2 {
 				found = append(found, p.first+uint64(i))
 			}
@@ -248,8 +264,8 @@ func (w *window) insert(x []float64) {
 		p.coords = make([]float64, w.paneSize*w.dims)
 		p.pts = make([]treePoint, w.paneSize)
 	}
-	if off == 0 || p.first != seq-uint64(off) || p.hi == 0 {
-		p.first, p.lo, p.hi, p.tree = seq-uint64(off), off, off, nil
+	if off == 0 || p.first != seq-uint64(off) || p.to == 0 {
+		p.first, p.from, p.to, p.tree = seq-uint64(off), off, off, nil
 	}
 	c := p.coords[off*w.dims : (off+1)*w.dims : (off+1)*w.dims]
 	copy(c, x)
@@ -260,9 +276,9 @@ func (w *window) insert(x []float64) {
 	} else {
 		tp.c = c
 	}
-	p.hi = off + 1
+	p.to = off + 1
 	w.next++
-	if p.hi == w.paneSize {
+	if p.to == w.paneSize {
 		w.build(p)
 	}
 
@@ -346,10 +362,25 @@ func (w *window) insert(x []float64) {
 // build gives a full pane its balanced tree.
 func (w *window) build(p *pane) {
 	idx := w.idx[:0]
-	for i := p.lo; i < p.hi; i++ {
+	for i := p.from; i < p.to; i++ {
 		idx = append(idx, int32(i))
 	}
 	w.idx = idx
+	if p.lo == nil {
+		p.lo, p.hi = make([]float64, w.dims), make([]float64, w.dims)
+	}
+	for k, i := range idx {
+		x := p.coords[int(i)*w.dims : int(i+1)*w.dims]
+		if k == 0 {
+			copy(p.lo, x)
+			copy(p.hi, x)
+			continue
+		}
+		for d, v := range x {
+			p.lo[d] = min(p.lo[d], v)
+			p.hi[d] = max(p.hi[d], v)
+		}
+	}
 	p.tree = balanced(idx, w.dims, p.coords, func(i int32) kdtree.Point { return &p.pts[i] })
 }
 
@@ -420,7 +451,7 @@ func (w *window) expire() {
 	}
 	w.adj[os] = w.adj[os][:0]
 	if p := w.pane(o); int(o-p.first) == w.paneSize-1 {
-		p.tree, p.lo, p.hi = nil, 0, 0
+		p.tree, p.from, p.to = nil, 0, 0
 	}
 }
 
