@@ -323,3 +323,26 @@ func FuzzDecodeCheckpoint(f *testing.F) {
 		}
 	})
 }
+
+// TestCheckpointOtherDelay refuses a checkpoint whose operator snapshots
+// were taken with another allowed delay.
+func TestCheckpointOtherDelay(t *testing.T) {
+	w := newWorkload(2, 100, time.Second)
+	fk := &fakeKinesis{shards: []fakeShard{{id: "a"}}}
+	for _, r := range w.recs {
+		fk.append("a", trending.AppendJSON(nil, r))
+	}
+	cfg := testConfig(t.TempDir(), loadUsers(t, w))
+	cfg.Drain = true
+	c, err := New(fk, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Run(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	cfg.Delay = 5 * time.Second
+	if _, err := New(fk, cfg); !errors.Is(err, ErrCheckpoint) {
+		t.Fatalf("New with another delay: %v, want ErrCheckpoint", err)
+	}
+}

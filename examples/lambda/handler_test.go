@@ -557,3 +557,29 @@ func mustStreamF(f *testing.F, h *Handler, ev events.KinesisEvent) {
 		f.Fatal(err)
 	}
 }
+
+// TestStateOfOtherParameters saves the state of the auction query with one
+// allowed delay and loads it into a function configured with another: the
+// snapshot is refused, the batch reported for retry, the state kept.
+func TestStateOfOtherParameters(t *testing.T) {
+	e := newEnv()
+	h := e.handler()
+	h.NewQuery = func() (Query, error) { return newAuctionQuery(0) }
+	bid := `{"Block":1,"Bidder":"0xa","Amount":5,"EventTimestamp":1769472000}`
+	mustStream(t, h, kinesisEvent("shardId-000000000000", rec{1, bid}))
+	key := testARN + "/shardId-000000000000"
+	saved := bytes.Clone(e.store.m[key])
+
+	h2 := e.handler()
+	h2.NewQuery = func() (Query, error) { return newAuctionQuery(5 * time.Second) }
+	resp := mustStream(t, h2, kinesisEvent("shardId-000000000000", rec{2, bid}))
+	if got := failureIDs(resp.BatchItemFailures); !slices.Equal(got, []string{seqOf(2)}) {
+		t.Fatalf("failures %v, want the batch", got)
+	}
+	if !bytes.Equal(e.store.m[key], saved) {
+		t.Fatal("the state was overwritten")
+	}
+	if _, err := decodeState(saved, h2.NewQuery); !errors.Is(err, ErrState) {
+		t.Fatalf("decodeState: %v, want ErrState", err)
+	}
+}
