@@ -66,12 +66,12 @@ func (p *treePoint) coords() []float64 {
 
 // pane holds paneSize consecutive points; pts[i] is seq first+i.
 type pane struct {
-	first  uint64
+	first    uint64
 	from, to int // offsets filled: [from, to)
-	coords []float64
-	pts    []treePoint
-	tree   *kdtree.KDTree
-	lo, hi []float64 // bounding box of the tree's points
+	coords   []float64
+	pts      []treePoint
+	tree     *kdtree.KDTree
+	lo, hi   []float64 // bounding box of the tree's points
 }
 
 // misses reports whether box lies wholly outside the pane's bounding box,
