@@ -55,8 +55,18 @@ func run(w io.Writer) error {
 	return nil
 }
 
+// row is one result of either auction stream, for the summary.
+type row struct {
+	stream     string
+	start, end record.Time
+	block      int64 // SPEND_PER_BLOCK_STREAM
+	value      int64 // spend, or NUMBER_OF_DISTINCT_ITEMS
+}
+
 // auctions decodes generated Kinesis payloads of the blockchain example and
-// runs its two queries.
+// runs its two queries, wired the way the KDA application's pumps were: the
+// source stream feeds both queries, and each query's results flow on into
+// one output stream.
 func auctions(w io.Writer) error {
 	// SELECT STREAM "Block", SUM("Amount") AS spend FROM ...
 	// GROUP BY "Block", STEP(ROWTIME BY INTERVAL '15' SECOND)
@@ -73,50 +83,51 @@ func auctions(w io.Writer) error {
 	if err != nil {
 		return err
 	}
+	// payload → decode → (spend, bidders) → rows: Then is a pump, Tee feeds
+	// one stream to two.
+	pipeline := record.Then(record.MapErr(auction.Decode), record.Tee(
+		record.Then(spend, record.Map(func(r window.Result[int64, int64]) row {
+			return row{stream: auction.SpendStream, start: r.Start, end: r.End, block: r.Key, value: r.Value}
+		})),
+		record.Then(bidders, record.Map(func(r distinct.Result[distinct.NoKey]) row {
+			return row{stream: auction.BiddersStream, start: r.Start, end: r.End, value: int64(r.NumberOfDistinctItems)}
+		})),
+	))
 
-	var spends []window.Result[int64, int64]
-	var counts []distinct.Result[distinct.NoKey]
-	onSpend := func(r window.Result[int64, int64]) { spends = append(spends, r) }
-	onCount := func(r distinct.Result[distinct.NoKey]) { counts = append(counts, r) }
-
+	var spends, counts []row
+	collect := func(r row) {
+		if r.stream == auction.SpendStream {
+			spends = append(spends, r)
+		} else {
+			counts = append(counts, r)
+		}
+	}
 	g := auction.NewGenerator(1)
-	var payload []byte
 	for range bids {
-		// What a Kinesis record would carry, decoded as a Lambda handler would.
-		payload = auction.AppendJSON(payload[:0], g.Next())
-		r, err := auction.Decode(payload)
-		if err != nil {
-			return err
-		}
-		if err := spend.Push(r, onSpend); err != nil {
-			return err
-		}
-		if err := bidders.Push(r, onCount); err != nil {
+		// What a Kinesis record would carry.
+		if err := pipeline.Push(auction.AppendJSON(nil, g.Next()), collect); err != nil {
 			return err
 		}
 	}
-	if err := spend.Flush(onSpend); err != nil {
-		return err
-	}
-	if err := bidders.Flush(onCount); err != nil {
+	if err := pipeline.Flush(collect); err != nil {
 		return err
 	}
 
 	fmt.Fprintf(w, "Blockchain auction: %d bids decoded from JSON payloads\n", bids)
 	fmt.Fprintf(w, "  SPEND_PER_BLOCK_STREAM, SUM(Amount) per block per 15 s STEP window: %d rows, the first three:\n", len(spends))
 	for _, r := range spends[:min(3, len(spends))] {
-		fmt.Fprintf(w, "    %s  block %d  spend %d\n", span(r.Start, r.End), r.Key, r.Value)
+		fmt.Fprintf(w, "    %s  block %d  spend %d\n", span(r.start, r.end), r.block, r.value)
 	}
 	top := spends[0]
 	for _, r := range spends {
-		if r.Value > top.Value {
+		if r.value > top.value {
 			top = r
 		}
 	}
-	fmt.Fprintf(w, "    largest: block %d spent %d in %s\n", top.Key, top.Value, span(top.Start, top.End))
+	fmt.Fprintf(w, "    largest: block %d spent %d in %s\n", top.block, top.value, span(top.start, top.end))
 	fmt.Fprintf(w, "  DESTINATION_SQL_STREAM, distinct bidders per 10 s window: %d rows, the first three:\n", len(counts))
 	for _, r := range counts[:min(3, len(counts))] {
-		fmt.Fprintf(w, "    %s  NUMBER_OF_DISTINCT_ITEMS %d\n", span(r.Start, r.End), r.NumberOfDistinctItems)
+		fmt.Fprintf(w, "    %s  NUMBER_OF_DISTINCT_ITEMS %d\n", span(r.start, r.end), r.value)
 	}
 	return nil
 }
