@@ -5,7 +5,7 @@
 //
 // Usage:
 //
-//	go run ./examples/auction [-in FILE|-] [-seed N] [-n N] [-delay D] [-gen]
+//	go run ./examples/auction [-in FILE|-] [-seed N] [-n N] [-delay D] [-lateness D] [-gen]
 //
 // Input lines are the example's payloads: {"Block":…,"Blockhash":…,
 // "Bidder":…,"Maxbidder":…,"Contractowner":…,"Auction":…,"Amount":…,
@@ -25,7 +25,8 @@
 //	{"stream":"DESTINATION_SQL_STREAM","window_start":"…","window_end":"…","NUMBER_OF_DISTINCT_ITEMS":N}
 //
 // Event time is the bid's EventTimestamp; -delay allows that much
-// out-of-orderness. Undecodable and late records are reported on stderr with
+// out-of-orderness, and -lateness keeps windows that much longer so that a
+// late bid corrects its window's result, emitted again with "update":true. Undecodable and late records are reported on stderr with
 // their line numbers and counted in a summary line.
 package main
 
@@ -33,6 +34,7 @@ import (
 	"flag"
 	"io"
 	"os"
+	"time"
 
 	"github.com/rowtime/rowtime/examples/internal/auction"
 	"github.com/rowtime/rowtime/examples/internal/cli"
@@ -45,20 +47,25 @@ func main() {
 func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("auction", flag.ContinueOnError)
 	c := cli.Register(fs, 100_000)
+	lateness := fs.Duration("lateness", 0, "keep windows this long after they are emitted and re-emit corrected results, marked \"update\":true")
 	return cli.Main(fs, args, stderr, func() error {
 		if err := c.Check(); err != nil {
 			return err
 		}
-		return pipeline(c, stdin, stdout, stderr)
+		if *lateness < 0 {
+			return cli.Usagef("-lateness must be ≥ 0, got %v", *lateness)
+		}
+		return pipeline(c, *lateness, stdin, stdout, stderr)
 	})
 }
 
-func pipeline(c *cli.Common, stdin io.Reader, stdout, stderr io.Writer) error {
+func pipeline(c *cli.Common, lateness time.Duration, stdin io.Reader, stdout, stderr io.Writer) error {
 	rep := cli.NewReport("auction", stderr)
 	out := cli.NewOutput(stdout)
 	line := 0 // the input line being pushed, for late reports
 	q, err := auction.New(&auction.Options{
-		Delay: c.Delay,
+		Delay:    c.Delay,
+		Lateness: lateness,
 		Late: func(_ auction.Record, stream string, err error) {
 			rep.LateRecord(line, stream, err)
 		},

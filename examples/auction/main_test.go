@@ -205,6 +205,37 @@ func TestBadRecords(t *testing.T) {
 	}
 }
 
+// TestLateness checks that with -lateness a late bid corrects its windows,
+// emitted again with "update":true, instead of being reported late.
+func TestLateness(t *testing.T) {
+	in := strings.Join([]string{
+		bid(1, "a", 1, `100`),
+		bid(2, "b", 3, `130`),
+		bid(1, "c", 4, `101`), // late: [90,105) and [100,110) were emitted at 130
+		bid(3, "d", 5, `200`),
+		bid(1, "e", 6, `102`), // later than the lateness: [90,105) dropped at 200-60
+	}, "\n")
+	out, errOut, code := runMain(t, in, "-in", "-", "-lateness", "1m")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	for _, want := range []string{
+		`{"stream":"SPEND_PER_BLOCK_STREAM","window_start":"1970-01-01T00:01:30Z","window_end":"1970-01-01T00:01:45Z","block":1,"spend":1}`,
+		`{"stream":"SPEND_PER_BLOCK_STREAM","window_start":"1970-01-01T00:01:30Z","window_end":"1970-01-01T00:01:45Z","block":1,"spend":5,"update":true}`,
+		`{"stream":"DESTINATION_SQL_STREAM","window_start":"1970-01-01T00:01:40Z","window_end":"1970-01-01T00:01:50Z","NUMBER_OF_DISTINCT_ITEMS":2,"update":true}`,
+	} {
+		if !strings.Contains(out, want+"\n") {
+			t.Errorf("output lacks %s:\n%s", want, out)
+		}
+	}
+	if !strings.Contains(errOut, "auction: line 5: late for SPEND_PER_BLOCK_STREAM") || strings.Contains(errOut, "line 3: late") {
+		t.Errorf("stderr:\n%s", errOut)
+	}
+	if _, _, code := runMain(t, "", "-lateness", "-1s"); code != 2 {
+		t.Errorf("negative -lateness: exit %d", code)
+	}
+}
+
 func TestExitStatus(t *testing.T) {
 	for _, tc := range []struct {
 		name string

@@ -5,7 +5,7 @@
 //
 // Usage:
 //
-//	go run ./examples/trending [-in FILE|-] [-users FILE] [-top K [-top-capacity C]] [-seed N] [-n N] [-delay D] [-gen]
+//	go run ./examples/trending [-in FILE|-] [-users FILE] [-top K [-top-capacity C]] [-seed N] [-n N] [-delay D] [-lateness D] [-gen]
 //
 // Input lines are the example's payloads: {"article_id":…,"user_id":…,
 // "action":"click"|"impression","timestamp":<Unix ms>}. -users names a CSV
@@ -26,7 +26,9 @@
 // summary of -top-capacity counters (10·K by default): exact while a minute
 // has clicks on no more articles than that, an upper bound otherwise, as in
 // KDA. Event
-// time is the action's timestamp; -delay allows that much out-of-orderness.
+// time is the action's timestamp; -delay allows that much out-of-orderness,
+// and -lateness keeps windows that much longer so that a late action
+// corrects its window's results, emitted again with "update":true.
 // Undecodable and late records are reported on stderr with their line
 // numbers and counted in a summary line.
 package main
@@ -51,6 +53,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	c := cli.Register(fs, trending.PerMinute)
 	usersFile := fs.String("users", "", "users reference table: CSV `FILE` of user_id,gender,segment_id rows, no header (default: generated from -seed)")
 	top := fs.Int("top", 0, "also emit the `K` most-clicked articles of each minute")
+	lateness := fs.Duration("lateness", 0, "keep windows this long after they are emitted and re-emit corrected results, marked \"update\":true")
 	topCap := fs.Int("top-capacity", 0, "counters of each minute's top-K summary: counts are exact up to this many clicked articles a minute (0: 10·K)")
 	return cli.Main(fs, args, stderr, func() error {
 		if err := c.Check(); err != nil {
@@ -59,7 +62,11 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		if *top < 0 || *topCap < 0 || (*topCap > 0 && *topCap < *top) {
 			return cli.Usagef("-top must be ≥ 0 and -top-capacity 0 or ≥ -top, got %d and %d", *top, *topCap)
 		}
-		return pipeline(c, *usersFile, trending.Options{Delay: c.Delay, TopK: *top, TopCapacity: *topCap}, stdin, stdout, stderr)
+		if *lateness < 0 {
+			return cli.Usagef("-lateness must be ≥ 0, got %v", *lateness)
+		}
+		opts := trending.Options{Delay: c.Delay, Lateness: *lateness, TopK: *top, TopCapacity: *topCap}
+		return pipeline(c, *usersFile, opts, stdin, stdout, stderr)
 	})
 }
 

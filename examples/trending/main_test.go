@@ -208,6 +208,31 @@ func TestBadRecords(t *testing.T) {
 	}
 }
 
+// TestLateness checks that with -lateness a late action corrects its
+// window's rows, emitted again with "update":true.
+func TestLateness(t *testing.T) {
+	in := strings.Join([]string{
+		`{"article_id":1,"user_id":0,"action":"click","timestamp":1000}`,
+		`{"article_id":1,"user_id":0,"action":"click","timestamp":61000}`,
+		`{"article_id":1,"user_id":0,"action":"impression","timestamp":2000}`,
+	}, "\n")
+	out, errOut, code := runMain(t, in, "-in", "-", "-lateness", "1m", "-top", "1")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	for _, want := range []string{
+		`{"window_start":"1970-01-01T00:00:00Z","window_end":"1970-01-01T00:01:00Z","gender":null,"segment_id":null,"article_id":1,"impression":1,"click":1,"update":true}`,
+		`{"stream":"TOP_K","window_start":"1970-01-01T00:00:00Z","window_end":"1970-01-01T00:01:00Z","ITEM":1,"ITEM_COUNT":1}`,
+	} {
+		if !strings.Contains(out, want+"\n") {
+			t.Errorf("output lacks %s:\n%s", want, out)
+		}
+	}
+	if !strings.Contains(errOut, " 0 late") {
+		t.Errorf("stderr:\n%s", errOut)
+	}
+}
+
 func TestExitStatus(t *testing.T) {
 	dir := t.TempDir()
 	badUsers := filepath.Join(dir, "users.csv")
@@ -223,6 +248,7 @@ func TestExitStatus(t *testing.T) {
 		{"unknown flag", []string{"-bogus"}, 2},
 		{"negative top", []string{"-top", "-1"}, 2},
 		{"capacity below top", []string{"-top", "5", "-top-capacity", "4"}, 2},
+		{"negative lateness", []string{"-lateness", "-1m"}, 2},
 		{"negative n", []string{"-n", "-5"}, 2},
 		{"argument", []string{"extra"}, 2},
 		{"missing input", []string{"-in", filepath.Join(dir, "none.jsonl")}, 1},
