@@ -17,7 +17,8 @@ import (
 // seqs. A full pane gets a balanced k-d tree, built once; the newest pane is
 // a plain slice scanned linearly; a pane is dropped whole once all its points
 // have expired, and until then its expired points are skipped by seq. A new
-// point costs one search per pane and nothing else does: every point keeps
+// point costs at most one search per pane (none where the pane's bounding
+// box is out of reach) and nothing else costs a search: every point keeps
 // the sorted seqs of its ε-neighbours (adj), so the expiry of the oldest point,
 // whose live neighbours are all newer, decrements their counts without a
 // search, and cluster maintenance walks adj.
