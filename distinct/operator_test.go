@@ -199,14 +199,19 @@ func TestCountItemsMatchesAggregate(t *testing.T) {
 		for seed := range seeds {
 			t.Run(fmt.Sprintf("cfg=%d/seed=%d", i, seed), func(t *testing.T) {
 				rng := rand.New(rand.NewPCG(uint64(seed), uint64(i)))
-				in := genStream(uint64(seed*31+i), 3000, 3, 10*record.Time(time.Millisecond), 4*sec)
+				n := 3000
+				if testing.Short() {
+					n = 1000
+				}
+				in := genStream(uint64(seed*31+i), n, 3, 10*record.Time(time.Millisecond), 4*sec)
 				var lateA, lateB []ev
 				wo := window.Options[ev]{Delay: c.delay, Lateness: c.lateness, MaxWindows: c.maxWindows}
 				wa, wb := wo, wo
 				wa.Late = func(e ev, err error) { lateA = append(lateA, e) }
 				wb.Late = func(e ev, err error) { lateB = append(lateB, e) }
-				opts := &distinct.CountOptions[ev]{Options: wa, Threshold: 40}
-				f, err := distinct.Count(evItem, &distinct.Options{Threshold: 40})
+				// Precision 10 keeps the estimates of updates cheap.
+				opts := &distinct.CountOptions[ev]{Options: wa, Threshold: 40, Precision: 10}
+				f, err := distinct.Count(evItem, &distinct.Options{Threshold: 40, Precision: 10})
 				if err != nil {
 					t.Fatal(err)
 				}
