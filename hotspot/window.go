@@ -11,7 +11,8 @@ import (
 // This file holds the incremental clustering of a count window.
 //
 // Points are numbered by arrival (seq); the live points are the seqs
-// [oldest, next). Per-point state lives in arrays indexed by slot = seq % n.
+// [oldest, next). Per-point state lives in arrays indexed by slot = (seq − base) % n,
+// grown as the window first fills.
 //
 // Neighbour search: the window is cut into panes of paneSize consecutive
 // seqs. A full pane gets a balanced k-d tree, built once; the newest pane is
