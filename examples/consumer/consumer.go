@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"cmp"
 	"context"
 	"encoding/json"
@@ -688,7 +687,7 @@ func (c *Consumer) commit() error {
 // seqLess reports whether Kinesis sequence number a comes before b: decimal
 // strings of up to 128 digits, compared by length, then as strings.
 func seqLess(a, b string) bool {
-	a, b = string(bytes.TrimLeft([]byte(a), "0")), string(bytes.TrimLeft([]byte(b), "0"))
+	a, b = strings.TrimLeft(a, "0"), strings.TrimLeft(b, "0")
 	if len(a) != len(b) {
 		return len(a) < len(b)
 	}
