@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"slices"
@@ -16,6 +17,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
+	"github.com/rowtime/rowtime/examples/internal/auction"
 	"github.com/rowtime/rowtime/record"
 )
 
@@ -581,5 +583,42 @@ func TestStateOfOtherParameters(t *testing.T) {
 	}
 	if _, err := decodeState(saved, h2.NewQuery); !errors.Is(err, ErrState) {
 		t.Fatalf("decodeState: %v, want ErrState", err)
+	}
+}
+
+// TestColdStartAtEveryBatch runs the auction query over the same batches
+// twice: once warm, once with a cold start (state restored from the store)
+// before every batch. The outputs must be identical, line for line.
+func TestColdStartAtEveryBatch(t *testing.T) {
+	bids := auction.Generate(5, 600)
+	var recs []rec
+	for i, b := range bids {
+		recs = append(recs, rec{i + 1, string(auction.AppendJSON(nil, b))})
+	}
+	run := func(cold bool) []string {
+		e := newEnv()
+		mk := func() *Handler {
+			h := e.handler()
+			h.NewQuery = func() (Query, error) { return newAuctionQuery(0) }
+			return h
+		}
+		h := mk()
+		rng := rand.New(rand.NewPCG(1, 2))
+		for i := 0; i < len(recs); {
+			n := 1 + rng.IntN(40)
+			if cold {
+				h = mk()
+			}
+			resp := mustStream(t, h, kinesisEvent("shardId-000000000000", recs[i:min(i+n, len(recs))]...))
+			if len(resp.BatchItemFailures) != 0 {
+				t.Fatalf("failures %v", failureIDs(resp.BatchItemFailures))
+			}
+			i += n
+		}
+		return e.results.lines()
+	}
+	warm, cold := run(false), run(true)
+	if len(warm) == 0 || !slices.Equal(warm, cold) {
+		t.Fatalf("warm and cold runs differ: %d and %d lines", len(warm), len(cold))
 	}
 }
