@@ -68,29 +68,47 @@
 // # Late records
 //
 // For tumbling and hopping windows a record is late when every window it
-// belongs to has already been emitted. For session and stagger windows,
-// which process the records of a key in event-time order, a record is late
-// when its time is below the watermark on arrival; records out of order by
-// up to Delay wait in a buffer until the watermark passes them and are then
-// taken in time order (arrival order among equal times). With Delay 0, the
-// default, nothing waits.
+// belongs to has already been emitted. A hopping record below the watermark
+// whose later windows are still open is not late: it counts in those open
+// windows (and, under allowed lateness, updates the closed ones).
+//
+// Session and stagger windows take the records of a key in event-time
+// order. For them a record is late when its time is below the watermark on
+// arrival; records out of order by up to Delay wait in a buffer until the
+// watermark reaches them and are then taken in time order (arrival order
+// among equal times). With Delay 0, the default, nothing waits and results
+// come at once, as in KDA.
 //
 // Late records are never lost silently. By default they are dropped and
 // counted in [Stats].Late; Options.Late receives each one instead, with an
 // error wrapping [ErrLate] (a side output). Options.Lateness keeps a window's
-// state for that long after the watermark passes its End: a late record that
-// falls in such a window updates it, and the corrected result is emitted at
-// once with Update set; it replaces the result emitted earlier for that key
-// and window.
+// state for that long after the watermark passes its End (until the
+// watermark reaches End + Lateness): a late record that falls in such a
+// window updates it, and the corrected result is emitted at once with
+// Update set; it replaces the result emitted earlier for that key and
+// window. A late record may also be the first of its key in a held window;
+// its result is then emitted at once, also marked Update. For session and
+// stagger windows a late record updates the held window of its key that
+// contains its time, whose bounds stay as emitted: a late record never
+// extends or merges sessions.
 //
 // # Limits
 //
-// Options.MaxWindows bounds the (key, window) states held and Options.MaxKeys
-// the keys. A record that would exceed a limit is refused: Push returns an
-// error wrapping [ErrLimit], the record is still the caller's and the
-// operator is unchanged. The caller may Advance or Flush to make room and
-// push it again. A record whose own watermark would close enough windows is
-// taken.
+// Options.MaxWindows bounds the (key, window) states held (for hopping
+// windows, the (key, pane) accumulators; for session and stagger windows,
+// the windows plus the records waiting in the reorder buffer, since each
+// may open one), and Options.MaxKeys the keys. A record that would exceed a
+// limit is refused: Push returns an error wrapping [ErrLimit], the record is
+// still the caller's and the operator is unchanged. The caller may Advance
+// or Flush to make room and push it again. A record whose own watermark
+// would close enough windows to make room is taken.
+//
+// # Snapshots
+//
+// [Agg.AppendSnapshot] writes the whole state in a compact versioned binary
+// form and [Agg.Restore] reads it back into an operator built with the same
+// parameters, for state that survives between Lambda invocations. A
+// restored operator continues exactly as the original would have.
 //
 // # KDA's ROWTIME
 //
@@ -101,10 +119,31 @@
 // reordered, and each window is emitted as soon as a record of a later one
 // arrives.
 //
+// # Aggregates and NaN
+//
+// Any [aggregate.Func] works, so several aggregates at once are one
+// aggregate over a struct. What a NaN input does is the aggregate's choice,
+// documented in package aggregate; the operator never looks at values.
+//
 // # Cost
 //
-// Push costs one map lookup (key → dense index) plus O(1) work for tumbling
-// windows, and does not allocate in steady state: accumulators live in
-// slices and are reused. Results are computed only at emission. Memory is
-// one accumulator per open (key, window) plus one map entry per key.
+// Push costs one map lookup (key → dense index) plus O(1) work, and does not
+// allocate in steady state: accumulators live in slices and are reused.
+// Results are computed only at emission.
+//
+//   - Tumbling windows: one accumulator per (key, window); a record walks a
+//     chain of its key's open windows, usually one long.
+//   - Hopping windows: the time line is cut into panes of gcd(size, slide);
+//     a record updates one (key, pane) accumulator, and each key's windows
+//     are combined from its panes with a two-stack FIFO, so per record and
+//     per result the work is O(1) amortized, whatever size/slide is: at most
+//     three merges per pane and two per result. Emitting a window also sorts
+//     its keys by first appearance, a radix sort linear in the results.
+//     Memory: one accumulator (two in the FIFO's front) per (key, pane).
+//   - Session and stagger windows: one accumulator per open window; records
+//     out of order wait in a heap, O(log n) each.
+//
+// A record that is late but within allowed lateness costs more (for hopping
+// windows, the panes of each updated window are merged afresh), as does a
+// restore.
 package window

@@ -52,6 +52,9 @@ type hopper[R record.Timed, K comparable, A, V any] struct {
 
 	scratch []hemit
 	sortBuf []hemit
+	outKeys []K
+	outVals []V
+	tmp     A
 }
 
 type hkey[A any] struct {
@@ -75,8 +78,8 @@ type hpane[A any] struct {
 }
 
 type hemit struct {
-	seq uint64
-	key int32
+	seq uint64 // first appearance of the key in the window
+	idx int32  // into outKeys, outVals
 }
 
 func newHopper[R record.Timed, K comparable, A, V any](a *Agg[R, K, A, V]) *hopper[R, K, A, V] {
@@ -358,7 +361,8 @@ func (e *hopper[R, K, A, V]) firstOpen(wm record.Time) int64 {
 }
 
 // emitWindow emits window k for every key with panes in it, and returns
-// the smallest pane index held afterwards (MaxInt64 if none).
+// the smallest pane index held afterwards for a later window (MaxInt64 if
+// none).
 func (e *hopper[R, K, A, V]) emitWindow(k int64, emit func(Result[K, V])) int64 {
 	c := &e.a.core
 	f := e.a.f
@@ -367,6 +371,7 @@ func (e *hopper[R, K, A, V]) emitWindow(k int64, emit func(Result[K, V])) int64 
 	start := end - record.Time(e.size*e.pane)
 	minP := int64(math.MaxInt64)
 	em := e.scratch[:0]
+	outK, outV := e.outKeys[:0], e.outVals[:0]
 	j := 0
 	for _, ki := range e.active {
 		h := &e.ks[ki]
@@ -386,23 +391,22 @@ func (e *hopper[R, K, A, V]) emitWindow(k int64, emit func(Result[K, V])) int64 
 			e.rebuild(h)
 		}
 		// Pop the panes before lo.
-		for h.head < h.in && h.panes[h.head].p < lo {
-			if h.head == h.mid {
-				e.turn(h)
-			}
-			h.head++
-		}
-		// Drop the popped panes that no held window needs.
-		for h.keep < h.head && addSat(e.lastEnd(h.panes[h.keep].p), c.lateness) <= c.wm {
-			h.keep++
-			e.panes--
-		}
+		e.pop(h, lo)
 		if h.head < h.in {
 			s := h.backSeq
 			if h.head < h.mid {
 				s = min(s, h.panes[h.head].sufSeq)
 			}
-			em = append(em, hemit{seq: s, key: ki})
+			em = append(em, hemit{seq: s, idx: int32(len(outV))})
+			outK = append(outK, e.keys.keys[ki])
+			outV = append(outV, e.query(h))
+			// The panes before the next window are in no later one.
+			e.pop(h, lo+e.slide)
+		}
+		// Drop the popped panes that no held window needs.
+		for h.keep < h.head && addSat(e.lastEnd(h.panes[h.keep].p), c.lateness) <= c.wm {
+			h.keep++
+			e.panes--
 		}
 		if h.keep == len(h.panes) {
 			h.panes = h.panes[:0]
@@ -422,27 +426,40 @@ func (e *hopper[R, K, A, V]) emitWindow(k int64, emit func(Result[K, V])) int64 
 	}
 	e.active = e.active[:j]
 	em = e.sortEmits(em)
-	var tmp A
 	for _, m := range em {
-		h := &e.ks[m.key]
-		var v V
-		switch {
-		case h.head < h.mid && h.mid < h.in:
-			var zero A
-			tmp = zero
-			f.Merge(&tmp, &h.panes[h.head].suf)
-			f.Merge(&tmp, &h.back)
-			v = f.Result(&tmp)
-		case h.head < h.mid:
-			v = f.Result(&h.panes[h.head].suf)
-		default:
-			v = f.Result(&h.back)
-		}
 		c.stats.Emitted++
-		emit(Result[K, V]{Start: start, End: end, Key: e.keys.keys[m.key], Value: v})
+		emit(Result[K, V]{Start: start, End: end, Key: outK[m.idx], Value: outV[m.idx]})
 	}
-	e.scratch = em[:0]
+	clear(outK)
+	clear(outV)
+	e.scratch, e.outKeys, e.outVals = em[:0], outK[:0], outV[:0]
 	return minP
+}
+
+// pop pops the panes before lo off h's FIFO.
+func (e *hopper[R, K, A, V]) pop(h *hkey[A], lo int64) {
+	for h.head < h.in && h.panes[h.head].p < lo {
+		if h.head == h.mid {
+			e.turn(h)
+		}
+		h.head++
+	}
+}
+
+// query returns the result of the panes in h's FIFO.
+func (e *hopper[R, K, A, V]) query(h *hkey[A]) V {
+	f := e.a.f
+	switch {
+	case h.head < h.mid && h.mid < h.in:
+		var zero A
+		e.tmp = zero
+		f.Merge(&e.tmp, &h.panes[h.head].suf)
+		f.Merge(&e.tmp, &h.back)
+		return f.Result(&e.tmp)
+	case h.head < h.mid:
+		return f.Result(&h.panes[h.head].suf)
+	}
+	return f.Result(&h.back)
 }
 
 // sortEmits sorts em by seq, the order of first appearance. Sorting is the

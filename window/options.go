@@ -54,7 +54,7 @@ type Stats struct {
 	Late        uint64      // late records dropped or handed to Options.Late
 	Updates     uint64      // results re-emitted under allowed lateness
 	Emitted     uint64      // results emitted, updates included
-	OpenWindows int         // (key, window) states held
+	OpenWindows int         // (key, window) states held; (key, pane) ones for Hop
 	Keys        int         // distinct keys held
 	StateBytes  int64       // estimate of the memory held by state
 	Watermark   record.Time // current watermark (record.MinTime before any)
