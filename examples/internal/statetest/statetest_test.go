@@ -146,23 +146,23 @@ func sumOp(tb testing.TB) (snapshotter, func() snapshotter) {
 }
 
 func distinctOp(tb testing.TB) (snapshotter, func() snapshotter) {
-	mk := func() *distinct.Counter[rec, distinct.NoKey] {
+	newCounter := func() (snapshotter, func(rec) error) {
 		op, err := distinct.CountItems(window.Step(10*time.Second), func(r rec) int64 { return r.Value }, nil)
 		if err != nil {
 			tb.Fatal(err)
 		}
-		return op
+		return mustSnapshotter(tb, op), func(r rec) error { return op.Push(r, func(distinct.Result[distinct.NoKey]) {}) }
 	}
-	op := mk()
+	op, push := newCounter()
 	// 50,000 distinct items in one window: past the exact threshold of
 	// 10,000, so the window holds a HyperLogLog sketch.
 	rng := rand.New(rand.NewPCG(1, 2))
 	for i := range 50_000 {
-		if err := op.Push(rec{Time: record.Time(i) * 1e4, Value: rng.Int64()}, func(distinct.Result[distinct.NoKey]) {}); err != nil {
+		if err := push(rec{Time: record.Time(i) * 1e4, Value: rng.Int64()}); err != nil {
 			tb.Fatal(err)
 		}
 	}
-	return mustSnapshotter(tb, op), func() snapshotter { return mustSnapshotter(tb, mk()) }
+	return op, func() snapshotter { s, _ := newCounter(); return s }
 }
 
 func hotspotOp(tb testing.TB) (snapshotter, func() snapshotter) {
