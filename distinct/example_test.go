@@ -156,7 +156,7 @@ func ExampleCountItemsByKey() {
 // An operator's state crosses invocations (a Lambda handler's batches) as a
 // snapshot.
 func ExampleCounter_AppendSnapshot() {
-	newOp := func() *distinct.Counter[bidEvent, distinct.NoKey] {
+	newOp := func() *distinct.Counter[bidEvent, distinct.NoKey, string] {
 		op, err := distinct.CountItems(window.Step(10*time.Second), func(b bidEvent) string { return b.Bidder }, nil)
 		if err != nil {
 			log.Fatal(err)

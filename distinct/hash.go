@@ -129,22 +129,3 @@ func hashOf[T Item](k kind, v T) uint64 {
 		return HashUint64(*(*uint64)(p))
 	}
 }
-
-// hasher returns a function hashing item(r) as Hash does, with the branch on
-// the item's kind taken once, here, rather than per record.
-func hasher[R any, T Item](item func(R) T) func(R) uint64 {
-	switch kindOf[T]() {
-	case kindString:
-		return func(r R) uint64 {
-			v := item(r)
-			return HashString(*(*string)(unsafe.Pointer(&v)))
-		}
-	case kindBytes:
-		return func(r R) uint64 {
-			v := item(r)
-			return HashBytes(*(*[]byte)(unsafe.Pointer(&v)))
-		}
-	}
-	k := kindOf[T]()
-	return func(r R) uint64 { return hashOf(k, item(r)) }
-}

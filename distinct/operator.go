@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strconv"
 	"time"
+	"unsafe"
 
 	"github.com/rowtime/rowtime/record"
 	"github.com/rowtime/rowtime/window"
@@ -106,12 +107,13 @@ func appendTime(dst []byte, t record.Time) []byte {
 //
 // A Counter is not safe for concurrent use, and emit must not call back into
 // the Counter that is emitting.
-type Counter[R record.Timed, K comparable] struct {
+type Counter[R record.Timed, K comparable, T Item] struct {
 	agg     *window.Agg[R, K, slot, estimate]
 	w       window.Assigner
 	key     func(R) K
 	keyed   bool
-	hash    func(R) uint64
+	item    func(R) T
+	kind    kind
 	p       uint8    // sketch precision
 	limit   int32    // sketch threshold
 	last    **Sketch // where the aggregate leaves the sketch it added to
@@ -129,7 +131,7 @@ type Counter[R record.Timed, K comparable] struct {
 	fast    uint64      // records taken by the fast path
 }
 
-var _ record.Operator[record.Time, Result[NoKey]] = (*Counter[record.Time, NoKey])(nil)
+var _ record.Operator[record.Time, Result[NoKey]] = (*Counter[record.Time, NoKey, int])(nil)
 
 // CountItems returns the operator that counts the distinct values of item
 // in each window of w, over all records: KDA's
@@ -141,21 +143,21 @@ var _ record.Operator[record.Time, Result[NoKey]] = (*Counter[record.Time, NoKey
 // case. It returns an error wrapping ErrInvalid for a nil item or invalid
 // sketch options, and window's errors for an invalid assigner or window
 // options.
-func CountItems[R record.Timed, T Item](w window.Assigner, item func(R) T, opts *CountOptions[R]) (*Counter[R, NoKey], error) {
+func CountItems[R record.Timed, T Item](w window.Assigner, item func(R) T, opts *CountOptions[R]) (*Counter[R, NoKey, T], error) {
 	return newCounter(w, func(R) NoKey { return NoKey{} }, false, item, opts)
 }
 
 // CountItemsByKey is [CountItems] per key: one count per (key, window), as
 // with GROUP BY key. Results of windows that close together come out in the
 // order in which each key first appeared in its window.
-func CountItemsByKey[R record.Timed, K comparable, T Item](w window.Assigner, key func(R) K, item func(R) T, opts *CountOptions[R]) (*Counter[R, K], error) {
+func CountItemsByKey[R record.Timed, K comparable, T Item](w window.Assigner, key func(R) K, item func(R) T, opts *CountOptions[R]) (*Counter[R, K, T], error) {
 	if key == nil {
 		return nil, fmt.Errorf("%w: nil key function", ErrInvalid)
 	}
 	return newCounter(w, key, true, item, opts)
 }
 
-func newCounter[R record.Timed, K comparable, T Item](w window.Assigner, key func(R) K, keyed bool, item func(R) T, opts *CountOptions[R]) (*Counter[R, K], error) {
+func newCounter[R record.Timed, K comparable, T Item](w window.Assigner, key func(R) K, keyed bool, item func(R) T, opts *CountOptions[R]) (*Counter[R, K, T], error) {
 	if item == nil {
 		return nil, fmt.Errorf("%w: nil item function", ErrInvalid)
 	}
@@ -174,9 +176,9 @@ func newCounter[R record.Timed, K comparable, T Item](w window.Assigner, key fun
 	if err != nil {
 		return nil, err
 	}
-	c := &Counter[R, K]{
+	c := &Counter[R, K, T]{
 		agg: agg, w: w, key: key, keyed: keyed, last: &f.last, p: p, limit: limit,
-		hash:    hasher(item),
+		item: item, kind: kindOf[T](),
 		maxSeen: record.MinTime, wm: record.MinTime,
 	}
 	if wo != nil {
@@ -187,9 +189,9 @@ func newCounter[R record.Timed, K comparable, T Item](w window.Assigner, key fun
 	return c, nil
 }
 
-func (c *Counter[R, K]) uncache() { c.lo, c.hi, c.sk = record.MaxTime, record.MinTime, nil }
+func (c *Counter[R, K, T]) uncache() { c.lo, c.hi, c.sk = record.MaxTime, record.MinTime, nil }
 
-func (c *Counter[R, K]) emit(r window.Result[K, estimate]) {
+func (c *Counter[R, K, T]) emit(r window.Result[K, estimate]) {
 	c.out(Result[K]{
 		Start: r.Start, End: r.End, Key: r.Key,
 		NumberOfDistinctItems: r.Value.n, Exact: r.Value.exact,
@@ -201,15 +203,25 @@ func (c *Counter[R, K]) emit(r window.Result[K, estimate]) {
 // wrapping window.ErrOverflow or window.ErrLimit when it cannot take the
 // record (the operator is then unchanged), and hands late records to the
 // late policy.
-func (c *Counter[R, K]) Push(r R, emit func(Result[K])) error {
+func (c *Counter[R, K, T]) Push(r R, emit func(Result[K])) error {
 	if t := r.EventTime(); t >= c.lo && t < c.hi && (!c.keyed || c.key(r) == c.ck) {
 		// Sketch.InsertHash by hand: two calls are too many to inline.
+		v := c.item(r)
+		var h uint64
+		switch c.kind { // hashOf, with its common cases inlined
+		case kindString:
+			h = HashString(*(*string)(unsafe.Pointer(&v)))
+		case kindBytes:
+			h = HashBytes(*(*[]byte)(unsafe.Pointer(&v)))
+		default:
+			h = hashOf(c.kind, v)
+		}
 		sk := c.sk
 		sk.fresh = false
-		if h := sk.hll; h != nil {
-			h.InsertHash(c.hash(r))
+		if hll := sk.hll; hll != nil {
+			hll.InsertHash(h)
 		} else {
-			sk.insertExact(c.hash(r))
+			sk.insertExact(h)
 		}
 		c.fast++
 		c.maxSeen = max(c.maxSeen, t)
@@ -220,7 +232,7 @@ func (c *Counter[R, K]) Push(r R, emit func(Result[K])) error {
 
 // slowPush hands r to the aggregate, after telling it the watermark of the
 // records the fast path took, and sets the fast path up for r's window.
-func (c *Counter[R, K]) slowPush(r R, emit func(Result[K])) error {
+func (c *Counter[R, K, T]) slowPush(r R, emit func(Result[K])) error {
 	c.out = emit
 	defer func() { c.out = nil }()
 	c.sync(c.forward)
@@ -254,7 +266,7 @@ func (c *Counter[R, K]) slowPush(r R, emit func(Result[K])) error {
 	return nil
 }
 
-func (c *Counter[R, K]) watermarkFor(t record.Time) record.Time {
+func (c *Counter[R, K, T]) watermarkFor(t record.Time) record.Time {
 	if t < record.MinTime+c.delay {
 		return record.MinTime
 	}
@@ -264,7 +276,7 @@ func (c *Counter[R, K]) watermarkFor(t record.Time) record.Time {
 // sync tells the aggregate the watermark of the records the fast path took.
 // It can only drop windows held for allowed lateness: the fast path never
 // takes a record that would close a window.
-func (c *Counter[R, K]) sync(emit func(window.Result[K, estimate])) {
+func (c *Counter[R, K, T]) sync(emit func(window.Result[K, estimate])) {
 	if wm := c.watermarkFor(c.maxSeen); wm > c.wm {
 		c.wm = wm
 		_ = c.agg.Advance(wm, emit) // Advance does not fail
@@ -273,7 +285,7 @@ func (c *Counter[R, K]) sync(emit func(window.Result[K, estimate])) {
 
 // Advance moves the watermark to wm and emits every window that ends at or
 // before it.
-func (c *Counter[R, K]) Advance(wm record.Time, emit func(Result[K])) error {
+func (c *Counter[R, K, T]) Advance(wm record.Time, emit func(Result[K])) error {
 	c.out = emit
 	defer func() { c.out = nil }()
 	c.sync(c.forward)
@@ -283,7 +295,7 @@ func (c *Counter[R, K]) Advance(wm record.Time, emit func(Result[K])) error {
 }
 
 // Flush emits every open window and drops all state: end of input.
-func (c *Counter[R, K]) Flush(emit func(Result[K])) error {
+func (c *Counter[R, K, T]) Flush(emit func(Result[K])) error {
 	c.out = emit
 	defer func() { c.out = nil }()
 	c.uncache()
@@ -292,14 +304,14 @@ func (c *Counter[R, K]) Flush(emit func(Result[K])) error {
 }
 
 // Stats returns what the operator has seen and holds.
-func (c *Counter[R, K]) Stats() window.Stats {
+func (c *Counter[R, K, T]) Stats() window.Stats {
 	c.sync(c.noEmit)
 	s := c.agg.Stats()
 	s.Records += c.fast
 	return s
 }
 
-func (c *Counter[R, K]) noEmit(window.Result[K, estimate]) {
+func (c *Counter[R, K, T]) noEmit(window.Result[K, estimate]) {
 	panic("distinct: a window closed outside Push, Advance or Flush")
 }
 
@@ -386,7 +398,7 @@ const counterSnapshotMagic = "rowtime/distinct.Counter"
 // not, precision, threshold) and counters, then window.Agg's snapshot of
 // the windows, with each window's Sketch in its binary encoding. On error
 // dst is returned unchanged.
-func (c *Counter[R, K]) AppendSnapshot(dst []byte) ([]byte, error) {
+func (c *Counter[R, K, T]) AppendSnapshot(dst []byte) ([]byte, error) {
 	c.sync(c.noEmit) // the aggregate then holds the watermark the operator has
 	out := append(dst, counterSnapshotVersion)
 	out = binary.AppendUvarint(out, uint64(len(counterSnapshotMagic)))
@@ -401,7 +413,7 @@ func (c *Counter[R, K]) AppendSnapshot(dst []byte) ([]byte, error) {
 	return out, nil
 }
 
-func (c *Counter[R, K]) appendParams(dst []byte) []byte {
+func (c *Counter[R, K, T]) appendParams(dst []byte) []byte {
 	keyed := byte(0)
 	if c.keyed {
 		keyed = 1
@@ -416,7 +428,7 @@ func (c *Counter[R, K]) appendParams(dst []byte) []byte {
 // operator is unchanged; the error wraps window.ErrSnapshot, and also
 // ErrMismatch when the parameters differ or ErrCorrupt when the data is not
 // a snapshot this package wrote.
-func (c *Counter[R, K]) Restore(data []byte) error {
+func (c *Counter[R, K, T]) Restore(data []byte) error {
 	bad := func(sentinel error, format string, args ...any) error {
 		return fmt.Errorf("%w: %w: "+format, append([]any{window.ErrSnapshot, sentinel}, args...)...)
 	}

@@ -230,7 +230,7 @@ func TestCountItemsMatchesAggregate(t *testing.T) {
 				if c.keyed {
 					op, err = distinct.CountItemsByKey(window.Step(3*time.Second), evKey, evItem, opts)
 				} else {
-					var u *distinct.Counter[ev, distinct.NoKey]
+					var u *distinct.Counter[ev, distinct.NoKey, string]
 					u, err = distinct.CountItems(window.Step(3*time.Second), evItem, opts)
 					op = &keylessOp{u}
 				}
@@ -288,7 +288,7 @@ func compare(t *testing.T, j int, got, want []distinct.Result[string], gs, ws wi
 
 // keylessOp adapts an unkeyed Counter to results with a string key.
 type keylessOp struct {
-	op *distinct.Counter[ev, distinct.NoKey]
+	op *distinct.Counter[ev, distinct.NoKey, string]
 }
 
 func conv(emit func(distinct.Result[string])) func(distinct.Result[distinct.NoKey]) {

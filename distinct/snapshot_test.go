@@ -20,7 +20,7 @@ type snapCfg struct {
 	threshold       int
 }
 
-func newSnapOp(t testing.TB, c snapCfg) *distinct.Counter[ev, string] {
+func newSnapOp(t testing.TB, c snapCfg) *distinct.Counter[ev, string, string] {
 	t.Helper()
 	opts := &distinct.CountOptions[ev]{Threshold: c.threshold, Precision: 10}
 	opts.Delay, opts.Lateness = c.delay, c.lateness
@@ -37,7 +37,7 @@ func newSnapOp(t testing.TB, c snapCfg) *distinct.Counter[ev, string] {
 
 // run pushes in, with a watermark now and then and very late records, and
 // returns the results.
-func run(t testing.TB, op *distinct.Counter[ev, string], in []ev, seed uint64, emit func(distinct.Result[string])) {
+func run(t testing.TB, op *distinct.Counter[ev, string, string], in []ev, seed uint64, emit func(distinct.Result[string])) {
 	rng := rand.New(rand.NewPCG(seed, 5))
 	for _, e := range in {
 		switch rng.IntN(40) {
@@ -205,7 +205,7 @@ func FuzzCounterRestore(f *testing.F) {
 
 // stats returns op's Stats but for StateBytes, which counts slice capacities
 // that a restored operator sizes tighter.
-func stats(op *distinct.Counter[ev, string]) window.Stats {
+func stats(op *distinct.Counter[ev, string, string]) window.Stats {
 	s := op.Stats()
 	s.StateBytes = 0
 	return s
