@@ -23,6 +23,7 @@ func BenchmarkAuction(b *testing.B) {
 	// event time keeps moving forward.
 	shift := recs[n-1].Time - recs[0].Time + record.Time(auction.SpendWindow)*4
 	out := cli.NewOutput(io.Discard)
+	emit := out.Line
 	q, err := auction.New(nil)
 	if err != nil {
 		b.Fatal(err)
@@ -30,7 +31,7 @@ func BenchmarkAuction(b *testing.B) {
 	i := 0
 	b.ReportAllocs()
 	for b.Loop() {
-		step(b, q, out, lines[i%n], shift*record.Time(i/n))
+		step(b, q, emit, lines[i%n], shift*record.Time(i/n))
 		i++
 	}
 	if err := q.Flush(out.Line); err != nil {
@@ -39,13 +40,13 @@ func BenchmarkAuction(b *testing.B) {
 	b.ReportMetric(float64(i)/b.Elapsed().Seconds(), "records/s")
 }
 
-func step(b *testing.B, q *auction.Query, out *cli.Output, line []byte, shift record.Time) {
+func step(b *testing.B, q *auction.Query, emit func([]byte), line []byte, shift record.Time) {
 	r, err := auction.Decode(line)
 	if err != nil {
 		b.Fatal(err)
 	}
 	r.Time += shift
-	if err := q.Push(r, out.Line); err != nil {
+	if err := q.Push(r, emit); err != nil {
 		b.Fatal(err)
 	}
 }

@@ -62,6 +62,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 func pipeline(c *cli.Common, lateness time.Duration, stdin io.Reader, stdout, stderr io.Writer) error {
 	rep := cli.NewReport("auction", stderr)
 	out := cli.NewOutput(stdout)
+	emit := out.Line // bound once: a method value allocates
 	line := 0 // the input line being pushed, for late reports
 	q, err := auction.New(&auction.Options{
 		Delay:    c.Delay,
@@ -75,7 +76,7 @@ func pipeline(c *cli.Common, lateness time.Duration, stdin io.Reader, stdout, st
 	}
 	push := func(r auction.Record) {
 		rep.Records++
-		if err := q.Push(r, out.Line); err != nil {
+		if err := q.Push(r, emit); err != nil {
 			rep.Rejected(line, err)
 		}
 	}
@@ -109,7 +110,7 @@ func pipeline(c *cli.Common, lateness time.Duration, stdin io.Reader, stdout, st
 			push(g.Next())
 		}
 	}
-	if err := q.Flush(out.Line); err != nil {
+	if err := q.Flush(emit); err != nil {
 		rep.Rejected(line, err)
 	}
 	rep.Results = out.Count()

@@ -39,6 +39,7 @@ func benchTrending(b *testing.B, top int) {
 		lines[i] = trending.AppendJSON(nil, g.Next())
 	}
 	out := cli.NewOutput(io.Discard)
+	emit := out.Line
 	q, err := trending.New(users, &trending.Options{TopK: top})
 	if err != nil {
 		b.Fatal(err)
@@ -47,7 +48,7 @@ func benchTrending(b *testing.B, top int) {
 	b.ReportAllocs()
 	for b.Loop() {
 		// Each pass over the minute is shifted a minute on.
-		step(b, q, out, lines[i%n], record.Time(i/n)*record.Time(time.Minute))
+		step(b, q, emit, lines[i%n], record.Time(i/n)*record.Time(time.Minute))
 		i++
 	}
 	if err := q.Flush(out.Line); err != nil {
@@ -56,13 +57,13 @@ func benchTrending(b *testing.B, top int) {
 	b.ReportMetric(float64(i)/b.Elapsed().Seconds(), "records/s")
 }
 
-func step(b *testing.B, q *trending.Query, out *cli.Output, line []byte, shift record.Time) {
+func step(b *testing.B, q *trending.Query, emit func([]byte), line []byte, shift record.Time) {
 	r, err := trending.Decode(line)
 	if err != nil {
 		b.Fatal(err)
 	}
 	r.Time += shift
-	if err := q.Push(r, out.Line); err != nil {
+	if err := q.Push(r, emit); err != nil {
 		b.Fatal(err)
 	}
 }

@@ -96,6 +96,7 @@ func loadUsers(name string, seed uint64) (*trending.Users, error) {
 
 func pipeline(c *cli.Common, usersFile string, opts trending.Options, stdin io.Reader, stdout, stderr io.Writer) error {
 	out := cli.NewOutput(stdout)
+	emit := out.Line // bound once: a method value allocates
 	if c.Gen {
 		g := trending.NewGenerator(c.Seed)
 		var buf []byte
@@ -120,7 +121,7 @@ func pipeline(c *cli.Common, usersFile string, opts trending.Options, stdin io.R
 	}
 	push := func(r trending.Record) {
 		rep.Records++
-		if err := q.Push(r, out.Line); err != nil {
+		if err := q.Push(r, emit); err != nil {
 			rep.Rejected(line, err)
 		}
 	}
@@ -146,7 +147,7 @@ func pipeline(c *cli.Common, usersFile string, opts trending.Options, stdin io.R
 			push(g.Next())
 		}
 	}
-	if err := q.Flush(out.Line); err != nil {
+	if err := q.Flush(emit); err != nil {
 		rep.Rejected(line, err)
 	}
 	rep.Results = out.Count()

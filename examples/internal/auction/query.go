@@ -57,7 +57,7 @@ type Options struct {
 type Query struct {
 	opts    Options
 	spend   *window.Agg[Record, int64, aggregate.SumState[int64], int64]
-	bidders *distinct.Counter[Record, distinct.NoKey]
+	bidders countOp
 
 	emit      func([]byte)
 	buf       []byte
@@ -66,6 +66,15 @@ type Query struct {
 }
 
 var _ record.Operator[Record, []byte] = (*Query)(nil)
+
+// countOp is what the Query needs of the COUNT_DISTINCT_ITEMS_TUMBLING
+// operator (a *distinct.Counter).
+type countOp interface {
+	record.Operator[Record, distinct.Result[distinct.NoKey]]
+	Stats() window.Stats
+	AppendSnapshot(dst []byte) ([]byte, error)
+	Restore(data []byte) error
+}
 
 // New returns a Query. It fails only for invalid options (a negative Delay
 // or Lateness).
@@ -90,12 +99,13 @@ func New(opts *Options) (*Query, error) {
 		return nil, fmt.Errorf("auction: %w", err)
 	}
 	// COUNT_DISTINCT_ITEMS_TUMBLING(CURSOR(...), 'Bidder', 10)
-	q.bidders, err = distinct.CountItems(window.Step(BiddersWindow),
+	bidders, err := distinct.CountItems(window.Step(BiddersWindow),
 		func(r Record) string { return r.Value.Bidder },
 		&distinct.CountOptions[Record]{Options: *biddersOpts})
 	if err != nil {
 		return nil, fmt.Errorf("auction: %w", err)
 	}
+	q.bidders = bidders
 	q.onSpend = q.spendLine
 	q.onBidders = q.biddersLine
 	return q, nil
