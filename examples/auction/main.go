@@ -63,7 +63,7 @@ func pipeline(c *cli.Common, lateness time.Duration, stdin io.Reader, stdout, st
 	rep := cli.NewReport("auction", stderr)
 	out := cli.NewOutput(stdout)
 	emit := out.Line // bound once: a method value allocates
-	line := 0 // the input line being pushed, for late reports
+	line := 0        // the input line being pushed, for late reports
 	q, err := auction.New(&auction.Options{
 		Delay:    c.Delay,
 		Lateness: lateness,
