@@ -46,7 +46,7 @@ type Options struct {
 	Precision int
 
 	// Threshold is the largest number of distinct items counted exactly.
-	// The sketch holds their 64-bit hashes (8 to 11 bytes an item) until it
+	// The sketch holds their 64-bit hashes (11 to 22 bytes an item) until it
 	// would hold more, then switches to HyperLogLog for good. 0 means
 	// DefaultThreshold, 10,000; at most MaxThreshold.
 	Threshold int
