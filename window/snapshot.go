@@ -306,7 +306,7 @@ func (e *tumbler[R, K, A, V]) appendState(w *snapWriter) {
 		w.u64(uint64(len(win.slots)))
 		for _, s := range win.slots {
 			sl := &e.slots[s]
-			appendValue(w, e.keys.keys[sl.key])
+			appendValue(w, sl.key)
 			e.a.appendAcc(w, &sl.acc)
 		}
 	}
@@ -342,14 +342,12 @@ func (e *tumbler[R, K, A, V]) readState(r *snapReader) {
 			if r.err != nil {
 				return
 			}
-			ki, ok := e.keys.idx[k]
-			if !ok {
-				ki = e.newKey(k)
-			} else if e.findSlot(ki, wid) >= 0 {
+			head, ok := e.idx[k]
+			if ok && e.findSlot(head, wid) >= 0 {
 				r.fail("key repeated in window %v", span)
 				return
 			}
-			s := e.newSlot(ki, wid)
+			s := e.newSlot(k, head, ok, wid)
 			e.a.readAcc(r, &e.slots[s].acc)
 		}
 	}

@@ -9,18 +9,17 @@ import (
 
 // tumbler is the engine for tumbling windows (Step, Months, Floor).
 //
-// Layout: one map lookup turns a key into a dense index; each key heads a
-// short chain of its open (key, window) slots, newest first, so a record
-// finds its accumulator by walking one or two links. Each window lists its
+// Layout: one map lookup turns a key into its newest (key, window) slot,
+// which heads a short chain of the key's held slots, newest first, so a
+// record finds its accumulator by walking one or two links (usually none). Each window lists its
 // slots in the order their keys first appeared in it, which is the emission
 // order. Slots and windows live in slices and are reused through free lists,
 // so steady-state pushes do not allocate.
 type tumbler[R record.Timed, K comparable, A, V any] struct {
-	a     *Agg[R, K, A, V]
-	keys  keyTable[K]
-	heads []int32 // per key index: its newest slot, or -1
+	a   *Agg[R, K, A, V]
+	idx map[K]int32 // key → its newest slot
 
-	slots     []tslot[A]
+	slots     []tslot[K, A]
 	freeSlots []int32
 	live      int // slots in use
 
@@ -35,9 +34,9 @@ type tumbler[R record.Timed, K comparable, A, V any] struct {
 	due record.Time // the smallest watermark at which advance has work
 }
 
-type tslot[A any] struct {
+type tslot[K, A any] struct {
 	acc  A
-	key  int32
+	key  K
 	win  int32
 	next int32 // next slot of the same key, older; -1 ends the chain
 }
@@ -49,7 +48,7 @@ type twin struct {
 }
 
 func newTumbler[R record.Timed, K comparable, A, V any](a *Agg[R, K, A, V]) *tumbler[R, K, A, V] {
-	e := &tumbler[R, K, A, V]{a: a, due: record.MaxTime}
+	e := &tumbler[R, K, A, V]{a: a, idx: make(map[K]int32), due: record.MaxTime}
 	e.uncache()
 	return e
 }
@@ -59,6 +58,31 @@ func (e *tumbler[R, K, A, V]) uncache() { e.cs, e.ce, e.cw = record.MaxTime, rec
 func (e *tumbler[R, K, A, V]) push(r R, emit func(Result[K, V])) error {
 	c := &e.a.core
 	t := r.EventTime()
+	if t >= e.cs && t < e.ce {
+		// The fast path: the record's window is the open one of the last
+		// record, and its key already has a slot there.
+		k := e.a.key(r)
+		if s, ok := e.idx[k]; ok && e.slots[s].win == e.cw {
+			e.a.f.Add(&e.slots[s].acc, r)
+			c.stats.Records++
+			if t > c.maxSeen {
+				c.maxSeen = t
+				if nwm := c.watermarkFor(t); nwm > c.wm {
+					if nwm >= e.due {
+						e.advance(nwm, emit)
+					} else {
+						c.wm = nwm
+					}
+				}
+			}
+			return nil
+		}
+	}
+	return e.pushSlow(r, t, emit)
+}
+
+func (e *tumbler[R, K, A, V]) pushSlow(r R, t record.Time, emit func(Result[K, V])) error {
+	c := &e.a.core
 	wid := int32(-1)
 	var span Span
 	if t >= e.cs && t < e.ce {
@@ -78,16 +102,16 @@ func (e *tumbler[R, K, A, V]) push(r R, emit func(Result[K, V])) error {
 		}
 	}
 	k := e.a.key(r)
-	ki, ok := e.keys.idx[k]
+	head, ok := e.idx[k]
 	slot := int32(-1)
 	if ok && wid >= 0 {
-		slot = e.findSlot(ki, wid)
+		slot = e.findSlot(head, wid)
 	}
 	if slot < 0 && c.limited() {
-		if err := c.limitErr(e.keys.len(), b2i(!ok), e.live, 1); err != nil {
+		if err := c.limitErr(len(e.idx), b2i(!ok), e.live, 1); err != nil {
 			// The watermark this record brings may close windows and make room.
 			if t > c.maxSeen {
-				if nwm := c.watermarkFor(t); nwm > c.wm && e.fitsAfter(nwm, ki, ok) {
+				if nwm := c.watermarkFor(t); nwm > c.wm && e.fitsAfter(nwm, head, ok) {
 					e.advance(nwm, emit)
 					return e.push(r, emit)
 				}
@@ -99,11 +123,8 @@ func (e *tumbler[R, K, A, V]) push(r R, emit func(Result[K, V])) error {
 		wid = e.newWindow(span, false)
 		e.cs, e.ce, e.cw = span.Start, span.End, wid
 	}
-	if !ok {
-		ki = e.newKey(k)
-	}
 	if slot < 0 {
-		slot = e.newSlot(ki, wid)
+		slot = e.newSlot(k, head, ok, wid)
 	}
 	e.a.f.Add(&e.slots[slot].acc, r)
 	c.stats.Records++
@@ -145,24 +166,21 @@ func (e *tumbler[R, K, A, V]) pushLate(r R, t record.Time, span Span, emit func(
 	// Within allowed lateness: update the held window and re-emit.
 	wid := e.findWindow(span.Start)
 	k := e.a.key(r)
-	ki, ok := e.keys.idx[k]
+	head, ok := e.idx[k]
 	slot := int32(-1)
 	if ok && wid >= 0 {
-		slot = e.findSlot(ki, wid)
+		slot = e.findSlot(head, wid)
 	}
 	if slot < 0 {
-		if err := c.limitErr(e.keys.len(), b2i(!ok), e.live, 1); err != nil {
+		if err := c.limitErr(len(e.idx), b2i(!ok), e.live, 1); err != nil {
 			return err
 		}
 	}
 	if wid < 0 {
 		wid = e.newWindow(span, true)
 	}
-	if !ok {
-		ki = e.newKey(k)
-	}
 	if slot < 0 {
-		slot = e.newSlot(ki, wid)
+		slot = e.newSlot(k, head, ok, wid)
 	}
 	s := &e.slots[slot]
 	e.a.f.Add(&s.acc, r)
@@ -172,7 +190,7 @@ func (e *tumbler[R, K, A, V]) pushLate(r R, t record.Time, span Span, emit func(
 	}
 	c.stats.Updates++
 	c.stats.Emitted++
-	emit(Result[K, V]{Start: span.Start, End: span.End, Key: e.keys.keys[ki], Value: e.a.f.Result(&s.acc), Update: true})
+	emit(Result[K, V]{Start: span.Start, End: span.End, Key: s.key, Value: e.a.f.Result(&s.acc), Update: true})
 	return nil
 }
 
@@ -183,8 +201,9 @@ func b2i(b bool) int {
 	return 0
 }
 
-func (e *tumbler[R, K, A, V]) findSlot(ki, wid int32) int32 {
-	for s := e.heads[ki]; s >= 0; s = e.slots[s].next {
+// findSlot returns the slot of window wid in the chain from head, or -1.
+func (e *tumbler[R, K, A, V]) findSlot(head, wid int32) int32 {
+	for s := head; s >= 0; s = e.slots[s].next {
 		if e.slots[s].win == wid {
 			return s
 		}
@@ -229,27 +248,22 @@ func (e *tumbler[R, K, A, V]) newWindow(span Span, closed bool) int32 {
 	return id
 }
 
-func (e *tumbler[R, K, A, V]) newKey(k K) int32 {
-	ki := e.keys.insert(k)
-	if int(ki) == len(e.heads) {
-		e.heads = append(e.heads, -1)
-	} else {
-		e.heads[ki] = -1
+// newSlot adds a slot of window wid for key k, whose chain starts at head
+// when it has one (ok), and returns it.
+func (e *tumbler[R, K, A, V]) newSlot(k K, head int32, ok bool, wid int32) int32 {
+	if !ok {
+		head = -1
 	}
-	return ki
-}
-
-func (e *tumbler[R, K, A, V]) newSlot(ki, wid int32) int32 {
 	var s int32
 	if n := len(e.freeSlots); n > 0 {
 		s = e.freeSlots[n-1]
 		e.freeSlots = e.freeSlots[:n-1]
-		e.slots[s] = tslot[A]{key: ki, win: wid, next: e.heads[ki]}
+		e.slots[s] = tslot[K, A]{key: k, win: wid, next: head}
 	} else {
 		s = int32(len(e.slots))
-		e.slots = append(e.slots, tslot[A]{key: ki, win: wid, next: e.heads[ki]})
+		e.slots = append(e.slots, tslot[K, A]{key: k, win: wid, next: head})
 	}
-	e.heads[ki] = s
+	e.idx[k] = s
 	e.live++
 	w := &e.wins[wid]
 	w.slots = append(w.slots, s)
@@ -257,13 +271,14 @@ func (e *tumbler[R, K, A, V]) newSlot(ki, wid int32) int32 {
 }
 
 // fitsAfter reports whether, once the watermark is at wm, a new slot (and
-// key ki, or a new key when !ok) fits within the limits.
-func (e *tumbler[R, K, A, V]) fitsAfter(wm record.Time, ki int32, ok bool) bool {
+// the key whose chain starts at head, or a new key when !ok) fits within
+// the limits.
+func (e *tumbler[R, K, A, V]) fitsAfter(wm record.Time, head int32, ok bool) bool {
 	c := &e.a.core
 	freedSlots, freedKeys := 0, 0
 	purged := func(wid int32) bool { return addSat(e.wins[wid].span.End, c.lateness) <= wm }
-	keyFreed := func(ki int32) bool {
-		for s := e.heads[ki]; s >= 0; s = e.slots[s].next {
+	keyFreed := func(head int32) bool {
+		for s := head; s >= 0; s = e.slots[s].next {
 			if !purged(e.slots[s].win) {
 				return false
 			}
@@ -276,13 +291,13 @@ func (e *tumbler[R, K, A, V]) fitsAfter(wm record.Time, ki int32, ok bool) bool 
 		}
 		for _, s := range e.wins[id].slots {
 			freedSlots++
-			if ki := e.slots[s].key; e.heads[ki] == s && keyFreed(ki) {
+			if e.idx[e.slots[s].key] == s && keyFreed(s) {
 				freedKeys++
 			}
 		}
 	}
-	newKey := !ok || keyFreed(ki)
-	return c.limitErr(e.keys.len()-freedKeys, b2i(newKey), e.live-freedSlots, 1) == nil
+	newKey := !ok || keyFreed(head)
+	return c.limitErr(len(e.idx)-freedKeys, b2i(newKey), e.live-freedSlots, 1) == nil
 }
 
 func (e *tumbler[R, K, A, V]) advance(wm record.Time, emit func(Result[K, V])) {
@@ -306,7 +321,7 @@ func (e *tumbler[R, K, A, V]) advance(wm record.Time, emit func(Result[K, V])) {
 			for _, s := range w.slots {
 				sl := &e.slots[s]
 				c.stats.Emitted++
-				emit(Result[K, V]{Start: w.span.Start, End: w.span.End, Key: e.keys.keys[sl.key], Value: e.a.f.Result(&sl.acc)})
+				emit(Result[K, V]{Start: w.span.Start, End: w.span.End, Key: sl.key, Value: e.a.f.Result(&sl.acc)})
 			}
 		}
 		if addSat(w.span.End, c.lateness) <= wm {
@@ -334,28 +349,28 @@ func (e *tumbler[R, K, A, V]) purge(id int32) {
 	w := &e.wins[id]
 	if len(w.slots) == e.live {
 		// The last window: drop everything at once.
-		e.keys.reset()
-		e.heads = e.heads[:0]
+		clear(e.idx)
 		clear(e.slots)
 		e.slots = e.slots[:0]
 		e.freeSlots = e.freeSlots[:0]
 		e.live = 0
 	} else {
 		for _, s := range w.slots {
-			ki := e.slots[s].key
+			k := e.slots[s].key
 			// Unlink s from its key's chain.
-			if p := e.heads[ki]; p == s {
-				e.heads[ki] = e.slots[s].next
+			if p := e.idx[k]; p == s {
+				if n := e.slots[s].next; n >= 0 {
+					e.idx[k] = n
+				} else {
+					delete(e.idx, k)
+				}
 			} else {
 				for e.slots[p].next != s {
 					p = e.slots[p].next
 				}
 				e.slots[p].next = e.slots[s].next
 			}
-			if e.heads[ki] < 0 {
-				e.keys.remove(ki)
-			}
-			e.slots[s] = tslot[A]{}
+			e.slots[s] = tslot[K, A]{}
 			e.freeSlots = append(e.freeSlots, s)
 			e.live--
 		}
@@ -367,9 +382,10 @@ func (e *tumbler[R, K, A, V]) purge(id int32) {
 
 func (e *tumbler[R, K, A, V]) fillStats(s *Stats) {
 	s.OpenWindows = e.live
-	s.Keys = e.keys.len()
-	var sl tslot[A]
-	b := e.keys.bytes() + int64(cap(e.heads))*4 + int64(cap(e.slots))*int64(unsafe.Sizeof(sl)) + int64(cap(e.freeSlots))*4
+	s.Keys = len(e.idx)
+	var sl tslot[K, A]
+	var k K
+	b := int64(len(e.idx))*(int64(unsafe.Sizeof(k))+4+8) + int64(cap(e.slots))*int64(unsafe.Sizeof(sl)) + int64(cap(e.freeSlots))*4
 	b += int64(cap(e.wins))*int64(unsafe.Sizeof(twin{})) + int64(cap(e.order)+cap(e.freeWins))*4
 	for i := range e.wins {
 		b += int64(cap(e.wins[i].slots)) * 4
