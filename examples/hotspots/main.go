@@ -91,36 +91,120 @@ func coords(dst []float64, p point) []float64 { return append(dst, p.x, p.y) }
 // errField is wrapped by the decoding errors of a record.
 var errField = errors.New("cannot read coordinates")
 
-// decode reads the two coordinate fields of one JSON object.
+// decode reads the two coordinate fields of one JSON object. The object is
+// validated whole (json.Valid, which does not allocate), then its top-level
+// fields are scanned for the two names; as with encoding/json, the last of
+// two fields of one name wins.
 func decode(line []byte, xName, yName string) (x, y float64, err error) {
-	var obj map[string]json.RawMessage
-	if err := json.Unmarshal(line, &obj); err != nil {
+	if !json.Valid(line) {
+		var v any
+		err := json.Unmarshal(line, &v) // for the message
 		return 0, 0, fmt.Errorf("not a JSON object: %v", err)
 	}
-	if obj == nil {
-		return 0, 0, errors.New("not a JSON object: null")
+	i := skipSpace(line, 0)
+	if line[i] != '{' {
+		end := bytes.IndexAny(line[i:], " \t\r\n")
+		if end < 0 {
+			end = len(line) - i
+		}
+		return 0, 0, fmt.Errorf("not a JSON object: %s", line[i:i+min(end, 20)])
 	}
-	if x, err = number(obj, xName); err != nil {
+	var xRaw, yRaw []byte
+	i = skipSpace(line, i+1)
+	for line[i] != '}' {
+		keyEnd := skipString(line, i)
+		key := line[i+1 : keyEnd-1]
+		if bytes.IndexByte(key, '\\') >= 0 {
+			var k string
+			_ = json.Unmarshal(line[i:keyEnd], &k) // valid: checked above
+			key = []byte(k)
+		}
+		i = skipSpace(line, keyEnd)
+		i = skipSpace(line, i+1) // the colon
+		valEnd := skipValue(line, i)
+		switch string(key) {
+		case xName:
+			xRaw = line[i:valEnd]
+		case yName:
+			yRaw = line[i:valEnd]
+		}
+		i = skipSpace(line, valEnd)
+		if line[i] == ',' {
+			i = skipSpace(line, i+1)
+		}
+	}
+	if x, err = number(xRaw, xName); err != nil {
 		return 0, 0, err
 	}
-	if y, err = number(obj, yName); err != nil {
+	if y, err = number(yRaw, yName); err != nil {
 		return 0, 0, err
 	}
 	return x, y, nil
 }
 
-func number(obj map[string]json.RawMessage, name string) (float64, error) {
-	raw, ok := obj[name]
-	if !ok {
-		return 0, fmt.Errorf("%w: no field %q", errField, name)
+// The scanners below walk JSON that json.Valid has accepted.
+
+func skipSpace(b []byte, i int) int {
+	for i < len(b) && (b[i] == ' ' || b[i] == '\t' || b[i] == '\n' || b[i] == '\r') {
+		i++
 	}
-	s := string(raw)
-	if len(raw) > 0 && raw[0] == '"' {
-		if err := json.Unmarshal(raw, &s); err != nil {
-			return 0, fmt.Errorf("%w: field %q: %v", errField, name, err)
+	return i
+}
+
+// skipString returns the index after the string starting at b[i] == '"'.
+func skipString(b []byte, i int) int {
+	for j := i + 1; ; j++ {
+		switch b[j] {
+		case '\\':
+			j++
+		case '"':
+			return j + 1
 		}
 	}
-	f, err := strconv.ParseFloat(s, 64)
+}
+
+// skipValue returns the index after the value starting at b[i].
+func skipValue(b []byte, i int) int {
+	switch b[i] {
+	case '"':
+		return skipString(b, i)
+	case '{', '[':
+		depth := 0
+		for j := i; ; j++ {
+			switch b[j] {
+			case '"':
+				j = skipString(b, j) - 1
+			case '{', '[':
+				depth++
+			case '}', ']':
+				if depth--; depth == 0 {
+					return j + 1
+				}
+			}
+		}
+	}
+	j := i
+	for j < len(b) && b[j] != ',' && b[j] != '}' && b[j] != ']' && b[j] != ' ' && b[j] != '\t' && b[j] != '\n' && b[j] != '\r' {
+		j++
+	}
+	return j
+}
+
+// number reads a coordinate: a JSON number, or a string holding one.
+func number(raw []byte, name string) (float64, error) {
+	if raw == nil {
+		return 0, fmt.Errorf("%w: no field %q", errField, name)
+	}
+	text := raw
+	if raw[0] == '"' {
+		text = raw[1 : len(raw)-1]
+		if bytes.IndexByte(text, '\\') >= 0 {
+			var s string
+			_ = json.Unmarshal(raw, &s) // valid: checked by decode
+			text = []byte(s)
+		}
+	}
+	f, err := strconv.ParseFloat(string(text), 64)
 	switch {
 	case errors.Is(err, strconv.ErrRange):
 		return 0, fmt.Errorf("%w: field %q: %s is out of the range of float64", errField, name, raw)

@@ -353,3 +353,47 @@ func TestExitStatus(t *testing.T) {
 		})
 	}
 }
+
+// mapDecode is decode done the plain way, through a map, as an oracle.
+func mapDecode(line []byte, xName, yName string) (x, y float64, ok bool) {
+	var obj map[string]json.RawMessage
+	if json.Unmarshal(line, &obj) != nil || obj == nil {
+		return 0, 0, false
+	}
+	num := func(raw json.RawMessage) (float64, bool) {
+		if raw == nil {
+			return 0, false
+		}
+		s := string(raw)
+		if raw[0] == '"' && json.Unmarshal(raw, &s) != nil {
+			return 0, false
+		}
+		f, err := strconv.ParseFloat(s, 64)
+		return f, err == nil
+	}
+	x, okx := num(obj[xName])
+	y, oky := num(obj[yName])
+	return x, y, okx && oky
+}
+
+func FuzzDecode(f *testing.F) {
+	for _, s := range []string{
+		`{"x":1,"y":2}`, `{"y":"3.5","x":-4e2,"z":{"x":[1,{"y":2}]}}`, `{"x":1,"x":5,"y":2}`,
+		`{"\u0078":7,"y":"\u0031"}`, `{"x":"1\"","y":2}`, `{}`, `[]`, `null`, `{"x":1,"y":2`,
+		` {"a":[],"x":0,"b":"}","y":1e400} `, `{"x":true,"y":null}`,
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, line []byte) {
+		x, y, err := decode(line, "x", "y")
+		wx, wy, ok := mapDecode(line, "x", "y")
+		if (err == nil) != ok {
+			t.Fatalf("decode(%q): %v; the map says ok=%v", line, err, ok)
+		}
+		if ok && (!sameFloat(x, wx) || !sameFloat(y, wy)) {
+			t.Fatalf("decode(%q) = %v, %v; the map gives %v, %v", line, x, y, wx, wy)
+		}
+	})
+}
+
+func sameFloat(a, b float64) bool { return a == b || (a != a && b != b) }
