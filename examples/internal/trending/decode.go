@@ -36,6 +36,12 @@ func Decode(payload []byte) (Record, error) {
 	if r, ok := scan(payload); ok {
 		return r, nil
 	}
+	return decodeFull(payload)
+}
+
+// decodeFull is the general path of Decode, apart so that its buffer, which
+// escapes, costs nothing on the fast path.
+func decodeFull(payload []byte) (Record, error) {
 	var buf [1]Record
 	recs, err := decoder.Append(buf[:0], payload, 0)
 	switch {
