@@ -22,6 +22,6 @@
 //
 // rowtime runs it on event time (the payload's timestamp) rather than on
 // arrival time. To scale past one process, run one Partial operator per
-// Kinesis shard and merge the partial accumulators with Counts().Merge: see
+// Kinesis shard and merge the partial states with CountsFunc().Merge: see
 // Partial.
 package trending
