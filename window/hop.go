@@ -58,6 +58,11 @@ type hopper[R record.Timed, K comparable, A, V any] struct {
 }
 
 type hkey[A any] struct {
+	// cur is the newest pane, kept out of the deque while it fills so that
+	// a record touches this struct alone; every pane in the deque is older.
+	cur    hpane[A]
+	hasCur bool
+
 	panes    []hpane[A]
 	keep     int
 	head     int
@@ -148,10 +153,32 @@ func (e *hopper[R, K, A, V]) push(r R, emit func(Result[K, V])) error {
 	k := e.a.key(r)
 	ki, ok := e.keys.idx[k]
 	i := -1
+	inCur := false
 	if ok {
-		i = e.ks[ki].find(p)
+		h := &e.ks[ki]
+		if h.hasCur && h.cur.p == p && e.cFirstEnd > c.wm {
+			// The fast path: the key's newest pane, all of whose windows
+			// are open.
+			e.a.f.Add(&h.cur.acc, r)
+			c.stats.Records++
+			if t > c.maxSeen {
+				c.maxSeen = t
+				if nwm := c.watermarkFor(t); nwm > c.wm {
+					if nwm >= e.due {
+						e.advance(nwm, emit)
+					} else {
+						c.wm = nwm
+					}
+				}
+			}
+			return nil
+		}
+		inCur = h.hasCur && h.cur.p == p
+		if !inCur {
+			i = h.find(p)
+		}
 	}
-	if i < 0 && c.limited() {
+	if i < 0 && !inCur && c.limited() {
 		if err := c.limitErr(e.keys.len(), b2i(!ok), e.panes, 1); err != nil {
 			if t > c.maxSeen {
 				if nwm := c.watermarkFor(t); nwm > c.wm && e.fitsAfter(nwm, ki, ok) {
@@ -164,21 +191,33 @@ func (e *hopper[R, K, A, V]) push(r R, emit func(Result[K, V])) error {
 	}
 	if !ok {
 		ki = e.newKey(k)
+		e.active = append(e.active, ki)
 	}
 	h := &e.ks[ki]
-	if i < 0 {
-		i = h.insert(p, e.seq)
-		e.seq++
+	var acc *A
+	if inCur {
+		acc = &h.cur.acc
+	} else if i < 0 {
 		e.panes++
-		if len(h.panes) == 1 {
-			e.active = append(e.active, ki)
-		}
 		// next ≤ the first open window of p: see advance.
 		e.due = min(e.due, e.dueEnd(e.next))
+		if (!h.hasCur && (len(h.panes) == h.keep || h.panes[len(h.panes)-1].p < p)) || (h.hasCur && h.cur.p < p) {
+			// A new newest pane: it becomes the key's current one.
+			h.flushCur()
+			h.cur = hpane[A]{p: p, seq: e.seq}
+			h.hasCur = true
+			acc = &h.cur.acc
+		} else {
+			i = h.insert(p, e.seq)
+		}
+		e.seq++
 	}
-	e.a.f.Add(&h.panes[i].acc, r)
+	if acc == nil {
+		acc = &h.panes[i].acc
+	}
+	e.a.f.Add(acc, r)
 	c.stats.Records++
-	if i < h.in {
+	if i >= 0 && i < h.in {
 		// The pane already feeds emitted windows: the record is below the
 		// watermark (not late, as some of its windows are open).
 		h.dirty = true
@@ -207,6 +246,7 @@ func (e *hopper[R, K, A, V]) updateClosed(ki int32, p int64, t record.Time, emit
 		return
 	}
 	h := &e.ks[ki]
+	h.flushCur()
 	for k := e.firstWindow(p); k <= record.FloorDiv(p, e.slide); k++ {
 		end := e.windowEnd(k)
 		if end > c.wm {
@@ -230,6 +270,30 @@ func (e *hopper[R, K, A, V]) updateClosed(ki int32, p int64, t record.Time, emit
 	// The pane must outlive the windows just updated.
 	e.retain = min(e.retain, addSat(e.lastEnd(p), c.lateness))
 	e.due = min(e.due, e.retain)
+}
+
+// flushCur moves the current pane to the end of the deque.
+func (h *hkey[A]) flushCur() {
+	if h.hasCur {
+		h.panes = append(h.panes, h.cur)
+		h.cur = hpane[A]{}
+		h.hasCur = false
+	}
+}
+
+// empty reports whether h holds no pane.
+func (h *hkey[A]) empty() bool { return h.keep == len(h.panes) && !h.hasCur }
+
+// firstLive returns the oldest pane of h that a window still to be emitted
+// may need, or MaxInt64.
+func (h *hkey[A]) firstLive() int64 {
+	if h.head < len(h.panes) {
+		return h.panes[h.head].p
+	}
+	if h.hasCur {
+		return h.cur.p
+	}
+	return math.MaxInt64
 }
 
 // find returns the position of pane p in h's deque, or -1.
@@ -281,8 +345,8 @@ func (e *hopper[R, K, A, V]) newKey(k K) int32 {
 // dropKey frees key ki, whose deque is empty, keeping its memory for reuse.
 func (e *hopper[R, K, A, V]) dropKey(ki int32) {
 	h := &e.ks[ki]
-	var zero A
-	*h = hkey[A]{panes: h.panes[:0], back: zero}
+	clear(h.panes)
+	*h = hkey[A]{panes: h.panes[:0]}
 	e.keys.remove(ki)
 }
 
@@ -298,8 +362,11 @@ func (e *hopper[R, K, A, V]) fitsAfter(wm record.Time, ki int32, ok bool) bool {
 		for j := h.keep; j < len(h.panes) && addSat(e.lastEnd(h.panes[j].p), c.lateness) <= wm; j++ {
 			n++
 		}
+		if n == len(h.panes)-h.keep && h.hasCur && addSat(e.lastEnd(h.cur.p), c.lateness) <= wm {
+			n++
+		}
 		freedPanes += n
-		if n == len(h.panes)-h.keep {
+		if n == len(h.panes)-h.keep+b2i(h.hasCur) {
 			freedKeys++
 			if ok && kj == ki {
 				newKey = true
@@ -321,9 +388,7 @@ func (e *hopper[R, K, A, V]) advance(wm record.Time, emit func(Result[K, V])) {
 	open := e.firstOpen(wm)
 	minP := int64(math.MaxInt64)
 	for _, ki := range e.active {
-		if h := &e.ks[ki]; h.head < len(h.panes) {
-			minP = min(minP, h.panes[h.head].p)
-		}
+		minP = min(minP, e.ks[ki].firstLive())
 	}
 	for {
 		// Skip windows that hold no pane, but none that may still take
@@ -375,6 +440,9 @@ func (e *hopper[R, K, A, V]) emitWindow(k int64, emit func(Result[K, V])) int64 
 	j := 0
 	for _, ki := range e.active {
 		h := &e.ks[ki]
+		if h.hasCur && h.cur.p < hi {
+			h.flushCur() // complete: it ends by the watermark
+		}
 		// Push the panes that end by hi.
 		for h.in < len(h.panes) && h.panes[h.in].p < hi {
 			q := &h.panes[h.in]
@@ -408,16 +476,12 @@ func (e *hopper[R, K, A, V]) emitWindow(k int64, emit func(Result[K, V])) int64 
 			h.keep++
 			e.panes--
 		}
-		if h.keep == len(h.panes) {
-			h.panes = h.panes[:0]
-			h.keep, h.head, h.mid, h.in = 0, 0, 0, 0
+		if h.empty() {
 			e.dropKey(ki)
 			continue
 		}
 		h.compact()
-		if h.head < len(h.panes) {
-			minP = min(minP, h.panes[h.head].p)
-		}
+		minP = min(minP, h.firstLive())
 		if h.keep < h.head && c.lateness > 0 {
 			e.retain = min(e.retain, addSat(e.lastEnd(h.panes[h.keep].p), c.lateness))
 		}
@@ -555,9 +619,7 @@ func (e *hopper[R, K, A, V]) expire(wm record.Time) {
 			h.keep++
 			e.panes--
 		}
-		if h.keep == len(h.panes) {
-			h.panes = h.panes[:0]
-			h.keep, h.head, h.mid, h.in = 0, 0, 0, 0
+		if h.empty() {
 			e.dropKey(ki)
 			continue
 		}

@@ -377,7 +377,8 @@ func (e *hopper[R, K, A, V]) appendState(w *snapWriter) {
 	for _, ki := range e.active {
 		h := &e.ks[ki]
 		appendValue(w, e.keys.keys[ki])
-		w.u64(uint64(len(h.panes) - h.keep))
+		// The current pane, if any, is written as the newest of the deque.
+		w.u64(uint64(len(h.panes) - h.keep + b2i(h.hasCur)))
 		w.u64(uint64(h.head - h.keep))
 		w.u64(uint64(h.mid - h.keep))
 		w.u64(uint64(h.in - h.keep))
@@ -393,6 +394,11 @@ func (e *hopper[R, K, A, V]) appendState(w *snapWriter) {
 				w.u64(p.sufSeq)
 				e.a.appendAcc(w, &p.suf)
 			}
+		}
+		if h.hasCur {
+			w.i64(h.cur.p)
+			w.u64(h.cur.seq)
+			e.a.appendAcc(w, &h.cur.acc)
 		}
 	}
 }
