@@ -174,8 +174,8 @@ func (e *hopper[R, K, A, V]) push(r R, emit func(Result[K, V])) error {
 			return nil
 		}
 		inCur = h.hasCur && h.cur.p == p
-		if !inCur {
-			i = h.find(p)
+		if !inCur && !(h.hasCur && h.cur.p < p) {
+			i = h.find(p) // (a pane newer than cur is not in the deque)
 		}
 	}
 	if i < 0 && !inCur && c.limited() {
