@@ -4,7 +4,9 @@
 // state must fit Lambda's 1 MB time-window state, base64 in a
 // map[string]string), and the time and bytes of snapshot and restore for
 // the cases the operators are sized by: 1,000 keys with SUM, a distinct
-// count in its HyperLogLog phase, a 1,000-point hotspot window.
+// count in its HyperLogLog phase, a 1,000-point hotspot window. It also
+// checks, for the two example queries, that a snapshot and restore at any
+// point of a stream changes none of the results.
 //
 // It holds only tests and benchmarks:
 //
