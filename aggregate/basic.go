@@ -3,6 +3,7 @@ package aggregate
 import (
 	"cmp"
 	"encoding/binary"
+	"fmt"
 	"math"
 	"reflect"
 )
@@ -40,7 +41,8 @@ func (count[R]) ReadState(a *int64, src []byte) (int, error) {
 // SumState is the accumulator of Sum. The zero SumState is an empty sum.
 type SumState[N Number] struct {
 	sum N
-	c   N // Neumaier compensation: the low-order part lost by sum (floats only)
+	c   N         // Neumaier compensation: the low-order part lost by sum (floats only)
+	nf  nonFinite // the NaN and infinite values added, kept out of sum (floats only)
 }
 
 // Sum returns the aggregate SUM(f(r)). It is a Remover and a StateCodec.
@@ -48,9 +50,12 @@ type SumState[N Number] struct {
 // Integer sums are exact, in N itself: like Go arithmetic they wrap around on
 // overflow. Floating-point sums use Kahan–Neumaier compensated summation, so
 // the result does not depend (beyond the last bit or so) on the order of the
-// records or on how partial sums were merged. NaN propagates: a sum that saw
-// a NaN is NaN, and a sum of +Inf and -Inf is NaN, as in IEEE 754. Removing a
-// value cannot undo a NaN or an infinity.
+// records or on how partial sums were merged. NaN propagates: a sum that
+// holds a NaN is NaN, a sum that holds both +Inf and -Inf is NaN, and one
+// that holds infinities of one sign is that infinity, as in IEEE 754. The
+// NaNs and infinities are counted apart from the finite values, so Remove
+// takes them out again exactly: once they have left a sliding window, its
+// sum is that of the finite values left.
 //
 // The sum of no records is 0; wrap Sum in OrNull for SQL's NULL.
 func Sum[R any, N Number](f func(R) N) Func[R, SumState[N], N] {
@@ -62,15 +67,10 @@ type sum[R any, N Number] struct {
 	kind numKind
 }
 
-func (s sum[R, N]) Add(a *SumState[N], r R)    { a.add(s.kind, s.f(r)) }
-func (s sum[R, N]) Remove(a *SumState[N], r R) { a.add(s.kind, -s.f(r)) }
-
-func (s sum[R, N]) Merge(dst, src *SumState[N]) {
-	dst.add(s.kind, src.sum)
-	dst.c += src.c
-}
-
-func (s sum[R, N]) Result(a *SumState[N]) N { return a.result() }
+func (s sum[R, N]) Add(a *SumState[N], r R)     { a.add(s.kind, s.f(r)) }
+func (s sum[R, N]) Remove(a *SumState[N], r R)  { a.remove(s.kind, s.f(r)) }
+func (s sum[R, N]) Merge(dst, src *SumState[N]) { dst.merge(s.kind, src) }
+func (s sum[R, N]) Result(a *SumState[N]) N     { return a.result(s.kind) }
 
 func (s sum[R, N]) AppendState(dst []byte, a *SumState[N]) ([]byte, error) {
 	return a.appendState(dst, s.kind), nil
@@ -80,14 +80,35 @@ func (s sum[R, N]) ReadState(a *SumState[N], src []byte) (int, error) {
 	return a.readState(src, s.kind)
 }
 
-// add adds v, compensating float rounding with Neumaier's variant of Kahan
-// summation, which stays exact when a term is larger than the running sum.
-// -v of an unsigned v wraps, so that adding it subtracts v exactly.
+// add adds v. A float NaN or infinity is counted in nf; a finite float is
+// added with Neumaier's variant of Kahan summation, which stays exact when a
+// term is larger than the running sum.
 func (a *SumState[N]) add(k numKind, v N) {
 	if k != kindFloat {
 		a.sum += v
 		return
 	}
+	if v-v != 0 { // NaN or ±Inf
+		a.nf.count(float64(v), 1)
+		return
+	}
+	a.kahan(v)
+}
+
+// remove undoes add(k, v).
+func (a *SumState[N]) remove(k numKind, v N) {
+	if k != kindFloat {
+		a.sum -= v
+		return
+	}
+	if v-v != 0 {
+		a.nf.count(float64(v), -1)
+		return
+	}
+	a.kahan(-v)
+}
+
+func (a *SumState[N]) kahan(v N) {
 	t := a.sum + v
 	if abs(a.sum) >= abs(v) {
 		a.c += (a.sum - t) + v
@@ -97,8 +118,28 @@ func (a *SumState[N]) add(k numKind, v N) {
 	a.sum = t
 }
 
-func (a *SumState[N]) result() N {
-	if s := a.sum; s-s != 0 { // ±Inf or NaN: the compensation is meaningless
+func (a *SumState[N]) merge(k numKind, src *SumState[N]) {
+	if k != kindFloat {
+		a.sum += src.sum
+		return
+	}
+	// src.sum is finite unless the finite values overflowed; either way it
+	// belongs to the finite part, not to the counts.
+	a.kahan(src.sum)
+	a.c += src.c
+	a.nf.merge(&src.nf)
+}
+
+func (a *SumState[N]) result(k numKind) N {
+	if k != kindFloat {
+		return a.sum
+	}
+	if !a.nf.zero() {
+		// Adding the finite part keeps IEEE 754's answer also when it
+		// overflowed to an infinity of the other sign.
+		return N(a.nf.value()) + a.sum
+	}
+	if s := a.sum; s-s != 0 { // overflowed: the compensation is meaningless
 		return s
 	}
 	return a.sum + a.c
@@ -106,18 +147,28 @@ func (a *SumState[N]) result() N {
 
 // float returns the sum as a float64, with the compensation added in float64
 // so that a float32 sum keeps the precision it gathered.
-func (a *SumState[N]) float() float64 {
+func (a *SumState[N]) float(k numKind) float64 {
 	s := float64(a.sum)
+	if k != kindFloat {
+		return s
+	}
+	if !a.nf.zero() {
+		return a.nf.value() + s
+	}
 	if s-s != 0 {
 		return s
 	}
 	return s + float64(a.c)
 }
 
+// A float state encodes as sum and c (8 bytes each) and the counts of
+// non-finite values (see nonFinite.appendState), an integer state as sum
+// alone.
 func (a *SumState[N]) appendState(dst []byte, k numKind) []byte {
 	dst = appendNum(dst, k, a.sum)
 	if k == kindFloat {
 		dst = appendNum(dst, k, a.c)
+		dst = a.nf.appendState(dst)
 	}
 	return dst
 }
@@ -135,6 +186,11 @@ func (a *SumState[N]) readState(src []byte, k numKind) (int, error) {
 			return 0, err
 		}
 		out.c = c
+		n += m
+		m, err = out.nf.readState(src[n:])
+		if err != nil {
+			return 0, err
+		}
 		n += m
 	}
 	*a = out
@@ -161,7 +217,9 @@ type AvgState[N Number] struct {
 // and a StateCodec.
 //
 // The average of no records is NaN (0/0); wrap Avg in OrNull for SQL's NULL.
-// A NaN input makes the average NaN.
+// NaN and infinite inputs count as Sum counts them: the average is NaN while
+// a NaN (or +Inf and -Inf together) is in it, ±Inf while infinities of one
+// sign are, and finite again once Remove has taken them out.
 func Avg[R any, N Number](f func(R) N) Func[R, AvgState[N], float64] {
 	return avg[R, N]{f: f, kind: kindOf[N]()}
 }
@@ -177,13 +235,12 @@ func (s avg[R, N]) Add(a *AvgState[N], r R) {
 }
 
 func (s avg[R, N]) Remove(a *AvgState[N], r R) {
-	a.sum.add(s.kind, -s.f(r))
+	a.sum.remove(s.kind, s.f(r))
 	a.n--
 }
 
 func (s avg[R, N]) Merge(dst, src *AvgState[N]) {
-	dst.sum.add(s.kind, src.sum.sum)
-	dst.sum.c += src.sum.c
+	dst.sum.merge(s.kind, &src.sum)
 	dst.n += src.n
 }
 
@@ -191,7 +248,7 @@ func (s avg[R, N]) Result(a *AvgState[N]) float64 {
 	if a.n == 0 {
 		return math.NaN()
 	}
-	return a.sum.float() / float64(a.n)
+	return a.sum.float(s.kind) / float64(a.n)
 }
 
 func (s avg[R, N]) AppendState(dst []byte, a *AvgState[N]) ([]byte, error) {
@@ -211,6 +268,9 @@ func (s avg[R, N]) ReadState(a *AvgState[N], src []byte) (int, error) {
 	m, err := out.sum.readState(src[n:], s.kind)
 	if err != nil {
 		return 0, err
+	}
+	if !out.sum.nf.within(cnt) {
+		return 0, fmt.Errorf("%w: more non-finite values than values", ErrCorrupt)
 	}
 	out.n = cnt
 	*a = out

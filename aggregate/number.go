@@ -2,6 +2,7 @@ package aggregate
 
 import (
 	"encoding/binary"
+	"fmt"
 	"math"
 )
 
@@ -123,3 +124,106 @@ func readFloat(src []byte) (float64, int, error) {
 // isNaN reports whether v is a NaN, for any ordered type: only a NaN is
 // unequal to itself.
 func isNaN[V comparable](v V) bool { return v != v }
+
+// nonFinite counts the NaN, +Inf and -Inf values that a float accumulator
+// holds. They are kept out of its finite arithmetic, where a single one would
+// stay for good (Inf - Inf is NaN, and so is NaN - NaN), so that Remove can
+// take them out again exactly. The zero nonFinite holds none.
+type nonFinite struct {
+	nan, pos, neg int64
+}
+
+// count adds d (1 or -1) to the count of x's kind; x is NaN or ±Inf.
+func (c *nonFinite) count(x float64, d int64) {
+	switch {
+	case x != x:
+		c.nan += d
+	case x > 0:
+		c.pos += d
+	default:
+		c.neg += d
+	}
+}
+
+func (c *nonFinite) merge(src *nonFinite) {
+	c.nan += src.nan
+	c.pos += src.pos
+	c.neg += src.neg
+}
+
+func (c *nonFinite) zero() bool { return *c == nonFinite{} }
+
+// value returns what IEEE 754 makes of adding the values counted: NaN when
+// there is a NaN or infinities of both signs, otherwise the one infinity.
+// It is meaningful only when c is not zero.
+func (c *nonFinite) value() float64 {
+	switch {
+	case c.nan != 0 || (c.pos != 0 && c.neg != 0):
+		return math.NaN()
+	case c.pos != 0:
+		return math.Inf(1)
+	default:
+		return math.Inf(-1)
+	}
+}
+
+// within reports whether the counts add up to at most n values.
+func (c *nonFinite) within(n int64) bool {
+	for _, k := range [...]int64{c.nan, c.pos, c.neg} {
+		if k > n {
+			return false
+		}
+		n -= k
+	}
+	return true
+}
+
+// appendState appends the counts compactly: a byte whose bits 0, 1 and 2
+// say whether the NaN, +Inf and -Inf counts are non-zero, then each non-zero
+// count as a uvarint. No non-finite values cost one zero byte.
+func (c *nonFinite) appendState(dst []byte) []byte {
+	ks := [...]int64{c.nan, c.pos, c.neg}
+	var mask byte
+	for i, k := range ks {
+		if k != 0 {
+			mask |= 1 << i
+		}
+	}
+	dst = append(dst, mask)
+	for _, k := range ks {
+		if k != 0 {
+			dst = binary.AppendUvarint(dst, uint64(k))
+		}
+	}
+	return dst
+}
+
+// readState decodes what appendState wrote into *c; on error *c is
+// unchanged. Counts flagged but zero, and counts beyond int64, are corrupt.
+func (c *nonFinite) readState(src []byte) (int, error) {
+	if len(src) == 0 {
+		return 0, ErrTruncated
+	}
+	mask := src[0]
+	if mask > 7 {
+		return 0, fmt.Errorf("%w: bad non-finite count flags %#x", ErrCorrupt, mask)
+	}
+	n := 1
+	var ks [3]int64
+	for i := range ks {
+		if mask&(1<<i) == 0 {
+			continue
+		}
+		k, m, err := readUvarint(src[n:])
+		if err != nil {
+			return 0, err
+		}
+		if k == 0 || k > math.MaxInt64 {
+			return 0, fmt.Errorf("%w: bad non-finite count %d", ErrCorrupt, k)
+		}
+		ks[i] = int64(k)
+		n += m
+	}
+	*c = nonFinite{nan: ks[0], pos: ks[1], neg: ks[2]}
+	return n, nil
+}

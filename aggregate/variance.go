@@ -7,12 +7,14 @@ import (
 )
 
 // VarState is the accumulator of VarPop, VarSamp, StddevPop and StddevSamp:
-// the count, mean and sum of squared deviations of the values (Welford's
-// method). The zero VarState is empty.
+// the count, mean and sum of squared deviations of the finite values
+// (Welford's method), and the count of NaN and infinite ones. The zero
+// VarState is empty.
 type VarState struct {
-	n    int64
+	n    int64 // finite values
 	mean float64
 	m2   float64
+	nf   int64 // NaN and infinite values, kept out of n, mean and m2
 }
 
 // VarPop returns the aggregate VAR_POP(f(r)), the population variance
@@ -27,8 +29,11 @@ type VarState struct {
 // closer together than those that have left it sees it as a relative error.
 //
 // The variance of no records is NaN; wrap it in OrNull for SQL's NULL.
-// A NaN or infinite input makes the variance NaN, and removing it does not
-// undo that.
+// A NaN or infinite input makes the variance NaN, as in IEEE 754 (the
+// deviation of an infinity from an infinite mean is NaN). Such inputs are
+// counted apart from the finite ones, so Remove takes them out again
+// exactly: once they have left a sliding window, its variance is that of the
+// finite values left.
 func VarPop[R any, N Number](f func(R) N) Func[R, VarState, float64] {
 	return variance[R, N]{f: f, kind: varPop}
 }
@@ -68,6 +73,10 @@ type variance[R any, N Number] struct {
 
 func (s variance[R, N]) Add(a *VarState, r R) {
 	x := float64(s.f(r))
+	if x-x != 0 { // NaN or ±Inf
+		a.nf++
+		return
+	}
 	a.n++
 	d := x - a.mean
 	a.mean += d / float64(a.n)
@@ -75,11 +84,15 @@ func (s variance[R, N]) Add(a *VarState, r R) {
 }
 
 func (s variance[R, N]) Remove(a *VarState, r R) {
-	if a.n <= 1 {
-		*a = VarState{}
+	x := float64(s.f(r))
+	if x-x != 0 {
+		a.nf--
 		return
 	}
-	x := float64(s.f(r))
+	if a.n <= 1 {
+		*a = VarState{nf: a.nf}
+		return
+	}
 	n := a.n - 1
 	mean := a.mean - (x-a.mean)/float64(n)
 	a.m2 -= (x - mean) * (x - a.mean)
@@ -90,11 +103,12 @@ func (s variance[R, N]) Remove(a *VarState, r R) {
 }
 
 func (s variance[R, N]) Merge(dst, src *VarState) {
+	dst.nf += src.nf
 	switch {
 	case src.n == 0:
 		return
 	case dst.n == 0:
-		*dst = *src
+		dst.n, dst.mean, dst.m2 = src.n, src.mean, src.m2
 		return
 	}
 	n := dst.n + src.n
@@ -110,7 +124,7 @@ func (s variance[R, N]) Result(a *VarState) float64 {
 	if s.kind == varSamp || s.kind == stddevSamp {
 		div--
 	}
-	if div <= 0 {
+	if div <= 0 || a.nf != 0 {
 		return math.NaN()
 	}
 	v := a.m2 / div
@@ -120,8 +134,11 @@ func (s variance[R, N]) Result(a *VarState) float64 {
 	return v
 }
 
+// A state encodes as the finite count n (varint), the non-finite count
+// (uvarint), and, when n > 0, mean and m2 (8 bytes each).
 func (s variance[R, N]) AppendState(dst []byte, a *VarState) ([]byte, error) {
 	dst = binary.AppendVarint(dst, a.n)
+	dst = binary.AppendUvarint(dst, uint64(a.nf))
 	if a.n == 0 {
 		return dst, nil
 	}
@@ -136,8 +153,16 @@ func (s variance[R, N]) ReadState(a *VarState, src []byte) (int, error) {
 	if cnt < 0 {
 		return 0, ErrCorrupt
 	}
+	nf, m, err := readUvarint(src[n:])
+	if err != nil {
+		return 0, err
+	}
+	if nf > uint64(math.MaxInt64-cnt) {
+		return 0, fmt.Errorf("%w: count of values overflows", ErrCorrupt)
+	}
+	n += m
 	if cnt == 0 {
-		*a = VarState{}
+		*a = VarState{nf: int64(nf)}
 		return n, nil
 	}
 	if len(src)-n < 16 {
@@ -148,6 +173,6 @@ func (s variance[R, N]) ReadState(a *VarState, src []byte) (int, error) {
 	if m2 < 0 {
 		return 0, fmt.Errorf("%w: negative sum of squares", ErrCorrupt)
 	}
-	*a = VarState{n: cnt, mean: mean, m2: m2}
+	*a = VarState{n: cnt, mean: mean, m2: m2, nf: int64(nf)}
 	return n + 16, nil
 }
