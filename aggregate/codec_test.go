@@ -98,6 +98,9 @@ func codecCases() []codecCase {
 		codecOf[aggregate.TimedState[int64], int64]{aggregate.First(n), in},
 		codecOf[aggregate.TimedState[string], string]{aggregate.Last(act), in},
 		codecOf[aggregate.VarState, float64]{aggregate.VarSamp(n), in},
+		codecOf[aggregate.VarState, float64]{aggregate.VarPop(x), in},
+		codecOf[aggregate.AvgState[float64], float64]{aggregate.Avg(x), in},
+		codecOf[aggregate.AvgState[float32], float64]{aggregate.Avg(f32), in},
 		codecOf[aggregate.NullState[aggregate.AvgState[float64]], aggregate.Null[float64]]{
 			aggregate.Where(priced, aggregate.OrNull(aggregate.Avg(price))), in},
 		codecOf[aggregate.PairState[int64, aggregate.ExtremeState[string]], aggregate.PairResult[int64, string]]{

@@ -61,9 +61,15 @@
 // NaN: SQL has no NaN, and Add cannot fail, so rowtime follows IEEE 754. A
 // NaN input makes Sum, Avg, the variances, Min and Max NaN (Min and Max
 // propagate NaN as IEEE 754's minimum and maximum do, rather than ordering
-// it first as cmp.Less does), and Remove cannot take it out again; the same
-// goes for an infinity in a Sum that later has it removed. Filter NaN out with
-// Where when it means "no value".
+// it first as cmp.Less does). Infinities too give what the plain
+// computation gives: a Sum or Avg over +Inf is +Inf, over +Inf and -Inf
+// NaN, and a variance over any infinity NaN. Sum, Avg and the variances keep
+// counts of the NaN, +Inf and -Inf values they hold apart from their finite
+// arithmetic, so Remove takes those out again exactly: when a NaN has left a
+// sliding window, the window's sum is the compensated sum of the finite
+// values still in it, as if the NaN had never come. (Finite values whose sum
+// overflows float64 are another matter: that sum is infinite and stays so,
+// also after Remove.) Filter NaN out with Where when it means "no value".
 //
 // # Nulls
 //

@@ -50,6 +50,25 @@ func ExampleSum_float() {
 	// Output: 1 0.9999999999999999
 }
 
+// A sliding sum over three values: a NaN or an infinity counts while it is in
+// the window and leaves no trace once Remove has taken it out.
+func ExampleSum_remove() {
+	sum := aggregate.Sum(func(x float64) float64 { return x })
+	rm := sum.(aggregate.Remover[float64, aggregate.SumState[float64]])
+	xs := []float64{1, math.NaN(), 2, math.Inf(1), 4, 8, 16}
+	var acc aggregate.SumState[float64]
+	for i, x := range xs {
+		sum.Add(&acc, x)
+		if i >= 3 {
+			rm.Remove(&acc, xs[i-3])
+		}
+		fmt.Print(sum.Result(&acc), " ")
+	}
+	fmt.Println()
+	// Output:
+	// 1 NaN NaN NaN +Inf +Inf 28
+}
+
 func ExampleCount() {
 	count := aggregate.Count[Bid]()
 	var acc int64

@@ -1,6 +1,7 @@
 package aggregate_test
 
 import (
+	"math"
 	"math/rand/v2"
 	"testing"
 
@@ -40,6 +41,24 @@ func genEvent(rng *rand.Rand) event {
 	return e
 }
 
+// genNonFinite is genEvent with, in about one record in ten each, X and F
+// replaced by NaN, +Inf or -Inf: the Removers must take those out again, so
+// that a sliding window's result returns to that of its finite values.
+func genNonFinite(rng *rand.Rand) event {
+	e := genEvent(rng)
+	special := [...]float64{math.NaN(), math.Inf(1), math.Inf(-1)}
+	if i := rng.IntN(30); i < 3 {
+		e.X = special[i]
+	}
+	if i := rng.IntN(30); i < 3 {
+		e.F = float32(special[i])
+	}
+	if i := rng.IntN(30); i < 3 && e.Price.Valid {
+		e.Price.Value = special[i]
+	}
+	return e
+}
+
 func n(e event) int64       { return e.N }
 func u(e event) uint8       { return e.U }
 func x(e event) float64     { return e.X }
@@ -52,6 +71,10 @@ func price(e event) float64 { return e.Price.Value }
 // lawCase runs the kit on one aggregate and checks which optional interfaces
 // it claims.
 func lawCase[A, V any](t *testing.T, name string, f aggregate.Func[event, A, V], remover bool, opts *aggtest.Options[event, V]) {
+	lawCaseGen(t, name, f, remover, opts, genEvent)
+}
+
+func lawCaseGen[A, V any](t *testing.T, name string, f aggregate.Func[event, A, V], remover bool, opts *aggtest.Options[event, V], gen func(*rand.Rand) event) {
 	t.Run(name, func(t *testing.T) {
 		if _, ok := f.(aggregate.Remover[event, A]); ok != remover {
 			t.Errorf("is a Remover: %v, want %v", ok, remover)
@@ -65,7 +88,7 @@ func lawCase[A, V any](t *testing.T, name string, f aggregate.Func[event, A, V],
 		if testing.Short() {
 			opts.Trials = 15
 		}
-		aggtest.Run(t, f, genEvent, opts)
+		aggtest.Run(t, f, gen, opts)
 	})
 }
 
@@ -111,6 +134,32 @@ func TestLaws(t *testing.T) {
 			Equal: aggtest.Within[aggregate.PairResult[aggregate.PairResult[int64, int64], float64]](1e-9, 1e-9*1e4)})
 	lawCase(t, "triple", aggregate.Triple(aggregate.Count[event](), aggregate.Avg(n), aggregate.StddevPop(x)), true, nil)
 	lawCase(t, "triple/last", aggregate.Triple(aggregate.Count[event](), aggregate.Avg(n), aggregate.Last(x)), false, nil)
+}
+
+// TestLawsNonFinite runs the float aggregates on streams with NaN and
+// infinities, which the remove laws (sliding windows, LIFO, removal from a
+// merged state) and the codec law must survive.
+func TestLawsNonFinite(t *testing.T) {
+	varEq := &aggtest.Options[event, float64]{Equal: aggtest.Within[float64](1e-9, 1e-9*1e4)}
+	lawCaseGen(t, "sum/float64", aggregate.Sum(x), true, nil, genNonFinite)
+	lawCaseGen(t, "sum/float32", aggregate.Sum(f32), true,
+		&aggtest.Options[event, float32]{Equal: aggtest.Approx[float32](1e-5)}, genNonFinite)
+	lawCaseGen(t, "avg/float64", aggregate.Avg(x), true, nil, genNonFinite)
+	lawCaseGen(t, "avg/float32", aggregate.Avg(f32), true,
+		&aggtest.Options[event, float64]{Equal: aggtest.Approx[float64](1e-5)}, genNonFinite)
+	lawCaseGen(t, "var_pop", aggregate.VarPop(x), true, varEq, genNonFinite)
+	lawCaseGen(t, "var_samp", aggregate.VarSamp(x), true, varEq, genNonFinite)
+	lawCaseGen(t, "stddev_pop", aggregate.StddevPop(f32), true,
+		&aggtest.Options[event, float64]{Equal: aggtest.Within[float64](1e-9, 1e-9)}, genNonFinite)
+	// The standard deviation inherits the variance's absolute rounding,
+	// divided by twice itself.
+	lawCaseGen(t, "stddev_samp", aggregate.StddevSamp(x), true,
+		&aggtest.Options[event, float64]{Equal: aggtest.Within[float64](1e-9, 1e-7)}, genNonFinite)
+	lawCaseGen(t, "max", aggregate.Max(x), false, nil, genNonFinite)
+	lawCaseGen(t, "or_null/avg", aggregate.Where(priced, aggregate.OrNull(aggregate.Avg(price))), true, nil, genNonFinite)
+	lawCaseGen(t, "triple", aggregate.Triple(aggregate.Sum(f32), aggregate.Avg(x), aggregate.VarSamp(price)), true,
+		&aggtest.Options[event, aggregate.TripleResult[float32, float64, float64]]{
+			Equal: aggtest.Within[aggregate.TripleResult[float32, float64, float64]](1e-5, 1e-9*1e4)}, genNonFinite)
 }
 
 func TestLawsTopK(t *testing.T) {
