@@ -151,7 +151,7 @@ func Q11(gap time.Duration) (*window.Agg[nexmark.Bid, int64, int64, int64], erro
 
 // QDistinct counts distinct bidders per auction per day, in the manner of
 // Nexmark's q15/q16, with package distinct.
-func QDistinct() (*distinct.Counter[nexmark.Bid, int64], error) {
+func QDistinct() (*distinct.Counter[nexmark.Bid, int64, int64], error) {
 	return distinct.CountItemsByKey(window.Floor(window.Day),
 		func(b nexmark.Bid) int64 { return b.Auction },
 		func(b nexmark.Bid) int64 { return b.Bidder }, nil)
