@@ -306,7 +306,7 @@ func (e *tumbler[R, K, A, V]) appendState(w *snapWriter) {
 		w.u64(uint64(len(win.slots)))
 		for _, s := range win.slots {
 			sl := &e.slots[s]
-			appendValue(w, sl.key)
+			appendValue(w, e.klist[sl.key])
 			e.a.appendAcc(w, &sl.acc)
 		}
 	}
@@ -342,12 +342,14 @@ func (e *tumbler[R, K, A, V]) readState(r *snapReader) {
 			if r.err != nil {
 				return
 			}
-			head, ok := e.idx[k]
-			if ok && e.findSlot(head, wid) >= 0 {
+			ki, ok := e.idx[k]
+			if !ok {
+				ki = e.newKey(k)
+			} else if h := e.heads[ki]; h >= 0 && e.findSlot(h, wid) >= 0 {
 				r.fail("key repeated in window %v", span)
 				return
 			}
-			s := e.newSlot(k, head, ok, wid)
+			s := e.newSlot(ki, wid)
 			e.a.readAcc(r, &e.slots[s].acc)
 		}
 	}
