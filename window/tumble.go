@@ -326,12 +326,6 @@ func (e *tumbler[R, K, A, V]) sweep() {
 	if len(e.idx) <= 4*e.keys+4096 {
 		return
 	}
-	if e.keys == 0 {
-		clear(e.idx)
-		clear(e.klist)
-		e.klist, e.heads, e.kfree = e.klist[:0], e.heads[:0], e.kfree[:0]
-		return
-	}
 	var zero K
 	for k, ki := range e.idx {
 		if e.heads[ki] < 0 {
@@ -420,7 +414,13 @@ func (e *tumbler[R, K, A, V]) advance(wm record.Time, emit func(Result[K, V])) {
 func (e *tumbler[R, K, A, V]) purge(id int32) {
 	w := &e.wins[id]
 	if len(w.slots) == e.live {
-		// The last window: drop every slot at once.
+		// The last window: drop every slot at once, and keep the keys
+		// unless there are far more of them than this window had.
+		if len(e.idx) > 4*e.keys+4096 {
+			clear(e.idx)
+			clear(e.klist)
+			e.klist, e.heads, e.kfree = e.klist[:0], e.heads[:0], e.kfree[:0]
+		}
 		for i := range e.heads {
 			e.heads[i] = -1
 		}
@@ -448,8 +448,8 @@ func (e *tumbler[R, K, A, V]) purge(id int32) {
 			e.freeSlots = append(e.freeSlots, s)
 			e.live--
 		}
+		e.sweep()
 	}
-	e.sweep()
 	w.slots = w.slots[:0]
 	w.closed = false
 	e.freeWins = append(e.freeWins, id)
