@@ -285,3 +285,18 @@ func TestAdvanceBackwards(t *testing.T) {
 		t.Errorf("watermark went back to %v", wm)
 	}
 }
+
+// TestKeyChurn checks that a tumbling operator does not keep every key it
+// ever saw: dead keys are swept once they outnumber the live ones.
+func TestKeyChurn(t *testing.T) {
+	for _, delay := range []time.Duration{0, 3 * time.Second} {
+		op, _ := Aggregate(Step(time.Second), tevKey, tevSum{}, &Options[tev]{Delay: delay})
+		emit := func(Result[string, int64]) {}
+		for i := range 50000 {
+			_ = op.Push(tev{T: record.Time(i) * record.Time(time.Millisecond), Key: fmt.Sprint(i), V: 1}, emit)
+		}
+		if n, s := len(op.tum.idx), op.Stats(); n > 4*s.Keys+4096 {
+			t.Errorf("delay %v: %d keys in the map for %d live ones", delay, n, s.Keys)
+		}
+	}
+}

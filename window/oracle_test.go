@@ -183,6 +183,7 @@ func TestOracleAligned(t *testing.T) {
 		{"shuffled within delay", streamSpec{n: n, keys: 20, start: -record.Time(time.Minute), step: 40 * time.Millisecond, jitter: 5 * time.Second}, 5 * time.Second},
 		{"late beyond delay", streamSpec{n: n, keys: 20, start: 0, step: 40 * time.Millisecond, jitter: 20 * time.Second}, 5 * time.Second},
 		{"gaps", streamSpec{n: n / 10, keys: 5, start: 0, step: 30 * time.Second}, 0},
+		{"key churn", streamSpec{n: 2 * n, keys: 1 << 30, start: 0, step: 20 * time.Millisecond, jitter: 2 * time.Second}, 2 * time.Second},
 		{"calendar scale", streamSpec{n: n / 10, keys: 5, start: record.Time(utc("1969-06-01 00:00:00")), step: 6 * time.Hour, jitter: 24 * time.Hour}, 24 * time.Hour},
 	}
 	for _, st := range streams {
