@@ -130,8 +130,9 @@ func (r Row[R, V]) Clone() Row[R, V] {
 // is cloned by assignment.
 //
 // Subtracting is exact only as far as the Remover undoes Add exactly:
-// integer sums are exact, compensated float sums stay within rounding, but
-// a NaN or an infinity that entered a float sum cannot be taken out again.
+// integer sums are exact, compensated float sums stay within rounding, and
+// the built-in float aggregates count NaN and infinite inputs apart from the
+// finite ones, so such a value stops affecting results once it leaves.
 //
 // A snapshot holds the rows of every window and the subtracted accumulators;
 // Restore rebuilds the two-stack accumulators from the rows, which gives
