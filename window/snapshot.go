@@ -304,8 +304,8 @@ func (e *tumbler[R, K, A, V]) appendState(w *snapWriter) {
 		w.i64(int64(win.span.End))
 		w.bool(win.closed)
 		w.u64(uint64(len(win.slots)))
-		for _, s := range win.slots {
-			sl := &e.slots[s]
+		for _, ref := range win.slots {
+			sl := e.slot(ref)
 			appendValue(w, e.klist[sl.key])
 			e.a.appendAcc(w, &sl.acc)
 		}
@@ -345,12 +345,12 @@ func (e *tumbler[R, K, A, V]) readState(r *snapReader) {
 			ki, ok := e.idx[k]
 			if !ok {
 				ki = e.newKey(k)
-			} else if h := e.heads[ki]; h >= 0 && e.findSlot(h, wid) >= 0 {
+			} else if _, dup := e.findSlot(ki, wid); dup {
 				r.fail("key repeated in window %v", span)
 				return
 			}
-			s := e.newSlot(ki, wid)
-			e.a.readAcc(r, &e.slots[s].acc)
+			ref := e.newSlot(ki, wid)
+			e.a.readAcc(r, &e.slot(ref).acc)
 		}
 	}
 	// Recompute when advance has work, as advance does.

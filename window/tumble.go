@@ -9,25 +9,27 @@ import (
 
 // tumbler is the engine for tumbling windows (Step, Months, Floor).
 //
-// Layout: one map lookup turns a key into a dense index, whose entry in
-// heads is the key's newest (key, window) slot; the slots of a key form a
-// short chain, newest first, so a record finds its accumulator by walking
-// one or two links (usually none). Keys keep their index while the operator
-// holds few enough dead ones (at most 4·live + 4096), so a key that comes
-// back in the next window costs one lookup and no map write. Each window
-// lists its slots in the order their keys first appeared in it, which is
-// the emission order. Slots and windows live in slices and are reused
-// through free lists, so steady-state pushes do not allocate.
+// Layout: one map lookup turns a key into a dense index, which is also the
+// index of the key's primary (key, window) slot in prim, so the common case
+// (the key's one open window) reads one more cache line: the accumulator.
+// A key's other windows (when windows overlap in time under Delay, or are
+// held for allowed lateness) sit in extra, chained from the primary slot.
+// Keys keep their index while the operator holds few enough dead ones (at
+// most 4·live + 4096), so a key that comes back in the next window costs one
+// lookup and no map write. Each window lists its slots in the order their
+// keys first appeared in it, which is the emission order. Slots and windows
+// live in slices and are reused through free lists, so steady-state pushes
+// do not allocate.
 type tumbler[R record.Timed, K comparable, A, V any] struct {
 	a     *Agg[R, K, A, V]
 	idx   map[K]int32 // key → index
 	klist []K         // index → key
-	heads []int32     // index → newest slot, or -1 when the key has none
 	kfree []int32     // indexes of keys swept from idx
 	keys  int         // keys with slots
 
-	slots     []tslot[A]
-	freeSlots []int32
+	prim      []tslot[A] // index → the key's primary slot (win < 0: unused)
+	extra     []tslot[A] // further slots; next links count from 1
+	freeExtra []int32
 	live      int // slots in use
 
 	wins     []twin
@@ -41,16 +43,18 @@ type tumbler[R record.Timed, K comparable, A, V any] struct {
 	due record.Time // the smallest watermark at which advance has work
 }
 
+// A slot reference in a window's list is a key index i for prim[i], or
+// -(j+1) for extra[j].
 type tslot[A any] struct {
 	acc  A
 	key  int32 // index
-	win  int32
-	next int32 // next slot of the same key, older; -1 ends the chain
+	win  int32 // -1 when unused
+	next int32 // 1 + index in extra of the key's next slot; 0 ends the chain
 }
 
 type twin struct {
 	span   Span
-	slots  []int32 // slots in order of their keys' first appearance
+	slots  []int32 // slot references in order of their keys' first appearance
 	closed bool    // emitted; held for allowed lateness
 }
 
@@ -62,17 +66,24 @@ func newTumbler[R record.Timed, K comparable, A, V any](a *Agg[R, K, A, V]) *tum
 
 func (e *tumbler[R, K, A, V]) uncache() { e.cs, e.ce, e.cw = record.MaxTime, record.MinTime, -1 }
 
+func (e *tumbler[R, K, A, V]) slot(ref int32) *tslot[A] {
+	if ref >= 0 {
+		return &e.prim[ref]
+	}
+	return &e.extra[-ref-1]
+}
+
 func (e *tumbler[R, K, A, V]) push(r R, emit func(Result[K, V])) error {
 	c := &e.a.core
 	t := r.EventTime()
 	if t >= e.cs && t < e.ce {
 		// The fast path: the record's window is the open one of the last
-		// record, and its key already has a slot there.
+		// record, and its key's primary slot is in it.
 		k := e.a.key(r)
 		ki, ok := e.idx[k]
 		if ok {
-			if s := e.heads[ki]; s >= 0 && e.slots[s].win == e.cw {
-				e.a.f.Add(&e.slots[s].acc, r)
+			if sl := &e.prim[ki]; sl.win == e.cw {
+				e.a.f.Add(&sl.acc, r)
 				c.stats.Records++
 				if t > c.maxSeen {
 					c.maxSeen = t
@@ -122,19 +133,16 @@ func (e *tumbler[R, K, A, V]) pushSlow(r R, t record.Time, k K, ki int32, ok, lo
 		// (Closing windows may have swept keys since push looked.)
 		ki, ok = e.idx[k]
 	}
-	head := int32(-1)
-	if ok {
-		head = e.heads[ki]
+	has := ok && e.hasSlots(ki)
+	ref, found := int32(0), false
+	if has && wid >= 0 {
+		ref, found = e.findSlot(ki, wid)
 	}
-	slot := int32(-1)
-	if head >= 0 && wid >= 0 {
-		slot = e.findSlot(head, wid)
-	}
-	if slot < 0 && c.limited() {
-		if err := c.limitErr(e.keys, b2i(head < 0), e.live, 1); err != nil {
+	if !found && c.limited() {
+		if err := c.limitErr(e.keys, b2i(!has), e.live, 1); err != nil {
 			// The watermark this record brings may close windows and make room.
 			if t > c.maxSeen {
-				if nwm := c.watermarkFor(t); nwm > c.wm && e.fitsAfter(nwm, head) {
+				if nwm := c.watermarkFor(t); nwm > c.wm && e.fitsAfter(nwm, ki, has) {
 					e.advance(nwm, emit)
 					return e.push(r, emit)
 				}
@@ -149,10 +157,10 @@ func (e *tumbler[R, K, A, V]) pushSlow(r R, t record.Time, k K, ki int32, ok, lo
 	if !ok {
 		ki = e.newKey(k)
 	}
-	if slot < 0 {
-		slot = e.newSlot(ki, wid)
+	if !found {
+		ref = e.newSlot(ki, wid)
 	}
-	e.a.f.Add(&e.slots[slot].acc, r)
+	e.a.f.Add(&e.slot(ref).acc, r)
 	c.stats.Records++
 	if t > c.maxSeen {
 		c.maxSeen = t
@@ -195,16 +203,13 @@ func (e *tumbler[R, K, A, V]) pushLate(r R, t record.Time, span Span, emit func(
 	wid := e.findWindow(span.Start)
 	k := e.a.key(r)
 	ki, ok := e.idx[k]
-	head := int32(-1)
-	if ok {
-		head = e.heads[ki]
+	has := ok && e.hasSlots(ki)
+	ref, found := int32(0), false
+	if has && wid >= 0 {
+		ref, found = e.findSlot(ki, wid)
 	}
-	slot := int32(-1)
-	if head >= 0 && wid >= 0 {
-		slot = e.findSlot(head, wid)
-	}
-	if slot < 0 {
-		if err := c.limitErr(e.keys, b2i(head < 0), e.live, 1); err != nil {
+	if !found {
+		if err := c.limitErr(e.keys, b2i(!has), e.live, 1); err != nil {
 			return err
 		}
 	}
@@ -214,10 +219,10 @@ func (e *tumbler[R, K, A, V]) pushLate(r R, t record.Time, span Span, emit func(
 	if !ok {
 		ki = e.newKey(k)
 	}
-	if slot < 0 {
-		slot = e.newSlot(ki, wid)
+	if !found {
+		ref = e.newSlot(ki, wid)
 	}
-	s := &e.slots[slot]
+	s := e.slot(ref)
 	e.a.f.Add(&s.acc, r)
 	c.stats.Records++
 	if t > c.maxSeen {
@@ -225,7 +230,7 @@ func (e *tumbler[R, K, A, V]) pushLate(r R, t record.Time, span Span, emit func(
 	}
 	c.stats.Updates++
 	c.stats.Emitted++
-	emit(Result[K, V]{Start: span.Start, End: span.End, Key: e.klist[s.key], Value: e.a.f.Result(&s.acc), Update: true})
+	emit(Result[K, V]{Start: span.Start, End: span.End, Key: e.klist[ki], Value: e.a.f.Result(&s.acc), Update: true})
 	return nil
 }
 
@@ -236,14 +241,24 @@ func b2i(b bool) int {
 	return 0
 }
 
-// findSlot returns the slot of window wid in the chain from head, or -1.
-func (e *tumbler[R, K, A, V]) findSlot(head, wid int32) int32 {
-	for s := head; s >= 0; s = e.slots[s].next {
-		if e.slots[s].win == wid {
-			return s
+// hasSlots reports whether key ki holds any slot.
+func (e *tumbler[R, K, A, V]) hasSlots(ki int32) bool {
+	p := &e.prim[ki]
+	return p.win >= 0 || p.next != 0
+}
+
+// findSlot returns the reference of key ki's slot in window wid.
+func (e *tumbler[R, K, A, V]) findSlot(ki, wid int32) (int32, bool) {
+	p := &e.prim[ki]
+	if p.win == wid {
+		return ki, true
+	}
+	for x := p.next; x != 0; x = e.extra[x-1].next {
+		if e.extra[x-1].win == wid {
+			return -x, true
 		}
 	}
-	return -1
+	return 0, false
 }
 
 // findWindow returns the id of the held window starting at start, or -1.
@@ -288,82 +303,80 @@ func (e *tumbler[R, K, A, V]) newKey(k K) int32 {
 	if n := len(e.kfree); n > 0 {
 		ki = e.kfree[n-1]
 		e.kfree = e.kfree[:n-1]
-		e.klist[ki], e.heads[ki] = k, -1
+		e.klist[ki] = k
+		e.prim[ki] = tslot[A]{key: ki, win: -1}
 	} else {
 		ki = int32(len(e.klist))
 		e.klist = append(e.klist, k)
-		e.heads = append(e.heads, -1)
+		e.prim = append(e.prim, tslot[A]{key: ki, win: -1})
 	}
 	e.idx[k] = ki
 	return ki
 }
 
-// newSlot adds a slot of window wid for key ki and returns it.
+// newSlot adds a slot of window wid for key ki and returns its reference.
 func (e *tumbler[R, K, A, V]) newSlot(ki, wid int32) int32 {
-	head := e.heads[ki]
-	if head < 0 {
+	if !e.hasSlots(ki) {
 		e.keys++
 	}
-	var s int32
-	if n := len(e.freeSlots); n > 0 {
-		s = e.freeSlots[n-1]
-		e.freeSlots = e.freeSlots[:n-1]
-		e.slots[s] = tslot[A]{key: ki, win: wid, next: head}
-	} else {
-		s = int32(len(e.slots))
-		e.slots = append(e.slots, tslot[A]{key: ki, win: wid, next: head})
-	}
-	e.heads[ki] = s
 	e.live++
-	w := &e.wins[wid]
-	w.slots = append(w.slots, s)
-	return s
-}
-
-// sweep forgets the keys without slots once they outnumber the live ones
-// by far, so that key churn does not grow the map without bound.
-func (e *tumbler[R, K, A, V]) sweep() {
-	if len(e.idx) <= 4*e.keys+4096 {
-		return
-	}
-	var zero K
-	for k, ki := range e.idx {
-		if e.heads[ki] < 0 {
-			delete(e.idx, k)
-			e.klist[ki] = zero
-			e.kfree = append(e.kfree, ki)
+	p := &e.prim[ki]
+	var ref int32
+	if p.win < 0 {
+		var zero A
+		p.acc, p.win = zero, wid
+		ref = ki
+	} else {
+		var j int32
+		if n := len(e.freeExtra); n > 0 {
+			j = e.freeExtra[n-1]
+			e.freeExtra = e.freeExtra[:n-1]
+			e.extra[j] = tslot[A]{key: ki, win: wid, next: p.next}
+		} else {
+			j = int32(len(e.extra))
+			e.extra = append(e.extra, tslot[A]{key: ki, win: wid, next: p.next})
 		}
+		p = &e.prim[ki]
+		p.next = j + 1
+		ref = -(j + 1)
 	}
+	w := &e.wins[wid]
+	w.slots = append(w.slots, ref)
+	return ref
 }
 
 // fitsAfter reports whether, once the watermark is at wm, a new slot (and
-// the key whose chain starts at head, or a new key when head < 0) fits
-// within the limits.
-func (e *tumbler[R, K, A, V]) fitsAfter(wm record.Time, head int32) bool {
+// key ki when it holds slots (has), or a new key) fits within the limits.
+func (e *tumbler[R, K, A, V]) fitsAfter(wm record.Time, ki int32, has bool) bool {
 	c := &e.a.core
-	freedSlots, freedKeys := 0, 0
 	purged := func(wid int32) bool { return addSat(e.wins[wid].span.End, c.lateness) <= wm }
-	keyFreed := func(head int32) bool {
-		for s := head; s >= 0; s = e.slots[s].next {
-			if !purged(e.slots[s].win) {
+	keyFreed := func(ki int32) bool {
+		p := &e.prim[ki]
+		if p.win >= 0 && !purged(p.win) {
+			return false
+		}
+		for x := p.next; x != 0; x = e.extra[x-1].next {
+			if !purged(e.extra[x-1].win) {
 				return false
 			}
 		}
 		return true
 	}
+	freedSlots := 0
+	freed := map[int32]bool{}
 	for _, id := range e.order {
 		if !purged(id) {
 			break
 		}
-		for _, s := range e.wins[id].slots {
+		for _, ref := range e.wins[id].slots {
 			freedSlots++
-			if e.heads[e.slots[s].key] == s && keyFreed(s) {
-				freedKeys++
+			if kj := e.slot(ref).key; !freed[kj] && keyFreed(kj) {
+				freed[kj] = true
 			}
 		}
 	}
-	newKey := head < 0 || keyFreed(head)
-	return c.limitErr(e.keys-freedKeys, b2i(newKey), e.live-freedSlots, 1) == nil
+	newKey := !has || freed[ki]
+	return c.limitErr(e.keys-len(freed), b2i(newKey), e.live-freedSlots, 1) == nil
 }
 
 func (e *tumbler[R, K, A, V]) advance(wm record.Time, emit func(Result[K, V])) {
@@ -384,8 +397,8 @@ func (e *tumbler[R, K, A, V]) advance(wm record.Time, emit func(Result[K, V])) {
 			if id == e.cw {
 				e.uncache()
 			}
-			for _, s := range w.slots {
-				sl := &e.slots[s]
+			for _, ref := range w.slots {
+				sl := e.slot(ref)
 				c.stats.Emitted++
 				emit(Result[K, V]{Start: w.span.Start, End: w.span.End, Key: e.klist[sl.key], Value: e.a.f.Result(&sl.acc)})
 			}
@@ -410,7 +423,7 @@ func (e *tumbler[R, K, A, V]) advance(wm record.Time, emit func(Result[K, V])) {
 	}
 }
 
-// purge drops window id and its slots, and the keys left without slots.
+// purge drops window id and its slots.
 func (e *tumbler[R, K, A, V]) purge(id int32) {
 	w := &e.wins[id]
 	if len(w.slots) == e.live {
@@ -419,34 +432,44 @@ func (e *tumbler[R, K, A, V]) purge(id int32) {
 		if len(e.idx) > 4*e.keys+4096 {
 			clear(e.idx)
 			clear(e.klist)
-			e.klist, e.heads, e.kfree = e.klist[:0], e.heads[:0], e.kfree[:0]
+			e.klist, e.prim, e.kfree = e.klist[:0], e.prim[:0], e.kfree[:0]
 		}
-		for i := range e.heads {
-			e.heads[i] = -1
+		var zero A
+		for i := range e.prim {
+			p := &e.prim[i]
+			p.acc, p.win, p.next = zero, -1, 0
 		}
-		e.keys = 0
-		clear(e.slots)
-		e.slots = e.slots[:0]
-		e.freeSlots = e.freeSlots[:0]
-		e.live = 0
+		clear(e.extra)
+		e.extra, e.freeExtra = e.extra[:0], e.freeExtra[:0]
+		e.keys, e.live = 0, 0
 	} else {
-		for _, s := range w.slots {
-			ki := e.slots[s].key
-			// Unlink s from its key's chain.
-			if p := e.heads[ki]; p == s {
-				e.heads[ki] = e.slots[s].next
-				if e.heads[ki] < 0 {
-					e.keys--
-				}
+		for _, ref := range w.slots {
+			var ki int32
+			if ref >= 0 {
+				ki = ref
+				p := &e.prim[ki]
+				var zero A
+				p.acc, p.win = zero, -1
 			} else {
-				for e.slots[p].next != s {
-					p = e.slots[p].next
+				j := -ref - 1
+				ki = e.extra[j].key
+				// Unlink j+1 from the key's chain.
+				if p := &e.prim[ki]; p.next == j+1 {
+					p.next = e.extra[j].next
+				} else {
+					x := p.next
+					for e.extra[x-1].next != j+1 {
+						x = e.extra[x-1].next
+					}
+					e.extra[x-1].next = e.extra[j].next
 				}
-				e.slots[p].next = e.slots[s].next
+				e.extra[j] = tslot[A]{win: -1}
+				e.freeExtra = append(e.freeExtra, j)
 			}
-			e.slots[s] = tslot[A]{}
-			e.freeSlots = append(e.freeSlots, s)
 			e.live--
+			if !e.hasSlots(ki) {
+				e.keys--
+			}
 		}
 		e.sweep()
 	}
@@ -455,14 +478,31 @@ func (e *tumbler[R, K, A, V]) purge(id int32) {
 	e.freeWins = append(e.freeWins, id)
 }
 
+// sweep forgets the keys without slots once they outnumber the live ones
+// by far, so that key churn does not grow the map without bound.
+func (e *tumbler[R, K, A, V]) sweep() {
+	if len(e.idx) <= 4*e.keys+4096 {
+		return
+	}
+	var zero K
+	for k, ki := range e.idx {
+		if !e.hasSlots(ki) {
+			delete(e.idx, k)
+			e.klist[ki] = zero
+			e.kfree = append(e.kfree, ki)
+		}
+	}
+}
+
 func (e *tumbler[R, K, A, V]) fillStats(s *Stats) {
 	s.OpenWindows = e.live
 	s.Keys = e.keys
 	var sl tslot[A]
 	var k K
 	ks := int64(unsafe.Sizeof(k))
-	b := int64(len(e.idx))*(ks+4+8) + int64(cap(e.klist))*ks + int64(cap(e.heads)+cap(e.kfree))*4 +
-		int64(cap(e.slots))*int64(unsafe.Sizeof(sl)) + int64(cap(e.freeSlots))*4
+	ss := int64(unsafe.Sizeof(sl))
+	b := int64(len(e.idx))*(ks+4+8) + int64(cap(e.klist))*ks + int64(cap(e.kfree)+cap(e.freeExtra))*4 +
+		int64(cap(e.prim)+cap(e.extra))*ss
 	b += int64(cap(e.wins))*int64(unsafe.Sizeof(twin{})) + int64(cap(e.order)+cap(e.freeWins))*4
 	for i := range e.wins {
 		b += int64(cap(e.wins[i].slots)) * 4
