@@ -131,8 +131,10 @@
 // allocate in steady state: accumulators live in slices and are reused.
 // Results are computed only at emission.
 //
-//   - Tumbling windows: one accumulator per (key, window); a record walks a
-//     chain of its key's open windows, usually one long.
+//   - Tumbling windows: one accumulator per (key, window); a record reads
+//     its key's index and, usually, the accumulator at that index. Keys that
+//     leave keep their index while there are at most 4·live + 4096 of them,
+//     so a key that returns in the next window costs no map write.
 //   - Hopping windows: the time line is cut into panes of gcd(size, slide);
 //     a record updates one (key, pane) accumulator, and each key's windows
 //     are combined from its panes with a two-stack FIFO, so per record and
