@@ -39,10 +39,19 @@ func (count[R]) ReadState(a *int64, src []byte) (int, error) {
 }
 
 // SumState is the accumulator of Sum. The zero SumState is an empty sum.
+//
+// It is three words whatever N is: the non-finite values are counted behind
+// a pointer that stays nil until a NaN or an infinity arrives, so that the
+// common state is small and holds nothing for the garbage collector to
+// follow. SumState is a value: copies of it are independent.
 type SumState[N Number] struct {
 	sum N
-	c   N         // Neumaier compensation: the low-order part lost by sum (floats only)
-	nf  nonFinite // the NaN and infinite values added, kept out of sum (floats only)
+	c   N // Neumaier compensation: the low-order part lost by sum (floats only)
+	// nf counts the NaN and infinite values added, kept out of sum (floats
+	// only); nil when there are none. The counts it points to are never
+	// changed in place, since copies of the state share them: a change
+	// stores new counts.
+	nf *nonFinite
 }
 
 // Sum returns the aggregate SUM(f(r)). It is a Remover and a StateCodec.
@@ -89,7 +98,7 @@ func (a *SumState[N]) add(k numKind, v N) {
 		return
 	}
 	if v-v != 0 { // NaN or ±Inf
-		a.nf.count(float64(v), 1)
+		a.countNonFinite(float64(v), 1)
 		return
 	}
 	a.kahan(v)
@@ -102,10 +111,36 @@ func (a *SumState[N]) remove(k numKind, v N) {
 		return
 	}
 	if v-v != 0 {
-		a.nf.count(float64(v), -1)
+		a.countNonFinite(float64(v), -1)
 		return
 	}
 	a.kahan(-v)
+}
+
+// countNonFinite adds d to the count of x's kind (NaN, +Inf or -Inf). It is
+// the rare path, so it may allocate.
+func (a *SumState[N]) countNonFinite(x float64, d int64) {
+	n := a.nonFinite()
+	n.count(x, d)
+	a.setNonFinite(n)
+}
+
+// nonFinite returns the counts of non-finite values held.
+func (a *SumState[N]) nonFinite() nonFinite {
+	if a.nf == nil {
+		return nonFinite{}
+	}
+	return *a.nf
+}
+
+func (a *SumState[N]) setNonFinite(n nonFinite) {
+	if n.zero() {
+		a.nf = nil
+		return
+	}
+	p := new(nonFinite)
+	*p = n
+	a.nf = p
 }
 
 func (a *SumState[N]) kahan(v N) {
@@ -127,14 +162,18 @@ func (a *SumState[N]) merge(k numKind, src *SumState[N]) {
 	// belongs to the finite part, not to the counts.
 	a.kahan(src.sum)
 	a.c += src.c
-	a.nf.merge(&src.nf)
+	if src.nf != nil {
+		n := a.nonFinite()
+		n.merge(src.nf)
+		a.setNonFinite(n)
+	}
 }
 
 func (a *SumState[N]) result(k numKind) N {
 	if k != kindFloat {
 		return a.sum
 	}
-	if !a.nf.zero() {
+	if a.nf != nil {
 		// Adding the finite part keeps IEEE 754's answer also when it
 		// overflowed to an infinity of the other sign.
 		return N(a.nf.value()) + a.sum
@@ -152,7 +191,7 @@ func (a *SumState[N]) float(k numKind) float64 {
 	if k != kindFloat {
 		return s
 	}
-	if !a.nf.zero() {
+	if a.nf != nil {
 		return a.nf.value() + s
 	}
 	if s-s != 0 {
@@ -168,7 +207,8 @@ func (a *SumState[N]) appendState(dst []byte, k numKind) []byte {
 	dst = appendNum(dst, k, a.sum)
 	if k == kindFloat {
 		dst = appendNum(dst, k, a.c)
-		dst = a.nf.appendState(dst)
+		nf := a.nonFinite()
+		dst = nf.appendState(dst)
 	}
 	return dst
 }
@@ -187,10 +227,12 @@ func (a *SumState[N]) readState(src []byte, k numKind) (int, error) {
 		}
 		out.c = c
 		n += m
-		m, err = out.nf.readState(src[n:])
+		var nf nonFinite
+		m, err = nf.readState(src[n:])
 		if err != nil {
 			return 0, err
 		}
+		out.setNonFinite(nf)
 		n += m
 	}
 	*a = out
@@ -269,7 +311,7 @@ func (s avg[R, N]) ReadState(a *AvgState[N], src []byte) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	if !out.sum.nf.within(cnt) {
+	if nf := out.sum.nonFinite(); !nf.within(cnt) {
 		return 0, fmt.Errorf("%w: more non-finite values than values", ErrCorrupt)
 	}
 	out.n = cnt
