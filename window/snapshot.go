@@ -306,7 +306,7 @@ func (e *tumbler[R, K, A, V]) appendState(w *snapWriter) {
 		w.u64(uint64(len(win.slots)))
 		for _, ref := range win.slots {
 			sl := e.slot(ref)
-			appendValue(w, e.klist[sl.key])
+			appendValue(w, e.klist[e.keyOf(ref)])
 			e.a.appendAcc(w, &sl.acc)
 		}
 	}

@@ -28,7 +28,7 @@ type tumbler[R record.Timed, K comparable, A, V any] struct {
 	keys  int         // keys with slots
 
 	prim      []tslot[A] // index → the key's primary slot (win < 0: unused)
-	extra     []tslot[A] // further slots; next links count from 1
+	extra     []xslot[A] // further slots; next links count from 1
 	freeExtra []int32
 	live      int // slots in use
 
@@ -45,11 +45,21 @@ type tumbler[R record.Timed, K comparable, A, V any] struct {
 
 // A slot reference in a window's list is a key index i for prim[i], or
 // -(j+1) for extra[j].
+//
+// A primary slot's key is its index, so it holds the accumulator and two
+// links only: with a 24-byte accumulator (a float or integer Sum) it is 32
+// bytes, and never straddles a cache line.
 type tslot[A any] struct {
 	acc  A
-	key  int32 // index
-	win  int32 // -1 when unused
+	win  int32 // -1 when unused; then acc is zero
 	next int32 // 1 + index in extra of the key's next slot; 0 ends the chain
+}
+
+// xslot is a slot in extra: a key's slot in a window other than that of its
+// primary slot.
+type xslot[A any] struct {
+	tslot[A]
+	key int32 // index
 }
 
 type twin struct {
@@ -70,7 +80,15 @@ func (e *tumbler[R, K, A, V]) slot(ref int32) *tslot[A] {
 	if ref >= 0 {
 		return &e.prim[ref]
 	}
-	return &e.extra[-ref-1]
+	return &e.extra[-ref-1].tslot
+}
+
+// keyOf returns the key index of slot ref.
+func (e *tumbler[R, K, A, V]) keyOf(ref int32) int32 {
+	if ref >= 0 {
+		return ref
+	}
+	return e.extra[-ref-1].key
 }
 
 func (e *tumbler[R, K, A, V]) push(r R, emit func(Result[K, V])) error {
@@ -304,11 +322,11 @@ func (e *tumbler[R, K, A, V]) newKey(k K) int32 {
 		ki = e.kfree[n-1]
 		e.kfree = e.kfree[:n-1]
 		e.klist[ki] = k
-		e.prim[ki] = tslot[A]{key: ki, win: -1}
+		e.prim[ki] = tslot[A]{win: -1}
 	} else {
 		ki = int32(len(e.klist))
 		e.klist = append(e.klist, k)
-		e.prim = append(e.prim, tslot[A]{key: ki, win: -1})
+		e.prim = append(e.prim, tslot[A]{win: -1})
 	}
 	e.idx[k] = ki
 	return ki
@@ -331,10 +349,10 @@ func (e *tumbler[R, K, A, V]) newSlot(ki, wid int32) int32 {
 		if n := len(e.freeExtra); n > 0 {
 			j = e.freeExtra[n-1]
 			e.freeExtra = e.freeExtra[:n-1]
-			e.extra[j] = tslot[A]{key: ki, win: wid, next: p.next}
+			e.extra[j] = xslot[A]{tslot: tslot[A]{win: wid, next: p.next}, key: ki}
 		} else {
 			j = int32(len(e.extra))
-			e.extra = append(e.extra, tslot[A]{key: ki, win: wid, next: p.next})
+			e.extra = append(e.extra, xslot[A]{tslot: tslot[A]{win: wid, next: p.next}, key: ki})
 		}
 		p = &e.prim[ki]
 		p.next = j + 1
@@ -370,7 +388,7 @@ func (e *tumbler[R, K, A, V]) fitsAfter(wm record.Time, ki int32, has bool) bool
 		}
 		for _, ref := range e.wins[id].slots {
 			freedSlots++
-			if kj := e.slot(ref).key; !freed[kj] && keyFreed(kj) {
+			if kj := e.keyOf(ref); !freed[kj] && keyFreed(kj) {
 				freed[kj] = true
 			}
 		}
@@ -400,7 +418,7 @@ func (e *tumbler[R, K, A, V]) advance(wm record.Time, emit func(Result[K, V])) {
 			for _, ref := range w.slots {
 				sl := e.slot(ref)
 				c.stats.Emitted++
-				emit(Result[K, V]{Start: w.span.Start, End: w.span.End, Key: e.klist[sl.key], Value: e.a.f.Result(&sl.acc)})
+				emit(Result[K, V]{Start: w.span.Start, End: w.span.End, Key: e.klist[e.keyOf(ref)], Value: e.a.f.Result(&sl.acc)})
 			}
 		}
 		if addSat(w.span.End, c.lateness) <= wm {
@@ -463,7 +481,7 @@ func (e *tumbler[R, K, A, V]) purge(id int32) {
 					}
 					e.extra[x-1].next = e.extra[j].next
 				}
-				e.extra[j] = tslot[A]{win: -1}
+				e.extra[j] = xslot[A]{tslot: tslot[A]{win: -1}}
 				e.freeExtra = append(e.freeExtra, j)
 			}
 			e.live--
@@ -497,12 +515,10 @@ func (e *tumbler[R, K, A, V]) sweep() {
 func (e *tumbler[R, K, A, V]) fillStats(s *Stats) {
 	s.OpenWindows = e.live
 	s.Keys = e.keys
-	var sl tslot[A]
 	var k K
 	ks := int64(unsafe.Sizeof(k))
-	ss := int64(unsafe.Sizeof(sl))
 	b := int64(len(e.idx))*(ks+4+8) + int64(cap(e.klist))*ks + int64(cap(e.kfree)+cap(e.freeExtra))*4 +
-		int64(cap(e.prim)+cap(e.extra))*ss
+		int64(cap(e.prim))*int64(unsafe.Sizeof(tslot[A]{})) + int64(cap(e.extra))*int64(unsafe.Sizeof(xslot[A]{}))
 	b += int64(cap(e.wins))*int64(unsafe.Sizeof(twin{})) + int64(cap(e.order)+cap(e.freeWins))*4
 	for i := range e.wins {
 		b += int64(cap(e.wins[i].slots)) * 4
