@@ -40,6 +40,11 @@ type tumbler[R record.Timed, K comparable, A, V any] struct {
 	cs, ce record.Time
 	cw     int32
 
+	// The key of the last record found in idx and its index (lastKi < 0:
+	// none), so that runs of one key, and keyless queries, skip the map.
+	lastK  K
+	lastKi int32
+
 	due record.Time // the smallest watermark at which advance has work
 }
 
@@ -69,7 +74,7 @@ type twin struct {
 }
 
 func newTumbler[R record.Timed, K comparable, A, V any](a *Agg[R, K, A, V]) *tumbler[R, K, A, V] {
-	e := &tumbler[R, K, A, V]{a: a, idx: make(map[K]int32), due: record.MaxTime}
+	e := &tumbler[R, K, A, V]{a: a, idx: make(map[K]int32), due: record.MaxTime, lastKi: -1}
 	e.uncache()
 	return e
 }
@@ -98,7 +103,12 @@ func (e *tumbler[R, K, A, V]) push(r R, emit func(Result[K, V])) error {
 		// The fast path: the record's window is the open one of the last
 		// record, and its key's primary slot is in it.
 		k := e.a.key(r)
-		ki, ok := e.idx[k]
+		ki, ok := e.lastKi, true
+		if ki < 0 || k != e.lastK {
+			if ki, ok = e.idx[k]; ok {
+				e.lastK, e.lastKi = k, ki
+			}
+		}
 		if ok {
 			if sl := &e.prim[ki]; sl.win == e.cw {
 				e.a.f.Add(&sl.acc, r)
@@ -450,6 +460,7 @@ func (e *tumbler[R, K, A, V]) purge(id int32) {
 		if len(e.idx) > 4*e.keys+4096 {
 			clear(e.idx)
 			clear(e.klist)
+			e.forgetLast()
 			e.klist, e.prim, e.kfree = e.klist[:0], e.prim[:0], e.kfree[:0]
 		}
 		var zero A
@@ -502,6 +513,7 @@ func (e *tumbler[R, K, A, V]) sweep() {
 	if len(e.idx) <= 4*e.keys+4096 {
 		return
 	}
+	e.forgetLast()
 	var zero K
 	for k, ki := range e.idx {
 		if !e.hasSlots(ki) {
@@ -510,6 +522,12 @@ func (e *tumbler[R, K, A, V]) sweep() {
 			e.kfree = append(e.kfree, ki)
 		}
 	}
+}
+
+// forgetLast empties the last-key cache, before keys leave idx.
+func (e *tumbler[R, K, A, V]) forgetLast() {
+	var zero K
+	e.lastK, e.lastKi = zero, -1
 }
 
 func (e *tumbler[R, K, A, V]) fillStats(s *Stats) {
