@@ -97,38 +97,49 @@ func (e *tumbler[R, K, A, V]) keyOf(ref int32) int32 {
 }
 
 func (e *tumbler[R, K, A, V]) push(r R, emit func(Result[K, V])) error {
-	c := &e.a.core
 	t := r.EventTime()
-	if t >= e.cs && t < e.ce {
-		// The fast path: the record's window is the open one of the last
-		// record, and its key's primary slot is in it.
-		k := e.a.key(r)
-		ki, ok := e.lastKi, true
-		if ki < 0 || k != e.lastK {
-			if ki, ok = e.idx[k]; ok {
-				e.lastK, e.lastKi = k, ki
-			}
-		}
-		if ok {
-			if sl := &e.prim[ki]; sl.win == e.cw {
-				e.a.f.Add(&sl.acc, r)
-				c.stats.Records++
-				if t > c.maxSeen {
-					c.maxSeen = t
-					if nwm := c.watermarkFor(t); nwm > c.wm {
-						if nwm >= e.due {
-							e.advance(nwm, emit)
-						} else {
-							c.wm = nwm
-						}
-					}
-				}
-				return nil
-			}
-		}
-		return e.pushSlow(r, t, k, ki, ok, true, emit)
+	if t < e.cs || t >= e.ce {
+		return e.pushSlow(r, t, e.a.key(r), -1, false, false, emit)
 	}
-	return e.pushSlow(r, t, e.a.key(r), -1, false, false, emit)
+	// The fast path: the record's window is the open one of the last
+	// record, and its key is known.
+	c := &e.a.core
+	k := e.a.key(r)
+	ki := e.lastKi
+	if ki < 0 || k != e.lastK {
+		var ok bool
+		if ki, ok = e.idx[k]; !ok {
+			return e.pushSlow(r, t, k, -1, false, true, emit)
+		}
+		e.lastK, e.lastKi = k, ki
+	}
+	sl := &e.prim[ki]
+	if sl.win != e.cw {
+		// The key's first record in the window. When the key holds no
+		// other slot and nothing else has to happen first, its primary
+		// slot (empty, so zero) joins the window here.
+		if sl.win >= 0 || sl.next != 0 || c.limited() || (t > c.maxSeen && c.watermarkFor(t) >= e.due) {
+			return e.pushSlow(r, t, k, ki, true, true, emit)
+		}
+		sl.win = e.cw
+		e.keys++
+		e.live++
+		w := &e.wins[e.cw]
+		w.slots = append(w.slots, ki)
+	}
+	e.a.f.Add(&sl.acc, r)
+	c.stats.Records++
+	if t > c.maxSeen {
+		c.maxSeen = t
+		if nwm := c.watermarkFor(t); nwm > c.wm {
+			if nwm >= e.due {
+				e.advance(nwm, emit)
+			} else {
+				c.wm = nwm
+			}
+		}
+	}
+	return nil
 }
 
 // pushSlow takes a record that opens a slot, a window or a key, or is late.
