@@ -4,8 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
 
+	"github.com/rowtime/rowtime/examples/internal/atomicfile"
 	"github.com/rowtime/rowtime/examples/internal/trending"
 	"github.com/rowtime/rowtime/record"
 )
@@ -102,7 +102,7 @@ func writeCheckpoint(path string, cp *checkpoint) error {
 	if err != nil {
 		return fmt.Errorf("consumer: encoding the checkpoint: %w", err)
 	}
-	if err := writeFileAtomic(path, buf); err != nil {
+	if err := atomicfile.Write(path, buf); err != nil {
 		return fmt.Errorf("consumer: writing the checkpoint: %w", err)
 	}
 	return nil
@@ -140,39 +140,4 @@ func decodeCheckpoint(data []byte) (*checkpoint, error) {
 		return nil, fmt.Errorf("%w: negative output offset", ErrCheckpoint)
 	}
 	return &cp, nil
-}
-
-// writeFileAtomic writes data to path so that a crash at any point leaves
-// either the old file or the new one: a temporary file in the same
-// directory, synced, renamed over path, and the directory synced.
-func writeFileAtomic(path string, data []byte) (err error) {
-	dir := filepath.Dir(path)
-	f, err := os.CreateTemp(dir, filepath.Base(path)+".tmp*")
-	if err != nil {
-		return err
-	}
-	defer func() {
-		if err != nil {
-			f.Close()
-			os.Remove(f.Name())
-		}
-	}()
-	if _, err = f.Write(data); err != nil {
-		return err
-	}
-	if err = f.Sync(); err != nil {
-		return err
-	}
-	if err = f.Close(); err != nil {
-		return err
-	}
-	if err = os.Rename(f.Name(), path); err != nil {
-		return err
-	}
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	return d.Sync()
 }

@@ -7,6 +7,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/rowtime/rowtime/examples/internal/atomicfile"
 )
 
 // ErrNotFound is returned by a Store's Load for a key it does not hold: the
@@ -66,39 +68,11 @@ func (s FileStore) Save(_ context.Context, key string, data []byte) error {
 }
 
 // WriteFileAtomic writes data to path so that a crash at any point leaves
-// either the old file or the new one: it writes a temporary file in the same
-// directory, syncs it, renames it over path and syncs the directory.
-func WriteFileAtomic(path string, data []byte) (err error) {
-	dir := filepath.Dir(path)
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+// either the old file or the new one, creating path's directory first if
+// need be (see atomicfile.Write).
+func WriteFileAtomic(path string, data []byte) error {
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return err
 	}
-	f, err := os.CreateTemp(dir, filepath.Base(path)+".tmp*")
-	if err != nil {
-		return err
-	}
-	defer func() {
-		if err != nil {
-			f.Close()
-			os.Remove(f.Name())
-		}
-	}()
-	if _, err = f.Write(data); err != nil {
-		return err
-	}
-	if err = f.Sync(); err != nil {
-		return err
-	}
-	if err = f.Close(); err != nil {
-		return err
-	}
-	if err = os.Rename(f.Name(), path); err != nil {
-		return err
-	}
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	return d.Sync()
+	return atomicfile.Write(path, data)
 }
