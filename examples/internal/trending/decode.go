@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 
+	"github.com/rowtime/rowtime/examples/internal/decode"
 	"github.com/rowtime/rowtime/record"
 )
 
@@ -42,15 +43,10 @@ func Decode(payload []byte) (Record, error) {
 // decodeFull is the general path of Decode, apart so that its buffer, which
 // escapes, costs nothing on the fast path.
 func decodeFull(payload []byte) (Record, error) {
-	var buf [1]Record
-	recs, err := decoder.Append(buf[:0], payload, 0)
-	switch {
-	case err != nil:
-		return Record{}, oneError(err)
-	case len(recs) != 1:
-		return Record{}, fmt.Errorf("%w: %d objects in one payload, want 1", ErrDecode, len(recs))
+	r, err := decode.One(decoder, payload, ErrDecode)
+	if err != nil {
+		return Record{}, err
 	}
-	r := recs[0]
 	switch r.Value.Action {
 	case Click:
 		r.Value.Action = Click // share the constant's memory
@@ -61,29 +57,6 @@ func decodeFull(payload []byte) (Record, error) {
 	}
 	return r, nil
 }
-
-// oneError words the error of a one-object payload without record and line
-// numbers, which say nothing there; it still wraps the record package's
-// errors.
-func oneError(err error) error {
-	var de *record.DecodeError
-	if errs, ok := err.(record.DecodeErrors); ok && len(errs) == 1 && errors.As(err, &de) {
-		msg := fmt.Sprintf("%v: %v", ErrDecode, de.Err)
-		if de.Field != "" {
-			msg = fmt.Sprintf("%v: field %q: %v", ErrDecode, de.Field, de.Err)
-		}
-		return &decodeError{msg: msg, err: err}
-	}
-	return fmt.Errorf("%w: %w", ErrDecode, err)
-}
-
-type decodeError struct {
-	msg string
-	err error
-}
-
-func (e *decodeError) Error() string   { return e.msg }
-func (e *decodeError) Unwrap() []error { return []error{ErrDecode, e.err} }
 
 // scan decodes the common shape of the payload: one JSON object with
 // exactly the four fields, each once, integers in plain JSON form (at most
