@@ -60,60 +60,19 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 }
 
 func pipeline(c *cli.Common, lateness time.Duration, stdin io.Reader, stdout, stderr io.Writer) error {
-	rep := cli.NewReport("auction", stderr)
-	out := cli.NewOutput(stdout)
-	emit := out.Line // bound once: a method value allocates
-	line := 0        // the input line being pushed, for late reports
+	if c.Gen {
+		return cli.Generate(stdout, c.N, auction.NewGenerator(c.Seed).Next, auction.AppendJSON)
+	}
+	run := cli.NewRun("auction", stdout, stderr)
 	q, err := auction.New(&auction.Options{
 		Delay:    c.Delay,
 		Lateness: lateness,
 		Late: func(_ auction.Record, stream string, err error) {
-			rep.LateRecord(line, stream, err)
+			run.Late(stream, err)
 		},
 	})
 	if err != nil {
 		return cli.Usagef("%v", err)
 	}
-	push := func(r auction.Record) {
-		rep.Records++
-		if err := q.Push(r, emit); err != nil {
-			rep.Rejected(line, err)
-		}
-	}
-	if c.In != "" {
-		err = cli.Lines(c.In, stdin, func(n int, payload []byte) error {
-			line = n
-			r, err := auction.Decode(payload)
-			if err != nil {
-				rep.Records++
-				rep.Undecodable(n, err)
-				return nil
-			}
-			push(r)
-			return nil
-		})
-		if err != nil {
-			return err
-		}
-	} else if c.Gen {
-		g := auction.NewGenerator(c.Seed)
-		var buf []byte
-		for range c.N {
-			buf = auction.AppendJSON(buf[:0], g.Next())
-			out.Line(buf)
-		}
-		return out.Close()
-	} else {
-		g := auction.NewGenerator(c.Seed)
-		for i := range c.N {
-			line = i + 1
-			push(g.Next())
-		}
-	}
-	if err := q.Flush(emit); err != nil {
-		rep.Rejected(line, err)
-	}
-	rep.Results = out.Count()
-	rep.Summary()
-	return out.Close()
+	return cli.Feed(run, c, stdin, q, auction.Decode, auction.NewGenerator(c.Seed).Next)
 }

@@ -95,62 +95,20 @@ func loadUsers(name string, seed uint64) (*trending.Users, error) {
 }
 
 func pipeline(c *cli.Common, usersFile string, opts trending.Options, stdin io.Reader, stdout, stderr io.Writer) error {
-	out := cli.NewOutput(stdout)
-	emit := out.Line // bound once: a method value allocates
 	if c.Gen {
-		g := trending.NewGenerator(c.Seed)
-		var buf []byte
-		for range c.N {
-			buf = trending.AppendJSON(buf[:0], g.Next())
-			out.Line(buf)
-		}
-		return out.Close()
+		return cli.Generate(stdout, c.N, trending.NewGenerator(c.Seed).Next, trending.AppendJSON)
 	}
 	users, err := loadUsers(usersFile, c.Seed)
 	if err != nil {
 		return err
 	}
-	rep := cli.NewReport("trending", stderr)
-	line := 0
+	run := cli.NewRun("trending", stdout, stderr)
 	opts.Late = func(_ trending.Event, stream string, err error) {
-		rep.LateRecord(line, stream, err)
+		run.Late(stream, err)
 	}
 	q, err := trending.New(users, &opts)
 	if err != nil {
 		return cli.Usagef("%v", err)
 	}
-	push := func(r trending.Record) {
-		rep.Records++
-		if err := q.Push(r, emit); err != nil {
-			rep.Rejected(line, err)
-		}
-	}
-	if c.In != "" {
-		err = cli.Lines(c.In, stdin, func(n int, payload []byte) error {
-			line = n
-			r, err := trending.Decode(payload)
-			if err != nil {
-				rep.Records++
-				rep.Undecodable(n, err)
-				return nil
-			}
-			push(r)
-			return nil
-		})
-		if err != nil {
-			return err
-		}
-	} else {
-		g := trending.NewGenerator(c.Seed)
-		for i := range c.N {
-			line = i + 1
-			push(g.Next())
-		}
-	}
-	if err := q.Flush(emit); err != nil {
-		rep.Rejected(line, err)
-	}
-	rep.Results = out.Count()
-	rep.Summary()
-	return out.Close()
+	return cli.Feed(run, c, stdin, q, trending.Decode, trending.NewGenerator(c.Seed).Next)
 }

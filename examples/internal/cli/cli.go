@@ -1,7 +1,8 @@
 // Package cli holds the command-line contract shared by the example programs:
 // the -in, -seed, -n and -delay flags, reading JSON lines with their line
 // numbers, writing results as JSON lines, and reporting late or undecodable
-// records on stderr with a summary line at the end.
+// records on stderr with a summary line at the end. Feed runs that flow for
+// a query, and Generate writes the input -gen asks for.
 //
 // The contract, the same for every example but quickstart:
 //
@@ -275,6 +276,88 @@ func (o *Output) Close() error {
 		return o.err
 	}
 	return o.w.Flush()
+}
+
+// A Query is an example's query: records in, results out as JSON lines.
+type Query[R any] interface {
+	Push(r R, emit func(line []byte)) error
+	Flush(emit func(line []byte)) error
+}
+
+// A Run is one run of an example's query: its output, its report, and the
+// number of the input line being pushed (of the generated record, counted
+// from 1, without -in), for the reports of late records.
+type Run struct {
+	Out    *Output
+	Report *Report
+	Line   int
+}
+
+// NewRun returns a Run writing results to stdout and reports, prefixed with
+// name, to stderr.
+func NewRun(name string, stdout, stderr io.Writer) *Run {
+	return &Run{Out: NewOutput(stdout), Report: NewReport(name, stderr)}
+}
+
+// Late reports a record too late for the named stream at the line being
+// pushed: the body of a query's callback for late records.
+func (r *Run) Late(stream string, err error) {
+	r.Report.LateRecord(r.Line, stream, err)
+}
+
+// Feed pushes into q the records of the input c names: the lines of -in,
+// decoded with decode, or else c.N records from next. An undecodable line,
+// or a record q rejects, is reported and counted, and the run goes on. Feed
+// then flushes q, writes the summary line and closes the output; its error
+// is that of reading the input or of writing the output.
+func Feed[R any](run *Run, c *Common, stdin io.Reader, q Query[R], decode func(payload []byte) (R, error), next func() R) error {
+	rep := run.Report
+	emit := run.Out.Line // bound once: a method value allocates
+	push := func(r R) {
+		rep.Records++
+		if err := q.Push(r, emit); err != nil {
+			rep.Rejected(run.Line, err)
+		}
+	}
+	if c.In != "" {
+		err := Lines(c.In, stdin, func(n int, payload []byte) error {
+			run.Line = n
+			r, err := decode(payload)
+			if err != nil {
+				rep.Records++
+				rep.Undecodable(n, err)
+				return nil
+			}
+			push(r)
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+	} else {
+		for i := range c.N {
+			run.Line = i + 1
+			push(next())
+		}
+	}
+	if err := q.Flush(emit); err != nil {
+		rep.Rejected(run.Line, err)
+	}
+	rep.Results = run.Out.Count()
+	rep.Summary()
+	return run.Out.Close()
+}
+
+// Generate writes n records from next to w as JSON lines, each appended by
+// appendJSON: the output of -gen.
+func Generate[R any](w io.Writer, n int, next func() R, appendJSON func(dst []byte, r R) []byte) error {
+	out := NewOutput(w)
+	var buf []byte
+	for range n {
+		buf = appendJSON(buf[:0], next())
+		out.Line(buf)
+	}
+	return out.Close()
 }
 
 // AppendTime appends t as a quoted RFC 3339 time with nanoseconds, in UTC,

@@ -7,6 +7,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 	"testing"
 	"testing/iotest"
@@ -162,3 +163,90 @@ func TestOutput(t *testing.T) {
 type errWriter struct{}
 
 func (errWriter) Write([]byte) (int, error) { return 0, errors.New("disk full") }
+
+// sumQuery is a Query for TestFeed: it emits every record, reports a
+// record of 0 late, rejects a negative one, and emits the sum at Flush.
+type sumQuery struct {
+	run *Run
+	sum int
+}
+
+func (q *sumQuery) Push(r int, emit func([]byte)) error {
+	switch {
+	case r < 0:
+		return fmt.Errorf("negative %d", r)
+	case r == 0:
+		q.run.Late("S", errors.New("too late"))
+		return nil
+	}
+	q.sum += r
+	emit(fmt.Appendf(nil, "%d", r))
+	return nil
+}
+
+func (q *sumQuery) Flush(emit func([]byte)) error {
+	emit(fmt.Appendf(nil, "sum %d", q.sum))
+	return nil
+}
+
+func TestFeed(t *testing.T) {
+	decode := func(b []byte) (int, error) {
+		var v int
+		err := json.Unmarshal(b, &v)
+		return v, err
+	}
+	for _, tc := range []struct {
+		name, in string
+		n        int
+		out, err string
+	}{
+		{"in", "1\nx\n\n0\n-2\n3\n", 0, "1\n3\nsum 4\n", `prog: line 2: undecodable: invalid character 'x' looking for beginning of value
+prog: line 4: late for S: too late
+prog: line 5: rejected: negative -2
+prog: 5 records, 3 results, 1 undecodable, 1 late (S 1), 1 rejected
+`},
+		{"generated", "", 4, "3\n2\n1\nsum 6\n", `prog: line 4: late for S: too late
+prog: 4 records, 4 results, 0 undecodable, 1 late (S 1), 0 rejected
+`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var stdout, stderr bytes.Buffer
+			run := NewRun("prog", &stdout, &stderr)
+			c := &Common{N: tc.n}
+			if tc.in != "" {
+				c.In = "-"
+			}
+			next := 4
+			gen := func() int { next--; return next }
+			if err := Feed[int](run, c, strings.NewReader(tc.in), &sumQuery{run: run}, decode, gen); err != nil {
+				t.Fatal(err)
+			}
+			if stdout.String() != tc.out {
+				t.Errorf("stdout %q, want %q", stdout.String(), tc.out)
+			}
+			if stderr.String() != tc.err {
+				t.Errorf("stderr\n%s\nwant\n%s", stderr.String(), tc.err)
+			}
+		})
+	}
+	run := NewRun("prog", io.Discard, io.Discard)
+	if err := Feed[int](run, &Common{In: "-"}, iotest.ErrReader(io.ErrUnexpectedEOF), &sumQuery{run: run}, decode, nil); !errors.Is(err, io.ErrUnexpectedEOF) {
+		t.Errorf("read error: got %v", err)
+	}
+}
+
+func TestGenerate(t *testing.T) {
+	var buf bytes.Buffer
+	i := 0
+	next := func() int { i++; return i * i }
+	appendInt := func(dst []byte, v int) []byte { return strconv.AppendInt(dst, int64(v), 10) }
+	if err := Generate(&buf, 3, next, appendInt); err != nil {
+		t.Fatal(err)
+	}
+	if buf.String() != "1\n4\n9\n" {
+		t.Errorf("got %q", buf.String())
+	}
+	if err := Generate(errWriter{}, 1<<15, next, appendInt); err == nil {
+		t.Error("a failed write was not reported")
+	}
+}
