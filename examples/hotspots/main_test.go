@@ -1,11 +1,9 @@
 package main
 
 import (
-	"bytes"
 	"cmp"
 	"encoding/json"
 	"encoding/xml"
-	"flag"
 	"fmt"
 	"io"
 	"math"
@@ -16,15 +14,13 @@ import (
 	"strconv"
 	"strings"
 	"testing"
-)
 
-var update = flag.Bool("update", false, "rewrite the golden files in testdata")
+	"github.com/rowtime/rowtime/examples/internal/clitest"
+)
 
 func runMain(t *testing.T, stdin string, args ...string) (stdout, stderr string, code int) {
 	t.Helper()
-	var o, e bytes.Buffer
-	code = run(args, strings.NewReader(stdin), &o, &e)
-	return o.String(), e.String(), code
+	return clitest.Run(t, run, stdin, args...)
 }
 
 func TestGolden(t *testing.T) {
@@ -32,19 +28,7 @@ func TestGolden(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errOut)
 	}
-	path := filepath.Join("testdata", "n400.golden")
-	if *update {
-		if err := os.WriteFile(path, []byte(out), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -update to create it)", err)
-	}
-	if out != string(want) {
-		t.Errorf("output differs from %s (run go test -update if the change is meant)", path)
-	}
+	clitest.Golden(t, "n400.golden", out)
 	if !strings.HasPrefix(errOut, "hotspots: 400 records, 400 results, 0 undecodable") {
 		t.Errorf("stderr: %s", errOut)
 	}

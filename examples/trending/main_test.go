@@ -1,9 +1,7 @@
 package main
 
 import (
-	"bytes"
 	"encoding/json"
-	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -11,33 +9,13 @@ import (
 	"strings"
 	"testing"
 	"time"
-)
 
-var update = flag.Bool("update", false, "rewrite the golden files in testdata")
+	"github.com/rowtime/rowtime/examples/internal/clitest"
+)
 
 func runMain(t *testing.T, stdin string, args ...string) (stdout, stderr string, code int) {
 	t.Helper()
-	var o, e bytes.Buffer
-	code = run(args, strings.NewReader(stdin), &o, &e)
-	return o.String(), e.String(), code
-}
-
-func golden(t *testing.T, name, got string) {
-	t.Helper()
-	path := filepath.Join("testdata", name)
-	if *update {
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -update to create it)", err)
-	}
-	if got != string(want) {
-		t.Errorf("output differs from %s (run go test -update if the change is meant)\n got: %.400s\nwant: %.400s", path, got, want)
-	}
+	return clitest.Run(t, run, stdin, args...)
 }
 
 func TestGolden(t *testing.T) {
@@ -48,7 +26,7 @@ func TestGolden(t *testing.T) {
 			if code != 0 {
 				t.Fatalf("exit %d: %s", code, errOut)
 			}
-			golden(t, name, out)
+			clitest.Golden(t, name, out)
 			if want := "trending: 600 records, "; !strings.HasPrefix(errOut, want) {
 				t.Errorf("stderr %q, want a summary starting %q", errOut, want)
 			}
