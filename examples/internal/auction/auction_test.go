@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rowtime/rowtime/examples/internal/querytest"
 	"github.com/rowtime/rowtime/record"
 )
 
@@ -60,19 +61,7 @@ func TestDecode(t *testing.T) {
 }
 
 func TestAppendJSONRoundTrip(t *testing.T) {
-	for i, r := range Generate(3, 500) {
-		line := AppendJSON(nil, r)
-		if !json.Valid(line) {
-			t.Fatalf("record %d: invalid JSON %s", i, line)
-		}
-		got, err := Decode(line)
-		if err != nil {
-			t.Fatalf("record %d: %v", i, err)
-		}
-		if got != r {
-			t.Fatalf("record %d: round trip gave %+v, want %+v", i, got, r)
-		}
-	}
+	querytest.RoundTrip(t, Generate(3, 500), AppendJSON, Decode)
 }
 
 func TestGenerator(t *testing.T) {

@@ -7,26 +7,9 @@ import (
 	"slices"
 	"testing"
 	"time"
-)
 
-// collect pushes recs into q and returns the lines emitted, Flush included
-// when flush is set.
-func collect(t testing.TB, q *Query, recs []Record, flush bool) []string {
-	t.Helper()
-	var out []string
-	emit := func(b []byte) { out = append(out, string(b)) }
-	for i, r := range recs {
-		if err := q.Push(r, emit); err != nil {
-			t.Fatalf("record %d: %v", i, err)
-		}
-	}
-	if flush {
-		if err := q.Flush(emit); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return out
-}
+	"github.com/rowtime/rowtime/examples/internal/querytest"
+)
 
 // TestSnapshotContinue cuts a stream at several points: run, snapshot,
 // restore into a fresh Query, continue; the output must be that of the
@@ -38,11 +21,11 @@ func TestSnapshotContinue(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		want := collect(t, q, recs, true)
+		want := querytest.Lines(t, q, recs, true)
 		for _, cut := range []int{0, 1, 9, 10, 11, 377, 1000, 1499, 1500} {
 			t.Run(fmt.Sprintf("delay=%v/cut=%d", opts != nil, cut), func(t *testing.T) {
 				a, _ := New(opts)
-				got := collect(t, a, recs[:cut], false)
+				got := querytest.Lines(t, a, recs[:cut], false)
 				snap, err := a.AppendSnapshot([]byte("prefix"))
 				if err != nil {
 					t.Fatal(err)
@@ -61,7 +44,7 @@ func TestSnapshotContinue(t *testing.T) {
 				if sa != sb {
 					t.Errorf("stats after restore %+v, before %+v", sb, sa)
 				}
-				got = append(got, collect(t, b, recs[cut:], true)...)
+				got = append(got, querytest.Lines(t, b, recs[cut:], true)...)
 				if !slices.Equal(got, want) {
 					t.Errorf("%d lines, want %d; first difference at %d", len(got), len(want), firstDiff(got, want))
 				}
@@ -84,13 +67,13 @@ func firstDiff(a, b []string) int {
 func TestRestoreBad(t *testing.T) {
 	recs := Generate(4, 600)
 	q, _ := New(nil)
-	collect(t, q, recs[:300], false)
+	querytest.Lines(t, q, recs[:300], false)
 	good, err := q.AppendSnapshot(nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	other, _ := New(&Options{Delay: time.Minute})
-	collect(t, other, recs[:300], false)
+	querytest.Lines(t, other, recs[:300], false)
 	otherSnap, err := other.AppendSnapshot(nil)
 	if err != nil {
 		t.Fatal(err)
@@ -111,7 +94,7 @@ func TestRestoreBad(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			fresh, _ := New(nil)
-			collect(t, fresh, recs[:300], false)
+			querytest.Lines(t, fresh, recs[:300], false)
 			before, _ := fresh.AppendSnapshot(nil)
 			err := fresh.Restore(tc.data)
 			if tc.name == "flipped byte" && err == nil {
@@ -131,7 +114,7 @@ func TestRestoreBad(t *testing.T) {
 func FuzzRestore(f *testing.F) {
 	recs := Generate(4, 200)
 	q, _ := New(nil)
-	collect(f, q, recs[:150], false)
+	querytest.Lines(f, q, recs[:150], false)
 	snap, err := q.AppendSnapshot(nil)
 	if err != nil {
 		f.Fatal(err)
@@ -150,6 +133,6 @@ func FuzzRestore(f *testing.F) {
 			return
 		}
 		// A snapshot that restores keeps working.
-		collect(t, q, recs[150:], true)
+		querytest.Lines(t, q, recs[150:], true)
 	})
 }

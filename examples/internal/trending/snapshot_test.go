@@ -8,24 +8,9 @@ import (
 	"strings"
 	"testing"
 	"time"
-)
 
-func lines(t testing.TB, q *Query, recs []Record, flush bool) []string {
-	t.Helper()
-	var out []string
-	emit := func(b []byte) { out = append(out, string(b)) }
-	for i, r := range recs {
-		if err := q.Push(r, emit); err != nil {
-			t.Fatalf("record %d: %v", i, err)
-		}
-	}
-	if flush {
-		if err := q.Flush(emit); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return out
-}
+	"github.com/rowtime/rowtime/examples/internal/querytest"
+)
 
 // TestSnapshotContinue cuts a stream at several points: run, snapshot,
 // restore into a fresh Query, continue; the output must be that of the
@@ -38,11 +23,11 @@ func TestSnapshotContinue(t *testing.T) {
 	}
 	for _, opts := range []*Options{nil, {TopK: 3, Delay: 30 * time.Second}} {
 		q, _ := New(users, opts)
-		want := lines(t, q, recs, true)
+		want := querytest.Lines(t, q, recs, true)
 		for _, cut := range []int{0, 1, 500, 1234, 2999, 3000} {
 			t.Run(fmt.Sprintf("top=%v/cut=%d", opts != nil, cut), func(t *testing.T) {
 				a, _ := New(users, opts)
-				got := lines(t, a, recs[:cut], false)
+				got := querytest.Lines(t, a, recs[:cut], false)
 				snap, err := a.AppendSnapshot(nil)
 				if err != nil {
 					t.Fatal(err)
@@ -51,7 +36,7 @@ func TestSnapshotContinue(t *testing.T) {
 				if err := b.Restore(snap); err != nil {
 					t.Fatal(err)
 				}
-				got = append(got, lines(t, b, recs[cut:], true)...)
+				got = append(got, querytest.Lines(t, b, recs[cut:], true)...)
 				if !slices.Equal(got, want) {
 					t.Errorf("%d lines, want %d", len(got), len(want))
 				}
@@ -63,13 +48,13 @@ func TestSnapshotContinue(t *testing.T) {
 func TestRestoreBad(t *testing.T) {
 	_, recs := smallWorkload(8, 1000)
 	q, _ := New(nil, &Options{TopK: 2})
-	lines(t, q, recs, false)
+	querytest.Lines(t, q, recs, false)
 	good, err := q.AppendSnapshot(nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	plain, _ := New(nil, nil)
-	lines(t, plain, recs, false)
+	querytest.Lines(t, plain, recs, false)
 	noTop, _ := plain.AppendSnapshot(nil)
 	for _, tc := range []struct {
 		name string
@@ -82,7 +67,7 @@ func TestRestoreBad(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			fresh, _ := New(nil, &Options{TopK: 2})
-			lines(t, fresh, recs[:10], false)
+			querytest.Lines(t, fresh, recs[:10], false)
 			before, _ := fresh.AppendSnapshot(nil)
 			if err := fresh.Restore(tc.data); !errors.Is(err, ErrSnapshot) {
 				t.Fatalf("Restore: %v, want ErrSnapshot", err)
