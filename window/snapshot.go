@@ -342,7 +342,7 @@ func (e *tumbler[R, K, A, V]) readState(r *snapReader) {
 			if r.err != nil {
 				return
 			}
-			ki, ok := e.idx[k]
+			ki, ok := e.idx.get(k)
 			if !ok {
 				ki = e.newKey(k)
 			} else if _, dup := e.findSlot(ki, wid); dup {

@@ -22,7 +22,7 @@ import (
 // do not allocate.
 type tumbler[R record.Timed, K comparable, A, V any] struct {
 	a     *Agg[R, K, A, V]
-	idx   map[K]int32 // key → index
+	idx   keyIndex[K] // key → index
 	klist []K         // index → key
 	kfree []int32     // indexes of keys swept from idx
 	keys  int         // keys with slots
@@ -74,7 +74,7 @@ type twin struct {
 }
 
 func newTumbler[R record.Timed, K comparable, A, V any](a *Agg[R, K, A, V]) *tumbler[R, K, A, V] {
-	e := &tumbler[R, K, A, V]{a: a, idx: make(map[K]int32), due: record.MaxTime, lastKi: -1}
+	e := &tumbler[R, K, A, V]{a: a, idx: newKeyIndex[K](), due: record.MaxTime, lastKi: -1}
 	e.uncache()
 	return e
 }
@@ -108,7 +108,7 @@ func (e *tumbler[R, K, A, V]) push(r R, emit func(Result[K, V])) error {
 	ki := e.lastKi
 	if ki < 0 || k != e.lastK {
 		var ok bool
-		if ki, ok = e.idx[k]; !ok {
+		if ki, ok = e.idx.get(k); !ok {
 			return e.pushSlow(r, t, k, -1, false, true, emit)
 		}
 		e.lastK, e.lastKi = k, ki
@@ -170,7 +170,7 @@ func (e *tumbler[R, K, A, V]) pushSlow(r R, t record.Time, k K, ki int32, ok, lo
 	}
 	if !looked {
 		// (Closing windows may have swept keys since push looked.)
-		ki, ok = e.idx[k]
+		ki, ok = e.idx.get(k)
 	}
 	has := ok && e.hasSlots(ki)
 	ref, found := int32(0), false
@@ -241,7 +241,7 @@ func (e *tumbler[R, K, A, V]) pushLate(r R, t record.Time, span Span, emit func(
 	// Within allowed lateness: update the held window and re-emit.
 	wid := e.findWindow(span.Start)
 	k := e.a.key(r)
-	ki, ok := e.idx[k]
+	ki, ok := e.idx.get(k)
 	has := ok && e.hasSlots(ki)
 	ref, found := int32(0), false
 	if has && wid >= 0 {
@@ -349,7 +349,7 @@ func (e *tumbler[R, K, A, V]) newKey(k K) int32 {
 		e.klist = append(e.klist, k)
 		e.prim = append(e.prim, tslot[A]{win: -1})
 	}
-	e.idx[k] = ki
+	e.idx.put(k, ki)
 	return ki
 }
 
@@ -468,8 +468,8 @@ func (e *tumbler[R, K, A, V]) purge(id int32) {
 	if len(w.slots) == e.live {
 		// The last window: drop every slot at once, and keep the keys
 		// unless there are far more of them than this window had.
-		if len(e.idx) > 4*e.keys+4096 {
-			clear(e.idx)
+		if e.idx.len() > 4*e.keys+4096 {
+			e.idx.reset()
 			clear(e.klist)
 			e.forgetLast()
 			e.klist, e.prim, e.kfree = e.klist[:0], e.prim[:0], e.kfree[:0]
@@ -521,18 +521,19 @@ func (e *tumbler[R, K, A, V]) purge(id int32) {
 // sweep forgets the keys without slots once they outnumber the live ones
 // by far, so that key churn does not grow the map without bound.
 func (e *tumbler[R, K, A, V]) sweep() {
-	if len(e.idx) <= 4*e.keys+4096 {
+	if e.idx.len() <= 4*e.keys+4096 {
 		return
 	}
 	e.forgetLast()
 	var zero K
-	for k, ki := range e.idx {
-		if !e.hasSlots(ki) {
-			delete(e.idx, k)
-			e.klist[ki] = zero
-			e.kfree = append(e.kfree, ki)
+	e.idx.deleteIf(func(ki int32) bool {
+		if e.hasSlots(ki) {
+			return false
 		}
-	}
+		e.klist[ki] = zero
+		e.kfree = append(e.kfree, ki)
+		return true
+	})
 }
 
 // forgetLast empties the last-key cache, before keys leave idx.
@@ -546,7 +547,7 @@ func (e *tumbler[R, K, A, V]) fillStats(s *Stats) {
 	s.Keys = e.keys
 	var k K
 	ks := int64(unsafe.Sizeof(k))
-	b := int64(len(e.idx))*(ks+4+8) + int64(cap(e.klist))*ks + int64(cap(e.kfree)+cap(e.freeExtra))*4 +
+	b := e.idx.bytes(ks) + int64(cap(e.klist))*ks + int64(cap(e.kfree)+cap(e.freeExtra))*4 +
 		int64(cap(e.prim))*int64(unsafe.Sizeof(tslot[A]{})) + int64(cap(e.extra))*int64(unsafe.Sizeof(xslot[A]{}))
 	b += int64(cap(e.wins))*int64(unsafe.Sizeof(twin{})) + int64(cap(e.order)+cap(e.freeWins))*4
 	for i := range e.wins {
