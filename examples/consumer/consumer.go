@@ -15,6 +15,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/kinesis"
 	"github.com/aws/aws-sdk-go-v2/service/kinesis/types"
+	"github.com/rowtime/rowtime/examples/internal/seqnum"
 	"github.com/rowtime/rowtime/examples/internal/trending"
 	"github.com/rowtime/rowtime/record"
 	"github.com/rowtime/rowtime/window"
@@ -278,7 +279,7 @@ func (c *Consumer) take(f fetched) error {
 	for i := range f.records {
 		r := &f.records[i]
 		seq := aws.ToString(r.SequenceNumber)
-		if s.lastSeq != "" && !seqLess(s.lastSeq, seq) {
+		if s.lastSeq != "" && !seqnum.Less(s.lastSeq, seq) {
 			continue // read again after an iterator was renewed
 		}
 		rec, err := trending.Decode(r.Data)
@@ -682,14 +683,4 @@ func (c *Consumer) commit() error {
 	c.dirty = false
 	c.lastCommit = c.now()
 	return nil
-}
-
-// seqLess reports whether Kinesis sequence number a comes before b: decimal
-// strings of up to 128 digits, compared by length, then as strings.
-func seqLess(a, b string) bool {
-	a, b = strings.TrimLeft(a, "0"), strings.TrimLeft(b, "0")
-	if len(a) != len(b) {
-		return len(a) < len(b)
-	}
-	return a < b
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/kinesis"
 	"github.com/aws/aws-sdk-go-v2/service/kinesis/types"
+	"github.com/rowtime/rowtime/examples/internal/seqnum"
 	"github.com/rowtime/rowtime/examples/internal/trending"
 )
 
@@ -69,7 +70,7 @@ func (f *fakeKinesis) GetShardIterator(_ context.Context, in *kinesis.GetShardIt
 	pos := 0
 	if in.ShardIteratorType == types.ShardIteratorTypeAfterSequenceNumber {
 		seq := aws.ToString(in.StartingSequenceNumber)
-		for pos < len(s.data) && !seqLess(seq, seqFor(n, pos)) {
+		for pos < len(s.data) && !seqnum.Less(seq, seqFor(n, pos)) {
 			pos++
 		}
 	}

@@ -20,6 +20,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/kinesis"
 	"github.com/aws/aws-sdk-go-v2/service/kinesis/types"
+	"github.com/rowtime/rowtime/examples/internal/seqnum"
 	"github.com/rowtime/rowtime/examples/internal/testenv"
 	"github.com/rowtime/rowtime/examples/internal/trending"
 	"github.com/rowtime/rowtime/record"
@@ -248,7 +249,7 @@ func TestKinesalite(t *testing.T) {
 			}
 			for _, r := range out.Records {
 				sh, seq := aws.ToString(r.ShardId), aws.ToString(r.SequenceNumber)
-				if !seqLess(lastSeq[sh], seq) && lastSeq[sh] != "" {
+				if !seqnum.Less(lastSeq[sh], seq) && lastSeq[sh] != "" {
 					t.Fatalf("shard %s: sequence number %s after %s: records out of order", sh, seq, lastSeq[sh])
 				}
 				lastSeq[sh] = seq

@@ -158,22 +158,3 @@ func FuzzMergeRestore(f *testing.F) {
 		}
 	})
 }
-
-func TestSeqLess(t *testing.T) {
-	for _, c := range []struct {
-		a, b string
-		want bool
-	}{
-		{"1", "2", true},
-		{"2", "1", false},
-		{"9", "10", true},
-		{"010", "9", false},
-		{"0", "1", true},
-		{"49590338271490256608559692538361571095921575989136588898", "49590338271490256608559692538361571095921575989136588899", true},
-		{"7", "7", false},
-	} {
-		if got := seqLess(c.a, c.b); got != c.want {
-			t.Errorf("seqLess(%s, %s) = %v", c.a, c.b, got)
-		}
-	}
-}

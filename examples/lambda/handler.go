@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
+	"github.com/rowtime/rowtime/examples/internal/seqnum"
 )
 
 // ErrBadRecord is wrapped by a Query's Push error for a record that can never
@@ -129,7 +130,7 @@ func (h *Handler) take(ctx context.Context, st *shardState, recs []events.Kinesi
 	deadline, hasDeadline := ctx.Deadline()
 	for i := range recs {
 		r := &recs[i].Kinesis
-		if st.LastSeq != "" && !seqLess(st.LastSeq, r.SequenceNumber) {
+		if st.LastSeq != "" && !seqnum.Less(st.LastSeq, r.SequenceNumber) {
 			st.Duplicates++
 			continue
 		}
@@ -196,7 +197,7 @@ func failuresFrom(recs []events.KinesisEventRecord, i int) []events.KinesisBatch
 // none.
 func firstNew(recs []events.KinesisEventRecord, seq string) int {
 	for i, r := range recs {
-		if seq == "" || seqLess(seq, r.Kinesis.SequenceNumber) {
+		if seq == "" || seqnum.Less(seq, r.Kinesis.SequenceNumber) {
 			return i
 		}
 	}

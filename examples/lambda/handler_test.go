@@ -507,24 +507,6 @@ func TestFileStoreAndDirOutput(t *testing.T) {
 	}
 }
 
-func TestSeqLess(t *testing.T) {
-	for _, c := range []struct {
-		a, b string
-		want bool
-	}{
-		{"1", "2", true},
-		{"2", "1", false},
-		{"9", "10", true},
-		{"010", "9", false},
-		{"49590338271490256608559692538361571095921575989136588898", "49590338271490256608559692538361571095921575989136588899", true},
-		{"5", "5", false},
-	} {
-		if got := seqLess(c.a, c.b); got != c.want {
-			t.Errorf("seqLess(%s, %s) = %v", c.a, c.b, got)
-		}
-	}
-}
-
 // FuzzDecodeState checks that no bytes make decodeState panic, that what
 // it accepts encodes back to bytes it accepts, and that errors wrap
 // ErrState.

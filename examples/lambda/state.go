@@ -101,22 +101,3 @@ func decodeState(data []byte, newQuery func() (Query, error)) (*shardState, erro
 	saved.Query = nil
 	return &shardState{savedState: saved, q: q}, nil
 }
-
-// seqLess reports whether Kinesis sequence number a comes before b. Sequence
-// numbers are decimal strings of up to 128 digits, too long for an integer:
-// a shorter one (leading zeros aside) is smaller, and equal lengths compare
-// as strings.
-func seqLess(a, b string) bool {
-	a, b = trimZeros(a), trimZeros(b)
-	if len(a) != len(b) {
-		return len(a) < len(b)
-	}
-	return a < b
-}
-
-func trimZeros(s string) string {
-	for len(s) > 1 && s[0] == '0' {
-		s = s[1:]
-	}
-	return s
-}
