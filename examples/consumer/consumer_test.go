@@ -166,18 +166,7 @@ func TestConsumerResume(t *testing.T) {
 			}
 		}
 	}
-	cfg.Drain = true
-	c, err := New(fk, cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	defer cancel()
-	if err := c.Run(ctx); err != nil {
-		t.Fatal(err)
-	}
-	data, _ := os.ReadFile(cfg.Out)
-	got := sortResults(parseResults(t, data))
+	got := drain(t, fk, cfg)
 	want := sortResults(naiveTrending(w, w.recs))
 	if !slices.Equal(got, want) {
 		t.Fatalf("output differs from the naive group-by: %d lines, want %d\n%s", len(got), len(want), diff(got, want))
@@ -196,6 +185,24 @@ func readFiles(t *testing.T, dir string) map[string][]byte {
 		out[e.Name()] = b
 	}
 	return out
+}
+
+// drain runs a consumer with cfg over fk until it has read every shard to
+// its end, and returns the results it wrote, sorted.
+func drain(t *testing.T, fk *fakeKinesis, cfg Config) []string {
+	t.Helper()
+	cfg.Drain = true
+	c, err := New(fk, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	if err := c.Run(ctx); err != nil {
+		t.Fatal(err)
+	}
+	data, _ := os.ReadFile(cfg.Out)
+	return sortResults(parseResults(t, data))
 }
 
 // TestConsumerIdleShard checks that a shard with no records does not hold
@@ -253,18 +260,7 @@ func TestConsumerResharding(t *testing.T) {
 	}
 	cfg := testConfig(t.TempDir(), users)
 	cfg.Checkpoint = ""
-	cfg.Drain = true
-	c, err := New(fk, cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	defer cancel()
-	if err := c.Run(ctx); err != nil {
-		t.Fatal(err)
-	}
-	data, _ := os.ReadFile(cfg.Out)
-	if got, want := sortResults(parseResults(t, data)), sortResults(naiveTrending(w, w.recs)); !slices.Equal(got, want) {
+	if got, want := drain(t, fk, cfg), sortResults(naiveTrending(w, w.recs)); !slices.Equal(got, want) {
 		t.Fatalf("output differs: %d lines, want %d\n%s", len(got), len(want), diff(got, want))
 	}
 	dead, _ := os.ReadFile(cfg.Dead)
