@@ -536,8 +536,24 @@ func (c *Consumer) fetcher(ctx context.Context, id, after string) {
 			return false
 		}
 	}
-	var iter *string
 	backoff := 100 * time.Millisecond
+	// retry takes a failed call: an error that may go away is logged and
+	// waited out, the wait doubling up to 5 s, and retry reports true; any
+	// other error goes to the coordinator, and retry reports false, as it
+	// does when the context ends during the wait.
+	retry := func(err error) bool {
+		if !retryable(err) {
+			send(fetched{shard: id, err: fmt.Errorf("consumer: shard %s: %w", id, err)})
+			return false
+		}
+		c.logf("shard %s: %v (retrying)", id, err)
+		if !sleep(backoff) {
+			return false
+		}
+		backoff = min(2*backoff, 5*time.Second)
+		return true
+	}
+	var iter *string
 	for ctx.Err() == nil {
 		if iter == nil {
 			in := &kinesis.GetShardIteratorInput{StreamName: aws.String(c.cfg.Stream), ShardId: aws.String(id), ShardIteratorType: types.ShardIteratorTypeTrimHorizon}
@@ -547,15 +563,9 @@ func (c *Consumer) fetcher(ctx context.Context, id, after string) {
 			}
 			out, err := c.api.GetShardIterator(ctx, in)
 			if err != nil {
-				if !retryable(err) {
-					send(fetched{shard: id, err: fmt.Errorf("consumer: shard %s: %w", id, err)})
+				if !retry(err) {
 					return
 				}
-				c.logf("shard %s: %v (retrying)", id, err)
-				if !sleep(backoff) {
-					return
-				}
-				backoff = min(2*backoff, 5*time.Second)
 				continue
 			}
 			iter = out.ShardIterator
@@ -567,15 +577,9 @@ func (c *Consumer) fetcher(ctx context.Context, id, after string) {
 				iter = nil
 				continue
 			}
-			if !retryable(err) {
-				send(fetched{shard: id, err: fmt.Errorf("consumer: shard %s: %w", id, err)})
+			if !retry(err) {
 				return
 			}
-			c.logf("shard %s: %v (retrying)", id, err)
-			if !sleep(backoff) {
-				return
-			}
-			backoff = min(2*backoff, 5*time.Second)
 			continue
 		}
 		backoff = 100 * time.Millisecond
