@@ -15,6 +15,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/kinesis"
 	"github.com/aws/aws-sdk-go-v2/service/kinesis/types"
+	"github.com/rowtime/rowtime/examples/internal/deadletter"
 	"github.com/rowtime/rowtime/examples/internal/seqnum"
 	"github.com/rowtime/rowtime/examples/internal/trending"
 	"github.com/rowtime/rowtime/record"
@@ -255,16 +256,8 @@ func (c *Consumer) advance(s *shard, wm record.Time) error {
 	return nil
 }
 
-// deadLetter is one line of the dead-letter output.
-type deadLetter struct {
-	Shard          string `json:"shard"`
-	SequenceNumber string `json:"sequence_number"`
-	Error          string `json:"error"`
-	Data           []byte `json:"data"` // the payload, base64
-}
-
 func (c *Consumer) deadLetter(s *shard, seq string, cause error, data []byte) {
-	line, _ := json.Marshal(deadLetter{Shard: s.id, SequenceNumber: seq, Error: cause.Error(), Data: data})
+	line, _ := json.Marshal(deadletter.Entry{Shard: s.id, SequenceNumber: seq, Error: cause.Error(), Data: data})
 	c.dead.buf = append(append(c.dead.buf, line...), '\n')
 	s.dead++
 }

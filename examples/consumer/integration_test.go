@@ -20,6 +20,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/kinesis"
 	"github.com/aws/aws-sdk-go-v2/service/kinesis/types"
+	"github.com/rowtime/rowtime/examples/internal/deadletter"
 	"github.com/rowtime/rowtime/examples/internal/seqnum"
 	"github.com/rowtime/rowtime/examples/internal/testenv"
 	"github.com/rowtime/rowtime/examples/internal/trending"
@@ -361,7 +362,7 @@ func TestKinesalite(t *testing.T) {
 		t.Fatalf("dead letters:\n%s\nwant %d, once each", deadData, len(bad))
 	}
 	for i, l := range lines {
-		var d deadLetter
+		var d deadletter.Entry
 		if err := json.Unmarshal([]byte(l), &d); err != nil || string(d.Data) != string(bad[i]) || !strings.Contains(d.Error, "trending: cannot decode action") {
 			t.Errorf("dead letter %s: %v", l, err)
 		}

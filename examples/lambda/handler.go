@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
+	"github.com/rowtime/rowtime/examples/internal/deadletter"
 	"github.com/rowtime/rowtime/examples/internal/seqnum"
 )
 
@@ -109,14 +110,6 @@ func shardOf(r events.KinesisEventRecord) string {
 	return id
 }
 
-// deadLetter is one line of the dead-letter output.
-type deadLetter struct {
-	Shard          string `json:"shard"`
-	SequenceNumber string `json:"sequence_number"`
-	Error          string `json:"error"`
-	Data           []byte `json:"data"` // the payload, base64
-}
-
 // take runs the records through st's query, skipping the ones already taken
 // (redeliveries). It returns the index of the first record not taken
 // (len(recs) when all were) and the transient error that stopped it.
@@ -144,7 +137,7 @@ func (h *Handler) take(ctx context.Context, st *shardState, recs []events.Kinesi
 			if !errors.Is(err, ErrBadRecord) {
 				return i, err
 			}
-			line, jerr := json.Marshal(deadLetter{Shard: st.Shard, SequenceNumber: r.SequenceNumber, Error: err.Error(), Data: r.Data})
+			line, jerr := json.Marshal(deadletter.Entry{Shard: st.Shard, SequenceNumber: r.SequenceNumber, Error: err.Error(), Data: r.Data})
 			if jerr != nil {
 				return i, jerr
 			}

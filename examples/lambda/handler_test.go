@@ -18,6 +18,7 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/rowtime/rowtime/examples/internal/auction"
+	"github.com/rowtime/rowtime/examples/internal/deadletter"
 	"github.com/rowtime/rowtime/record"
 )
 
@@ -339,7 +340,7 @@ func TestStreamDeadLetters(t *testing.T) {
 		{seqOf(3), "no time field", `{"k":"a","v":5}`},
 		{seqOf(5), "late", payload(3, "a", 100)},
 	} {
-		var d deadLetter
+		var d deadletter.Entry
 		if err := json.Unmarshal([]byte(dead[i]), &d); err != nil {
 			t.Fatal(err)
 		}

@@ -15,6 +15,7 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/rowtime/rowtime/examples/internal/auction"
+	"github.com/rowtime/rowtime/examples/internal/deadletter"
 	"github.com/rowtime/rowtime/examples/internal/testenv"
 	"github.com/rowtime/rowtime/record"
 )
@@ -123,7 +124,7 @@ func TestEmulator(t *testing.T) {
 		t.Fatalf("%d dead letters, want %d; the first:\n%s", len(dead), len(bad), strings.Join(dead[:min(len(dead), 3)], "\n"))
 	}
 	for i, line := range dead {
-		var d deadLetter
+		var d deadletter.Entry
 		if err := json.Unmarshal([]byte(line), &d); err != nil {
 			t.Fatal(err)
 		}
