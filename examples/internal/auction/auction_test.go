@@ -3,7 +3,6 @@ package auction
 import (
 	"bytes"
 	"cmp"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"math/rand/v2"
@@ -136,21 +135,6 @@ type line struct {
 
 func (l line) String() string { return fmt.Sprintf("%+v", struct{ line }{l}) }
 
-func parseLines(t *testing.T, out [][]byte) []line {
-	t.Helper()
-	var ls []line
-	for _, b := range out {
-		var l line
-		dec := json.NewDecoder(bytes.NewReader(b))
-		dec.DisallowUnknownFields()
-		if err := dec.Decode(&l); err != nil {
-			t.Fatalf("%s: %v", b, err)
-		}
-		ls = append(ls, l)
-	}
-	return ls
-}
-
 func rfc(t record.Time) string {
 	return time.Unix(0, int64(t)).UTC().Format(time.RFC3339Nano)
 }
@@ -194,21 +178,6 @@ func naive(recs []Record) (spend, bidders []line) {
 	return spend, bidders
 }
 
-func run(t *testing.T, q *Query, recs []Record) [][]byte {
-	t.Helper()
-	var out [][]byte
-	emit := func(b []byte) { out = append(out, bytes.Clone(b)) }
-	for i, r := range recs {
-		if err := q.Push(r, emit); err != nil {
-			t.Fatalf("record %d: %v", i, err)
-		}
-	}
-	if err := q.Flush(emit); err != nil {
-		t.Fatal(err)
-	}
-	return out
-}
-
 func byStream(ls []line, stream string) []line {
 	var out []line
 	for _, l := range ls {
@@ -227,7 +196,7 @@ func TestQueryAgainstNaive(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			got := parseLines(t, run(t, q, recs))
+			got := querytest.Parse[line](t, querytest.Lines(t, q, recs, true))
 			wantSpend, wantBidders := naive(recs)
 			if g := byStream(got, SpendStream); !slices.Equal(g, wantSpend) {
 				t.Errorf("spend:\n got %v\nwant %v", g, wantSpend)
@@ -280,7 +249,7 @@ func TestQueryDelay(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	got := parseLines(t, run(t, q, shuffled))
+	got := querytest.Parse[line](t, querytest.Lines(t, q, shuffled, true))
 	if len(late) > 0 {
 		t.Fatalf("%d late records", len(late))
 	}

@@ -1,11 +1,12 @@
 // Package querytest holds the test steps the example queries (auction,
-// trending) share: running a query over records to its output lines, and
-// checking that their JSON payloads decode back to the records they were
-// written from. Only tests import it.
+// trending) share: running a query over records to its output lines,
+// parsing those lines strictly, and checking that their JSON payloads
+// decode back to the records they were written from. Only tests import it.
 package querytest
 
 import (
 	"encoding/json"
+	"strings"
 	"testing"
 
 	"github.com/rowtime/rowtime/examples/internal/cli"
@@ -47,4 +48,21 @@ func RoundTrip[R comparable](t testing.TB, recs []R, appendJSON func(dst []byte,
 			t.Fatalf("record %d: round trip gave %+v, want %+v", i, got, r)
 		}
 	}
+}
+
+// Parse decodes each line into a T, refusing unknown fields so that a
+// field the query writes and the test does not know fails the test.
+func Parse[T any](t testing.TB, lines []string) []T {
+	t.Helper()
+	out := make([]T, 0, len(lines))
+	for _, l := range lines {
+		var v T
+		dec := json.NewDecoder(strings.NewReader(l))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(&v); err != nil {
+			t.Fatalf("%s: %v", l, err)
+		}
+		out = append(out, v)
+	}
+	return out
 }

@@ -3,7 +3,6 @@ package trending
 import (
 	"bytes"
 	"cmp"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"math/rand/v2"
@@ -212,21 +211,6 @@ func (r row) String() string {
 
 func rowKey(r row) string { return r.String() }
 
-func parseRows(t *testing.T, out [][]byte) []row {
-	t.Helper()
-	rows := make([]row, 0, len(out))
-	for _, b := range out {
-		var r row
-		dec := json.NewDecoder(bytes.NewReader(b))
-		dec.DisallowUnknownFields()
-		if err := dec.Decode(&r); err != nil {
-			t.Fatalf("%s: %v", b, err)
-		}
-		rows = append(rows, r)
-	}
-	return rows
-}
-
 func rfc(t record.Time) string { return time.Unix(0, int64(t)).UTC().Format(time.RFC3339Nano) }
 
 // naiveUsers parses the CSV text independently of LoadUsers.
@@ -302,21 +286,6 @@ func naive(users map[int64][2]string, recs []Record, k int) (counts, top []row) 
 	return counts, top
 }
 
-func run(t *testing.T, q *Query, recs []Record) [][]byte {
-	t.Helper()
-	var out [][]byte
-	emit := func(b []byte) { out = append(out, bytes.Clone(b)) }
-	for i, r := range recs {
-		if err := q.Push(r, emit); err != nil {
-			t.Fatalf("record %d: %v", i, err)
-		}
-	}
-	if err := q.Flush(emit); err != nil {
-		t.Fatal(err)
-	}
-	return out
-}
-
 func split(rows []row) (counts, top []row) {
 	for _, r := range rows {
 		if r.Stream == TopStream {
@@ -363,7 +332,7 @@ func TestQueryAgainstNaive(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			gotCounts, gotTop := split(parseRows(t, run(t, q, recs)))
+			gotCounts, gotTop := split(querytest.Parse[row](t, querytest.Lines(t, q, recs, true)))
 			wantCounts, wantTop := naive(naiveUsers(csv), recs, tc.k)
 			if !slices.EqualFunc(gotCounts, wantCounts, func(a, b row) bool { return rowKey(a) == rowKey(b) }) {
 				t.Errorf("counts: got %d rows, want %d\n got %v\nwant %v", len(gotCounts), len(wantCounts), head(gotCounts), head(wantCounts))
@@ -392,7 +361,7 @@ func TestTopApproximate(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, gotTop := split(parseRows(t, run(t, q, recs)))
+	_, gotTop := split(querytest.Parse[row](t, querytest.Lines(t, q, recs, true)))
 	_, exact := naive(naiveUsers(csv), recs, 1000)
 	truth := map[string]int64{}
 	clicks := map[string]int64{}
@@ -437,7 +406,7 @@ func TestPartialMerge(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := map[string]Counts{}
-	for _, r := range parseRows(t, run(t, q, recs)) {
+	for _, r := range querytest.Parse[row](t, querytest.Lines(t, q, recs, true)) {
 		r2 := r
 		r2.Impression, r2.Click = 0, 0
 		want[rowKey(r2)] = Counts{X: r.Impression, Y: r.Click}
@@ -476,9 +445,8 @@ func TestPartialMerge(t *testing.T) {
 		t.Fatalf("%d merged (window, key) pairs, want %d", len(merged), len(want))
 	}
 	for k, st := range merged {
-		var out [][]byte
-		out = append(out, AppendLine(nil, window.Result[Key, Counts]{Start: k.start, End: k.start + record.Time(time.Minute), Key: k.key, Value: f.Result(st)}))
-		r := parseRows(t, out)[0]
+		out := []string{string(AppendLine(nil, window.Result[Key, Counts]{Start: k.start, End: k.start + record.Time(time.Minute), Key: k.key, Value: f.Result(st)}))}
+		r := querytest.Parse[row](t, out)[0]
 		c := Counts{X: r.Impression, Y: r.Click}
 		r.Impression, r.Click = 0, 0
 		if w, ok := want[rowKey(r)]; !ok || w != c {
