@@ -162,17 +162,13 @@ func TestBadRecords(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errOut)
 	}
-	for _, want := range []string{
+	clitest.Contains(t, "stderr", errOut,
 		"auction: line 2: undecodable:",
 		"auction: line 3: undecodable:",
 		"auction: line 6: late for SPEND_PER_BLOCK_STREAM:",
 		"auction: line 6: late for DESTINATION_SQL_STREAM:",
 		"auction: 6 records, 4 results, 2 undecodable, 2 late (DESTINATION_SQL_STREAM 1, SPEND_PER_BLOCK_STREAM 1), 0 rejected\n",
-	} {
-		if !strings.Contains(errOut, want) {
-			t.Errorf("stderr lacks %q:\n%s", want, errOut)
-		}
-	}
+	)
 	if strings.Count(out, "\n") != 4 {
 		t.Errorf("%d results:\n%s", strings.Count(out, "\n"), out)
 	}
@@ -215,26 +211,15 @@ func TestLateness(t *testing.T) {
 }
 
 func TestExitStatus(t *testing.T) {
-	for _, tc := range []struct {
-		name string
-		args []string
-		code int
-	}{
-		{"help", []string{"-h"}, 0},
-		{"unknown flag", []string{"-bogus"}, 2},
-		{"bad number", []string{"-n", "many"}, 2},
-		{"negative n", []string{"-n", "-1"}, 2},
-		{"negative delay", []string{"-delay", "-1s"}, 2},
-		{"argument", []string{"extra"}, 2},
-		{"gen with in", []string{"-gen", "-in", "-"}, 2},
-		{"missing file", []string{"-in", filepath.Join(t.TempDir(), "none.jsonl")}, 1},
-		{"zero records", []string{"-n", "0"}, 0},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			_, errOut, code := runMain(t, "", tc.args...)
-			if code != tc.code {
-				t.Errorf("exit %d, want %d; stderr:\n%s", code, tc.code, errOut)
-			}
-		})
-	}
+	clitest.ExitStatus(t, run, []clitest.Exit{
+		{Name: "help", Args: []string{"-h"}, Code: 0},
+		{Name: "unknown flag", Args: []string{"-bogus"}, Code: 2},
+		{Name: "bad number", Args: []string{"-n", "many"}, Code: 2},
+		{Name: "negative n", Args: []string{"-n", "-1"}, Code: 2},
+		{Name: "negative delay", Args: []string{"-delay", "-1s"}, Code: 2},
+		{Name: "argument", Args: []string{"extra"}, Code: 2},
+		{Name: "gen with in", Args: []string{"-gen", "-in", "-"}, Code: 2},
+		{Name: "missing file", Args: []string{"-in", filepath.Join(t.TempDir(), "none.jsonl")}, Code: 1},
+		{Name: "zero records", Args: []string{"-n", "0"}, Code: 0},
+	})
 }

@@ -223,7 +223,7 @@ func TestBadRecords(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errOut)
 	}
-	for _, want := range []string{
+	clitest.Contains(t, "stderr", errOut,
 		`hotspots: line 2: undecodable: cannot read coordinates: no field "y"`,
 		`hotspots: line 3: undecodable: cannot read coordinates: field "x"`,
 		`hotspots: line 4: undecodable: not a JSON object`,
@@ -232,11 +232,7 @@ func TestBadRecords(t *testing.T) {
 		`hotspots: line 7: undecodable: cannot read coordinates: field "x": 1e400 is out of the range of float64`,
 		`hotspots: line 9: undecodable:`,
 		"hotspots: 9 records, 2 results, 6 undecodable, 0 late, 1 rejected\n",
-	} {
-		if !strings.Contains(errOut, want) {
-			t.Errorf("stderr lacks %q:\n%s", want, errOut)
-		}
-	}
+	)
 	lines := strings.Split(strings.TrimSpace(out), "\n")
 	if len(lines) != 2 || !strings.HasPrefix(lines[1], `{"y":3, "x":4,"HOTSPOTS_RESULT":`) {
 		t.Errorf("output:\n%s", out)
@@ -313,29 +309,18 @@ func TestSVG(t *testing.T) {
 }
 
 func TestExitStatus(t *testing.T) {
-	for _, tc := range []struct {
-		name string
-		args []string
-		code int
-	}{
-		{"help", []string{"-h"}, 0},
-		{"window", []string{"-window", "1"}, 2},
-		{"radius", []string{"-radius", "0"}, 2},
-		{"min", []string{"-min", "1"}, 2},
-		{"min above window", []string{"-window", "10", "-min", "11"}, 2},
-		{"same fields", []string{"-x", "a", "-y", "a"}, 2},
-		{"empty field", []string{"-x", ""}, 2},
-		{"missing input", []string{"-in", filepath.Join(t.TempDir(), "none")}, 1},
-		{"unwritable svg", []string{"-n", "10", "-svg", filepath.Join(t.TempDir(), "no", "such", "dir.svg")}, 1},
-		{"zero records", []string{"-n", "0", "-svg", filepath.Join(t.TempDir(), "empty.svg")}, 0},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			_, errOut, code := runMain(t, "", tc.args...)
-			if code != tc.code {
-				t.Errorf("exit %d, want %d; stderr:\n%s", code, tc.code, errOut)
-			}
-		})
-	}
+	clitest.ExitStatus(t, run, []clitest.Exit{
+		{Name: "help", Args: []string{"-h"}, Code: 0},
+		{Name: "window", Args: []string{"-window", "1"}, Code: 2},
+		{Name: "radius", Args: []string{"-radius", "0"}, Code: 2},
+		{Name: "min", Args: []string{"-min", "1"}, Code: 2},
+		{Name: "min above window", Args: []string{"-window", "10", "-min", "11"}, Code: 2},
+		{Name: "same fields", Args: []string{"-x", "a", "-y", "a"}, Code: 2},
+		{Name: "empty field", Args: []string{"-x", ""}, Code: 2},
+		{Name: "missing input", Args: []string{"-in", filepath.Join(t.TempDir(), "none")}, Code: 1},
+		{Name: "unwritable svg", Args: []string{"-n", "10", "-svg", filepath.Join(t.TempDir(), "no", "such", "dir.svg")}, Code: 1},
+		{Name: "zero records", Args: []string{"-n", "0", "-svg", filepath.Join(t.TempDir(), "empty.svg")}, Code: 0},
+	})
 }
 
 // mapDecode is decode done the plain way, through a map, as an oracle.

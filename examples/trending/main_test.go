@@ -169,18 +169,14 @@ func TestBadRecords(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errOut)
 	}
-	for _, want := range []string{
+	clitest.Contains(t, "stderr", errOut,
 		"trending: line 2: undecodable:",
 		"trending: line 3: undecodable:",
 		"trending: line 5: late for DESTINATION_SQL_STREAM:",
 		"trending: line 5: late for TOP_K:",
 		"trending: line 6: undecodable:",
 		"trending: 6 records, 4 results, 3 undecodable, 2 late (DESTINATION_SQL_STREAM 1, TOP_K 1), 0 rejected\n",
-	} {
-		if !strings.Contains(errOut, want) {
-			t.Errorf("stderr lacks %q:\n%s", want, errOut)
-		}
-	}
+	)
 	if strings.Count(out, "\n") != 4 {
 		t.Errorf("%d results:\n%s", strings.Count(out, "\n"), out)
 	}
@@ -217,28 +213,17 @@ func TestExitStatus(t *testing.T) {
 	if err := os.WriteFile(badUsers, []byte("1,female\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	for _, tc := range []struct {
-		name string
-		args []string
-		code int
-	}{
-		{"help", []string{"-h"}, 0},
-		{"unknown flag", []string{"-bogus"}, 2},
-		{"negative top", []string{"-top", "-1"}, 2},
-		{"capacity below top", []string{"-top", "5", "-top-capacity", "4"}, 2},
-		{"negative lateness", []string{"-lateness", "-1m"}, 2},
-		{"negative n", []string{"-n", "-5"}, 2},
-		{"argument", []string{"extra"}, 2},
-		{"missing input", []string{"-in", filepath.Join(dir, "none.jsonl")}, 1},
-		{"missing users", []string{"-users", filepath.Join(dir, "none.csv"), "-n", "1"}, 1},
-		{"bad users", []string{"-users", badUsers, "-n", "1"}, 1},
-		{"zero records", []string{"-n", "0"}, 0},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			_, errOut, code := runMain(t, "", tc.args...)
-			if code != tc.code {
-				t.Errorf("exit %d, want %d; stderr:\n%s", code, tc.code, errOut)
-			}
-		})
-	}
+	clitest.ExitStatus(t, run, []clitest.Exit{
+		{Name: "help", Args: []string{"-h"}, Code: 0},
+		{Name: "unknown flag", Args: []string{"-bogus"}, Code: 2},
+		{Name: "negative top", Args: []string{"-top", "-1"}, Code: 2},
+		{Name: "capacity below top", Args: []string{"-top", "5", "-top-capacity", "4"}, Code: 2},
+		{Name: "negative lateness", Args: []string{"-lateness", "-1m"}, Code: 2},
+		{Name: "negative n", Args: []string{"-n", "-5"}, Code: 2},
+		{Name: "argument", Args: []string{"extra"}, Code: 2},
+		{Name: "missing input", Args: []string{"-in", filepath.Join(dir, "none.jsonl")}, Code: 1},
+		{Name: "missing users", Args: []string{"-users", filepath.Join(dir, "none.csv"), "-n", "1"}, Code: 1},
+		{Name: "bad users", Args: []string{"-users", badUsers, "-n", "1"}, Code: 1},
+		{Name: "zero records", Args: []string{"-n", "0"}, Code: 0},
+	})
 }

@@ -47,3 +47,35 @@ func Golden(t testing.TB, name, got string) {
 		t.Errorf("output differs from %s (run go test -update if the change is meant)\n got: %.400s\nwant: %.400s", path, got, want)
 	}
 }
+
+// An Exit is a command line and the exit status it must give.
+type Exit struct {
+	Name string
+	Args []string
+	Code int
+}
+
+// ExitStatus runs main with each command line, without input, in a subtest
+// of its name, and checks its exit status.
+func ExitStatus(t *testing.T, main Main, cases []Exit) {
+	t.Helper()
+	for _, tc := range cases {
+		t.Run(tc.Name, func(t *testing.T) {
+			_, errOut, code := Run(t, main, "", tc.Args...)
+			if code != tc.Code {
+				t.Errorf("exit %d, want %d; stderr:\n%s", code, tc.Code, errOut)
+			}
+		})
+	}
+}
+
+// Contains reports as an error each of wants that got, the text of the
+// stream named name ("stderr"), lacks.
+func Contains(t testing.TB, name, got string, wants ...string) {
+	t.Helper()
+	for _, want := range wants {
+		if !strings.Contains(got, want) {
+			t.Errorf("%s lacks %q:\n%s", name, want, got)
+		}
+	}
+}
