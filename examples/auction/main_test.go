@@ -14,16 +14,11 @@ import (
 	"github.com/rowtime/rowtime/examples/internal/clitest"
 )
 
-func runMain(t *testing.T, stdin string, args ...string) (stdout, stderr string, code int) {
-	t.Helper()
-	return clitest.Run(t, run, stdin, args...)
-}
-
 func TestGolden(t *testing.T) {
 	for _, args := range [][]string{{"-n", "400"}, {"-n", "400", "-seed", "2"}} {
 		name := strings.ReplaceAll(strings.Join(args, ""), "-", "") + ".golden"
 		t.Run(name, func(t *testing.T) {
-			out, errOut, code := runMain(t, "", args...)
+			out, errOut, code := clitest.Run(t, run, "", args...)
 			if code != 0 {
 				t.Fatalf("exit %d: %s", code, errOut)
 			}
@@ -31,7 +26,7 @@ func TestGolden(t *testing.T) {
 			if want := "auction: 400 records, "; !strings.HasPrefix(errOut, want) {
 				t.Errorf("stderr %q, want a summary starting %q", errOut, want)
 			}
-			again, _, _ := runMain(t, "", args...)
+			again, _, _ := clitest.Run(t, run, "", args...)
 			if again != out {
 				t.Error("two runs differ")
 			}
@@ -42,15 +37,15 @@ func TestGolden(t *testing.T) {
 // TestGenIn checks that the generated input, written with -gen and read back
 // with -in -, gives the output of the generated run.
 func TestGenIn(t *testing.T) {
-	in, _, code := runMain(t, "", "-gen", "-n", "700", "-seed", "3")
+	in, _, code := clitest.Run(t, run, "", "-gen", "-n", "700", "-seed", "3")
 	if code != 0 || strings.Count(in, "\n") != 700 {
 		t.Fatalf("-gen: exit %d, %d lines", code, strings.Count(in, "\n"))
 	}
-	fromIn, errOut, code := runMain(t, in, "-in", "-")
+	fromIn, errOut, code := clitest.Run(t, run, in, "-in", "-")
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errOut)
 	}
-	gen, _, _ := runMain(t, "", "-n", "700", "-seed", "3")
+	gen, _, _ := clitest.Run(t, run, "", "-n", "700", "-seed", "3")
 	if fromIn != gen {
 		t.Error("-in of the -gen output differs from the generated run")
 	}
@@ -58,7 +53,7 @@ func TestGenIn(t *testing.T) {
 	if err := os.WriteFile(file, []byte(in), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if fromFile, _, _ := runMain(t, "", "-in", file); fromFile != gen {
+	if fromFile, _, _ := clitest.Run(t, run, "", "-in", file); fromFile != gen {
 		t.Error("-in FILE differs from the generated run")
 	}
 }
@@ -83,7 +78,7 @@ func TestNaive(t *testing.T) {
 		bid(4, "erin", 4, `149.999`),
 		bid(5, "frank", 100, `200`),
 	}
-	out, errOut, code := runMain(t, strings.Join(lines, "\n")+"\n", "-in", "-")
+	out, errOut, code := clitest.Run(t, run, strings.Join(lines, "\n")+"\n", "-in", "-")
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errOut)
 	}
@@ -158,7 +153,7 @@ func TestBadRecords(t *testing.T) {
 		bid(1, "d", 4, `101`), // late: [90,105) and [100,110) closed at 130
 		bid(2, "e", 5, `131`),
 	}, "\n")
-	out, errOut, code := runMain(t, in, "-in", "-")
+	out, errOut, code := clitest.Run(t, run, in, "-in", "-")
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errOut)
 	}
@@ -173,7 +168,7 @@ func TestBadRecords(t *testing.T) {
 		t.Errorf("%d results:\n%s", strings.Count(out, "\n"), out)
 	}
 	// With enough delay the late bid is on time.
-	_, errOut, _ = runMain(t, in, "-in", "-", "-delay", "30s")
+	_, errOut, _ = clitest.Run(t, run, in, "-in", "-", "-delay", "30s")
 	if !strings.Contains(errOut, "2 undecodable, 0 late") {
 		t.Errorf("with -delay 30s: %s", errOut)
 	}
@@ -189,7 +184,7 @@ func TestLateness(t *testing.T) {
 		bid(3, "d", 5, `200`),
 		bid(1, "e", 6, `102`), // later than the lateness: [90,105) dropped at 200-60
 	}, "\n")
-	out, errOut, code := runMain(t, in, "-in", "-", "-lateness", "1m")
+	out, errOut, code := clitest.Run(t, run, in, "-in", "-", "-lateness", "1m")
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errOut)
 	}
@@ -205,7 +200,7 @@ func TestLateness(t *testing.T) {
 	if !strings.Contains(errOut, "auction: line 5: late for SPEND_PER_BLOCK_STREAM") || strings.Contains(errOut, "line 3: late") {
 		t.Errorf("stderr:\n%s", errOut)
 	}
-	if _, _, code := runMain(t, "", "-lateness", "-1s"); code != 2 {
+	if _, _, code := clitest.Run(t, run, "", "-lateness", "-1s"); code != 2 {
 		t.Errorf("negative -lateness: exit %d", code)
 	}
 }

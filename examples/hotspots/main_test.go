@@ -18,13 +18,8 @@ import (
 	"github.com/rowtime/rowtime/examples/internal/clitest"
 )
 
-func runMain(t *testing.T, stdin string, args ...string) (stdout, stderr string, code int) {
-	t.Helper()
-	return clitest.Run(t, run, stdin, args...)
-}
-
 func TestGolden(t *testing.T) {
-	out, errOut, code := runMain(t, "", "-n", "400")
+	out, errOut, code := clitest.Run(t, run, "", "-n", "400")
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errOut)
 	}
@@ -32,8 +27,8 @@ func TestGolden(t *testing.T) {
 	if !strings.HasPrefix(errOut, "hotspots: 400 records, 400 results, 0 undecodable") {
 		t.Errorf("stderr: %s", errOut)
 	}
-	in, _, _ := runMain(t, "", "-n", "400", "-gen")
-	if fromIn, _, _ := runMain(t, in, "-in", "-"); fromIn != out {
+	in, _, _ := clitest.Run(t, run, "", "-n", "400", "-gen")
+	if fromIn, _, _ := clitest.Run(t, run, in, "-in", "-"); fromIn != out {
 		t.Error("-in of the -gen output differs from the generated run")
 	}
 }
@@ -164,7 +159,7 @@ func TestNaive(t *testing.T) {
 		}
 		lines = append(lines, fmt.Sprintf(`{"id":%d, "pickup_longitude":%s,"pickup_latitude":%s,"meta":{"a":[1,2]}}`, i, lon, lat))
 	}
-	out, errOut, code := runMain(t, strings.Join(lines, "\n")+"\n", "-in", "-", "-x", "pickup_longitude", "-y", "pickup_latitude",
+	out, errOut, code := clitest.Run(t, run, strings.Join(lines, "\n")+"\n", "-in", "-", "-x", "pickup_longitude", "-y", "pickup_latitude",
 		"-window", strconv.Itoa(window), "-radius", fmt.Sprint(eps), "-min", strconv.Itoa(minPts))
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errOut)
@@ -219,7 +214,7 @@ func TestBadRecords(t *testing.T) {
 		`  {"y":3, "x":4}  `,
 		`{"x":1,"y":2`,
 	}, "\n")
-	out, errOut, code := runMain(t, in, "-in", "-")
+	out, errOut, code := clitest.Run(t, run, in, "-in", "-")
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errOut)
 	}
@@ -237,7 +232,7 @@ func TestBadRecords(t *testing.T) {
 	if len(lines) != 2 || !strings.HasPrefix(lines[1], `{"y":3, "x":4,"HOTSPOTS_RESULT":`) {
 		t.Errorf("output:\n%s", out)
 	}
-	if out, _, _ := runMain(t, "{}\n { } \n", "-in", "-", "-x", "a", "-y", "b"); out != "" {
+	if out, _, _ := clitest.Run(t, run, "{}\n { } \n", "-in", "-", "-x", "a", "-y", "b"); out != "" {
 		t.Errorf("objects without the fields gave %q", out)
 	}
 }
@@ -249,7 +244,7 @@ func TestSVG(t *testing.T) {
 	for _, minDensity := range []string{"40", "0", "1e9"} {
 		t.Run("min-density="+minDensity, func(t *testing.T) {
 			file := filepath.Join(t.TempDir(), "h.svg")
-			out, errOut, code := runMain(t, "", "-n", "1500", "-svg", file, "-min-density", minDensity)
+			out, errOut, code := clitest.Run(t, run, "", "-n", "1500", "-svg", file, "-min-density", minDensity)
 			if code != 0 {
 				t.Fatalf("exit %d: %s", code, errOut)
 			}

@@ -13,16 +13,11 @@ import (
 	"github.com/rowtime/rowtime/examples/internal/clitest"
 )
 
-func runMain(t *testing.T, stdin string, args ...string) (stdout, stderr string, code int) {
-	t.Helper()
-	return clitest.Run(t, run, stdin, args...)
-}
-
 func TestGolden(t *testing.T) {
 	for _, args := range [][]string{{"-n", "600"}, {"-n", "600", "-top", "3", "-seed", "2"}} {
 		name := strings.ReplaceAll(strings.Join(args, ""), "-", "") + ".golden"
 		t.Run(name, func(t *testing.T) {
-			out, errOut, code := runMain(t, "", args...)
+			out, errOut, code := clitest.Run(t, run, "", args...)
 			if code != 0 {
 				t.Fatalf("exit %d: %s", code, errOut)
 			}
@@ -30,7 +25,7 @@ func TestGolden(t *testing.T) {
 			if want := "trending: 600 records, "; !strings.HasPrefix(errOut, want) {
 				t.Errorf("stderr %q, want a summary starting %q", errOut, want)
 			}
-			if again, _, _ := runMain(t, "", args...); again != out {
+			if again, _, _ := clitest.Run(t, run, "", args...); again != out {
 				t.Error("two runs differ")
 			}
 		})
@@ -38,15 +33,15 @@ func TestGolden(t *testing.T) {
 }
 
 func TestGenIn(t *testing.T) {
-	in, _, code := runMain(t, "", "-gen", "-n", "2000", "-seed", "4")
+	in, _, code := clitest.Run(t, run, "", "-gen", "-n", "2000", "-seed", "4")
 	if code != 0 || strings.Count(in, "\n") != 2000 {
 		t.Fatalf("-gen: exit %d, %d lines", code, strings.Count(in, "\n"))
 	}
-	fromIn, errOut, code := runMain(t, in, "-in", "-", "-seed", "4", "-top", "2")
+	fromIn, errOut, code := clitest.Run(t, run, in, "-in", "-", "-seed", "4", "-top", "2")
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errOut)
 	}
-	if gen, _, _ := runMain(t, "", "-n", "2000", "-seed", "4", "-top", "2"); fromIn != gen {
+	if gen, _, _ := clitest.Run(t, run, "", "-n", "2000", "-seed", "4", "-top", "2"); fromIn != gen {
 		t.Error("-in of the -gen output differs from the generated run")
 	}
 }
@@ -76,7 +71,7 @@ func TestNaive(t *testing.T) {
 	for _, a := range acts {
 		fmt.Fprintf(&in, `{"article_id":%d,"user_id":%d,"action":%q,"timestamp":%d}`+"\n", a.article, a.user, a.action, a.ms)
 	}
-	out, errOut, code := runMain(t, in.String(), "-in", "-", "-users", usersFile, "-top", "1")
+	out, errOut, code := clitest.Run(t, run, in.String(), "-in", "-", "-users", usersFile, "-top", "1")
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errOut)
 	}
@@ -165,7 +160,7 @@ func TestBadRecords(t *testing.T) {
 		`{"article_id":3,"user_id":1,"action":"click","timestamp":1000}`,
 		`]`,
 	}, "\n")
-	out, errOut, code := runMain(t, in, "-in", "-", "-top", "1")
+	out, errOut, code := clitest.Run(t, run, in, "-in", "-", "-top", "1")
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errOut)
 	}
@@ -190,7 +185,7 @@ func TestLateness(t *testing.T) {
 		`{"article_id":1,"user_id":0,"action":"click","timestamp":61000}`,
 		`{"article_id":1,"user_id":0,"action":"impression","timestamp":2000}`,
 	}, "\n")
-	out, errOut, code := runMain(t, in, "-in", "-", "-lateness", "1m", "-top", "1")
+	out, errOut, code := clitest.Run(t, run, in, "-in", "-", "-lateness", "1m", "-top", "1")
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errOut)
 	}
