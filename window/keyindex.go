@@ -1,6 +1,7 @@
 package window
 
 import (
+	"math/bits"
 	"math/rand/v2"
 	"reflect"
 	"unsafe"
@@ -8,32 +9,20 @@ import (
 
 // keyIndex maps the keys of a tumbling operator to their dense indexes.
 //
-// Keys of an integer kind go to an open-addressing table of their own:
-// linear probing over (key bits, index) pairs, at most 4/5 full (so a
-// lookup of a held key reads about three entries, 48 bytes, on average),
-// hashed with a per-table random seed so that crafted keys do not collide
-// by design. A lookup hashes inline and usually reads one slot, where a Go map
-// lookup is a call, a hash call and a group probe; on the per-record path
-// that is most of the difference. Other key types use a Go map.
+// Keys of an integer kind go to an intTable, the others to a Go map. On the
+// per-record path the table's lookup is inlined, where a Go map lookup is a
+// call, a hash call and a group probe: about half of the cost of a record.
 type keyIndex[K comparable] struct {
 	m    map[K]int32 // non-integer keys
-	ints bool        // K is an integer kind: the table is used
-	t    []islot     // length a power of two, or nil
-	n    int         // keys in t
-	seed uint64
-}
-
-// islot is a table entry: a key's bits and its index + 1 (0: empty).
-type islot struct {
-	k uint64
-	i int32
+	ints bool        // K is an integer kind: tab is used
+	tab  intTable
 }
 
 func newKeyIndex[K comparable]() keyIndex[K] {
 	switch reflect.TypeFor[K]().Kind() {
 	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
 		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr:
-		return keyIndex[K]{ints: true, seed: rand.Uint64()}
+		return keyIndex[K]{ints: true, tab: intTable{seed: rand.Uint64(), shift: 64}}
 	}
 	return keyIndex[K]{m: make(map[K]int32)}
 }
@@ -52,35 +41,93 @@ func bitsOf[K comparable](k K) uint64 {
 	return uint64(*(*uint8)(unsafe.Pointer(&k)))
 }
 
-// home returns the table position where the key with bits b starts its
-// probe (splitmix64's finalizer over the seeded bits).
-func (x *keyIndex[K]) home(b uint64) int {
-	b += x.seed
-	b ^= b >> 30
-	b *= 0xbf58476d1ce4e5b9
-	b ^= b >> 27
-	b *= 0x94d049bb133111eb
-	b ^= b >> 31
-	return int(b & uint64(len(x.t)-1))
-}
-
 func (x *keyIndex[K]) len() int {
 	if x.ints {
-		return x.n
+		return x.tab.n
 	}
 	return len(x.m)
 }
 
 // get returns k's index.
 func (x *keyIndex[K]) get(k K) (int32, bool) {
-	if !x.ints {
-		i, ok := x.m[k]
-		return i, ok
+	if x.ints {
+		return x.tab.get(bitsOf(k))
 	}
+	i, ok := x.m[k]
+	return i, ok
+}
+
+// put adds k, which must not be present, with index i.
+func (x *keyIndex[K]) put(k K, i int32) {
+	if x.ints {
+		x.tab.put(bitsOf(k), i)
+		return
+	}
+	x.m[k] = i
+}
+
+// deleteIf removes the keys whose index drop reports true.
+func (x *keyIndex[K]) deleteIf(drop func(int32) bool) {
+	if x.ints {
+		x.tab.deleteIf(drop)
+		return
+	}
+	for k, i := range x.m {
+		if drop(i) {
+			delete(x.m, k)
+		}
+	}
+}
+
+// reset removes every key, keeping the memory.
+func (x *keyIndex[K]) reset() {
+	if x.ints {
+		clear(x.tab.t)
+		x.tab.n = 0
+		return
+	}
+	clear(x.m)
+}
+
+// bytes estimates the memory held, for keys of ks bytes.
+func (x *keyIndex[K]) bytes(ks int64) int64 {
+	if x.ints {
+		return int64(cap(x.tab.t)) * int64(unsafe.Sizeof(islot{}))
+	}
+	// A map entry costs its key, its value and about 8 bytes of overhead.
+	return int64(len(x.m)) * (ks + 4 + 8)
+}
+
+// intTable maps the bits of integer keys to indexes: open addressing with
+// linear probing over (key bits, index) pairs, at most 4/5 full (so a
+// lookup of a held key reads about three entries, 48 bytes, on average),
+// hashed with a per-table random seed so that crafted keys do not collide
+// by design. It is not generic, so that its lookup inlines into generic
+// callers.
+type intTable struct {
+	t     []islot // length a power of two, or nil
+	n     int     // keys held
+	seed  uint64
+	shift uint8 // 64 − log2(len(t))
+}
+
+// islot is a table entry: a key's bits and its index + 1 (0: empty).
+type islot struct {
+	k uint64
+	i int32
+}
+
+// home returns the table position where the key with bits b starts its
+// probe: Fibonacci hashing of the seeded bits (the top bits of their
+// product with 2⁶⁴/φ), which spreads runs and strides of keys evenly.
+func (x *intTable) home(b uint64) int {
+	return int(((b ^ x.seed) * 0x9e3779b97f4a7c15) >> x.shift)
+}
+
+func (x *intTable) get(b uint64) (int32, bool) {
 	if x.n == 0 {
 		return 0, false
 	}
-	b := bitsOf(k)
 	mask := len(x.t) - 1
 	for h := x.home(b); ; h = (h + 1) & mask {
 		s := &x.t[h]
@@ -93,20 +140,16 @@ func (x *keyIndex[K]) get(k K) (int32, bool) {
 	}
 }
 
-// put adds k, which must not be present, with index i.
-func (x *keyIndex[K]) put(k K, i int32) {
-	if !x.ints {
-		x.m[k] = i
-		return
-	}
+// put adds the key with bits b, which must not be present, with index i.
+func (x *intTable) put(b uint64, i int32) {
 	if 5*(x.n+1) > 4*len(x.t) {
 		x.resize(max(16, 2*len(x.t)))
 	}
-	x.insert(bitsOf(k), i+1)
+	x.insert(b, i+1)
 	x.n++
 }
 
-func (x *keyIndex[K]) insert(b uint64, i1 int32) {
+func (x *intTable) insert(b uint64, i1 int32) {
 	mask := len(x.t) - 1
 	h := x.home(b)
 	for x.t[h].i != 0 {
@@ -115,10 +158,10 @@ func (x *keyIndex[K]) insert(b uint64, i1 int32) {
 	x.t[h] = islot{k: b, i: i1}
 }
 
-// resize moves the table's entries to a new table of size slots.
-func (x *keyIndex[K]) resize(size int) {
+// resize moves the entries to a new table of size slots.
+func (x *intTable) resize(size int) {
 	old := x.t
-	x.t = make([]islot, size)
+	x.alloc(size)
 	for _, s := range old {
 		if s.i != 0 {
 			x.insert(s.k, s.i)
@@ -126,17 +169,9 @@ func (x *keyIndex[K]) resize(size int) {
 	}
 }
 
-// deleteIf removes the keys whose index drop reports true.
-func (x *keyIndex[K]) deleteIf(drop func(int32) bool) {
-	if !x.ints {
-		for k, i := range x.m {
-			if drop(i) {
-				delete(x.m, k)
-			}
-		}
-		return
-	}
-	// Rebuild, into a table sized for the keys that stay.
+// deleteIf removes the keys whose index drop reports true, rebuilding the
+// table at the size the keys that stay need.
+func (x *intTable) deleteIf(drop func(int32) bool) {
 	old := x.t
 	keep := 0
 	for j := range old {
@@ -152,7 +187,8 @@ func (x *keyIndex[K]) deleteIf(drop func(int32) bool) {
 	for 5*keep > 4*size {
 		size *= 2
 	}
-	x.t, x.n = make([]islot, size), keep
+	x.alloc(size)
+	x.n = keep
 	for _, s := range old {
 		if s.i != 0 {
 			x.insert(s.k, s.i)
@@ -160,21 +196,8 @@ func (x *keyIndex[K]) deleteIf(drop func(int32) bool) {
 	}
 }
 
-// reset removes every key, keeping the memory.
-func (x *keyIndex[K]) reset() {
-	if !x.ints {
-		clear(x.m)
-		return
-	}
-	clear(x.t)
-	x.n = 0
-}
-
-// bytes estimates the memory held, for keys of ks bytes.
-func (x *keyIndex[K]) bytes(ks int64) int64 {
-	if x.ints {
-		return int64(cap(x.t)) * int64(unsafe.Sizeof(islot{}))
-	}
-	// A map entry costs its key, its value and about 8 bytes of overhead.
-	return int64(len(x.m)) * (ks + 4 + 8)
+// alloc gives the table size empty slots; size is a power of two.
+func (x *intTable) alloc(size int) {
+	x.t = make([]islot, size)
+	x.shift = uint8(64 - bits.TrailingZeros(uint(size)))
 }

@@ -140,7 +140,7 @@ func TestKeyChurnInt(t *testing.T) {
 			}
 		}
 		// 50,000 keys held at once would need 131,072 slots.
-		if n := len(op.tum.idx.t); n > 1<<16 {
+		if n := len(op.tum.idx.tab.t); n > 1<<16 {
 			t.Errorf("delay %v: table of %d slots", delay, n)
 		}
 	}

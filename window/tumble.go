@@ -108,7 +108,12 @@ func (e *tumbler[R, K, A, V]) push(r R, emit func(Result[K, V])) error {
 	ki := e.lastKi
 	if ki < 0 || k != e.lastK {
 		var ok bool
-		if ki, ok = e.idx.get(k); !ok {
+		if e.idx.ints {
+			ki, ok = e.idx.tab.get(bitsOf(k))
+		} else {
+			ki, ok = e.idx.m[k]
+		}
+		if !ok {
 			return e.pushSlow(r, t, k, -1, false, true, emit)
 		}
 		e.lastK, e.lastKi = k, ki
