@@ -9,9 +9,10 @@ import (
 
 // tumbler is the engine for tumbling windows (Step, Months, Floor).
 //
-// Layout: one map lookup turns a key into a dense index, which is also the
-// index of the key's primary (key, window) slot in prim, so the common case
-// (the key's one open window) reads one more cache line: the accumulator.
+// Layout: one lookup in idx (see keyIndex), or none when the key is that of
+// the last record, turns a key into a dense index, which is also the index
+// of the key's primary (key, window) slot in prim, so the common case (the
+// key's one open window) reads one more cache line: the accumulator.
 // A key's other windows (when windows overlap in time under Delay, or are
 // held for allowed lateness) sit in extra, chained from the primary slot.
 // Keys keep their index while the operator holds few enough dead ones (at
