@@ -138,8 +138,9 @@
 //     it (always so for a struct{} key) skips the lookup. Keys that leave
 //     keep their index while there are at most 4·live + 4096 of them, so a
 //     key that returns in the next window costs no map write. An open
-//     (key, window) costs its accumulator plus 8 bytes (for Sum of floats
-//     or integers, 32 bytes: one half cache line).
+//     (key, window) costs its accumulator plus 12 bytes: two links in its
+//     slot (for Sum of floats or integers a 32-byte slot, half a cache
+//     line) and its place in the window's emission order.
 //   - Hopping windows: the time line is cut into panes of gcd(size, slide);
 //     a record updates one (key, pane) accumulator, and each key's windows
 //     are combined from its panes with a two-stack FIFO, so per record and
