@@ -317,13 +317,15 @@ func (c *Consumer) idle(s *shard, now time.Time) bool {
 	return !s.finished && s.caughtUp && now.Sub(s.lastActive) >= c.cfg.IdleAfter
 }
 
-// settle advances idle shards to the other shards' watermark and emits the
-// merged windows that every shard's watermark has passed.
+// settle advances idle shards to the most advanced shard's watermark and
+// emits the merged windows that every shard's watermark has passed. The
+// target is taken over every running shard, idle ones included, so a shard
+// that never had a record still follows the stream once all shards are idle.
 func (c *Consumer) settle() error {
 	now := c.now()
 	target := record.MinTime
 	for _, s := range c.shards {
-		if s.running && !c.idle(s, now) {
+		if s.running {
 			target = max(target, s.wm)
 		}
 	}

@@ -29,7 +29,7 @@
 //
 // A shard that is caught up (GetRecords returns nothing and
 // MillisBehindLatest is 0) and has had no records for -idle has its
-// watermark advanced to the highest watermark of the active shards, so a
+// watermark advanced to the highest watermark of any shard, so a
 // quiet shard does not hold back every window. A record that then arrives
 // on it older than that watermark is late: it goes to the dead-letter
 // output, as do records late for their own shard's windows. A shard closed
