@@ -221,7 +221,7 @@ func TestConsumerIdleShard(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 1500*time.Millisecond)
+	ctx, cancel := context.WithTimeout(context.Background(), 2500*time.Millisecond)
 	defer cancel()
 	if err := c.Run(ctx); !errors.Is(err, context.DeadlineExceeded) {
 		t.Fatal(err)
