@@ -92,6 +92,36 @@
 // contains its time, whose bounds stay as emitted: a late record never
 // extends or merges sessions.
 //
+// # Per-record (OVER) windows
+//
+// NewOver is KDA's AGG(x) OVER (PARTITION BY k RANGE INTERVAL 'd' PRECEDING)
+// and ROWS n PRECEDING: one [Row] per input record, carrying the record and the
+// aggregate over its frame, in processing order. Range(d) holds the rows of the
+// same partition with time in [t − d, t] processed before the record, and the
+// record itself; Rows(n) the record and up to n rows before it. Rows with equal
+// times are taken in arrival order: the first of two does not see the second.
+// Several frames over one stream cost one pass (NewOver(key, agg, opts,
+// Rows(2), Rows(10))). Records are processed in event-time order: with Delay
+// > 0 they wait in a buffer until the watermark passes them; a record below
+// the watermark on arrival is late. Nothing is emitted when rows merely age
+// out. An aggregate that implements [aggregate.Remover] is updated by
+// subtracting rows as they leave; any other (Min, Max, First, Last) by a
+// two-stack FIFO of accumulators: O(1) aggregate calls per record, amortized,
+// whatever the frame's length. Lateness has no meaning for OVER windows, whose
+// rows are never revised, and is refused at construction.
+//
+// # TOP_K_ITEMS_TUMBLING
+//
+// [TopKItems] and [TopKItemsByKey] are KDA's TOP_K_ITEMS_TUMBLING: the K most
+// frequent values of a column per window (and key), most frequent first, ties
+// by first appearance, one [TopKItem] row per item with its count and error
+// bound. They run [aggregate.TopK], a Space-Saving summary that is exact while a
+// window holds no more distinct values than its capacity (10·K by default), over
+// any assigner that Aggregate takes, with the late-data policies, limits and
+// snapshots of [Aggregate]. They live here, not in package distinct, because
+// they are a windowed aggregation like any other; distinct holds the
+// distinct-count sketch and COUNT_DISTINCT_ITEMS_TUMBLING.
+//
 // # Limits
 //
 // Options.MaxWindows bounds the (key, window) states held (for hopping
