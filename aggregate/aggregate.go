@@ -52,3 +52,13 @@ type StateCodec[A any] interface {
 	AppendState(dst []byte, a *A) ([]byte, error)
 	ReadState(a *A, src []byte) (int, error)
 }
+
+// Sizer is implemented by a Func whose accumulators hold memory behind
+// pointers (maps, slices, sketches). StateSize returns an estimate of the
+// bytes a holds beyond unsafe.Sizeof(A): what a keeps alive that the
+// operator's own slices of A do not already count. The zero A has size 0.
+// Operators add it up over their live accumulators when they report
+// statistics, never per record, so StateSize may walk a's memory.
+type Sizer[A any] interface {
+	StateSize(a *A) int
+}

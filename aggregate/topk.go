@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"unsafe"
 )
 
 // TopKOptions configures TopK. A nil *TopKOptions means the defaults.
@@ -75,9 +76,9 @@ func (s *topSlot[T]) less(t *topSlot[T]) bool {
 //
 // Add costs a map lookup and an O(log Capacity) heap update, and does not
 // allocate once the summary is full; Merge and Result allocate. The result
-// is a StateCodec with a versioned encoding; it is not a Remover. It
-// returns ErrK if k < 1 and ErrCapacity if the capacity is below k or above
-// math.MaxInt32.
+// is a StateCodec with a versioned encoding and a Sizer; it is not a
+// Remover. It returns ErrK if k < 1 and ErrCapacity if the capacity is
+// below k or above math.MaxInt32.
 func TopK[R any, T comparable](k int, item func(R) T, opts *TopKOptions) (Func[R, TopKState[T], []Item[T]], error) {
 	if k < 1 {
 		return nil, fmt.Errorf("%w: got %d", ErrK, k)
@@ -250,6 +251,24 @@ func (s topK[R, T]) Result(a *TopKState[T]) []Item[T] {
 	}
 	return out
 }
+
+// StateSize estimates the bytes a holds beyond the TopKState itself: its
+// counters, its heap and its index, whose entries it takes at 8/7 of the
+// item and slot size for the map's free slots and control bytes. It does
+// not count memory that items point to (a string's bytes), which an item
+// usually shares with the records it came from.
+func (s topK[R, T]) StateSize(a *TopKState[T]) int {
+	var sl topSlot[T]
+	n := cap(a.slots)*int(unsafe.Sizeof(sl)) + cap(a.heap)*4
+	if a.index != nil {
+		var x T
+		n += topKMapOverhead + len(a.index)*(int(unsafe.Sizeof(x))+4+1)*8/7
+	}
+	return n
+}
+
+// topKMapOverhead is the size of an empty map's header and directory.
+const topKMapOverhead = 48
 
 // topKVersion is the first byte of an encoded TopKState.
 const topKVersion = 1

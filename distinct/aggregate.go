@@ -2,6 +2,7 @@ package distinct
 
 import (
 	"fmt"
+	"unsafe"
 
 	"github.com/rowtime/rowtime/aggregate"
 )
@@ -19,7 +20,8 @@ import (
 // the item with [Hash] and does not allocate once the sketch has grown;
 // Result computes the estimate, which is cached until the sketch changes.
 // The Func is also an aggregate.StateCodec, writing a Sketch's binary
-// encoding.
+// encoding, and an aggregate.Sizer, so that window statistics count the
+// sketches' registers and hash sets.
 //
 // Count returns an error wrapping ErrInvalid for a nil item function or
 // invalid opts.
@@ -58,6 +60,10 @@ func (c *counter[R, T]) Merge(dst, src *Sketch) {
 }
 
 func (c *counter[R, T]) Result(a *Sketch) uint64 { return a.Estimate() }
+
+// StateSize returns the bytes a holds beyond the Sketch struct: its exact
+// hash set or its HyperLogLog registers (see [Sketch.Size]).
+func (c *counter[R, T]) StateSize(a *Sketch) int { return a.Size() - int(unsafe.Sizeof(*a)) }
 
 func (c *counter[R, T]) AppendState(dst []byte, a *Sketch) ([]byte, error) {
 	return a.AppendBinary(dst)

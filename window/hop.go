@@ -6,6 +6,7 @@ import (
 	"slices"
 	"unsafe"
 
+	"github.com/rowtime/rowtime/aggregate"
 	"github.com/rowtime/rowtime/record"
 )
 
@@ -642,5 +643,30 @@ func (e *hopper[R, K, A, V]) fillStats(s *Stats) {
 	for i := range e.ks {
 		b += int64(cap(e.ks[i].panes)) * int64(unsafe.Sizeof(hp))
 	}
+	if z, ok := e.a.f.(aggregate.Sizer[A]); ok {
+		for i := range e.ks {
+			b += e.ks[i].stateSize(z)
+		}
+	}
 	s.StateBytes = b
+}
+
+// stateSize adds up what h's live accumulators hold behind pointers: the
+// filling pane, every pane not yet expired, the suffix merges of the front
+// stack and the back stack's running merge.
+func (h *hkey[A]) stateSize(z aggregate.Sizer[A]) int64 {
+	var n int64
+	if h.hasCur {
+		n += int64(z.StateSize(&h.cur.acc))
+	}
+	for j := h.keep; j < len(h.panes); j++ {
+		n += int64(z.StateSize(&h.panes[j].acc))
+	}
+	for j := h.head; j < h.mid; j++ {
+		n += int64(z.StateSize(&h.panes[j].suf))
+	}
+	if h.mid < h.in {
+		n += int64(z.StateSize(&h.back))
+	}
+	return n
 }

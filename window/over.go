@@ -390,6 +390,20 @@ func (op *Over[R, K, A, V]) Stats() Stats {
 			bytes += int64(cap(p.win[j].front)) * int64(unsafe.Sizeof(za))
 		}
 	}
+	// Memory the accumulators hold behind pointers. A released partition's
+	// windows are zero with an empty front, so walking every partition
+	// counts the live accumulators only.
+	if z, ok := op.agg.(aggregate.Sizer[A]); ok {
+		for i := range s.parts {
+			for j := range s.parts[i].win {
+				w := &s.parts[i].win[j]
+				bytes += int64(z.StateSize(&w.acc))
+				for k := range w.front {
+					bytes += int64(z.StateSize(&w.front[k]))
+				}
+			}
+		}
+	}
 	return Stats{
 		Records:     s.records,
 		Late:        s.late,

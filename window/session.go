@@ -6,6 +6,7 @@ import (
 	"slices"
 	"unsafe"
 
+	"github.com/rowtime/rowtime/aggregate"
 	"github.com/rowtime/rowtime/record"
 )
 
@@ -395,4 +396,14 @@ func (e *sequencer[R, K, A, V]) fillStats(s *Stats) {
 	s.StateBytes = e.keys.bytes() + int64(cap(e.kst))*int64(unsafe.Sizeof(skey{})) +
 		int64(cap(e.wins))*int64(unsafe.Sizeof(w)) + int64(cap(e.buf))*int64(unsafe.Sizeof(b)) +
 		int64(cap(e.freeWins)+cap(e.held)+cap(e.group))*4
+	// Memory the accumulators hold behind pointers: the live windows are
+	// the open list and the windows held for lateness.
+	if z, ok := e.a.f.(aggregate.Sizer[A]); ok {
+		for id := e.head; id >= 0; id = e.wins[id].next {
+			s.StateBytes += int64(z.StateSize(&e.wins[id].acc))
+		}
+		for _, id := range e.held {
+			s.StateBytes += int64(z.StateSize(&e.wins[id].acc))
+		}
+	}
 }

@@ -4,6 +4,7 @@ import (
 	"slices"
 	"unsafe"
 
+	"github.com/rowtime/rowtime/aggregate"
 	"github.com/rowtime/rowtime/record"
 )
 
@@ -558,6 +559,15 @@ func (e *tumbler[R, K, A, V]) fillStats(s *Stats) {
 	b += int64(cap(e.wins))*int64(unsafe.Sizeof(twin{})) + int64(cap(e.order)+cap(e.freeWins))*4
 	for i := range e.wins {
 		b += int64(cap(e.wins[i].slots)) * 4
+	}
+	// Memory the accumulators hold behind pointers: the slots a window
+	// lists, open or held for lateness, are exactly the live ones.
+	if z, ok := e.a.f.(aggregate.Sizer[A]); ok {
+		for i := range e.wins {
+			for _, ref := range e.wins[i].slots {
+				b += int64(z.StateSize(&e.slot(ref).acc))
+			}
+		}
 	}
 	s.StateBytes = b
 }
