@@ -26,7 +26,8 @@ package aggregate
 //
 // Constructors in this package return a Func interface value so that Go
 // infers A and V at the call site; the dynamic value also implements Remover
-// exactly when the aggregate is invertible, and StateCodec.
+// exactly when the aggregate is invertible, StateCodec, and Sizer when its
+// accumulators hold memory behind pointers.
 type Func[R, A, V any] interface {
 	Add(a *A, r R)
 	Merge(dst, src *A)
@@ -61,4 +62,26 @@ type StateCodec[A any] interface {
 // statistics, never per record, so StateSize may walk a's memory.
 type Sizer[A any] interface {
 	StateSize(a *A) int
+}
+
+// The combinators are Sizers whatever they wrap: they report what the
+// aggregates they hold report, and 0 for those that are not Sizers.
+
+func stateSize[A any](f any, a *A) int {
+	if z, ok := f.(Sizer[A]); ok {
+		return z.StateSize(a)
+	}
+	return 0
+}
+
+func (w where[R, A, V]) StateSize(a *A) int { return stateSize(w.f, a) }
+
+func (o orNull[R, A, V]) StateSize(a *NullState[A]) int { return stateSize(o.f, &a.a) }
+
+func (p pair[R, A1, V1, A2, V2]) StateSize(a *PairState[A1, A2]) int {
+	return stateSize(p.x, &a.X) + stateSize(p.y, &a.Y)
+}
+
+func (t triple[R, A1, V1, A2, V2, A3, V3]) StateSize(a *TripleState[A1, A2, A3]) int {
+	return stateSize(t.x, &a.X) + stateSize(t.y, &a.Y) + stateSize(t.z, &a.Z)
 }

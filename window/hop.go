@@ -381,6 +381,11 @@ func (e *hopper[R, K, A, V]) advance(wm record.Time, emit func(Result[K, V])) {
 	c := &e.a.core
 	c.wm = wm
 	if wm < e.due {
+		if e.panes == 0 {
+			// Nothing to emit, but windows may have closed: a record that
+			// comes now must not join them (see the invariant below).
+			e.next = max(e.next, e.firstOpen(wm))
+		}
 		return
 	}
 	// Invariant: every window before next has been emitted or holds no

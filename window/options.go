@@ -49,6 +49,12 @@ var (
 
 // Stats describes what an operator has seen and holds. Every windowed
 // operator in the package reports the same fields.
+//
+// StateBytes counts the operator's tables, buffers and accumulators and,
+// when the aggregate is an aggregate.Sizer, what its live accumulators
+// hold behind pointers (a distinct count's sketch, a top-K summary). It is
+// computed when Stats is called, walking the state: call Stats per batch,
+// not per record.
 type Stats struct {
 	Records     uint64      // records taken by Push (late ones included)
 	Late        uint64      // late records dropped or handed to Options.Late
