@@ -162,16 +162,7 @@ func (e *hopper[R, K, A, V]) push(r R, emit func(Result[K, V])) error {
 			// are open.
 			e.a.f.Add(&h.cur.acc, r)
 			c.stats.Records++
-			if t > c.maxSeen {
-				c.maxSeen = t
-				if nwm := c.watermarkFor(t); nwm > c.wm {
-					if nwm >= e.due {
-						e.advance(nwm, emit)
-					} else {
-						c.wm = nwm
-					}
-				}
-			}
+			e.raise(t, emit)
 			return nil
 		}
 		inCur = h.hasCur && h.cur.p == p
@@ -226,16 +217,7 @@ func (e *hopper[R, K, A, V]) push(r R, emit func(Result[K, V])) error {
 	if e.cFirstEnd <= c.wm {
 		e.updateClosed(ki, p, t, emit)
 	}
-	if t > c.maxSeen {
-		c.maxSeen = t
-		if nwm := c.watermarkFor(t); nwm > c.wm {
-			if nwm >= e.due {
-				e.advance(nwm, emit)
-			} else {
-				c.wm = nwm
-			}
-		}
-	}
+	e.raise(t, emit)
 	return nil
 }
 
@@ -674,4 +656,20 @@ func (h *hkey[A]) stateSize(z aggregate.Sizer[A]) int64 {
 		n += int64(z.StateSize(&h.back))
 	}
 	return n
+}
+
+// raise records that a record at t was taken: a new largest time raises the
+// automatic watermark, which emits what it closes once it reaches due.
+func (e *hopper[R, K, A, V]) raise(t record.Time, emit func(Result[K, V])) {
+	c := &e.a.core
+	if t > c.maxSeen {
+		c.maxSeen = t
+		if nwm := c.watermarkFor(t); nwm > c.wm {
+			if nwm >= e.due {
+				e.advance(nwm, emit)
+			} else {
+				c.wm = nwm
+			}
+		}
+	}
 }
