@@ -35,8 +35,9 @@ const maxZeroSizeLen = 1 << 24
 //   - slices (including []byte) and maps: a varint of length+1, where 0 means
 //     nil, so nil and empty survive a round trip;
 //   - arrays: their elements, with no length;
-//   - structs: their exported fields in declaration order; unexported fields
-//     are not written and read back as zero;
+//   - structs: their fields in declaration order; a struct with an
+//     unexported field (other than blank "_" padding) is refused, since the
+//     field could not be read back, unless the type encodes itself;
 //   - pointers: a byte 0 for nil, or 1 followed by the pointed-to value;
 //   - maps: their entries sorted by the encoding of their keys, so equal maps
 //     encode to equal bytes;
@@ -46,8 +47,8 @@ const maxZeroSizeLen = 1 << 24
 //     the bytes of its own encoding. This check comes before the kind, so a
 //     type's own encoding always wins.
 //
-// Channels, functions, interfaces, unsafe pointers, structs whose fields are
-// all unexported, and types containing any of them give an error wrapping
+// Channels, functions, interfaces, unsafe pointers, structs with unexported
+// fields, and types containing any of them give an error wrapping
 // [ErrCodec], as does a type that can marshal itself but not unmarshal.
 //
 // Common scalar types take a path without reflection; other types use
@@ -631,7 +632,11 @@ func (b *builder) structure(c *codec, t reflect.Type) {
 	for i := range t.NumField() {
 		f := t.Field(i)
 		if !f.IsExported() {
-			continue
+			if f.Name == "_" { // blank padding holds no data
+				continue
+			}
+			c.err = unsupported(t, "field "+f.Name+" is unexported and would not survive a round trip (implement encoding.BinaryAppender and encoding.BinaryUnmarshaler to encode it)")
+			return
 		}
 		fc := b.build(f.Type)
 		if fc.err != nil {
@@ -640,10 +645,6 @@ func (b *builder) structure(c *codec, t reflect.Type) {
 		}
 		fields = append(fields, field{i, fc})
 		c.minSize += fc.minSize
-	}
-	if len(fields) == 0 && t.NumField() > 0 {
-		c.err = unsupported(t, "it has no exported fields")
-		return
 	}
 	c.enc = func(dst []byte, v reflect.Value) ([]byte, error) {
 		var err error

@@ -50,7 +50,7 @@ type codecAll struct {
 	MS      map[int64][]string
 	When    time.Time
 	Empty   struct{}
-	private int // not encoded
+	_       int // blank padding: not encoded
 }
 
 type codecList struct {
@@ -197,11 +197,18 @@ func TestCodecRoundTrip(t *testing.T) {
 		roundTrip(t, &v)
 		roundTrip(t, (*codecAll)(nil))
 	})
-	t.Run("private fields not encoded", func(t *testing.T) {
-		b, _ := AppendBinary(nil, codecAll{private: 5})
-		var got codecAll
-		if _, err := ReadBinary(b, &got); err != nil || got.private != 0 {
-			t.Fatalf("got private %d, err %v", got.private, err)
+	t.Run("unexported fields refused", func(t *testing.T) {
+		type withPrivate struct {
+			A       int
+			private int
+		}
+		_, err := AppendBinary(nil, withPrivate{1, 2})
+		if !errors.Is(err, ErrCodec) || !strings.Contains(err.Error(), "private") {
+			t.Fatalf("err = %v, want ErrCodec naming the field", err)
+		}
+		_, err = AppendBinary(nil, []map[string]withPrivate{nil})
+		if !errors.Is(err, ErrCodec) {
+			t.Fatalf("nested: err = %v, want ErrCodec", err)
 		}
 	})
 	t.Run("recursive", func(t *testing.T) {
@@ -413,7 +420,6 @@ func TestCodecProperty(t *testing.T) {
 		if off != len(buf) {
 			t.Fatalf("read %d of %d bytes", off, len(buf))
 		}
-		a.private = 0
 		opts := []cmp.Option{cmp.AllowUnexported(codecAll{}), cmp.Comparer(func(x, y time.Time) bool { return x.Equal(y) }),
 			cmp.Comparer(func(x, y float64) bool { return math.Float64bits(x) == math.Float64bits(y) }),
 			cmp.Comparer(func(x, y float32) bool { return math.Float32bits(x) == math.Float32bits(y) })}
