@@ -21,36 +21,36 @@ type codecInner struct {
 }
 
 type codecAll struct {
-	B       bool
-	I       int
-	I8      int8
-	I16     int16
-	I32     int32
-	I64     int64
-	U       uint
-	U8      uint8
-	U16     uint16
-	U32     uint32
-	U64     uint64
-	F32     float32
-	F64     float64
-	C64     complex64
-	C128    complex128
-	S       string
-	Bytes   []byte
-	T       Time
-	D       time.Duration
-	Arr     [3]int16
-	Key     [16]byte
-	Ints    []int64
-	Inner   codecInner
-	Ptr     *codecInner
-	Nested  [][]uint32
-	M       map[string]int
-	MS      map[int64][]string
-	When    time.Time
-	Empty   struct{}
-	_       int // blank padding: not encoded
+	B      bool
+	I      int
+	I8     int8
+	I16    int16
+	I32    int32
+	I64    int64
+	U      uint
+	U8     uint8
+	U16    uint16
+	U32    uint32
+	U64    uint64
+	F32    float32
+	F64    float64
+	C64    complex64
+	C128   complex128
+	S      string
+	Bytes  []byte
+	T      Time
+	D      time.Duration
+	Arr    [3]int16
+	Key    [16]byte
+	Ints   []int64
+	Inner  codecInner
+	Ptr    *codecInner
+	Nested [][]uint32
+	M      map[string]int
+	MS     map[int64][]string
+	When   time.Time
+	Empty  struct{}
+	_      int // blank padding: not encoded
 }
 
 type codecList struct {
