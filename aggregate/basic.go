@@ -32,7 +32,7 @@ func (count[R]) ReadState(a *int64, src []byte) (int, error) {
 		return 0, err
 	}
 	if x < 0 {
-		return 0, ErrCorrupt
+		return 0, errCorrupt
 	}
 	*a = x
 	return n, nil
@@ -305,14 +305,14 @@ func (s avg[R, N]) ReadState(a *AvgState[N], src []byte) (int, error) {
 		return 0, err
 	}
 	if cnt < 0 {
-		return 0, ErrCorrupt
+		return 0, errCorrupt
 	}
 	m, err := out.sum.readState(src[n:], s.kind)
 	if err != nil {
 		return 0, err
 	}
 	if nf := out.sum.nonFinite(); !nf.within(cnt) {
-		return 0, fmt.Errorf("%w: more non-finite values than values", ErrCorrupt)
+		return 0, fmt.Errorf("%w: more non-finite values than values", errCorrupt)
 	}
 	out.n = cnt
 	*a = out
@@ -404,5 +404,5 @@ func (s extreme[R, V]) ReadState(a *ExtremeState[V], src []byte) (int, error) {
 		*a = ExtremeState[V]{v: v, ok: true}
 		return 1 + n, nil
 	}
-	return 0, ErrCorrupt
+	return 0, errCorrupt
 }

@@ -83,14 +83,14 @@ func readNum[N Number](src []byte, k numKind) (N, int, error) {
 			return v, 8, nil
 		}
 	}
-	return 0, 0, ErrCorrupt
+	return 0, 0, errCorrupt
 }
 
 func errTruncated(n int) error {
 	if n == 0 {
 		return ErrTruncated
 	}
-	return ErrCorrupt
+	return errCorrupt
 }
 
 // readVarint and readFloat decode fixed-type fields of a state.
@@ -206,7 +206,7 @@ func (c *nonFinite) readState(src []byte) (int, error) {
 	}
 	mask := src[0]
 	if mask > 7 {
-		return 0, fmt.Errorf("%w: bad non-finite count flags %#x", ErrCorrupt, mask)
+		return 0, fmt.Errorf("%w: bad non-finite count flags %#x", errCorrupt, mask)
 	}
 	n := 1
 	var ks [3]int64
@@ -219,7 +219,7 @@ func (c *nonFinite) readState(src []byte) (int, error) {
 			return 0, err
 		}
 		if k == 0 || k > math.MaxInt64 {
-			return 0, fmt.Errorf("%w: bad non-finite count %d", ErrCorrupt, k)
+			return 0, fmt.Errorf("%w: bad non-finite count %d", errCorrupt, k)
 		}
 		ks[i] = int64(k)
 		n += m

@@ -151,14 +151,14 @@ func (s variance[R, N]) ReadState(a *VarState, src []byte) (int, error) {
 		return 0, err
 	}
 	if cnt < 0 {
-		return 0, ErrCorrupt
+		return 0, errCorrupt
 	}
 	nf, m, err := readUvarint(src[n:])
 	if err != nil {
 		return 0, err
 	}
 	if nf > uint64(math.MaxInt64-cnt) {
-		return 0, fmt.Errorf("%w: count of values overflows", ErrCorrupt)
+		return 0, fmt.Errorf("%w: count of values overflows", errCorrupt)
 	}
 	n += m
 	if cnt == 0 {
@@ -171,7 +171,7 @@ func (s variance[R, N]) ReadState(a *VarState, src []byte) (int, error) {
 	mean, _, _ := readFloat(src[n:])
 	m2, _, _ := readFloat(src[n+8:])
 	if m2 < 0 {
-		return 0, fmt.Errorf("%w: negative sum of squares", ErrCorrupt)
+		return 0, fmt.Errorf("%w: negative sum of squares", errCorrupt)
 	}
 	*a = VarState{n: cnt, mean: mean, m2: m2, nf: int64(nf)}
 	return n + 16, nil
