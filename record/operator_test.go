@@ -15,7 +15,8 @@ type buffer struct {
 	name    string
 	log     *[]string
 	held    []Time
-	failAt  Time // Advance fails when wm >= failAt (if non-zero)
+	failAt  Time  // Advance fails when wm >= failAt (if non-zero)
+	advErr  error // the error it fails with, errBoom if nil
 	pushErr func(Time) error
 }
 
@@ -35,6 +36,9 @@ func (b *buffer) Push(in Time, emit func(Time)) error {
 func (b *buffer) Advance(wm Time, emit func(Time)) error {
 	*b.log = append(*b.log, fmt.Sprintf("%s.advance(%d)", b.name, wm))
 	if b.failAt != 0 && wm >= b.failAt {
+		if b.advErr != nil {
+			return b.advErr
+		}
 		return errBoom
 	}
 	keep := b.held[:0]
@@ -155,14 +159,19 @@ func TestThenErrors(t *testing.T) {
 		for _, r := range []Time{1, 2, 3} {
 			op.Push(r, func(Time) {})
 		}
-		err := op.Advance(10, func(Time) {})
+		var out []Time
+		err := op.Advance(10, func(t Time) { out = append(out, t) })
 		var se *StageError
 		if !errors.As(err, &se) || se.Stage != 2 || !errors.Is(err, errBoom) {
 			t.Fatalf("got %v", err)
 		}
-		// The other results of the same call still reached y.
-		if !slices.Equal(y.held, []Time{1, 3}) {
-			t.Fatalf("y holds %v, want [1 3]", y.held)
+		if IsRefused(err) {
+			t.Fatalf("%v is a refusal, but x had moved", err)
+		}
+		// The other results of the same call still reached y, and y was
+		// advanced after them: nothing but the rejected result is lost.
+		if !slices.Equal(out, []Time{1, 3}) || len(y.held) != 0 {
+			t.Fatalf("emitted %v, y holds %v; want [1 3] emitted", out, y.held)
 		}
 	})
 	t.Run("first stage fails in Push", func(t *testing.T) {
