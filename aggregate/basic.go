@@ -101,6 +101,10 @@ func (a *SumState[N]) add(k numKind, v N) {
 		a.countNonFinite(float64(v), 1)
 		return
 	}
+	if f := float64(v); f >= hugeUnit || f <= -hugeUnit {
+		a.addHuge(f, 1)
+		return
+	}
 	a.kahan(v)
 }
 
@@ -114,7 +118,30 @@ func (a *SumState[N]) remove(k numKind, v N) {
 		a.countNonFinite(float64(v), -1)
 		return
 	}
+	if f := float64(v); f >= hugeUnit || f <= -hugeUnit {
+		a.addHuge(f, -1)
+		return
+	}
 	a.kahan(-v)
+}
+
+// hugeUnit splits values near float64's limits: a finite value with
+// |v| ≥ hugeUnit (2^1000) is added as q·hugeUnit + r, the integer q counted
+// exactly beside the non-finite counts and the remainder r (|r| < hugeUnit)
+// summed as any other value. So a sum whose terms would overflow float64
+// keeps its parts finite, and once the large values have left (Remove), the
+// sum is that of what is left, instead of staying infinite.
+const hugeUnit = 0x1p1000
+
+// addHuge adds sign·f for a finite f with |f| ≥ hugeUnit: the quotient is
+// exact, and so is the remainder (Sterbenz: q·hugeUnit ≤ |f| < 2·q·hugeUnit).
+func (a *SumState[N]) addHuge(f float64, sign int64) {
+	q := math.Trunc(f / hugeUnit)
+	r := f - q*hugeUnit
+	n := a.nonFinite()
+	n.huge += sign * int64(q)
+	a.setNonFinite(n)
+	a.kahan(N(float64(sign) * r))
 }
 
 // countNonFinite adds d to the count of x's kind (NaN, +Inf or -Inf). It is
@@ -174,9 +201,7 @@ func (a *SumState[N]) result(k numKind) N {
 		return a.sum
 	}
 	if a.nf != nil {
-		// Adding the finite part keeps IEEE 754's answer also when it
-		// overflowed to an infinity of the other sign.
-		return N(a.nf.value()) + a.sum
+		return N(a.nf.total(a.finite()))
 	}
 	if s := a.sum; s-s != 0 { // overflowed: the compensation is meaningless
 		return s
@@ -184,20 +209,31 @@ func (a *SumState[N]) result(k numKind) N {
 	return a.sum + a.c
 }
 
+// finite returns the sum of the finite values as a float64 (±Inf when it
+// overflows float64).
+func (a *SumState[N]) finite() float64 {
+	s := float64(a.sum)
+	if s-s == 0 { // the compensation means something only when sum is finite
+		s += float64(a.c)
+	}
+	if a.nf != nil && a.nf.huge != 0 {
+		// huge·hugeUnit + s, scaled so that only a total beyond float64
+		// overflows.
+		return (float64(a.nf.huge) + s/hugeUnit) * hugeUnit
+	}
+	return s
+}
+
 // float returns the sum as a float64, with the compensation added in float64
 // so that a float32 sum keeps the precision it gathered.
 func (a *SumState[N]) float(k numKind) float64 {
-	s := float64(a.sum)
 	if k != kindFloat {
-		return s
+		return float64(a.sum)
 	}
 	if a.nf != nil {
-		return a.nf.value() + s
+		return a.nf.total(a.finite())
 	}
-	if s-s != 0 {
-		return s
-	}
-	return s + float64(a.c)
+	return a.finite()
 }
 
 // A float state encodes as sum and c (8 bytes each) and the counts of
