@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"sync"
 )
 
 // A Snapshotter is an operator whose state can be saved and restored, for
@@ -46,13 +47,31 @@ const (
 // compositionDescriptor describes the snapshot of a composition: its kind
 // ("record.Then" or "record.Tee") and its number of stages. Each stage's
 // own snapshot carries its own descriptor.
+//
+// Descriptors are built once per kind and count and shared: their encoding
+// and fingerprint are computed before they are published, so that sharing
+// them across goroutines only reads them.
 func compositionDescriptor(op string, stages int) *Descriptor {
+	key := descKey{op, stages}
+	if d, ok := descriptors.Load(key); ok {
+		return d.(*Descriptor)
+	}
 	kind := "record.Then"
 	if op == "tee" {
 		kind = "record.Tee"
 	}
-	return NewDescriptor(kind).Param("stages", stages)
+	d := NewDescriptor(kind).Param("stages", stages)
+	d.Fingerprint() // fills the encoding and the fingerprint
+	actual, _ := descriptors.LoadOrStore(key, d)
+	return actual.(*Descriptor)
 }
+
+type descKey struct {
+	op     string
+	stages int
+}
+
+var descriptors sync.Map // descKey -> *Descriptor
 
 // appendStages writes the snapshot of a composition in an envelope (see
 // [BeginSnapshot]) whose body is

@@ -3,7 +3,9 @@ package record
 import (
 	"bytes"
 	"errors"
+	"hash/fnv"
 	"os"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -131,6 +133,27 @@ func TestSnapshotBitFlips(t *testing.T) {
 		}
 		if !slices.Equal(a.held, wantA) || !slices.Equal(b.held, wantB) {
 			t.Fatalf("bit %d flipped: state changed", i)
+		}
+	}
+}
+
+// TestFingerprintIsFNV checks the written-out FNV-1a against hash/fnv.
+func TestFingerprintIsFNV(t *testing.T) {
+	for _, d := range []*Descriptor{
+		NewDescriptor(""),
+		NewDescriptor("record.Then").Param("stages", 2),
+		NewDescriptor("window.Agg").Param("size", "15s").Type("key", reflect.TypeFor[int64]()).Schema("v2"),
+	} {
+		h := fnv.New64a()
+		h.Write(d.encode())
+		if got, want := d.Fingerprint(), h.Sum64(); got != want {
+			t.Errorf("%v: fingerprint %#x, hash/fnv says %#x", d, got, want)
+		}
+		d.Param("more", 1) // a change forgets the cached fingerprint
+		h.Reset()
+		h.Write(d.encode())
+		if got, want := d.Fingerprint(), h.Sum64(); got != want {
+			t.Errorf("%v after a change: fingerprint %#x, hash/fnv says %#x", d, got, want)
 		}
 	}
 }
