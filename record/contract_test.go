@@ -333,6 +333,15 @@ func TestContractUnderFailures(t *testing.T) {
 			})
 		})
 	}
+	// A limit the operator itself hits: whether it is a refusal or a
+	// failure, acting on it as the contract says gives the clean run's
+	// output less the records it turned away.
+	t.Run("Aggregate/Step/MaxWindows", func(t *testing.T) {
+		opts := &window.Options[ev]{MaxWindows: 3}
+		checkContract(t, &fired, func() record.Operator[ev, window.Result[int64, int64]] {
+			return must[*window.Agg[ev, int64, aggregate.SumState[int64], int64]](t)(window.Aggregate(window.Step(10*time.Second), key, sum, opts))
+		})
+	})
 	t.Run("Over", func(t *testing.T) {
 		checkContract(t, &fired, func() record.Operator[ev, window.Row[ev, int64]] {
 			return must[*window.Over[ev, int64, aggregate.SumState[int64], int64]](t)(

@@ -430,7 +430,8 @@ func (t tee[In, Out]) Stages() []any {
 	return s
 }
 
-// Map returns a stateless operator that emits f(in) for every record.
+// Map returns a stateless operator that emits f(in) for every record. It
+// never fails.
 func Map[In, Out any](f func(In) Out) Operator[In, Out] { return mapOp[In, Out](f) }
 
 type mapOp[In, Out any] func(In) Out
@@ -482,7 +483,8 @@ func (mapErrOp[In, Out]) single() bool                  { return true }
 
 // Filter returns a stateless operator that passes on the records for which
 // keep returns true. Records it filters out are meant to go: a filter is where
-// a query says so (SQL WHERE, an inner join without a match).
+// a query says so (SQL WHERE, an inner join without a match). It never
+// fails.
 func Filter[T any](keep func(T) bool) Operator[T, T] { return filterOp[T](keep) }
 
 type filterOp[T any] func(T) bool
@@ -503,6 +505,10 @@ func (filterOp[T]) single() bool                { return true }
 // all results in emission order. A record that op rejects does not stop the
 // run: Collect goes on with the next one and returns the first error, wrapped
 // with the index of the record that caused it.
+//
+// Collect takes no snapshots, so it does not restore and replay after an
+// error that is not a refusal (see [Operator]): it is meant for tests and
+// for input whose run is simply redone when it fails.
 func Collect[In, Out any](op Operator[In, Out], in []In) ([]Out, error) {
 	var out []Out
 	emit := func(o Out) { out = append(out, o) }
