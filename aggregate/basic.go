@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"reflect"
+	"unsafe"
 )
 
 // Count returns the aggregate COUNT(*): the number of records added. Its
@@ -101,7 +102,7 @@ func (a *SumState[N]) add(k numKind, v N) {
 		a.countNonFinite(float64(v), 1)
 		return
 	}
-	if f := float64(v); f >= hugeUnit || f <= -hugeUnit {
+	if f, u := float64(v), hugeUnitOf[N](); f >= u || f <= -u {
 		a.addHuge(f, 1)
 		return
 	}
@@ -118,26 +119,33 @@ func (a *SumState[N]) remove(k numKind, v N) {
 		a.countNonFinite(float64(v), -1)
 		return
 	}
-	if f := float64(v); f >= hugeUnit || f <= -hugeUnit {
+	if f, u := float64(v), hugeUnitOf[N](); f >= u || f <= -u {
 		a.addHuge(f, -1)
 		return
 	}
 	a.kahan(-v)
 }
 
-// hugeUnit splits values near float64's limits: a finite value with
-// |v| ≥ hugeUnit (2^1000) is added as q·hugeUnit + r, the integer q counted
-// exactly beside the non-finite counts and the remainder r (|r| < hugeUnit)
-// summed as any other value. So a sum whose terms would overflow float64
-// keeps its parts finite, and once the large values have left (Remove), the
-// sum is that of what is left, instead of staying infinite.
-const hugeUnit = 0x1p1000
+// hugeUnitOf splits values near the limits of N: a finite value with
+// |v| ≥ u (2^1000 for float64, 2^100 for float32) is added as q·u + r, the
+// integer q counted exactly beside the non-finite counts and the remainder r
+// (|r| < u) summed as any other value. So a sum whose terms would overflow
+// N keeps its parts finite, and once the large values have left (Remove),
+// the sum is that of what is left, instead of staying infinite.
+func hugeUnitOf[N Number]() float64 {
+	var z N
+	if unsafe.Sizeof(z) == 4 {
+		return 0x1p100
+	}
+	return 0x1p1000
+}
 
-// addHuge adds sign·f for a finite f with |f| ≥ hugeUnit: the quotient is
-// exact, and so is the remainder (Sterbenz: q·hugeUnit ≤ |f| < 2·q·hugeUnit).
+// addHuge adds sign·f for a finite f with |f| ≥ u: the quotient is exact,
+// and so is the remainder (Sterbenz: q·u ≤ |f| < 2·q·u).
 func (a *SumState[N]) addHuge(f float64, sign int64) {
-	q := math.Trunc(f / hugeUnit)
-	r := f - q*hugeUnit
+	u := hugeUnitOf[N]()
+	q := math.Trunc(f / u)
+	r := f - q*u
 	n := a.nonFinite()
 	n.huge += sign * int64(q)
 	a.setNonFinite(n)
@@ -217,9 +225,10 @@ func (a *SumState[N]) finite() float64 {
 		s += float64(a.c)
 	}
 	if a.nf != nil && a.nf.huge != 0 {
-		// huge·hugeUnit + s, scaled so that only a total beyond float64
-		// overflows.
-		return (float64(a.nf.huge) + s/hugeUnit) * hugeUnit
+		// huge·u + s, scaled so that only a total beyond float64
+		// overflows (and, converted to N, beyond N).
+		u := hugeUnitOf[N]()
+		return (float64(a.nf.huge) + s/u) * u
 	}
 	return s
 }

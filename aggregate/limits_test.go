@@ -86,6 +86,26 @@ func TestSumRecoversFromLimits(t *testing.T) {
 	}
 }
 
+func TestSumFloat32RecoversFromLimits(t *testing.T) {
+	f := aggregate.Sum(func(x float32) float32 { return x })
+	rm := f.(aggregate.Remover[float32, aggregate.SumState[float32]])
+	var a aggregate.SumState[float32]
+	for _, x := range []float32{3e38, 3e38, 1, 2} {
+		f.Add(&a, x)
+	}
+	if got := f.Result(&a); !math.IsInf(float64(got), 1) {
+		t.Fatalf("float32 sum beyond float32: %v, want +Inf", got)
+	}
+	rm.Remove(&a, 3e38)
+	if got := f.Result(&a); got != 3e38+3 {
+		t.Fatalf("float32 sum back in range: %v, want %v", got, float32(3e38+3))
+	}
+	rm.Remove(&a, 3e38)
+	if got := f.Result(&a); got != 3 {
+		t.Fatalf("float32 sum after the large values left: %v, want 3", got)
+	}
+}
+
 func TestVarianceAtLimits(t *testing.T) {
 	f := aggregate.VarPop(idf)
 	var a aggregate.VarState
