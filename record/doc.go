@@ -71,8 +71,13 @@
 //
 // Composed operators are [Snapshotter]s: their snapshot holds that of every
 // stateful stage, so a whole pipeline can be saved at the end of one Lambda
-// invocation and restored at the start of the next. A failed Restore leaves
-// the pipeline as it was. [AppendBinary] and [ReadBinary] are the compact
+// invocation and restored at the start of the next. A composition's
+// snapshot is an envelope (see [BeginSnapshot]) whose descriptor names the
+// composition and its number of stages, with a CRC-32C over its bytes;
+// snapshots of earlier releases are still read. A failed Restore leaves the
+// pipeline as it was, and every error of unreadable or mismatched state
+// wraps [ErrSnapshot]. [CheckCodec] tells whether a type survives the codec
+// before any state is written. [AppendBinary] and [ReadBinary] are the compact
 // codec stateful operators write their state with.
 //
 // # Decoding
