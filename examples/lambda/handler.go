@@ -132,7 +132,8 @@ func (h *Handler) take(ctx context.Context, st *shardState, recs []events.Kinesi
 			st.Results = append(st.Results, '\n')
 		}
 	}
-	var base []byte               // the query's snapshot before the batch, taken at the first record
+	var base []byte               // the query's snapshot before the batch, taken at the first new record
+	var from int                  // the index of that record
 	var baseState savedState      // and the bookkeeping with it
 	var failedTwice map[int]error // records to dead-letter on the next pass
 	// push takes recs[i]; it returns an error only for a failure.
@@ -161,13 +162,13 @@ func (h *Handler) take(ctx context.Context, st *shardState, recs []events.Kinesi
 		st.Records++
 		return nil
 	}
-	// rewind restores the state before the batch and takes recs[:i] again.
+	// rewind restores the state before the batch and takes recs[from:i] again.
 	rewind := func(i int) error {
 		if err := st.q.Restore(base); err != nil {
 			return fmt.Errorf("lambda: restoring the query's state before the batch: %w", err)
 		}
 		st.savedState = baseState
-		for j := range i {
+		for j := from; j < i; j++ {
 			if err := push(j); err != nil {
 				return fmt.Errorf("lambda: replaying record %s: %w", recs[j].Kinesis.SequenceNumber, err)
 			}
@@ -192,7 +193,7 @@ func (h *Handler) take(ctx context.Context, st *shardState, recs []events.Kinesi
 			if err != nil {
 				return i, fmt.Errorf("lambda: snapshot of the query: %w", err)
 			}
-			base, baseState = snap, st.savedState
+			base, baseState, from = snap, st.savedState, i
 			// The slices of the bookkeeping only grow from here: the
 			// copy's lengths are the state before the batch.
 		}

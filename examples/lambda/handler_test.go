@@ -447,6 +447,26 @@ func TestStreamTransientFailures(t *testing.T) {
 			}
 		}
 	})
+	t.Run("push fails after redelivered records", func(t *testing.T) {
+		// The replay starts at the first new record: redelivered ones
+		// before it are counted once.
+		e := newEnv()
+		h := e.handler()
+		mustStream(t, h, kinesisEvent(shard, rec{1, payload(1, "a", 1)}, rec{2, payload(11, "a", 2)}))
+		flaky := `{"t":12,"k":"b","v":3,"failafter":1}`
+		b := kinesisEvent(shard, rec{1, payload(1, "a", 1)}, rec{2, payload(11, "a", 2)}, rec{3, flaky}, rec{4, payload(21, "a", 4)})
+		if resp := mustStream(t, h, b); len(resp.BatchItemFailures) != 0 {
+			t.Fatalf("failures %v", failureIDs(resp.BatchItemFailures))
+		}
+		st := h.cache[key]
+		if st == nil || st.Duplicates != 2 || st.Records != 4 {
+			t.Fatalf("state %+v, want 2 duplicates and 4 records", st)
+		}
+		w := naiveSums([]string{payload(1, "a", 1), payload(11, "a", 2), flaky, payload(21, "a", 4)}, 21)
+		if got := sorted(e.results.lines()); !slices.Equal(got, w) {
+			t.Fatalf("results %v, want %v", got, w)
+		}
+	})
 	t.Run("push fails again on replay", func(t *testing.T) {
 		// A failure the replay meets again: the record goes to the
 		// dead letters, its effect undone, and the shard goes on.
