@@ -1,6 +1,7 @@
 package record_test
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"math/rand/v2"
@@ -48,8 +49,9 @@ type fault struct {
 }
 
 var (
-	errTransient = errors.New("injected transient failure")
-	errPermanent = errors.New("injected permanent failure")
+	errInjectedRefusal = errors.New("injected refusal")
+	errTransient       = errors.New("injected transient failure")
+	errPermanent       = errors.New("injected permanent failure")
 )
 
 // injector decides, for the call under way, whether an injected stage fails.
@@ -77,7 +79,7 @@ func (in *injector) check(stage int) error {
 		return errPermanent
 	default:
 		in.fired[refusal]++
-		return fmt.Errorf("%w: injected refusal at stage %d", record.ErrRefused, stage)
+		return fmt.Errorf("%w: %w at stage %d", record.ErrRefused, errInjectedRefusal, stage)
 	}
 }
 
@@ -174,6 +176,14 @@ func runContract[Out any](t *testing.T, p pipeline[Out], s stream, in *injector)
 			if record.IsRefused(err) {
 				if len(buf) > 0 {
 					t.Fatalf("call %d: refusal %v emitted %q", id, err, buf)
+				}
+				// An injected refusal comes before any operator could
+				// count it in its statistics: the state is byte for byte
+				// what it was.
+				if errors.Is(err, errInjectedRefusal) {
+					if after, _ := p.snap.AppendSnapshot(nil); !bytes.Equal(after, snap) {
+						t.Fatalf("call %d: refusal %v changed the state", id, err)
+					}
 				}
 				return true, false
 			}
