@@ -16,6 +16,9 @@ import (
 // Sentinel errors of reference tables, wrapped by a *[TableError] or
 // returned from the constructors.
 var (
+	// ErrSyntax means a table's input is not well-formed: JSON lines that
+	// are not JSON objects, or CSV that encoding/csv rejects.
+	ErrSyntax = errors.New("record: malformed input")
 	// ErrColumns means a row has a different number of values than the
 	// table has columns.
 	ErrColumns = errors.New("record: wrong number of columns")

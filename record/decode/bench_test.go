@@ -1,8 +1,10 @@
-package record
+package decode
 
 import (
 	"encoding/json"
 	"testing"
+
+	"github.com/rowtime/rowtime/record"
 )
 
 type benchEvent struct {
@@ -36,16 +38,16 @@ func BenchmarkDecode(b *testing.B) {
 	for _, tc := range []struct {
 		name  string
 		field string
-		unit  TimeUnit
-	}{{"rfc3339", "event_time", TimeRFC3339}, {"arrival", "", TimeArrival}} {
+		unit  Format
+	}{{"rfc3339", "event_time", RFC3339}, {"arrival", "", Arrival}} {
 		b.Run("impl=Decoder/time="+tc.name, func(b *testing.B) {
-			d, err := NewDecoder[benchEvent](tc.field, tc.unit)
+			d, err := NewJSON[benchEvent](tc.field, tc.unit)
 			if err != nil {
 				b.Fatal(err)
 			}
 			b.SetBytes(int64(len(benchPayload)))
 			b.ReportAllocs()
-			out := make([]Of[benchEvent], 0, 1)
+			out := make([]record.Of[benchEvent], 0, 1)
 			for b.Loop() {
 				out, err = d.Append(out[:0], benchPayload, 1)
 				if err != nil {

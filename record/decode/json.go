@@ -1,171 +1,122 @@
-package record
+package decode
 
 import (
 	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"reflect"
+	"slices"
+	"strconv"
 	"strings"
+	"unsafe"
+
+	"github.com/rowtime/rowtime/record"
 )
-
-// Sentinel errors of decoding, wrapped by the Err of a [DecodeError].
-var (
-	// ErrSyntax means input is not well-formed: a payload or a table's
-	// JSON lines that are not JSON objects, or CSV that encoding/csv
-	// rejects.
-	ErrSyntax = errors.New("record: malformed input")
-	// ErrValue means a well-formed object has a field whose value does not
-	// fit the field of the record type (a string where a number is wanted).
-	ErrValue = errors.New("record: value does not fit the record type")
-	// ErrNoTime means an object lacks its time field, or holds null there.
-	ErrNoTime = errors.New("record: missing time field")
-)
-
-// A TimeUnit says how a [Decoder] finds the event time of a record.
-type TimeUnit int
-
-// The ways a Decoder reads the event time. The zero TimeUnit is TimeRFC3339.
-const (
-	// TimeRFC3339 reads the time field as an RFC 3339 string, such as
-	// "2024-02-29T12:00:00.5Z"; any offset is allowed.
-	TimeRFC3339 TimeUnit = iota
-	// TimeSeconds reads the time field as seconds since the epoch: a JSON
-	// number or a string holding one, with a fraction and exponent allowed
-	// ("1700000000.25"). Every digit is kept, see [ParseSeconds].
-	TimeSeconds
-	// TimeMillis reads the time field as milliseconds since the epoch, a
-	// number or numeric string, see [ParseMillis].
-	TimeMillis
-	// TimeArrival ignores the payload and stamps each record with the
-	// arrival time the caller passes in: for Kinesis, the record's
-	// ApproximateArrivalTimestamp. This is KDA's ROWTIME.
-	TimeArrival
-)
-
-// String returns the unit's name, such as "seconds".
-func (u TimeUnit) String() string {
-	switch u {
-	case TimeRFC3339:
-		return "RFC 3339"
-	case TimeSeconds:
-		return "seconds"
-	case TimeMillis:
-		return "milliseconds"
-	case TimeArrival:
-		return "arrival time"
-	}
-	return fmt.Sprintf("TimeUnit(%d)", int(u))
-}
-
-// A DecodeError reports one value of a payload that could not be decoded.
-type DecodeError struct {
-	// Record is the index of the payload in the slice given to
-	// [Decoder.AppendBatch]; it is 0 for [Decoder.Append].
-	Record int
-	// Line is the line of the payload where the value starts, from 1.
-	Line int
-	// Field names the field at fault, or is empty when the value as a
-	// whole is malformed.
-	Field string
-	// Err wraps one of ErrSyntax, ErrValue, ErrNoTime, ErrTimeFormat or
-	// ErrTimeRange.
-	Err   error
-	batch bool
-}
-
-// Error returns a message naming the record, the line and the field.
-func (e *DecodeError) Error() string {
-	var b strings.Builder
-	b.WriteString("record: decode ")
-	if e.batch {
-		fmt.Fprintf(&b, "record %d ", e.Record)
-	}
-	fmt.Fprintf(&b, "line %d", e.Line)
-	if e.Field != "" {
-		fmt.Fprintf(&b, " field %q", e.Field)
-	}
-	b.WriteString(": ")
-	b.WriteString(e.Err.Error())
-	return b.String()
-}
-
-// Unwrap returns e.Err.
-func (e *DecodeError) Unwrap() error { return e.Err }
-
-// DecodeErrors is the error returned by [Decoder.Append] and
-// [Decoder.AppendBatch] when some values could not be decoded: one
-// *[DecodeError] per value, in input order. errors.Is and errors.As see every
-// one of them.
-type DecodeErrors []*DecodeError
-
-// Error returns the first error and how many more there are.
-func (es DecodeErrors) Error() string {
-	switch len(es) {
-	case 0:
-		return "record: no decode errors"
-	case 1:
-		return es[0].Error()
-	}
-	return fmt.Sprintf("%v (and %d more errors)", es[0], len(es)-1)
-}
-
-// Unwrap returns the errors, for [errors.Is] and [errors.As].
-func (es DecodeErrors) Unwrap() []error {
-	out := make([]error, len(es))
-	for i, e := range es {
-		out[i] = e
-	}
-	return out
-}
 
 // A Payload is the data of one Kinesis record with its arrival time.
 type Payload struct {
-	Data    []byte // the record's data: JSON lines or one JSON object
-	Arrival Time   // the record's ApproximateArrivalTimestamp
+	Data    []byte      // the record's data: JSON lines, one JSON object, or CSV lines
+	Arrival record.Time // the record's ApproximateArrivalTimestamp
 }
 
-// A Decoder decodes JSON payloads into records of type [Of][T]: the Value
-// is the JSON object decoded with encoding/json (so T's json tags apply),
-// and the Time comes from a named top-level field of the object, or from
-// the arrival time.
+// A Decoder turns payloads into records. [JSON] and [CSV] are Decoders.
+type Decoder[T any] interface {
+	// Append decodes the records of data, appends them to dst and returns
+	// the extended slice, with an [Errors] for the records it skipped.
+	Append(dst []record.Of[T], data []byte, arrival record.Time) ([]record.Of[T], error)
+	// AppendBatch is Append for each payload of a batch in turn.
+	AppendBatch(dst []record.Of[T], batch []Payload) ([]record.Of[T], error)
+}
+
+var (
+	_ Decoder[struct{}] = (*JSON[struct{}])(nil)
+	// CSV
+)
+
+// A JSON decodes JSON payloads into records of type [record.Of][T]: the
+// Value is the JSON object decoded exactly as encoding/json.Unmarshal
+// decodes it (T's json tags apply, names match case-insensitively with an
+// exact match preferred, unknown fields are ignored, the last of duplicate
+// keys wins, invalid UTF-8 becomes U+FFFD), and the Time comes from a field
+// of the object, or from the arrival time.
 //
-// A payload holds JSON lines (one object per line) or a single object, which
-// may span lines; blank lines are skipped. A Decoder holds no state after
-// construction and is safe for concurrent use.
-type Decoder[T any] struct {
-	field string
-	unit  TimeUnit
+// A payload holds JSON lines (one object per line) or objects one after
+// another, which may span lines; blank lines are skipped. A JSON holds no
+// state after construction and is safe for concurrent use.
+type JSON[T any] struct {
+	root   *codec   // nil: encoding/json decodes T
+	path   []string // of the time field, nil for Arrival
+	folded string   // path[0] folded
+	field  string   // the time field as given, for errors
+	format Format
 }
 
-// NewDecoder returns a Decoder that takes the event time from the top-level
-// field named field (matched exactly, case and all), read in unit. With
-// [TimeArrival], field must be empty. The field need not be one of T's: the
-// Decoder finds it in the JSON object itself.
-func NewDecoder[T any](field string, unit TimeUnit) (*Decoder[T], error) {
-	switch unit {
-	case TimeRFC3339, TimeSeconds, TimeMillis:
-		if field == "" {
-			return nil, fmt.Errorf("record: NewDecoder: a time field is needed for %v", unit)
-		}
-	case TimeArrival:
-		if field != "" {
-			return nil, fmt.Errorf("record: NewDecoder: field %q given with arrival time, which reads no field", field)
-		}
-	default:
-		return nil, fmt.Errorf("record: NewDecoder: unknown time unit %d", int(unit))
+// NewJSON returns a decoder that takes the event time from field, read in
+// format. field is the name of a top-level field, such as "event_time", or
+// a JSON pointer (RFC 6901) to a nested one, such as "/detail/eventTime";
+// each name matches keys as encoding/json matches a struct field's: exactly
+// or else case-insensitively, the last matching key winning. The field need
+// not be one of T's: the decoder finds it in the JSON object itself. With
+// [Arrival], field must be empty.
+//
+// T is decoded by a decoder specialised to it at construction, which falls
+// back to encoding/json for the values it does not handle itself (types
+// with their own UnmarshalJSON or UnmarshalText, maps, interfaces, arrays,
+// byte slices, fields reached through embedded pointers).
+func NewJSON[T any](field string, format Format) (*JSON[T], error) {
+	path, err := timePath("NewJSON", field, format)
+	if err != nil {
+		return nil, err
 	}
-	return &Decoder[T]{field: field, unit: unit}, nil
+	d := &JSON[T]{path: path, field: field, format: format}
+	if len(path) > 0 {
+		d.folded = string(foldName([]byte(path[0])))
+	}
+	if c := codecFor(reflect.TypeFor[T]()); c.kind == kStruct {
+		d.root = c
+	}
+	return d, nil
+}
+
+// timePath checks the time field and format of a constructor and splits a
+// JSON pointer.
+func timePath(fn, field string, format Format) ([]string, error) {
+	if !format.valid() {
+		return nil, fmt.Errorf("decode: %s: unknown time format %v", fn, format)
+	}
+	if format == Arrival {
+		if field != "" {
+			return nil, fmt.Errorf("decode: %s: field %q given with arrival time, which reads no field", fn, field)
+		}
+		return nil, nil
+	}
+	if field == "" {
+		return nil, fmt.Errorf("decode: %s: a time field is needed for %v", fn, format)
+	}
+	if field[0] != '/' {
+		return []string{field}, nil
+	}
+	var path []string
+	for _, seg := range strings.Split(field[1:], "/") {
+		if strings.Contains(strings.ReplaceAll(strings.ReplaceAll(seg, "~0", ""), "~1", ""), "~") {
+			return nil, fmt.Errorf("decode: %s: JSON pointer %q: '~' not followed by 0 or 1", fn, field)
+		}
+		path = append(path, strings.ReplaceAll(strings.ReplaceAll(seg, "~1", "/"), "~0", "~"))
+	}
+	return path, nil
 }
 
 // Append decodes every JSON object in data, appends the records to dst and
-// returns the extended slice. arrival is used when the Decoder reads
-// [TimeArrival] and ignored otherwise.
+// returns the extended slice. arrival is used with [Arrival] and ignored
+// otherwise.
 //
-// A value that cannot be decoded does not stop the others: Append skips it
-// and returns, after decoding the rest, a [DecodeErrors] with one
-// *[DecodeError] per skipped value. The error is nil when every value
-// decoded.
-func (d *Decoder[T]) Append(dst []Of[T], data []byte, arrival Time) ([]Of[T], error) {
+// A record that cannot be decoded does not stop the others: Append skips
+// it and returns, after decoding the rest, an [Errors] with one *[Error] per
+// skipped record. After a record that is not valid JSON, decoding resumes
+// at the next line. The error is nil when every record decoded. The time
+// taken is linear in the size of data, whatever it holds.
+func (d *JSON[T]) Append(dst []record.Of[T], data []byte, arrival record.Time) ([]record.Of[T], error) {
 	dst, errs := d.appendPayload(dst, data, arrival, 0, false, nil)
 	if len(errs) == 0 {
 		return dst, nil
@@ -173,10 +124,10 @@ func (d *Decoder[T]) Append(dst []Of[T], data []byte, arrival Time) ([]Of[T], er
 	return dst, errs
 }
 
-// AppendBatch is [Decoder.Append] for every payload of a batch in turn; the
-// Record of each *[DecodeError] is the index of its payload.
-func (d *Decoder[T]) AppendBatch(dst []Of[T], batch []Payload) ([]Of[T], error) {
-	var errs DecodeErrors
+// AppendBatch is [JSON.Append] for every payload of a batch in turn; the
+// Record of each *[Error] is the index of its payload.
+func (d *JSON[T]) AppendBatch(dst []record.Of[T], batch []Payload) ([]record.Of[T], error) {
+	var errs Errors
 	for i, p := range batch {
 		dst, errs = d.appendPayload(dst, p.Data, p.Arrival, i, true, errs)
 	}
@@ -186,190 +137,267 @@ func (d *Decoder[T]) AppendBatch(dst []Of[T], batch []Payload) ([]Of[T], error) 
 	return dst, errs
 }
 
-func (d *Decoder[T]) appendPayload(dst []Of[T], data []byte, arrival Time, rec int, batch bool, errs DecodeErrors) ([]Of[T], DecodeErrors) {
-	line := 1
+// A knownFailure is an object that begins a line inside a record that
+// failed, and that fails the same way on its own.
+type knownFailure struct {
+	start int
+	msg   string
+}
+
+// lineCounter gives the line of increasing offsets in linear time.
+type lineCounter struct {
+	data []byte
+	at   int
+	line int
+}
+
+func (lc *lineCounter) of(off int) int {
+	if off > lc.at {
+		lc.line += bytes.Count(lc.data[lc.at:off], newline)
+		lc.at = off
+	}
+	return lc.line
+}
+
+var newline = []byte{'\n'}
+
+// nextLine returns the offset after the end of the line holding i.
+func nextLine(data []byte, i int) int {
+	nl := bytes.IndexByte(data[i:], '\n')
+	if nl < 0 {
+		return len(data)
+	}
+	return i + nl + 1
+}
+
+func (d *JSON[T]) appendPayload(dst []record.Of[T], data []byte, arrival record.Time, rec int, batch bool, errs Errors) ([]record.Of[T], Errors) {
+	s := state{data: data}
+	if len(d.path) > 0 {
+		s.timeKey, s.timeFolded = d.path[0], d.folded
+	}
+	lines := lineCounter{data: data, line: 1}
+	var known []knownFailure
+	var st structure
+	fail := func(start int, field string, err error) {
+		errs = append(errs, &Error{Record: rec, Line: lines.of(start), Field: field, Err: err, batch: batch})
+	}
 	i := 0
 	for {
-		// Skip whitespace, counting lines.
 		for i < len(data) && isSpace(data[i]) {
-			if data[i] == '\n' {
-				line++
-			}
 			i++
 		}
 		if i == len(data) {
 			return dst, errs
 		}
-		start, startLine := i, line
-		end, tv, found, closed := scanObject(data[i:], d.field, d.unit != TimeArrival)
-		if !closed {
-			// Unbalanced, or not an object: report the line and go on
-			// with the next one.
-			what := "not a JSON object"
-			if data[i] == '{' {
-				what = "unterminated object"
-			}
-			errs = append(errs, &DecodeError{Record: rec, Line: startLine, Field: "", Err: fmt.Errorf("%w: %s", ErrSyntax, what), batch: batch})
-			nl := bytes.IndexByte(data[i:], '\n')
-			if nl < 0 {
-				return dst, errs
-			}
-			i += nl + 1
-			line++
+		if data[i] != '{' {
+			fail(i, "", fmt.Errorf("%w: not a JSON object", ErrSyntax))
+			i = nextLine(data, i)
 			continue
 		}
-		obj := data[start : start+end]
-		line += bytes.Count(obj, newline)
-		i = start + end
+		for len(known) > 0 && known[0].start < i {
+			known = known[1:]
+		}
+		if len(known) > 0 && known[0].start == i {
+			fail(i, "", fmt.Errorf("%w: %s", ErrSyntax, known[0].msg))
+			i = st.resume(data, i)
+			continue
+		}
+		start := i
+		s.i, s.depth, s.err, s.verr, s.timeStart, s.nname = start, 0, nil, nil, -1, 0
+		s.failed = s.failed[:0]
 
-		dst = append(dst, Of[T]{})
+		dst = append(dst, record.Of[T]{})
 		slot := &dst[len(dst)-1]
-		if err := json.Unmarshal(obj, &slot.Value); err != nil {
-			*slot = Of[T]{}
+		if d.root != nil {
+			s.object(d.root, unsafe.Pointer(&slot.Value))
+		} else {
+			s.object(nil, nil)
+		}
+		if s.err != nil {
+			*slot = record.Of[T]{}
 			dst = dst[:len(dst)-1]
-			var te *json.UnmarshalTypeError
-			if errors.As(err, &te) {
-				errs = append(errs, &DecodeError{Record: rec, Line: startLine, Field: te.Field, Err: fmt.Errorf("%w: %s", ErrValue, strings.TrimPrefix(err.Error(), "json: ")), batch: batch})
-			} else {
-				errs = append(errs, &DecodeError{Record: rec, Line: startLine, Field: "", Err: fmt.Errorf("%w: %s", ErrSyntax, strings.TrimPrefix(err.Error(), "json: ")), batch: batch})
+			msg := s.err.msg
+			if s.err.off < len(data) {
+				msg = fmt.Sprintf("%s (line %d)", msg, lines.of(start)+bytes.Count(data[start:s.err.off], newline))
 			}
+			fail(start, "", fmt.Errorf("%w: %s", ErrSyntax, msg))
+			// The objects that begin a line inside this one and were
+			// still open fail the same way: trying each again would
+			// make a payload of such lines quadratic. (An object that
+			// failed only for the nesting depth of the one around it
+			// is counted with them: it nests within a few levels of
+			// the limit on its own.)
+			for k := len(s.failed) - 1; k >= 0; k-- {
+				known = append(known, knownFailure{start: s.failed[k], msg: msg})
+			}
+			if !slices.IsSortedFunc(known, func(a, b knownFailure) int { return a.start - b.start }) {
+				slices.SortFunc(known, func(a, b knownFailure) int { return a.start - b.start })
+			}
+			i = st.resume(data, start)
 			continue
 		}
-		if d.unit == TimeArrival {
+		i = s.i
+		obj := data[start:i]
+		if s.verr != nil {
+			*slot = record.Of[T]{}
+			dst = dst[:len(dst)-1]
+			fail(start, s.vpath, fmt.Errorf("%w: %v", ErrValue, s.verr))
+			continue
+		}
+		if d.root == nil {
+			if err := json.Unmarshal(obj, &slot.Value); err != nil {
+				*slot = record.Of[T]{}
+				dst = dst[:len(dst)-1]
+				field := ""
+				var te *json.UnmarshalTypeError
+				if errors.As(err, &te) {
+					field = te.Field
+				}
+				fail(start, field, fmt.Errorf("%w: %s", ErrValue, strings.TrimPrefix(err.Error(), "json: ")))
+				continue
+			}
+		}
+		if d.format == Arrival {
 			slot.Time = arrival
 			continue
 		}
-		t, err := d.parseTime(tv, found)
+		t, err := d.time(&s, data)
 		if err != nil {
-			*slot = Of[T]{}
+			*slot = record.Of[T]{}
 			dst = dst[:len(dst)-1]
-			errs = append(errs, &DecodeError{Record: rec, Line: startLine, Field: d.field, Err: err, batch: batch})
+			fail(start, d.field, err)
 			continue
 		}
 		slot.Time = t
 	}
 }
 
-var newline = []byte{'\n'}
+// A structure holds where the objects that begin a line end, by bracket
+// matching alone, from an offset on: where decoding resumes after an
+// object that is not valid JSON.
+type structure struct {
+	built bool
+	from  int
+	opens []int // offsets of '{' that begin a line, increasing
+	ends  []int // the offset after each one's matching bracket, or -1
+}
 
-func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' }
+// resume returns where decoding goes on after the malformed object at
+// start: after its matching bracket when it begins a line and its brackets
+// match, so that one bad object spanning lines is one error; else at the
+// next line, so that good objects on the lines after it still decode. The
+// brackets are matched once for the rest of the payload, not once per bad
+// object, which keeps the work linear.
+func (st *structure) resume(data []byte, start int) int {
+	if !lineStart(data, start) {
+		return nextLine(data, start)
+	}
+	if !st.built || start < st.from {
+		st.build(data, start)
+	}
+	if k, ok := slices.BinarySearch(st.opens, start); ok && st.ends[k] > 0 {
+		return st.ends[k]
+	}
+	return nextLine(data, start)
+}
 
-// parseTime reads the raw JSON value tv of the time field.
-func (d *Decoder[T]) parseTime(tv []byte, found bool) (Time, error) {
-	tv = bytes.TrimRight(tv, " \t\r\n")
-	if !found || len(tv) == 0 || string(tv) == "null" {
+// build matches the brackets of data from offset from on, taking
+// brackets inside strings for text; a string ends at a line break, as no
+// valid one spans lines.
+func (st *structure) build(data []byte, from int) {
+	st.built, st.from = true, from
+	st.opens, st.ends = st.opens[:0], st.ends[:0]
+	var stack []int
+	inStr := false
+	for j := from; j < len(data); j++ {
+		c := data[j]
+		if inStr {
+			switch c {
+			case '\\':
+				if j+1 < len(data) && data[j+1] != '\n' {
+					j++
+				}
+			case '"', '\n':
+				inStr = false
+			}
+			continue
+		}
+		switch c {
+		case '"':
+			inStr = true
+		case '{', '[':
+			k := -1
+			if c == '{' && lineStart(data, j) {
+				st.opens = append(st.opens, j)
+				st.ends = append(st.ends, -1)
+				k = len(st.opens) - 1
+			}
+			stack = append(stack, k)
+		case '}', ']':
+			if n := len(stack); n > 0 {
+				if k := stack[n-1]; k >= 0 {
+					st.ends[k] = j + 1
+				}
+				stack = stack[:n-1]
+			}
+		}
+	}
+}
+
+// time reads the time of the object just scanned.
+func (d *JSON[T]) time(s *state, data []byte) (record.Time, error) {
+	if s.timeStart < 0 {
 		return 0, ErrNoTime
 	}
-	text := tv
-	quoted := tv[0] == '"'
-	if quoted {
-		text = tv[1 : len(tv)-1]
-		if bytes.IndexByte(text, '\\') >= 0 {
-			var u string
-			if err := json.Unmarshal(tv, &u); err != nil {
-				return 0, fmt.Errorf("%w: %v", ErrTimeFormat, err)
-			}
-			text = []byte(u)
+	tv := data[s.timeStart:s.timeEnd]
+	for _, seg := range d.path[1:] {
+		var ok bool
+		if tv, ok = member(tv, seg); !ok {
+			return 0, ErrNoTime
 		}
 	}
-	switch d.unit {
-	case TimeRFC3339:
-		if !quoted {
-			return 0, fmt.Errorf("%w: %s is not an RFC 3339 string", ErrTimeFormat, tv)
-		}
-		return parseRFC3339(text)
-	case TimeSeconds:
-		if !quoted && (tv[0] == '{' || tv[0] == '[' || tv[0] == 't' || tv[0] == 'f') {
-			return 0, fmt.Errorf("%w: %s is not a number of seconds", ErrTimeFormat, tv)
-		}
-		return parseDecimal(bytes.TrimSpace(text), 9, "seconds")
-	default: // TimeMillis
-		if !quoted && (tv[0] == '{' || tv[0] == '[' || tv[0] == 't' || tv[0] == 'f') {
-			return 0, fmt.Errorf("%w: %s is not a number of milliseconds", ErrTimeFormat, tv)
-		}
-		return parseDecimal(bytes.TrimSpace(text), 6, "milliseconds")
-	}
+	return d.format.fromJSON(tv, s.buf[:0])
 }
 
-// scanObject finds the end of the JSON object at the start of data without
-// validating it (json.Unmarshal does that), and the raw value of its last
-// top-level field named key. closed is false when data does not start with
-// '{' or the object does not end.
-func scanObject(data []byte, key string, wantKey bool) (end int, value []byte, found, closed bool) {
-	if len(data) == 0 || data[0] != '{' {
-		return 0, nil, false, false
-	}
-	depth := 0
-	expectKey := false // the next string at depth 1 is a key
-	match := false     // the last key at depth 1 was key
-	vstart := -1       // start of the value being captured
-	for j := 0; j < len(data); j++ {
-		switch data[j] {
-		case '"':
-			// Find the closing quote: the next quote not escaped by an
-			// odd number of backslashes.
-			k := j + 1
-			for {
-				q := bytes.IndexByte(data[k:], '"')
-				if q < 0 {
-					return 0, nil, false, false
-				}
-				k += q
-				n := 0
-				for data[k-1-n] == '\\' {
-					n++
-				}
-				if n%2 == 0 {
-					break
-				}
-				k++
+// member returns the value named seg in the valid JSON value v: the last
+// key of an object matching seg as encoding/json matches a field name, or
+// the element of an array at the index seg.
+func member(v []byte, seg string) ([]byte, bool) {
+	s := state{data: v}
+	switch v[0] {
+	case '{':
+		s.timeKey, s.timeFolded = seg, string(foldName([]byte(seg)))
+		s.timeStart = -1
+		s.object(nil, nil)
+		if s.err != nil || s.timeStart < 0 {
+			return nil, false
+		}
+		return v[s.timeStart:s.timeEnd], true
+	case '[':
+		n, err := strconv.Atoi(seg)
+		if err != nil || n < 0 || seg != strconv.Itoa(n) {
+			return nil, false
+		}
+		s.i++
+		for k := 0; ; k++ {
+			s.skipSpace()
+			if s.data[s.i] == ']' {
+				return nil, false
 			}
-			if depth == 1 && expectKey {
-				expectKey = false
-				if wantKey {
-					s := data[j+1 : k]
-					if bytes.IndexByte(s, '\\') >= 0 {
-						var u string
-						match = json.Unmarshal(data[j:k+1], &u) == nil && u == key
-					} else {
-						match = string(s) == key
-					}
-				}
+			start := s.i
+			s.value(nil, nil)
+			if s.err != nil {
+				return nil, false
 			}
-			j = k
-		case '{', '[':
-			depth++
-			if depth == 1 {
-				expectKey = true
+			if k == n {
+				return v[start:s.i], true
 			}
-		case '}', ']':
-			if depth == 1 && vstart >= 0 {
-				value, found, vstart = trimLeft(data[vstart:j]), true, -1
+			s.skipSpace()
+			if s.data[s.i] != ',' {
+				return nil, false
 			}
-			depth--
-			if depth == 0 {
-				return j + 1, value, found, true
-			}
-		case ',':
-			if depth == 1 {
-				if vstart >= 0 {
-					value, found, vstart = trimLeft(data[vstart:j]), true, -1
-				}
-				expectKey = true
-			}
-		case ':':
-			if depth == 1 && match {
-				match = false
-				vstart = j + 1
-			}
+			s.i++
 		}
 	}
-	return 0, nil, false, false
-}
-
-func trimLeft(b []byte) []byte {
-	for len(b) > 0 && isSpace(b[0]) {
-		b = b[1:]
-	}
-	return b
+	return nil, false
 }
