@@ -26,8 +26,8 @@ type state struct {
 	i     int
 	depth int
 	err   *syntaxError
-	verr  error  // the first value that did not fit
-	vpath string // the field it was for
+	verr  error      // the first value that did not fit
+	vpath string     // the field it was for
 	names [16]string // the fields being decoded, outermost first
 	nname int        // how deep in fields the decoder is, maybe beyond names
 	buf   []byte     // scratch for strings with escapes
