@@ -137,6 +137,10 @@ func (d *JSON[T]) AppendBatch(dst []record.Of[T], batch []Payload) ([]record.Of[
 	return dst, errs
 }
 
+// stepHook, when set by a test, receives the number of values each
+// payload's decoding scanned.
+var stepHook func(int)
+
 // A knownFailure is an object that begins a line inside a record that
 // failed, and that fails the same way on its own.
 type knownFailure struct {
@@ -187,6 +191,9 @@ func (d *JSON[T]) appendPayload(dst []record.Of[T], data []byte, arrival record.
 			i++
 		}
 		if i == len(data) {
+			if stepHook != nil {
+				stepHook(s.steps)
+			}
 			return dst, errs
 		}
 		if data[i] != '{' {

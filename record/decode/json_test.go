@@ -1,10 +1,13 @@
 package decode
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/rowtime/rowtime/record"
 
@@ -285,5 +288,234 @@ func TestDecodeReusesDst(t *testing.T) {
 	buf, _ = d.Append(buf[:0], []byte(`{"ticker":"C","qty":"x","ts":3}`), 0)
 	if len(buf) != 0 || buf[:1][0] != (record.Of[trade]{}) {
 		t.Fatalf("failed value left %+v", buf[:1])
+	}
+}
+
+type event struct {
+	Source string `json:"source"`
+	Detail struct {
+		State string `json:"state"`
+		ID    int    `json:"id,string"`
+	} `json:"detail"`
+}
+
+func TestDecodeTimeFormats(t *testing.T) {
+	const sec = 1_533_154_640 // 2018-08-01T20:17:20Z
+	for _, tc := range []struct {
+		name   string
+		field  string
+		format Format
+		data   string
+		want   record.Time
+	}{
+		{"kda sql timestamp", "ts", ISO8601, `{"ts":"2018-08-01 20:17:20.797"}`, sec*1e9 + 797e6},
+		{"iso no zone", "ts", ISO8601, `{"ts":"2018-08-01T20:17:20.797945"}`, sec*1e9 + 797945e3},
+		{"iso zone", "ts", ISO8601, `{"ts":"2018-08-01T22:17:20+02:00"}`, sec * 1e9},
+		{"iso compact zone", "ts", ISO8601, `{"ts":"2018-08-01T15:17:20-0500"}`, sec * 1e9},
+		{"iso hour zone", "ts", ISO8601, `{"ts":"2018-08-01 21:17:20+01"}`, sec * 1e9},
+		{"iso Z", "ts", ISO8601, `{"ts":"2018-08-01T20:17:20Z"}`, sec * 1e9},
+		{"iso comma fraction", "ts", ISO8601, `{"ts":"2018-08-01 20:17:20,5"}`, sec*1e9 + 5e8},
+		{"seconds number", "ts", Seconds, `{"ts":1533154640}`, sec * 1e9},
+		{"seconds string", "ts", Seconds, `{"ts":"1533154640.5"}`, sec*1e9 + 5e8},
+		{"millis number", "ts", Millis, `{"ts":1533154640797}`, sec*1e9 + 797e6},
+		{"millis string", "ts", Millis, `{"ts":"1533154640797"}`, sec*1e9 + 797e6},
+		{"layout", "ts", Layout("02/01/2006 15:04:05"), `{"ts":"01/08/2018 20:17:20"}`, sec * 1e9},
+		{"layout with zone", "ts", Layout(time.RFC1123Z), `{"ts":"Wed, 01 Aug 2018 22:17:20 +0200"}`, sec * 1e9},
+		{"pointer", "/detail/eventTime", RFC3339, `{"source":"aws.ec2","detail":{"state":"running","eventTime":"2018-08-01T20:17:20Z"}}`, sec * 1e9},
+		{"pointer case-insensitive", "/detail/eventTime", RFC3339, `{"Detail":{"EVENTTIME":"2018-08-01T20:17:20Z"}}`, sec * 1e9},
+		{"pointer last duplicate", "/detail/t", Seconds, `{"detail":{"t":1},"detail":{"t":1533154640}}`, sec * 1e9},
+		{"pointer into array", "/records/1/t", Seconds, `{"records":[{"t":1},{"t":1533154640}]}`, sec * 1e9},
+		{"pointer escapes", "/a~1b/c~0d", Seconds, `{"a/b":{"c~d":1533154640}}`, sec * 1e9},
+		{"top-level pointer", "/ts", Seconds, `{"ts":1533154640}`, sec * 1e9},
+		{"case-insensitive", "ts", Seconds, `{"TS":1533154640}`, sec * 1e9},
+		{"last case-insensitive match", "ts", Seconds, `{"ts":1,"Ts":1533154640}`, sec * 1e9},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			d, err := NewJSON[event](tc.field, tc.format)
+			if err != nil {
+				t.Fatal(err)
+			}
+			out, err := d.Append(nil, []byte(tc.data), 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(out) != 1 || out[0].Time != tc.want {
+				t.Fatalf("got %+v, want time %v", out, tc.want)
+			}
+		})
+	}
+	t.Run("nested time and fields in one pass", func(t *testing.T) {
+		d, _ := NewJSON[event]("/detail/eventTime", RFC3339)
+		out, err := d.Append(nil, []byte(`{"source":"aws.ec2","detail":{"state":"running","id":"42","eventTime":"2018-08-01T20:17:20Z"}}`), 0)
+		if err != nil || len(out) != 1 || out[0].Value.Source != "aws.ec2" || out[0].Value.Detail.State != "running" || out[0].Value.Detail.ID != 42 {
+			t.Fatalf("got %+v, %v", out, err)
+		}
+	})
+}
+
+func TestDecodeTimeErrors(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		field  string
+		format Format
+		data   string
+		err    error
+		text   string // the message must quote it
+	}{
+		{"kda text is not rfc3339", "ts", RFC3339, `{"ts":"2018-08-01 20:17:20.797"}`, record.ErrTimeFormat, `"2018-08-01 20:17:20.797"`},
+		{"iso bad date", "ts", ISO8601, `{"ts":"2018-02-30 20:17:20"}`, record.ErrTimeFormat, `"2018-02-30 20:17:20"`},
+		{"iso number", "ts", ISO8601, `{"ts":1533154640}`, record.ErrTimeFormat, `1533154640`},
+		{"iso out of range", "ts", ISO8601, `{"ts":"2263-01-01 00:00:00"}`, record.ErrTimeRange, `2263-01-01 00:00:00`},
+		{"quoted seconds not a number", "ts", Seconds, `{"ts":"12x"}`, record.ErrTimeFormat, `"12x"`},
+		{"quoted millis not a number", "ts", Millis, `{"ts":"soon"}`, record.ErrTimeFormat, `"soon"`},
+		{"seconds out of range", "ts", Seconds, `{"ts":"1e11"}`, record.ErrTimeRange, `1e11`},
+		{"layout mismatch", "ts", Layout("2006/01/02"), `{"ts":"2018-08-01"}`, record.ErrTimeFormat, `"2018-08-01"`},
+		{"pointer missing", "/detail/eventTime", RFC3339, `{"detail":{"state":"x"}}`, ErrNoTime, ""},
+		{"pointer through a string", "/meta/eventTime", RFC3339, `{"meta":"x"}`, ErrNoTime, ""},
+		{"pointer null", "/detail/eventTime", RFC3339, `{"detail":{"eventTime":null}}`, ErrNoTime, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			d, err := NewJSON[event](tc.field, tc.format)
+			if err != nil {
+				t.Fatal(err)
+			}
+			out, err := d.Append(nil, []byte("\n"+tc.data+"\n"), 0)
+			var es Errors
+			if !errors.As(err, &es) || len(es) != 1 || !errors.Is(err, tc.err) {
+				t.Fatalf("got %v, want one error wrapping %v", err, tc.err)
+			}
+			if es[0].Field != tc.field || es[0].Line != 2 {
+				t.Fatalf("error %q names line %d field %q, want line 2 field %q", es[0], es[0].Line, es[0].Field, tc.field)
+			}
+			if !strings.Contains(es[0].Error(), tc.text) || !strings.Contains(es[0].Error(), strconv.Quote(tc.field)) {
+				t.Fatalf("error %q does not name the field %q and the text %s", es[0], tc.field, tc.text)
+			}
+			_ = out
+		})
+	}
+}
+
+func TestNewJSONErrors(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		field  string
+		format Format
+	}{
+		{"bad pointer escape", "/a~2", Seconds},
+		{"empty layout", "ts", Layout("")},
+	} {
+		if _, err := NewJSON[trade](tc.field, tc.format); err == nil {
+			t.Errorf("%s: no error", tc.name)
+		}
+	}
+}
+
+func TestDecodeBadInputLinear(t *testing.T) {
+	// Lines that open an object and never close it: each one is a valid
+	// prefix of the rest of the payload, so trying each line on its own
+	// with a full scan would be quadratic.
+	steps := 0
+	stepHook = func(n int) { steps = n }
+	defer func() { stepHook = nil }()
+	d, _ := NewJSON[trade]("ts", Seconds)
+	for _, bad := range []string{`{"ticker":[`, `{"qty":{"a":`, `{"ticker":"x","p":[1,`} {
+		var work [2]int
+		for k, n := range []int{1 << 15, 1 << 16} {
+			var b bytes.Buffer
+			b.WriteString(`{"ticker":"first","ts":1}` + "\n")
+			for b.Len() < n {
+				b.WriteString(bad + "\n")
+			}
+			b.WriteString(`{"ticker":"last","ts":2}` + "\n")
+			out, err := d.Append(nil, b.Bytes(), 0)
+			if len(out) == 0 || out[0].Value.Ticker != "first" {
+				t.Fatalf("%s: the first good object was not decoded: %v", bad, out)
+			}
+			var es Errors
+			if !errors.As(err, &es) || len(es) == 0 {
+				t.Fatalf("%s: no errors", bad)
+			}
+			work[k] = steps
+		}
+		if work[1] > 3*work[0] || work[1] > 1<<16 {
+			t.Errorf("%s: %d values scanned for 32 KiB, %d for 64 KiB: not linear", bad, work[0], work[1])
+		}
+	}
+	// Good objects after bad lines still decode.
+	out, err := d.Append(nil, []byte("{\"ticker\":\"A\",\"ts\":1\n{\"ticker\":\"B\",\"ts\":2}\n{\"a\":\n{\"ticker\":\"C\",\"ts\":3}\n"), 0)
+	var es Errors
+	if len(out) != 2 || out[0].Value.Ticker != "B" || out[1].Value.Ticker != "C" || !errors.As(err, &es) || len(es) != 2 || es[0].Line != 1 || es[1].Line != 3 {
+		t.Fatalf("got %+v, %v", out, err)
+	}
+}
+
+func TestDecodeBadInputMiB(t *testing.T) {
+	// A 1 MiB record of an object that never closes, with good objects
+	// after its lines, decodes in one pass (BenchmarkDecodeBad measures it).
+	steps := 0
+	stepHook = func(n int) { steps = n }
+	defer func() { stepHook = nil }()
+	data := badPayload(1 << 20)
+	d, _ := NewJSON[trade]("ts", Seconds)
+	out, err := d.Append(nil, data, 0)
+	if len(out) != 1 || out[0].Value.Ticker != "last" || err == nil {
+		t.Fatalf("got %d records, %v", len(out), err)
+	}
+	if steps > len(data)/2 {
+		t.Fatalf("%d values scanned for %d bytes", steps, len(data))
+	}
+}
+
+// badPayload returns about n bytes of lines that open an object and never
+// close it, and one good object at the end.
+func badPayload(n int) []byte {
+	var b bytes.Buffer
+	for b.Len() < n {
+		b.WriteString(`{"ticker":"A","qty":[{"x":` + "\n")
+	}
+	b.WriteString(`{"ticker":"last","ts":2}`)
+	return b.Bytes()
+}
+
+func TestDecodeDeepAndLarge(t *testing.T) {
+	d, _ := NewJSON[trade]("ts", Seconds)
+	deep := `{"ticker":` + strings.Repeat("[", 10001) + strings.Repeat("]", 10001) + `,"ts":1}`
+	ok := `{"ticker":"A","extra":` + strings.Repeat("[", 9998) + strings.Repeat("]", 9998) + `,"ts":1}`
+	out, err := d.Append(nil, []byte(deep+"\n"+ok+"\n"), 0)
+	var es Errors
+	if len(out) != 1 || out[0].Value.Ticker != "A" || !errors.As(err, &es) || len(es) != 1 || es[0].Line != 1 || !errors.Is(err, ErrSyntax) || !strings.Contains(err.Error(), "depth") {
+		t.Fatalf("got %d records, %v", len(out), err)
+	}
+	// No size limit: a 10 MB payload decodes.
+	big := `{"ticker":"` + strings.Repeat("x", 10<<20) + `","ts":1}`
+	out, err = d.Append(nil, []byte(big), 0)
+	if err != nil || len(out) != 1 || len(out[0].Value.Ticker) != 10<<20 {
+		t.Fatalf("10 MB payload: %d records, %v", len(out), err)
+	}
+	var lines bytes.Buffer
+	for lines.Len() < 10<<20 {
+		lines.WriteString(`{"ticker":"AMZN","price":178.53,"qty":3,"ts":1700000000}` + "\n")
+	}
+	out, err = d.Append(nil, lines.Bytes(), 0)
+	if err != nil || len(out) != lines.Len()/57 {
+		t.Fatalf("10 MB of JSON lines: %d records, %v", len(out), err)
+	}
+}
+
+func TestDecodeValueErrors(t *testing.T) {
+	d, _ := NewJSON[event]("", Arrival)
+	for _, tc := range []struct {
+		data, field string
+	}{
+		{`{"detail":{"id":"x"}}`, "detail.id"},
+		{`{"detail":{"id":"1.5"}}`, "detail.id"},
+		{`{"detail":{"state":1}}`, "detail.state"},
+		{`{"source":{}}`, "source"},
+	} {
+		_, err := d.Append(nil, []byte(tc.data), 0)
+		var es Errors
+		if !errors.As(err, &es) || len(es) != 1 || es[0].Field != tc.field || !errors.Is(err, ErrValue) {
+			t.Errorf("%s: got %v, want ErrValue for field %q", tc.data, err, tc.field)
+		}
 	}
 }

@@ -43,6 +43,8 @@ type state struct {
 	// still open when a syntax error stopped the scan: each of them
 	// would fail the same way on its own, which saves trying them again.
 	failed []int
+
+	steps int // values scanned, for tests that bound the work
 }
 
 type syntaxError struct {
@@ -129,6 +131,7 @@ func lineStart(data []byte, i int) bool {
 
 // value decodes the value at s.i into p by c, or skips it when c is nil.
 func (s *state) value(c *codec, p ptr) {
+	s.steps++
 	s.skipSpace()
 	if s.i >= len(s.data) {
 		s.fail("unexpected end of JSON input")
@@ -250,6 +253,7 @@ func (s *state) fallback(c *codec, p ptr) {
 // object scans the object at s.i == '{' into the struct at p, or skips it
 // when c is nil.
 func (s *state) object(c *codec, p ptr) {
+	s.steps++
 	open := s.i
 	s.i++
 	s.depth++
