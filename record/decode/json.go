@@ -31,7 +31,7 @@ type Decoder[T any] interface {
 
 var (
 	_ Decoder[struct{}] = (*JSON[struct{}])(nil)
-	// CSV
+	_ Decoder[struct{}] = (*CSV[struct{}])(nil)
 )
 
 // A JSON decodes JSON payloads into records of type [record.Of][T]: the
