@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"reflect"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -253,6 +254,97 @@ func FuzzDiffTimeField(f *testing.F) {
 			if err != nil || len(out) != 1 || out[0].Time != tm {
 				t.Fatalf("%q: want %v, got %v %v", data, tm, out, err)
 			}
+		}
+	})
+}
+
+// pointerOracle finds the value at path in the JSON object data the slow
+// way, with encoding/json's tokens: at each level the last key whose name
+// folds to the segment's, or the element of an array at an index.
+func pointerOracle(data []byte, path []string) (json.RawMessage, bool) {
+	raw := json.RawMessage(bytes.TrimSpace(data))
+	for _, seg := range path {
+		if len(raw) == 0 {
+			return nil, false
+		}
+		switch raw[0] {
+		case '{':
+			dec := json.NewDecoder(bytes.NewReader(raw))
+			dec.Token()
+			var found json.RawMessage
+			ok := false
+			for dec.More() {
+				k, err := dec.Token()
+				if err != nil {
+					return nil, false
+				}
+				var v json.RawMessage
+				if err := dec.Decode(&v); err != nil {
+					return nil, false
+				}
+				if string(foldName([]byte(k.(string)))) == string(foldName([]byte(seg))) {
+					found, ok = v, true
+				}
+			}
+			if !ok {
+				return nil, false
+			}
+			raw = found
+		case '[':
+			var elems []json.RawMessage
+			if json.Unmarshal(raw, &elems) != nil {
+				return nil, false
+			}
+			n, err := strconv.Atoi(seg)
+			if err != nil || n < 0 || n >= len(elems) || strconv.Itoa(n) != seg {
+				return nil, false
+			}
+			raw = elems[n]
+		default:
+			return nil, false
+		}
+	}
+	return bytes.TrimSpace(raw), true
+}
+
+// FuzzDiffPointer checks the time found through a JSON pointer against
+// pointerOracle.
+func FuzzDiffPointer(f *testing.F) {
+	for _, s := range []string{
+		`{"a":{"b":{"t":1}}}`, `{"A":{"b":{"T":"2"}},"a":{"B":{"t":3}}}`, `{"a":{"b":{"t":1}},"a":{"x":1}}`,
+		`{"a":[{"b":{"t":1}},{"b":{"t":2}}]}`, `{"a":{"b":5},"a":{"b":{"t":6}}}`, `{"a":{"b":{"t":7}},"a":5}`,
+		`{"a":{"a":{"a":{"t":1}}},"b":{"t":2}}`, `{"x":{"a":{"b":{"t":9}}},"a":{"b":{"t":8}}}`,
+	} {
+		f.Add([]byte(s), uint8(0))
+		f.Add([]byte(s), uint8(1))
+	}
+	paths := [][]string{{"a", "b", "t"}, {"a", "0", "b", "t"}, {"a", "1", "b", "t"}, {"a", "a", "a", "t"}, {"t"}, {"a", "t"}}
+	f.Fuzz(func(t *testing.T, data []byte, which uint8) {
+		if !startsObject(data) || !json.Valid(data) {
+			return
+		}
+		path := paths[int(which)%len(paths)]
+		d, err := NewJSON[struct{}]("/"+strings.Join(path, "/"), Seconds)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out, err := d.Append(nil, data, 0)
+		raw, ok := pointerOracle(data, path)
+		if !ok || string(raw) == "null" {
+			if !errors.Is(err, ErrNoTime) {
+				t.Fatalf("%q %v: oracle finds nothing, the decoder %v %v", data, path, out, err)
+			}
+			return
+		}
+		want, werr := Seconds.fromJSON(raw, nil)
+		if werr != nil {
+			if err == nil || errors.Is(err, ErrNoTime) {
+				t.Fatalf("%q %v: oracle %s gives %v, the decoder %v %v", data, path, raw, werr, out, err)
+			}
+			return
+		}
+		if err != nil || len(out) != 1 || out[0].Time != want {
+			t.Fatalf("%q %v: oracle %s = %v, the decoder %v %v", data, path, raw, want, out, err)
 		}
 	})
 }

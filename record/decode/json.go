@@ -47,7 +47,7 @@ var (
 type JSON[T any] struct {
 	root   *codec   // nil: encoding/json decodes T
 	path   []string // of the time field, nil for Arrival
-	folded string   // path[0] folded
+	folded []string // path, each name folded
 	field  string   // the time field as given, for errors
 	format Format
 }
@@ -70,8 +70,8 @@ func NewJSON[T any](field string, format Format) (*JSON[T], error) {
 		return nil, err
 	}
 	d := &JSON[T]{path: path, field: field, format: format}
-	if len(path) > 0 {
-		d.folded = string(foldName([]byte(path[0])))
+	for _, seg := range path {
+		d.folded = append(d.folded, string(foldName([]byte(seg))))
 	}
 	if c := codecFor(reflect.TypeFor[T]()); c.kind == kStruct {
 		d.root = c
@@ -176,9 +176,7 @@ func nextLine(data []byte, i int) int {
 
 func (d *JSON[T]) appendPayload(dst []record.Of[T], data []byte, arrival record.Time, rec int, batch bool, errs Errors) ([]record.Of[T], Errors) {
 	s := state{data: data}
-	if len(d.path) > 0 {
-		s.timeKey, s.timeFolded = d.path[0], d.folded
-	}
+	s.tpath, s.tfold = d.path, d.folded
 	lines := lineCounter{data: data, line: 1}
 	var known []knownFailure
 	var st structure
@@ -210,7 +208,9 @@ func (d *JSON[T]) appendPayload(dst []record.Of[T], data []byte, arrival record.
 			continue
 		}
 		start := i
-		s.i, s.depth, s.err, s.verr, s.timeStart, s.nname = start, 0, nil, nil, -1, 0
+		s.i, s.depth, s.err, s.verr, s.nname, s.inSlice = start, 0, nil, nil, 0, 0
+		s.chain, s.timeLevel, s.timeStart = 0, 0, -1
+		s.discard()
 		s.failed = s.failed[:0]
 
 		dst = append(dst, record.Of[T]{})
@@ -266,6 +266,7 @@ func (d *JSON[T]) appendPayload(dst []record.Of[T], data []byte, arrival record.
 		}
 		if d.format == Arrival {
 			slot.Time = arrival
+			s.flush()
 			continue
 		}
 		t, err := d.time(&s, data)
@@ -276,6 +277,7 @@ func (d *JSON[T]) appendPayload(dst []record.Of[T], data []byte, arrival record.
 			continue
 		}
 		slot.Time = t
+		s.flush()
 	}
 }
 
@@ -357,7 +359,7 @@ func (d *JSON[T]) time(s *state, data []byte) (record.Time, error) {
 		return 0, ErrNoTime
 	}
 	tv := data[s.timeStart:s.timeEnd]
-	for _, seg := range d.path[1:] {
+	for _, seg := range d.path[s.timeLevel:] {
 		var ok bool
 		if tv, ok = member(tv, seg); !ok {
 			return 0, ErrNoTime
@@ -373,7 +375,7 @@ func member(v []byte, seg string) ([]byte, bool) {
 	s := state{data: v}
 	switch v[0] {
 	case '{':
-		s.timeKey, s.timeFolded = seg, string(foldName([]byte(seg)))
+		s.tpath, s.tfold = []string{seg}, []string{string(foldName([]byte(seg)))}
 		s.timeStart = -1
 		s.object(nil, nil)
 		if s.err != nil || s.timeStart < 0 {

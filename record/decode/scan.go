@@ -32,12 +32,15 @@ type state struct {
 	nname int        // how deep in fields the decoder is, maybe beyond names
 	buf   []byte     // scratch for strings with escapes
 
-	// The time field: the first segment of its path, folded, and the
-	// last value found under it in the top-level object.
-	timeKey    string
-	timeFolded string
-	timeStart  int
-	timeEnd    int
+	// The time field: its path, each name also folded; how many objects
+	// on the path the scan is inside; and the value found at the deepest
+	// level of the path (timeLevel names matched), the last such one.
+	tpath     []string
+	tfold     []string
+	chain     int
+	timeLevel int
+	timeStart int
+	timeEnd   int
 
 	// failed collects the starts of objects that begin a line and were
 	// still open when a syntax error stopped the scan: each of them
@@ -45,6 +48,13 @@ type state struct {
 	failed []int
 
 	steps int // values scanned, for tests that bound the work
+
+	// Strings the record keeps, set aside until it is complete.
+	pend      [16]pending
+	npend     int
+	pendBytes int
+	esc       []byte // decoded strings with escapes, for pend
+	inSlice   int    // how many slices the decoder is inside
 }
 
 type syntaxError struct {
@@ -159,11 +169,21 @@ func (s *state) value(c *codec, p ptr) {
 			s.valueError(typeError("array", c.typ))
 			c = nil
 		}
+		if c == nil {
+			s.array(nil, nil)
+			return
+		}
+		s.inSlice++
 		s.array(c, p)
+		s.inSlice--
 	case ch == '"':
 		start := s.i
+		if c == nil {
+			s.skipStr()
+			return
+		}
 		str, ok := s.str()
-		if !ok || c == nil {
+		if !ok {
 			return
 		}
 		if c.kind == kPointer {
@@ -173,7 +193,7 @@ func (s *state) value(c *codec, p ptr) {
 			s.valueError(typeError("string", c.typ))
 			return
 		}
-		*(*string)(p) = s.keep(str, start)
+		s.keep((*string)(p), str, start)
 	case ch == '-' || ch >= '0' && ch <= '9':
 		start := s.i
 		if !s.number() || c == nil {
@@ -231,10 +251,58 @@ func typeError(what string, t reflect.Type) error {
 	return fmt.Errorf("cannot unmarshal %s into Go value of type %v", what, t)
 }
 
-// keep returns the string s decoded for a record to keep. start is the
-// offset of its opening quote.
-func (s *state) keep(str []byte, start int) string {
-	return string(str)
+// A pending string is one the record keeps, to be copied out of the input
+// when the record is complete.
+type pending struct {
+	dst     *string
+	off, n  int
+	escaped bool // in s.esc, not in s.data
+}
+
+// keep stores str, decoded for a record to keep, in *dst. The strings of a
+// record share one allocation: they are set aside until the record is
+// complete (flush) and then copied into a buffer of their total size.
+// start is the offset of the string's opening quote. A string inside a
+// slice, whose storage may move as the slice grows, or beyond the room set
+// aside, is allocated at once.
+func (s *state) keep(dst *string, str []byte, start int) {
+	if s.inSlice > 0 || s.npend == len(s.pend) || len(str) == 0 {
+		*dst = string(str)
+		return
+	}
+	pd := pending{dst: dst, n: len(str)}
+	if len(str) > 0 && &str[0] == &s.data[start+1] {
+		pd.off = start + 1
+	} else {
+		pd.off, pd.escaped = len(s.esc), true
+		s.esc = append(s.esc, str...)
+	}
+	s.pend[s.npend] = pd
+	s.npend++
+	s.pendBytes += len(str)
+}
+
+// flush gives the set-aside strings of a complete record their storage.
+func (s *state) flush() {
+	if s.npend == 0 {
+		return
+	}
+	buf := make([]byte, 0, s.pendBytes)
+	for _, pd := range s.pend[:s.npend] {
+		at := len(buf)
+		if pd.escaped {
+			buf = append(buf, s.esc[pd.off:pd.off+pd.n]...)
+		} else {
+			buf = append(buf, s.data[pd.off:pd.off+pd.n]...)
+		}
+		*pd.dst = unsafe.String(&buf[at], pd.n)
+	}
+	s.discard()
+}
+
+// discard forgets the set-aside strings of a record that failed.
+func (s *state) discard() {
+	s.npend, s.pendBytes, s.esc = 0, 0, s.esc[:0]
 }
 
 // fallback skips the value at s.i and has encoding/json decode its bytes
@@ -262,7 +330,8 @@ func (s *state) object(c *codec, p ptr) {
 		s.noteFailed(open)
 		return
 	}
-	top := s.depth == 1
+	level := s.depth
+	onPath := s.chain == level-1 && level <= len(s.tpath)
 	hint := 0
 	s.skipSpace()
 	if s.i < len(s.data) && s.data[s.i] == '}' {
@@ -292,7 +361,17 @@ func (s *state) object(c *codec, p ptr) {
 				hint = k + 1
 			}
 		}
-		isTime := top && s.timeKey != "" && s.isTimeKey(key)
+		isTime := onPath && s.isTimeKey(key, level)
+		if isTime {
+			// This value replaces what an earlier one of the same
+			// name held on the path.
+			if s.timeLevel >= level {
+				s.timeLevel, s.timeStart = 0, -1
+			}
+			if level < len(s.tpath) {
+				s.chain = level
+			}
+		}
 		s.skipSpace()
 		if s.i >= len(s.data) || s.data[s.i] != ':' {
 			s.failChar("after object key")
@@ -321,7 +400,10 @@ func (s *state) object(c *codec, p ptr) {
 			return
 		}
 		if isTime {
-			s.timeStart, s.timeEnd = vstart, s.i
+			s.chain = level - 1
+			if s.timeLevel <= level {
+				s.timeStart, s.timeEnd, s.timeLevel = vstart, s.i, level
+			}
 		}
 		s.skipSpace()
 		if s.i >= len(s.data) {
@@ -351,15 +433,15 @@ func (s *state) noteFailed(open int) {
 	}
 }
 
-func (s *state) isTimeKey(key []byte) bool {
-	if string(key) == s.timeKey {
+func (s *state) isTimeKey(key []byte, level int) bool {
+	if string(key) == s.tpath[level-1] {
 		return true
 	}
-	eq, ok := equalFoldASCII(key, s.timeFolded)
+	eq, ok := equalFoldASCII(key, s.tfold[level-1])
 	if ok {
 		return eq
 	}
-	return string(foldName(key)) == s.timeFolded
+	return string(foldName(key)) == s.tfold[level-1]
 }
 
 // array scans the array at s.i == '[' into the slice at p, or skips it
@@ -428,6 +510,26 @@ func (s *state) array(c *codec, p ptr) {
 	}
 }
 
+// skipStr scans the string at s.i == '"' without decoding it.
+func (s *state) skipStr() {
+	data := s.data
+	i := s.i + 1
+	for i < len(data) {
+		c := data[i]
+		if c == '"' {
+			s.i = i + 1
+			return
+		}
+		if c == '\\' || c < ' ' {
+			s.endString(i)
+			return
+		}
+		i++
+	}
+	s.i = i
+	s.fail("unexpected end of JSON input")
+}
+
 // str scans the string at s.i == '"' and returns its contents as
 // encoding/json decodes them: escapes resolved, invalid UTF-8 and lone
 // surrogates replaced by U+FFFD. The bytes are the input's own when it
@@ -447,26 +549,34 @@ func (s *state) str() ([]byte, bool) {
 		}
 		i++
 	}
-	// The slow path: validate to the closing quote, then unquote.
+	if !s.endString(i) {
+		return nil, false
+	}
+	b, ok := unquote(s.buf[:0], data[start:s.i-1])
+	if !ok {
+		s.fail("invalid string")
+		return nil, false
+	}
+	s.buf = b
+	return b, true
+}
+
+// endString validates the rest of a string from offset i, inside it, and
+// sets s.i after its closing quote.
+func (s *state) endString(i int) bool {
+	data := s.data
 	for i < len(data) {
 		c := data[i]
 		switch {
 		case c == '"':
-			raw := data[start:i]
 			s.i = i + 1
-			b, ok := unquote(s.buf[:0], raw)
-			if !ok {
-				s.fail("invalid string")
-				return nil, false
-			}
-			s.buf = b
-			return b, true
+			return true
 		case c == '\\':
 			i++
 			if i >= len(data) {
 				s.i = i
 				s.fail("unexpected end of JSON input")
-				return nil, false
+				return false
 			}
 			switch data[i] {
 			case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
@@ -477,31 +587,31 @@ func (s *state) str() ([]byte, bool) {
 					if i >= len(data) {
 						s.i = i
 						s.fail("unexpected end of JSON input")
-						return nil, false
+						return false
 					}
 					if !isHex(data[i]) {
 						s.i = i
 						s.failChar("in \\u hexadecimal character escape")
-						return nil, false
+						return false
 					}
 					i++
 				}
 			default:
 				s.i = i
 				s.failChar("in string escape code")
-				return nil, false
+				return false
 			}
 		case c < ' ':
 			s.i = i
 			s.failChar("in string literal")
-			return nil, false
+			return false
 		default:
 			i++
 		}
 	}
 	s.i = i
 	s.fail("unexpected end of JSON input")
-	return nil, false
+	return false
 }
 
 func isHex(c byte) bool {
