@@ -204,12 +204,31 @@ func (d *CSV[T]) appendPayload(dst []record.Of[T], data []byte, arrival record.T
 		dst = append(dst, record.Of[T]{})
 		slot := &dst[len(dst)-1]
 		bad := false
+		// The strings of a record share one allocation.
+		n := 0
+		for k, cell := range row {
+			if f := cols[k]; f >= 0 && d.root.fields[f].codec.kind == kString {
+				n += len(cell)
+			}
+		}
+		var arena []byte
+		if n > 0 {
+			arena = make([]byte, 0, n)
+		}
 		for k, cell := range row {
 			f := cols[k]
 			if f < 0 {
 				continue
 			}
 			fd := &d.root.fields[f]
+			if fd.codec.kind == kString {
+				if len(cell) > 0 {
+					at := len(arena)
+					arena = append(arena, cell...)
+					*(*string)(unsafe.Add(unsafe.Pointer(&slot.Value), fd.offset)) = unsafe.String(&arena[at], len(cell))
+				}
+				continue
+			}
 			if err := storeCell(fd.codec, unsafe.Add(unsafe.Pointer(&slot.Value), fd.offset), cell); err != nil {
 				fail(line, names(k), fmt.Errorf("%w: %v", ErrValue, err))
 				bad = true
