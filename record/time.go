@@ -275,7 +275,8 @@ func parseTimestamp[S ~string | ~[]byte](s S, iso bool) (Time, error) {
 	}
 	num := func(i, n int) int {
 		v := 0
-		for _, c := range []byte(s[i : i+n]) {
+		for k := i; k < i+n; k++ {
+			c := s[k]
 			if c < '0' || c > '9' {
 				return -1
 			}
