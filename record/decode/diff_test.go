@@ -348,3 +348,24 @@ func FuzzDiffPointer(f *testing.F) {
 		}
 	})
 }
+
+func TestPlainRun(t *testing.T) {
+	// Against the byte-by-byte rule, on words with one special byte at
+	// every place and of every value.
+	for pos := 0; pos < 8; pos++ {
+		for v := 0; v < 256; v++ {
+			w := []byte("abcdefgh" + "ijklmnop")
+			w[pos] = byte(v)
+			for _, ascii := range []bool{false, true} {
+				stop := v == '"' || v == '\\' || v < 0x20 || ascii && v >= 0x80
+				want := 16
+				if stop {
+					want = 0
+				}
+				if got := plainRun(w, 0, ascii); got != want {
+					t.Fatalf("byte %#x at %d (ascii %v): run %d, want %d", v, pos, ascii, got, want)
+				}
+			}
+		}
+	}
+}

@@ -1,6 +1,7 @@
 package decode
 
 import (
+	"encoding/binary"
 	"encoding/json"
 	"fmt"
 	"math"
@@ -510,10 +511,43 @@ func (s *state) array(c *codec, p ptr) {
 	}
 }
 
+// Bytes of a string the scanner must stop at, eight at a time: the bit
+// tricks find a byte equal to '"' or '\\' or below 0x20 (and, for str, one
+// of 0x80 or more) in a word, with no false negatives.
+const (
+	lsb = 0x0101010101010101
+	msb = 0x8080808080808080
+)
+
+func stopBytes(x uint64) uint64 {
+	q := x ^ (lsb * '"')
+	b := x ^ (lsb * '\\')
+	return ((q - lsb) &^ q & msb) | ((b - lsb) &^ b & msb) | ((x - lsb*0x20) &^ x & msb)
+}
+
+// plainRun returns how many bytes from data[i] on, in whole words, hold no
+// byte stopBytes finds, nor (with ascii) any byte of 0x80 or more.
+func plainRun(data []byte, i int, ascii bool) int {
+	j := i
+	for j+8 <= len(data) {
+		x := binary.LittleEndian.Uint64(data[j:])
+		m := stopBytes(x)
+		if ascii {
+			m |= x & msb
+		}
+		if m != 0 {
+			break
+		}
+		j += 8
+	}
+	return j - i
+}
+
 // skipStr scans the string at s.i == '"' without decoding it.
 func (s *state) skipStr() {
 	data := s.data
 	i := s.i + 1
+	i += plainRun(data, i, false)
 	for i < len(data) {
 		c := data[i]
 		if c == '"' {
@@ -537,7 +571,7 @@ func (s *state) skipStr() {
 func (s *state) str() ([]byte, bool) {
 	data := s.data
 	start := s.i + 1
-	i := start
+	i := start + plainRun(data, start, true)
 	for i < len(data) {
 		c := data[i]
 		if c == '"' {
