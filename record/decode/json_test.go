@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -518,4 +519,25 @@ func TestDecodeValueErrors(t *testing.T) {
 			t.Errorf("%s: got %v, want ErrValue for field %q", tc.data, err, tc.field)
 		}
 	}
+}
+
+func TestDecodeConcurrent(t *testing.T) {
+	// A decoder holds no state: many goroutines share one.
+	d, _ := NewJSON[event]("/detail/t", Seconds)
+	var wg sync.WaitGroup
+	for g := range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for k := range 200 {
+				data := fmt.Sprintf(`{"source":"s%d","detail":{"state":"x\u00e9%d","t":%d}}`, g, k, k)
+				out, err := d.Append(nil, []byte(data), 0)
+				if err != nil || len(out) != 1 || out[0].Time != record.Time(k)*1e9 || out[0].Value.Detail.State != fmt.Sprintf("xé%d", k) {
+					t.Errorf("got %+v, %v", out, err)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
 }
