@@ -125,24 +125,13 @@ func columnMatches(name, want string) bool {
 // Append skips it and returns, after decoding the rest, an [Errors] with
 // one *[Error] per skipped line.
 func (d *CSV[T]) Append(dst []record.Of[T], data []byte, arrival record.Time) ([]record.Of[T], error) {
-	dst, errs := d.appendPayload(dst, data, arrival, 0, false, nil)
-	if len(errs) == 0 {
-		return dst, nil
-	}
-	return dst, errs
+	return appendOne(d, dst, data, arrival)
 }
 
 // AppendBatch is [CSV.Append] for every payload of a batch in turn; the
 // Record of each *[Error] is the index of its payload.
 func (d *CSV[T]) AppendBatch(dst []record.Of[T], batch []Payload) ([]record.Of[T], error) {
-	var errs Errors
-	for i, p := range batch {
-		dst, errs = d.appendPayload(dst, p.Data, p.Arrival, i, true, errs)
-	}
-	if len(errs) == 0 {
-		return dst, nil
-	}
-	return dst, errs
+	return appendBatch(d, dst, batch)
 }
 
 var bom = []byte("\ufeff")

@@ -117,6 +117,21 @@ func timePath(fn, field string, format Format) ([]string, error) {
 // at the next line. The error is nil when every record decoded. The time
 // taken is linear in the size of data, whatever it holds.
 func (d *JSON[T]) Append(dst []record.Of[T], data []byte, arrival record.Time) ([]record.Of[T], error) {
+	return appendOne(d, dst, data, arrival)
+}
+
+// AppendBatch is [JSON.Append] for every payload of a batch in turn; the
+// Record of each *[Error] is the index of its payload.
+func (d *JSON[T]) AppendBatch(dst []record.Of[T], batch []Payload) ([]record.Of[T], error) {
+	return appendBatch(d, dst, batch)
+}
+
+// A payloadDecoder decodes one payload, adding to errs.
+type payloadDecoder[T any] interface {
+	appendPayload(dst []record.Of[T], data []byte, arrival record.Time, rec int, batch bool, errs Errors) ([]record.Of[T], Errors)
+}
+
+func appendOne[T any, D payloadDecoder[T]](d D, dst []record.Of[T], data []byte, arrival record.Time) ([]record.Of[T], error) {
 	dst, errs := d.appendPayload(dst, data, arrival, 0, false, nil)
 	if len(errs) == 0 {
 		return dst, nil
@@ -124,9 +139,7 @@ func (d *JSON[T]) Append(dst []record.Of[T], data []byte, arrival record.Time) (
 	return dst, errs
 }
 
-// AppendBatch is [JSON.Append] for every payload of a batch in turn; the
-// Record of each *[Error] is the index of its payload.
-func (d *JSON[T]) AppendBatch(dst []record.Of[T], batch []Payload) ([]record.Of[T], error) {
+func appendBatch[T any, D payloadDecoder[T]](d D, dst []record.Of[T], batch []Payload) ([]record.Of[T], error) {
 	var errs Errors
 	for i, p := range batch {
 		dst, errs = d.appendPayload(dst, p.Data, p.Arrival, i, true, errs)

@@ -652,6 +652,9 @@ func isHex(c byte) bool {
 	return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F'
 }
 
+// unescape maps the byte after a backslash to the byte it stands for.
+var unescape = [256]byte{'"': '"', '\\': '\\', '/': '/', '\'': '\'', 'b': '\b', 'f': '\f', 'n': '\n', 'r': '\r', 't': '\t'}
+
 // unquote appends the contents of a JSON string, without its quotes, to
 // dst, as encoding/json's unquoteBytes decodes them (this is its port).
 func unquote(dst, s []byte) ([]byte, bool) {
@@ -662,28 +665,13 @@ func unquote(dst, s []byte) ([]byte, bool) {
 			if r >= len(s) {
 				return dst, false
 			}
-			switch s[r] {
-			default:
+			switch e := s[r]; {
+			case unescape[e] != 0:
+				dst = append(dst, unescape[e])
+				r++
+			case e != 'u':
 				return dst, false
-			case '"', '\\', '/', '\'':
-				dst = append(dst, s[r])
-				r++
-			case 'b':
-				dst = append(dst, '\b')
-				r++
-			case 'f':
-				dst = append(dst, '\f')
-				r++
-			case 'n':
-				dst = append(dst, '\n')
-				r++
-			case 'r':
-				dst = append(dst, '\r')
-				r++
-			case 't':
-				dst = append(dst, '\t')
-				r++
-			case 'u':
+			default:
 				r--
 				rr := getu4(s[r:])
 				if rr < 0 {
