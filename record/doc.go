@@ -1,7 +1,7 @@
 // Package record is the spine of rowtime: event time, records, the operator
-// contract and how operators compose, decoding of Kinesis payloads into
-// typed records, reference tables for joins, and the binary codec that
-// operator snapshots are written with.
+// contract and how operators compose, reference tables for joins, and the
+// binary codec that operator snapshots are written with. Its sub-package
+// decode turns Kinesis payloads into typed records.
 //
 // # Time
 //
@@ -82,17 +82,11 @@
 //
 // # Decoding
 //
-// A [Decoder] turns Kinesis payloads (JSON lines, or one JSON object per
-// record) into [Of] records, taking the event time from a named field
-// written as RFC 3339, seconds or milliseconds, or from the record's
-// arrival time, which is KDA's ROWTIME:
-//
-//	dec, err := record.NewDecoder[Trade]("event_time", record.TimeRFC3339)
-//	...
-//	recs, err = dec.Append(recs[:0], kinesisRecord.Data, arrival)
-//
-// A value that does not decode is skipped and reported as a *[DecodeError]
-// naming its line and field; the rest of the batch still decodes.
+// Package [github.com/rowtime/rowtime/record/decode] turns Kinesis payloads
+// (JSON lines, one JSON object per record, or CSV lines) into [Of] records,
+// taking the event time from a field in KDA's formats, or from the record's
+// arrival time, which is KDA's ROWTIME. [ParseRFC3339], [ParseISO8601],
+// [ParseSeconds] and [ParseMillis] read those formats on their own.
 //
 // # Reference tables
 //
