@@ -1,0 +1,444 @@
+package anomaly
+
+import (
+	"math"
+	"math/rand/v2"
+)
+
+// none is the reference of no node: the root of an empty tree.
+const none = math.MinInt32
+
+// A tree is one random cut tree over one sampler's points, with the sampler:
+// the reference's SamplerPlusTree, RandomCutTree and CompactSampler
+// (executor/, tree/ and sampler/ in aws/random-cut-forest-by-aws, Java core
+// module).
+//
+// Nodes live in flat arrays indexed by int32 references: a reference r ≥ 0
+// is internal node r, a reference r < 0 is leaf ^r. The tree has at most
+// capacity leaves (one per distinct sampled point, with its multiplicity as
+// mass) and capacity−1 internal nodes, each with its cut and its bounding
+// box, cached as in the reference with its default boundingBoxCacheFraction
+// of 1. Nothing is allocated after construction.
+type tree struct {
+	dims     int
+	capacity int
+	root     int32
+
+	// internal nodes
+	left, right []int32
+	cutDim      []int32
+	cutVal      []float64
+	mass        []int32
+	boxMin      []float64 // dims per node
+	boxMax      []float64
+	rangeSum    []float64
+	freeNodes   []int32 // free slots below usedNodes, as a stack
+	usedNodes   int32   // slots ever used
+
+	// leaves
+	leafPoint  []float64 // dims per leaf
+	leafMass   []int32
+	freeLeaves []int32
+	usedLeaves int32
+
+	// sampler: a max-heap on weight of the sampled points' leaves; a point
+	// sampled twice (or equal to another) is twice in the heap.
+	weight []float64
+	slot   []int32
+	size   int
+
+	rng rand.PCG
+
+	path []int32 // scratch: internal nodes from the root down
+	cur  []float64
+}
+
+func newTree(dims, capacity int, seed1, seed2 uint64) *tree {
+	n := max(capacity-1, 1)
+	t := &tree{
+		dims: dims, capacity: capacity, root: none,
+		left: make([]int32, n), right: make([]int32, n), cutDim: make([]int32, n),
+		cutVal: make([]float64, n), mass: make([]int32, n),
+		boxMin: make([]float64, n*dims), boxMax: make([]float64, n*dims), rangeSum: make([]float64, n),
+		freeNodes: make([]int32, 0, n),
+		leafPoint: make([]float64, capacity*dims), leafMass: make([]int32, capacity),
+		freeLeaves: make([]int32, 0, capacity),
+		weight:     make([]float64, capacity), slot: make([]int32, capacity),
+		path: make([]int32, 0, capacity+1),
+		cur:  make([]float64, 2*dims),
+	}
+	t.rng.Seed(seed1, seed2)
+	return t
+}
+
+// uniform returns a float64 in [0, 1), as java.util.Random.nextDouble.
+func (t *tree) uniform() float64 { return float64(t.rng.Uint64()>>11) / (1 << 53) }
+
+func (t *tree) point(leaf int32) []float64 {
+	return t.leafPoint[int(leaf)*t.dims : int(leaf+1)*t.dims]
+}
+
+func (t *tree) nodeBox(n int32) box {
+	o := int(n) * t.dims
+	return box{min: t.boxMin[o : o+t.dims], max: t.boxMax[o : o+t.dims], rangeSum: t.rangeSum[n]}
+}
+
+// refBox is the box of a reference: a node's cached box or a leaf's point.
+func (t *tree) refBox(r int32) box {
+	if r >= 0 {
+		return t.nodeBox(r)
+	}
+	p := t.point(^r)
+	return box{min: p, max: p}
+}
+
+func (t *tree) refMass(r int32) int {
+	if r >= 0 {
+		return int(t.mass[r])
+	}
+	return int(t.leafMass[^r])
+}
+
+// treeMass is the number of sampled points.
+func (t *tree) treeMass() int { return t.size }
+
+// descend fills t.path with the internal nodes from the root to the leaf p
+// falls into, and returns the leaf's reference.
+func (t *tree) descend(p []float64) int32 {
+	t.path = t.path[:0]
+	r := t.root
+	for r >= 0 {
+		t.path = append(t.path, r)
+		if p[t.cutDim[r]] <= t.cutVal[r] {
+			r = t.left[r]
+		} else {
+			r = t.right[r]
+		}
+	}
+	return r
+}
+
+func (t *tree) sibling(node, child int32) int32 {
+	if t.left[node] == child {
+		return t.right[node]
+	}
+	return t.left[node]
+}
+
+// score is the tree's anomaly score of p (the reference's
+// RandomCutTree.traverse with an AnomalyScoreVisitor).
+func (t *tree) score(v *scoreVisitor, p []float64) float64 {
+	leaf := t.descend(p)
+	v.reset(p, t.treeMass(), 0)
+	v.acceptLeaf(t.point(^leaf), int(t.leafMass[^leaf]), len(t.path))
+	var n nodeView
+	for i := len(t.path) - 1; i >= 0 && !v.converged(); i-- {
+		r := t.path[i]
+		n.box, n.mass = t.nodeBox(r), int(t.mass[r])
+		v.accept(&n, i)
+	}
+	return v.result()
+}
+
+// attribute adds the tree's normalized attribution of p's score to high
+// and low, per dimension.
+func (t *tree) attribute(v *attributionVisitor, p []float64, high, low []float64) {
+	leaf := t.descend(p)
+	v.reset(p, t.treeMass(), 0)
+	v.acceptLeaf(t.point(^leaf), int(t.leafMass[^leaf]), len(t.path))
+	var n nodeView
+	child := leaf
+	for i := len(t.path) - 1; i >= 0 && !v.converged(); i-- {
+		r := t.path[i]
+		n.box, n.mass, n.sibling = t.nodeBox(r), int(t.mass[r]), t.refBox(t.sibling(r, child))
+		v.accept(&n, i)
+		child = r
+	}
+	v.addResult(high, low)
+}
+
+// update offers the point with sequence number seq to the sampler and, if
+// it is accepted, evicts the heaviest sampled point (when full) and inserts
+// p (the reference's SamplerPlusTree.update with CompactSampler's
+// acceptPoint, initialAcceptFraction 1). lambda is the time decay per point.
+func (t *tree) update(p []float64, seq uint64, lambda float64) {
+	u := 0.0
+	for u == 0 {
+		u = t.uniform()
+	}
+	// The weight of AbstractStreamSampler.computeWeight: newer points weigh
+	// less by λ per point, and the smallest weights are kept.
+	w := -float64(seq)*lambda + math.Log(-math.Log(u))
+	if t.size == t.capacity {
+		if w >= t.weight[0] {
+			return
+		}
+		t.delete(t.slot[0])
+		t.evictMax()
+	}
+	leaf := t.insert(p)
+	t.heapAdd(w, leaf)
+}
+
+func (t *tree) evictMax() {
+	t.size--
+	t.weight[0], t.slot[0] = t.weight[t.size], t.slot[t.size]
+	t.swapDown(0)
+}
+
+func (t *tree) swapDown(i int) {
+	for 2*i+1 < t.size {
+		m := 2*i + 1
+		if m+1 < t.size && t.weight[m+1] > t.weight[m] {
+			m++
+		}
+		if t.weight[m] <= t.weight[i] {
+			return
+		}
+		t.swap(i, m)
+		i = m
+	}
+}
+
+func (t *tree) heapAdd(w float64, leaf int32) {
+	i := t.size
+	t.weight[i], t.slot[i] = w, leaf
+	t.size++
+	for i > 0 {
+		p := (i - 1) / 2
+		if t.weight[p] >= t.weight[i] {
+			return
+		}
+		t.swap(i, p)
+		i = p
+	}
+}
+
+func (t *tree) swap(a, b int) {
+	t.weight[a], t.weight[b] = t.weight[b], t.weight[a]
+	t.slot[a], t.slot[b] = t.slot[b], t.slot[a]
+}
+
+func (t *tree) newLeaf(p []float64) int32 {
+	var l int32
+	if n := len(t.freeLeaves); n > 0 {
+		l = t.freeLeaves[n-1]
+		t.freeLeaves = t.freeLeaves[:n-1]
+	} else {
+		l = t.usedLeaves
+		t.usedLeaves++
+	}
+	copy(t.point(l), p)
+	t.leafMass[l] = 1
+	return l
+}
+
+func (t *tree) newNode() int32 {
+	if n := len(t.freeNodes); n > 0 {
+		r := t.freeNodes[n-1]
+		t.freeNodes = t.freeNodes[:n-1]
+		return r
+	}
+	r := t.usedNodes
+	t.usedNodes++
+	return r
+}
+
+// insert adds p to the tree and returns its leaf (an existing leaf if p
+// equals its point). It follows RandomCutTree.addPoint: from the leaf p
+// falls into, walk up, drawing at each level a random cut of the box grown
+// by p (dimension in proportion to its range, value uniform); the new node
+// goes above the highest node whose cut separates p from the box.
+func (t *tree) insert(p []float64) int32 {
+	if t.root == none {
+		l := t.newLeaf(p)
+		t.root = ^l
+		return l
+	}
+	leaf := t.descend(p)
+	lp := t.point(^leaf)
+	if equalPoints(p, lp) {
+		t.leafMass[^leaf]++
+		for _, r := range t.path {
+			t.mass[r]++
+		}
+		return ^leaf
+	}
+	d := t.dims
+	curMin, curMax := t.cur[:d], t.cur[d:]
+	copy(curMin, lp)
+	copy(curMax, lp)
+	var (
+		savedDim  = -1
+		savedCut  float64
+		savedNode int32
+		savedAt   int // number of ancestors above savedNode: t.path[:savedAt]
+	)
+	node := leaf
+	at := len(t.path) // node's depth
+	for {
+		dim, cut := randomCut(t.uniform(), p, curMin, curMax)
+		if p[dim] <= cut && cut < curMin[dim] || p[dim] > cut && cut >= curMax[dim] {
+			savedDim, savedCut, savedNode, savedAt = dim, cut, node, at
+		}
+		if containsPoint(curMin, curMax, p) || at == 0 {
+			break
+		}
+		parent := t.path[at-1]
+		sb := t.refBox(t.sibling(parent, node))
+		for i := range curMin {
+			curMin[i] = min(curMin[i], sb.min[i])
+			curMax[i] = max(curMax[i], sb.max[i])
+		}
+		node, at = parent, at-1
+	}
+	if savedDim < 0 {
+		// A cut at the leaf's level always separates p from a single point.
+		panic("anomaly: no separating cut")
+	}
+	l := t.newLeaf(p)
+	m := t.newNode()
+	t.cutDim[m], t.cutVal[m] = int32(savedDim), savedCut
+	if p[savedDim] <= savedCut {
+		t.left[m], t.right[m] = ^l, savedNode
+	} else {
+		t.left[m], t.right[m] = savedNode, ^l
+	}
+	t.mass[m] = int32(t.refMass(savedNode) + 1)
+	t.rebuildBox(m)
+	if savedAt == 0 {
+		t.root = m
+	} else {
+		parent := t.path[savedAt-1]
+		if t.left[parent] == savedNode {
+			t.left[parent] = m
+		} else {
+			t.right[parent] = m
+		}
+	}
+	for i := savedAt - 1; i >= 0; i-- {
+		r := t.path[i]
+		t.mass[r]++
+		o := int(r) * d
+		for j, x := range p {
+			t.boxMin[o+j] = min(t.boxMin[o+j], x)
+			t.boxMax[o+j] = max(t.boxMax[o+j], x)
+		}
+		t.rangeSum[r] = rangeSum(t.boxMin[o:o+d], t.boxMax[o:o+d])
+	}
+	return l
+}
+
+// rebuildBox sets node r's box to the union of its children's boxes. The
+// range sum is always summed afresh in dimension order, so a box rebuilt
+// after a restore is bit for bit the one the tree had.
+func (t *tree) rebuildBox(r int32) {
+	d := t.dims
+	o := int(r) * d
+	lb, rb := t.refBox(t.left[r]), t.refBox(t.right[r])
+	for j := range d {
+		t.boxMin[o+j] = min(lb.min[j], rb.min[j])
+		t.boxMax[o+j] = max(lb.max[j], rb.max[j])
+	}
+	t.rangeSum[r] = rangeSum(t.boxMin[o:o+d], t.boxMax[o:o+d])
+}
+
+// delete removes one copy of leaf's point (RandomCutTree.deletePoint).
+func (t *tree) delete(leaf int32) {
+	p := t.point(leaf)
+	if got := t.descend(p); got != ^leaf {
+		panic("anomaly: a sampled point is not in its tree")
+	}
+	if t.leafMass[leaf]--; t.leafMass[leaf] > 0 {
+		for _, r := range t.path {
+			t.mass[r]--
+		}
+		return
+	}
+	t.freeLeaves = append(t.freeLeaves, leaf)
+	n := len(t.path)
+	if n == 0 {
+		t.root = none
+		return
+	}
+	parent := t.path[n-1]
+	sib := t.sibling(parent, ^leaf)
+	if n == 1 {
+		t.root = sib
+	} else {
+		gp := t.path[n-2]
+		if t.left[gp] == parent {
+			t.left[gp] = sib
+		} else {
+			t.right[gp] = sib
+		}
+		resolved := false
+		for i := n - 2; i >= 0; i-- {
+			r := t.path[i]
+			t.mass[r]--
+			if !resolved {
+				// A box that strictly contains the point does not change, nor
+				// do the boxes above it.
+				b := t.nodeBox(r)
+				if strictlyContains(b.min, b.max, p) {
+					resolved = true
+				} else {
+					t.rebuildBox(r)
+				}
+			}
+		}
+	}
+	t.freeNodes = append(t.freeNodes, parent)
+}
+
+// randomCut draws the cut of RandomCutTree.randomCut: factor·range picks a
+// position along the concatenated ranges of the box grown by p, which picks
+// a dimension in proportion to its range and a value uniform within it, in
+// [min, max).
+func randomCut(factor float64, p, bmin, bmax []float64) (int, float64) {
+	total := 0.0
+	for i, x := range p {
+		total += max(bmax[i], x) - min(bmin[i], x)
+	}
+	breakPoint := factor * total
+	for i, x := range p {
+		lo, hi := min(bmin[i], x), max(bmax[i], x)
+		gap := hi - lo
+		if breakPoint <= gap && gap > 0 {
+			cut := lo + breakPoint
+			if cut >= hi {
+				cut = math.Nextafter(hi, lo)
+			}
+			return i, cut
+		}
+		breakPoint -= gap
+	}
+	// Rounding put the break point past the last range: cut just below the
+	// top of the last dimension with a range (the reference randomizes
+	// between the first and the last; either is a valid cut).
+	for i := len(p) - 1; i >= 0; i-- {
+		lo, hi := min(bmin[i], p[i]), max(bmax[i], p[i])
+		if hi > lo {
+			return i, math.Nextafter(hi, lo)
+		}
+	}
+	panic("anomaly: random cut of a single point")
+}
+
+func containsPoint(lo, hi, p []float64) bool {
+	for i, x := range p {
+		if x < lo[i] || x > hi[i] {
+			return false
+		}
+	}
+	return true
+}
+
+func strictlyContains(lo, hi, p []float64) bool {
+	for i, x := range p {
+		if x >= hi[i] || lo[i] >= x {
+			return false
+		}
+	}
+	return true
+}
