@@ -237,8 +237,18 @@ func (f *Forest) add(point []float64) {
 // score is the mean of the trees' scores (RandomCutForest.getAnomalyScore).
 func (f *Forest) score(point []float64) float64 {
 	s := 0.0
-	for _, t := range f.trees {
-		s += t.score(&f.sv, point)
+	ts := f.trees
+	var leaves [4]int32
+	for len(ts) >= 4 {
+		q := (*[4]*tree)(ts)
+		descend4(q, point, &leaves)
+		for k, t := range q {
+			s += t.scoreFrom(leaves[k], point)
+		}
+		ts = ts[4:]
+	}
+	for _, t := range ts {
+		s += t.score(point)
 	}
 	return s / float64(len(f.trees))
 }

@@ -19,21 +19,26 @@ const none = math.MinInt32
 // mass) and capacity−1 internal nodes, each with its cut and its bounding
 // box, cached as in the reference with its default boundingBoxCacheFraction
 // of 1. Nothing is allocated after construction.
+// A node is an internal node: its children, its cut, its mass (the number
+// of sampled points below it) and the range sum of its box.
+type node struct {
+	left, right int32
+	dim         int32
+	mass        int32
+	cut         float64
+	rangeSum    float64
+}
+
 type tree struct {
 	dims     int
 	capacity int
 	root     int32
 
-	// internal nodes
-	left, right []int32
-	cutDim      []int32
-	cutVal      []float64
-	mass        []int32
-	boxMin      []float64 // dims per node
-	boxMax      []float64
-	rangeSum    []float64
-	freeNodes   []int32 // free slots below usedNodes, as a stack
-	usedNodes   int32   // slots ever used
+	// internal nodes, and their boxes: per node dims minima then dims maxima
+	nodes     []node
+	boxes     []float64
+	freeNodes []int32 // free slots below usedNodes, as a stack
+	usedNodes int32   // slots ever used
 
 	// leaves
 	leafPoint  []float64 // dims per leaf
@@ -49,6 +54,9 @@ type tree struct {
 
 	rng rand.PCG
 
+	normMass   int // the mass normFactor is for
+	normLog    float64
+
 	path []int32 // scratch: internal nodes from the root down
 	cur  []float64
 }
@@ -57,9 +65,7 @@ func newTree(dims, capacity int, seed1, seed2 uint64) *tree {
 	n := max(capacity-1, 1)
 	t := &tree{
 		dims: dims, capacity: capacity, root: none,
-		left: make([]int32, n), right: make([]int32, n), cutDim: make([]int32, n),
-		cutVal: make([]float64, n), mass: make([]int32, n),
-		boxMin: make([]float64, n*dims), boxMax: make([]float64, n*dims), rangeSum: make([]float64, n),
+		nodes: make([]node, n), boxes: make([]float64, 2*n*dims),
 		freeNodes: make([]int32, 0, n),
 		leafPoint: make([]float64, capacity*dims), leafMass: make([]int32, capacity),
 		freeLeaves: make([]int32, 0, capacity),
@@ -79,8 +85,8 @@ func (t *tree) point(leaf int32) []float64 {
 }
 
 func (t *tree) nodeBox(n int32) box {
-	o := int(n) * t.dims
-	return box{min: t.boxMin[o : o+t.dims], max: t.boxMax[o : o+t.dims], rangeSum: t.rangeSum[n]}
+	o := 2 * int(n) * t.dims
+	return box{min: t.boxes[o : o+t.dims], max: t.boxes[o+t.dims : o+2*t.dims], rangeSum: t.nodes[n].rangeSum}
 }
 
 // refBox is the box of a reference: a node's cached box or a leaf's point.
@@ -94,7 +100,7 @@ func (t *tree) refBox(r int32) box {
 
 func (t *tree) refMass(r int32) int {
 	if r >= 0 {
-		return int(t.mass[r])
+		return int(t.nodes[r].mass)
 	}
 	return int(t.leafMass[^r])
 }
@@ -109,35 +115,115 @@ func (t *tree) descend(p []float64) int32 {
 	r := t.root
 	for r >= 0 {
 		t.path = append(t.path, r)
-		if p[t.cutDim[r]] <= t.cutVal[r] {
-			r = t.left[r]
+		if p[t.nodes[r].dim] <= t.nodes[r].cut {
+			r = t.nodes[r].left
 		} else {
-			r = t.right[r]
+			r = t.nodes[r].right
 		}
 	}
 	return r
 }
 
 func (t *tree) sibling(node, child int32) int32 {
-	if t.left[node] == child {
-		return t.right[node]
+	if t.nodes[node].left == child {
+		return t.nodes[node].right
 	}
-	return t.left[node]
+	return t.nodes[node].left
 }
 
-// score is the tree's anomaly score of p (the reference's
-// RandomCutTree.traverse with an AnomalyScoreVisitor).
-func (t *tree) score(v *scoreVisitor, p []float64) float64 {
+// scoreVisit is the tree's anomaly score of p as the reference computes
+// it: RandomCutTree.traverse with an AnomalyScoreVisitor.
+func (t *tree) scoreVisit(v *scoreVisitor, p []float64) float64 {
 	leaf := t.descend(p)
 	v.reset(p, t.treeMass(), 0)
 	v.acceptLeaf(t.point(^leaf), int(t.leafMass[^leaf]), len(t.path))
 	var n nodeView
 	for i := len(t.path) - 1; i >= 0 && !v.converged(); i-- {
 		r := t.path[i]
-		n.box, n.mass = t.nodeBox(r), int(t.mass[r])
+		n.box, n.mass = t.nodeBox(r), int(t.nodes[r].mass)
 		v.accept(&n, i)
 	}
 	return v.result()
+}
+
+// descend4 is descend for four trees at once, in lockstep: their paths
+// are independent chains of loads, which the processor overlaps, where one
+// tree after another would wait for each cache miss in turn.
+func descend4(ts *[4]*tree, p []float64, leaves *[4]int32) {
+	t0, t1, t2, t3 := ts[0], ts[1], ts[2], ts[3]
+	t0.path, t1.path, t2.path, t3.path = t0.path[:0], t1.path[:0], t2.path[:0], t3.path[:0]
+	r0, r1, r2, r3 := t0.root, t1.root, t2.root, t3.root
+	for r0 >= 0 || r1 >= 0 || r2 >= 0 || r3 >= 0 {
+		if r0 >= 0 {
+			r0 = t0.step(r0, p)
+		}
+		if r1 >= 0 {
+			r1 = t1.step(r1, p)
+		}
+		if r2 >= 0 {
+			r2 = t2.step(r2, p)
+		}
+		if r3 >= 0 {
+			r3 = t3.step(r3, p)
+		}
+	}
+	*leaves = [4]int32{r0, r1, r2, r3}
+}
+
+func (t *tree) step(r int32, p []float64) int32 {
+	t.path = append(t.path, r)
+	n := &t.nodes[r]
+	if p[n.dim] <= n.cut {
+		return n.left
+	}
+	return n.right
+}
+
+// score is scoreVisit without the visitor, the forest's hot path: the same
+// operations in the same order, so the same result to the last bit (a test
+// checks it).
+func (t *tree) score(p []float64) float64 {
+	return t.scoreFrom(t.descend(p), p)
+}
+
+// scoreFrom is score after descend returned leaf.
+func (t *tree) scoreFrom(leaf int32, p []float64) float64 {
+	depth := len(t.path)
+	if lp := t.point(^leaf); equalPoints(lp, p) {
+		m := int(t.leafMass[^leaf])
+		return normalize(damp(m, t.size)*scoreSeen(depth, m), t.size)
+	}
+	d := t.dims
+	s := scoreUnseen(depth, 0)
+	for i := depth - 1; i >= 0; i-- {
+		r := t.path[i]
+		o := 2 * int(r) * d
+		lo, hi := t.boxes[o:o+d:o+d], t.boxes[o+d:o+2*d:o+2*d]
+		lo, hi = lo[:len(p)], hi[:len(p)]
+		sum := 0.0
+		for j, x := range p {
+			sum += max(lo[j]-x, 0)
+		}
+		for j, x := range p {
+			sum += max(x-hi[j], 0)
+		}
+		if sum == 0 {
+			break
+		}
+		prob := sum / (t.nodes[r].rangeSum + sum)
+		s = prob*scoreUnseen(i, 0) + (1-prob)*s
+	}
+	return s * t.norm() / math.Log(2) // as normalize computes it
+}
+
+// norm is log(mass+1) for normalize, cached: the mass hardly
+// ever changes once the sample is full, and a logarithm per tree and record
+// is a tenth of the cost of a score.
+func (t *tree) norm() float64 {
+	if t.normMass != t.size {
+		t.normMass, t.normLog = t.size, math.Log(float64(t.size)+1)
+	}
+	return t.normLog
 }
 
 // attribute adds the tree's normalized attribution of p's score to high
@@ -150,7 +236,7 @@ func (t *tree) attribute(v *attributionVisitor, p []float64, high, low []float64
 	child := leaf
 	for i := len(t.path) - 1; i >= 0 && !v.converged(); i-- {
 		r := t.path[i]
-		n.box, n.mass, n.sibling = t.nodeBox(r), int(t.mass[r]), t.refBox(t.sibling(r, child))
+		n.box, n.mass, n.sibling = t.nodeBox(r), int(t.nodes[r].mass), t.refBox(t.sibling(r, child))
 		v.accept(&n, i)
 		child = r
 	}
@@ -260,7 +346,7 @@ func (t *tree) insert(p []float64) int32 {
 	if equalPoints(p, lp) {
 		t.leafMass[^leaf]++
 		for _, r := range t.path {
-			t.mass[r]++
+			t.nodes[r].mass++
 		}
 		return ^leaf
 	}
@@ -298,33 +384,33 @@ func (t *tree) insert(p []float64) int32 {
 	}
 	l := t.newLeaf(p)
 	m := t.newNode()
-	t.cutDim[m], t.cutVal[m] = int32(savedDim), savedCut
+	t.nodes[m].dim, t.nodes[m].cut = int32(savedDim), savedCut
 	if p[savedDim] <= savedCut {
-		t.left[m], t.right[m] = ^l, savedNode
+		t.nodes[m].left, t.nodes[m].right = ^l, savedNode
 	} else {
-		t.left[m], t.right[m] = savedNode, ^l
+		t.nodes[m].left, t.nodes[m].right = savedNode, ^l
 	}
-	t.mass[m] = int32(t.refMass(savedNode) + 1)
+	t.nodes[m].mass = int32(t.refMass(savedNode) + 1)
 	t.rebuildBox(m)
 	if savedAt == 0 {
 		t.root = m
 	} else {
 		parent := t.path[savedAt-1]
-		if t.left[parent] == savedNode {
-			t.left[parent] = m
+		if t.nodes[parent].left == savedNode {
+			t.nodes[parent].left = m
 		} else {
-			t.right[parent] = m
+			t.nodes[parent].right = m
 		}
 	}
 	for i := savedAt - 1; i >= 0; i-- {
 		r := t.path[i]
-		t.mass[r]++
-		o := int(r) * d
+		t.nodes[r].mass++
+		b := t.nodeBox(r)
 		for j, x := range p {
-			t.boxMin[o+j] = min(t.boxMin[o+j], x)
-			t.boxMax[o+j] = max(t.boxMax[o+j], x)
+			b.min[j] = min(b.min[j], x)
+			b.max[j] = max(b.max[j], x)
 		}
-		t.rangeSum[r] = rangeSum(t.boxMin[o:o+d], t.boxMax[o:o+d])
+		t.nodes[r].rangeSum = rangeSum(b.min, b.max)
 	}
 	return l
 }
@@ -333,14 +419,13 @@ func (t *tree) insert(p []float64) int32 {
 // range sum is always summed afresh in dimension order, so a box rebuilt
 // after a restore is bit for bit the one the tree had.
 func (t *tree) rebuildBox(r int32) {
-	d := t.dims
-	o := int(r) * d
-	lb, rb := t.refBox(t.left[r]), t.refBox(t.right[r])
-	for j := range d {
-		t.boxMin[o+j] = min(lb.min[j], rb.min[j])
-		t.boxMax[o+j] = max(lb.max[j], rb.max[j])
+	b := t.nodeBox(r)
+	lb, rb := t.refBox(t.nodes[r].left), t.refBox(t.nodes[r].right)
+	for j := range b.min {
+		b.min[j] = min(lb.min[j], rb.min[j])
+		b.max[j] = max(lb.max[j], rb.max[j])
 	}
-	t.rangeSum[r] = rangeSum(t.boxMin[o:o+d], t.boxMax[o:o+d])
+	t.nodes[r].rangeSum = rangeSum(b.min, b.max)
 }
 
 // delete removes one copy of leaf's point (RandomCutTree.deletePoint).
@@ -351,7 +436,7 @@ func (t *tree) delete(leaf int32) {
 	}
 	if t.leafMass[leaf]--; t.leafMass[leaf] > 0 {
 		for _, r := range t.path {
-			t.mass[r]--
+			t.nodes[r].mass--
 		}
 		return
 	}
@@ -367,15 +452,15 @@ func (t *tree) delete(leaf int32) {
 		t.root = sib
 	} else {
 		gp := t.path[n-2]
-		if t.left[gp] == parent {
-			t.left[gp] = sib
+		if t.nodes[gp].left == parent {
+			t.nodes[gp].left = sib
 		} else {
-			t.right[gp] = sib
+			t.nodes[gp].right = sib
 		}
 		resolved := false
 		for i := n - 2; i >= 0; i-- {
 			r := t.path[i]
-			t.mass[r]--
+			t.nodes[r].mass--
 			if !resolved {
 				// A box that strictly contains the point does not change, nor
 				// do the boxes above it.
