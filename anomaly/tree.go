@@ -54,8 +54,8 @@ type tree struct {
 
 	rng rand.PCG
 
-	normMass   int // the mass normFactor is for
-	normLog    float64
+	normMass int // the mass normFactor is for
+	normLog  float64
 
 	path []int32 // scratch: internal nodes from the root down
 	cur  []float64
