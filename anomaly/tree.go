@@ -53,6 +53,9 @@ type tree struct {
 	size   int
 
 	rng rand.PCG
+	// draw, when set, replaces rng for the cuts' factors: the reference's
+	// tests fix them to build known trees.
+	draw func() float64
 
 	normMass int // the mass normFactor is for
 	normLog  float64
@@ -363,7 +366,13 @@ func (t *tree) insert(p []float64) int32 {
 	node := leaf
 	at := len(t.path) // node's depth
 	for {
-		dim, cut := randomCut(t.uniform(), p, curMin, curMax)
+		factor := 0.0
+		if t.draw != nil {
+			factor = t.draw()
+		} else {
+			factor = t.uniform()
+		}
+		dim, cut := randomCut(factor, p, curMin, curMax)
 		if p[dim] <= cut && cut < curMin[dim] || p[dim] > cut && cut >= curMax[dim] {
 			savedDim, savedCut, savedNode, savedAt = dim, cut, node, at
 		}
