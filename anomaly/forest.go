@@ -193,9 +193,10 @@ func (f *Forest) Update(values []float64) (float64, error) {
 }
 
 // UpdateExplain is [Forest.Update] with the explanation: per column, the
-// attribution of the score (summed over the shingle's positions). The
-// attributions sum to the score; they are all zero while the score is. The
-// slice belongs to the forest and is valid until its next update.
+// attribution of the score (summed over the shingle's positions). The score
+// is Update's, and the attributions sum to it up to rounding; they are all
+// zero while the score is. The slice belongs to the forest and is valid
+// until its next update.
 func (f *Forest) UpdateExplain(values []float64) (float64, []Attribution, error) {
 	if err := f.check(values); err != nil {
 		return 0, nil, err
@@ -207,7 +208,8 @@ func (f *Forest) UpdateExplain(values []float64) (float64, []Attribution, error)
 	}
 	s := 0.0
 	if f.ready() {
-		s = f.explain(point)
+		s = f.score(point)
+		f.explain(point)
 	}
 	f.add(point)
 	return s, f.attrs, nil
@@ -255,24 +257,19 @@ func (f *Forest) score(point []float64) float64 {
 
 // explain fills f.attrs with the mean of the trees' attributions
 // (RandomCutForest.getAnomalyAttribution), folding the shingle's positions
-// into their columns, and returns the score, their sum.
-func (f *Forest) explain(point []float64) float64 {
+// into their columns. They sum to the score up to rounding.
+func (f *Forest) explain(point []float64) {
 	clear(f.high)
 	clear(f.low)
 	for _, t := range f.trees {
 		t.attribute(&f.av, point, f.high, f.low)
 	}
 	n := float64(len(f.trees))
-	s := 0.0
 	for i := range f.high {
 		a := &f.attrs[i%f.columns]
 		a.High += f.high[i] / n
 		a.Low += f.low[i] / n
 	}
-	for _, a := range f.attrs {
-		s += a.High + a.Low
-	}
-	return s
 }
 
 // Direction is the side of a column's value the anomaly lies on.
