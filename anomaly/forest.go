@@ -244,8 +244,13 @@ func (f *Forest) score(point []float64) float64 {
 	for len(ts) >= 4 {
 		q := (*[4]*tree)(ts)
 		descend4(q, point, &leaves)
+		// The four leaves' points are read together, their misses overlap.
+		var seen [4]bool
 		for k, t := range q {
-			s += t.scoreFrom(leaves[k], point)
+			seen[k] = equalPoints(t.point(^leaves[k]), point)
+		}
+		for k, t := range q {
+			s += t.scoreFrom(leaves[k], seen[k], point)
 		}
 		ts = ts[4:]
 	}

@@ -302,7 +302,7 @@ func (f *Forest) stateBytes() int {
 }
 
 func (t *tree) stateBytes() int {
-	const nodeSize = 32
+	const nodeSize = 24
 	return nodeSize*cap(t.nodes) + 8*(cap(t.boxes)+cap(t.leafPoint)+cap(t.weight)+cap(t.cur)) +
 		4*(cap(t.freeNodes)+cap(t.leafMass)+cap(t.freeLeaves)+cap(t.slot)+cap(t.path))
 }

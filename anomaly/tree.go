@@ -19,14 +19,13 @@ const none = math.MinInt32
 // mass) and capacity−1 internal nodes, each with its cut and its bounding
 // box, cached as in the reference with its default boundingBoxCacheFraction
 // of 1. Nothing is allocated after construction.
-// A node is an internal node: its children, its cut, its mass (the number
-// of sampled points below it) and the range sum of its box.
+// A node is an internal node: its children, its cut and its mass (the
+// number of sampled points below it), 24 bytes.
 type node struct {
 	left, right int32
 	dim         int32
 	mass        int32
 	cut         float64
-	rangeSum    float64
 }
 
 type tree struct {
@@ -34,7 +33,8 @@ type tree struct {
 	capacity int
 	root     int32
 
-	// internal nodes, and their boxes: per node dims minima then dims maxima
+	// internal nodes, and their boxes: per node the range sum, dims minima
+	// and dims maxima, side by side for the walk up a path
 	nodes     []node
 	boxes     []float64
 	freeNodes []int32 // free slots below usedNodes, as a stack
@@ -68,7 +68,7 @@ func newTree(dims, capacity int, seed1, seed2 uint64) *tree {
 	n := max(capacity-1, 1)
 	t := &tree{
 		dims: dims, capacity: capacity, root: none,
-		nodes: make([]node, n), boxes: make([]float64, 2*n*dims),
+		nodes: make([]node, n), boxes: make([]float64, n*(2*dims+1)),
 		freeNodes: make([]int32, 0, n),
 		leafPoint: make([]float64, capacity*dims), leafMass: make([]int32, capacity),
 		freeLeaves: make([]int32, 0, capacity),
@@ -88,9 +88,11 @@ func (t *tree) point(leaf int32) []float64 {
 }
 
 func (t *tree) nodeBox(n int32) box {
-	o := 2 * int(n) * t.dims
-	return box{min: t.boxes[o : o+t.dims], max: t.boxes[o+t.dims : o+2*t.dims], rangeSum: t.nodes[n].rangeSum}
+	o := int(n) * (2*t.dims + 1)
+	return box{min: t.boxes[o+1 : o+1+t.dims], max: t.boxes[o+1+t.dims : o+1+2*t.dims], rangeSum: t.boxes[o]}
 }
+
+func (t *tree) setRangeSum(n int32, s float64) { t.boxes[int(n)*(2*t.dims+1)] = s }
 
 // refBox is the box of a reference: a node's cached box or a leaf's point.
 func (t *tree) refBox(r int32) box {
@@ -186,13 +188,15 @@ func (t *tree) step(r int32, p []float64) int32 {
 // operations in the same order, so the same result to the last bit (a test
 // checks it).
 func (t *tree) score(p []float64) float64 {
-	return t.scoreFrom(t.descend(p), p)
+	leaf := t.descend(p)
+	return t.scoreFrom(leaf, equalPoints(t.point(^leaf), p), p)
 }
 
-// scoreFrom is score after descend returned leaf.
-func (t *tree) scoreFrom(leaf int32, p []float64) float64 {
+// scoreFrom is score after descend returned leaf, seen telling whether the
+// leaf's point is p.
+func (t *tree) scoreFrom(leaf int32, seen bool, p []float64) float64 {
 	depth := len(t.path)
-	if lp := t.point(^leaf); equalPoints(lp, p) {
+	if seen {
 		m := int(t.leafMass[^leaf])
 		return normalize(damp(m, t.size)*scoreSeen(depth, m), t.size)
 	}
@@ -200,8 +204,9 @@ func (t *tree) scoreFrom(leaf int32, p []float64) float64 {
 	s := scoreUnseen(depth, 0)
 	for i := depth - 1; i >= 0; i-- {
 		r := t.path[i]
-		o := 2 * int(r) * d
-		lo, hi := t.boxes[o:o+d:o+d], t.boxes[o+d:o+2*d:o+2*d]
+		o := int(r) * (2*d + 1)
+		rs := t.boxes[o]
+		lo, hi := t.boxes[o+1:o+1+d:o+1+d], t.boxes[o+1+d:o+1+2*d:o+1+2*d]
 		lo, hi = lo[:len(p)], hi[:len(p)]
 		sum := 0.0
 		for j, x := range p {
@@ -213,7 +218,7 @@ func (t *tree) scoreFrom(leaf int32, p []float64) float64 {
 		if sum == 0 {
 			break
 		}
-		prob := sum / (t.nodes[r].rangeSum + sum)
+		prob := sum / (rs + sum)
 		s = prob*scoreUnseen(i, 0) + (1-prob)*s
 	}
 	return s * t.norm() / math.Log(2) // as normalize computes it
@@ -419,7 +424,7 @@ func (t *tree) insert(p []float64) int32 {
 			b.min[j] = min(b.min[j], x)
 			b.max[j] = max(b.max[j], x)
 		}
-		t.nodes[r].rangeSum = rangeSum(b.min, b.max)
+		t.setRangeSum(r, rangeSum(b.min, b.max))
 	}
 	return l
 }
@@ -434,7 +439,7 @@ func (t *tree) rebuildBox(r int32) {
 		b.min[j] = min(lb.min[j], rb.min[j])
 		b.max[j] = max(lb.max[j], rb.max[j])
 	}
-	t.nodes[r].rangeSum = rangeSum(b.min, b.max)
+	t.setRangeSum(r, rangeSum(b.min, b.max))
 }
 
 // delete removes one copy of leaf's point (RandomCutTree.deletePoint).
