@@ -68,10 +68,11 @@
 //
 // # Bad input
 //
-// A NaN or infinite value, a record whose values function fails (a missing
-// or non-numeric field), or with a number of values other than the number
-// of columns is refused by Push with an error wrapping [ErrValue] and
-// record.ErrRefused; a new key beyond Options.MaxKeys with [ErrKeys]. A
+// A NaN or infinite value, or one beyond ±[MaxValue] (1e150), a record
+// whose values function fails (a missing or non-numeric field), or with a
+// number of values other than the number of columns, is refused by Push
+// with an error wrapping [ErrValue] and record.ErrRefused; a new key beyond
+// Options.MaxKeys with [ErrKeys]. A
 // refused record changes no forest.
 //
 // # Cost

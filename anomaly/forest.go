@@ -27,6 +27,10 @@ const (
 	MaxTimeDecay   = math.MaxInt32
 	MaxShingleSize = 30
 	MaxColumns     = 30
+
+	// MaxValue bounds the magnitude of a value, so that boxes' ranges and
+	// their sums over up to 900 dimensions stay finite.
+	MaxValue = 1e150
 )
 
 // Options holds the parameters of RANDOM_CUT_FOREST. A nil *Options means
@@ -107,7 +111,8 @@ func (p params) check(columns int) error {
 
 // A Forest scores the records of one series: KDA's RANDOM_CUT_FOREST over
 // a stream without partitions. Each record's values are scored against the
-// forest as it stands, then added to it. It is not safe for concurrent use.
+// forest as it stands, then added to it. Build one with [NewForest]: the
+// zero Forest is not usable. It is not safe for concurrent use.
 type Forest struct {
 	p       params
 	columns int
@@ -167,6 +172,9 @@ func (f *Forest) check(values []float64) error {
 		if math.IsNaN(x) || math.IsInf(x, 0) {
 			return fmt.Errorf("%w: column %d is %v", ErrValue, i, x)
 		}
+		if math.Abs(x) > MaxValue {
+			return fmt.Errorf("%w: column %d is %v, beyond ±%g", ErrValue, i, x, MaxValue)
+		}
 	}
 	return nil
 }
@@ -174,8 +182,8 @@ func (f *Forest) check(values []float64) error {
 // Update scores the record's values against the forest, then adds them to
 // it, and returns the score: 0 for the first SampleSize points (and for the
 // ShingleSize−1 records before the first full shingle), as KDA did. values
-// must hold one finite number per column, or the error wraps [ErrValue]
-// and the forest is unchanged.
+// must hold one finite number of magnitude at most [MaxValue] per column,
+// or the error wraps [ErrValue] and the forest is unchanged.
 func (f *Forest) Update(values []float64) (float64, error) {
 	if err := f.check(values); err != nil {
 		return 0, err

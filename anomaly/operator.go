@@ -120,7 +120,8 @@ type Stats struct {
 // [record.Operator] from R to [Result], one result per record at once:
 // Advance and Flush emit nothing.
 //
-// An Operator is not safe for concurrent use.
+// Build one with [New] or [NewKeyed]: the zero Operator is not usable. An
+// Operator is not safe for concurrent use.
 type Operator[R record.Timed, K comparable] struct {
 	columns []string
 	values  func(dst []float64, r R) ([]float64, error)

@@ -200,6 +200,7 @@ func TestBadInput(t *testing.T) {
 		{"NaN", reading{Sensor: "s1", A: math.NaN(), B: 1}, ErrValue},
 		{"+Inf", reading{Sensor: "s1", A: 1, B: math.Inf(1)}, ErrValue},
 		{"-Inf", reading{Sensor: "s2", A: math.Inf(-1), B: 1}, ErrValue},
+		{"1e200", reading{Sensor: "s2", A: 1e200, B: 1}, ErrValue},
 		{"missing field", reading{Sensor: "s1", Bad: true}, errMissing},
 		{"NaN for a new key", reading{Sensor: "s3", A: math.NaN()}, ErrValue},
 	}

@@ -268,8 +268,8 @@ func (t *tree) check() error {
 		leafSeen[l] = true
 	}
 	for _, x := range t.leafPoint[:int(t.usedLeaves)*t.dims] {
-		if math.IsNaN(x) || math.IsInf(x, 0) {
-			return errors.New("a point is not finite")
+		if math.IsNaN(x) || math.Abs(x) > MaxValue {
+			return errors.New("a point beyond the values a forest takes")
 		}
 	}
 	total := 0
