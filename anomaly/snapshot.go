@@ -144,6 +144,9 @@ func (f *Forest) readState(r *reader) error {
 	f.filled = filled
 	for i := f.dims - filled*f.columns; i < f.dims && r.err == nil; i++ {
 		f.shingle[i] = r.float()
+		if x := f.shingle[i]; math.IsNaN(x) || math.Abs(x) > MaxValue {
+			return fmt.Errorf("shingle value %v", x)
+		}
 	}
 	if r.err != nil {
 		return r.err
