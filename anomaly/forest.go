@@ -64,7 +64,7 @@ type Options struct {
 type params struct {
 	trees, sample, shingle int
 	timeDecay              int
-	lambda                 float64
+	lambda                 float64 // 0: no decay
 	seed                   uint64
 }
 
@@ -119,6 +119,8 @@ type Forest struct {
 	dims    int // columns · shingle
 	trees   []*tree
 
+	expLambda float64 // exp(λ), for the samplers' bounds
+
 	records uint64    // records taken
 	points  uint64    // points (full shingles) taken
 	shingle []float64 // the last shingle records' values, oldest first
@@ -144,7 +146,7 @@ func NewForest(columns int, opts *Options) (*Forest, error) {
 // newForest builds a forest without checking KDA's ranges, for tests that
 // need more trees or no decay (lambda 0).
 func newForest(columns int, p params) *Forest {
-	f := &Forest{p: p, columns: columns, dims: columns * p.shingle}
+	f := &Forest{p: p, columns: columns, dims: columns * p.shingle, expLambda: math.Exp(p.lambda)}
 	f.trees = make([]*tree, p.trees)
 	for i := range f.trees {
 		// Distinct, reproducible streams per tree, from the seed.
@@ -240,7 +242,7 @@ func (f *Forest) ready() bool { return f.points >= uint64(f.p.sample) }
 func (f *Forest) add(point []float64) {
 	f.points++
 	for _, t := range f.trees {
-		t.update(point, f.points, f.p.lambda)
+		t.update(point, f.points, f.p.lambda, f.expLambda)
 	}
 }
 

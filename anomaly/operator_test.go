@@ -429,3 +429,38 @@ func TestDeterministic(t *testing.T) {
 		t.Errorf("same seed same scores: %v; other seed other scores: %v", same, differ)
 	}
 }
+
+// The samplers' shortcut rejects only points whose weight would be
+// rejected, through long runs of multiplied bounds.
+func TestSurelyRejectsAgreesWithTheWeight(t *testing.T) {
+	rng := rand.New(rand.NewPCG(8, 8))
+	for _, lambda := range []float64{0, 1e-5, 1.0 / 257, 0.1} {
+		tr := newTree(1, 10, 1, 1)
+		tr.size = tr.capacity
+		expLambda := math.Exp(lambda)
+		seq := uint64(1000)
+		rejected := 0
+		for i := range 200_000 {
+			if i%5000 == 0 {
+				// A new heap maximum, near the boundary of what is kept.
+				tr.weight[0] = -float64(seq)*lambda + rng.NormFloat64() - 3
+				tr.boundSeq = 0
+			}
+			seq++
+			u := rng.Float64()
+			if u == 0 {
+				continue
+			}
+			w := -float64(seq)*lambda + math.Log(-math.Log(u))
+			if tr.surelyRejects(u, seq, lambda, expLambda) {
+				rejected++
+				if w < tr.weight[0] {
+					t.Fatalf("λ %v, point %d: rejected a weight %v below the maximum %v", lambda, seq, w, tr.weight[0])
+				}
+			}
+		}
+		if rejected == 0 {
+			t.Errorf("λ %v: the shortcut never decided", lambda)
+		}
+	}
+}

@@ -53,11 +53,16 @@ type tree struct {
 	size   int
 
 	rng rand.PCG
+
+	// surelyRejects' bound on −log u for the point of sequence number
+	// boundSeq (0: none), computed afresh at boundBase
+	bound               float64
+	boundSeq, boundBase uint64
 	// draw, when set, replaces rng for the cuts' factors: the reference's
 	// tests fix them to build known trees.
 	draw func() float64
 
-	normMass int // the mass normFactor is for
+	normMass int // the mass normLog is for
 	normLog  float64
 
 	path []int32 // scratch: internal nodes from the root down
@@ -255,10 +260,13 @@ func (t *tree) attribute(v *attributionVisitor, p []float64, high, low []float64
 // it is accepted, evicts the heaviest sampled point (when full) and inserts
 // p (the reference's SamplerPlusTree.update with CompactSampler's
 // acceptPoint, initialAcceptFraction 1). lambda is the time decay per point.
-func (t *tree) update(p []float64, seq uint64, lambda float64) {
+func (t *tree) update(p []float64, seq uint64, lambda, expLambda float64) {
 	u := 0.0
 	for u == 0 {
 		u = t.uniform()
+	}
+	if t.size == t.capacity && t.surelyRejects(u, seq, lambda, expLambda) {
+		return
 	}
 	// The weight of AbstractStreamSampler.computeWeight: newer points weigh
 	// less by λ per point, and the smallest weights are kept.
@@ -272,6 +280,26 @@ func (t *tree) update(p []float64, seq uint64, lambda float64) {
 	}
 	leaf := t.insert(p)
 	t.heapAdd(w, leaf)
+	t.boundSeq = 0 // the heap's maximum may have changed
+}
+
+// surelyRejects decides most rejections of a full sampler without the two
+// logarithms of the weight, a sixth of the cost of a record otherwise. The
+// weight is below the heap's maximum m when −log u < E = exp(m + seq·λ); as
+// −log u ≥ 1 − u, u ≤ 1 − E rejects for sure. E is kept up to date by one
+// multiplication by exp(λ) per point, and recomputed whenever the heap
+// changes, or after 2²⁰ points; the margin of 10⁻⁹ covers the rounding of
+// the multiplications, so the decision is always the one the weight itself
+// gives, and a restored tree (which starts with a fresh E) decides alike.
+func (t *tree) surelyRejects(u float64, seq uint64, lambda, expLambda float64) bool {
+	if t.boundSeq != 0 && seq == t.boundSeq+1 && seq-t.boundBase < 1<<20 {
+		t.bound *= expLambda
+	} else {
+		t.bound = math.Exp(t.weight[0] + float64(seq)*lambda)
+		t.boundBase = seq
+	}
+	t.boundSeq = seq
+	return 1-u >= t.bound*(1+1e-9)
 }
 
 func (t *tree) evictMax() {
