@@ -303,7 +303,7 @@ func (f *Forest) stateBytes() int {
 }
 
 func (t *tree) stateBytes() int {
-	const nodeSize = 24
+	const nodeSize = 16
 	return nodeSize*cap(t.nodes) + 8*(cap(t.boxes)+cap(t.leafPoint)+cap(t.weight)+cap(t.cur)) +
 		4*(cap(t.freeNodes)+cap(t.leafMass)+cap(t.freeLeaves)+cap(t.slot)+cap(t.path))
 }

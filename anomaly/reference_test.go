@@ -414,7 +414,7 @@ func checkNode(t *testing.T, tr *tree, r int32, w wantNode) {
 	}
 	b := tr.nodeBox(r)
 	n := tr.nodes[r]
-	if [2]float64(b.min) != w.min || [2]float64(b.max) != w.max || n.dim != w.dim || math.Abs(n.cut-w.cut) > 1e-8 || n.mass != w.mass {
+	if [2]float64(b.min) != w.min || [2]float64(b.max) != w.max || int32(n.dim) != w.dim || math.Abs(n.cut-w.cut) > 1e-8 || int32(n.mass) != w.mass {
 		t.Errorf("node %d: box %v–%v cut %d@%v mass %d, want %v–%v cut %d@%v mass %d",
 			r, b.min, b.max, n.dim, n.cut, n.mass, w.min, w.max, w.dim, w.cut, w.mass)
 	}
@@ -438,14 +438,14 @@ func TestFixedTreeInitialState(t *testing.T) {
 	tr, _ := fixedTree(t)
 	root := tr.root
 	checkNode(t, tr, root, wantNode{[2]float64{-1, -1}, [2]float64{1, 1}, 1, -0.5, 5})
-	checkLeaf(t, tr, tr.nodes[root].left, [2]float64{-1, -1}, 1)
-	n := tr.nodes[root].right
+	checkLeaf(t, tr, int32(tr.nodes[root].left), [2]float64{-1, -1}, 1)
+	n := int32(tr.nodes[root].right)
 	checkNode(t, tr, n, wantNode{[2]float64{-1, 0}, [2]float64{1, 1}, 0, 0.5, 4})
-	checkLeaf(t, tr, tr.nodes[n].right, [2]float64{1, 1}, 1)
-	n = tr.nodes[n].left
+	checkLeaf(t, tr, int32(tr.nodes[n].right), [2]float64{1, 1}, 1)
+	n = int32(tr.nodes[n].left)
 	checkNode(t, tr, n, wantNode{[2]float64{-1, 0}, [2]float64{0, 1}, 0, -0.5, 3})
-	checkLeaf(t, tr, tr.nodes[n].left, [2]float64{-1, 0}, 1)
-	checkLeaf(t, tr, tr.nodes[n].right, [2]float64{0, 1}, 2)
+	checkLeaf(t, tr, int32(tr.nodes[n].left), [2]float64{-1, 0}, 1)
+	checkLeaf(t, tr, int32(tr.nodes[n].right), [2]float64{0, 1}, 2)
 }
 
 // RandomCutTreeTest.testDeletePointWithLeafSibling
@@ -454,11 +454,11 @@ func TestFixedTreeDeleteWithLeafSibling(t *testing.T) {
 	tr.delete(leaves[[2]float64{-1, 0}])
 	root := tr.root
 	checkNode(t, tr, root, wantNode{[2]float64{-1, -1}, [2]float64{1, 1}, 1, -0.5, 4})
-	checkLeaf(t, tr, tr.nodes[root].left, [2]float64{-1, -1}, 1)
-	n := tr.nodes[root].right // the sibling moved up, its box recomputed
+	checkLeaf(t, tr, int32(tr.nodes[root].left), [2]float64{-1, -1}, 1)
+	n := int32(tr.nodes[root].right) // the sibling moved up, its box recomputed
 	checkNode(t, tr, n, wantNode{[2]float64{0, 1}, [2]float64{1, 1}, 0, 0.5, 3})
-	checkLeaf(t, tr, tr.nodes[n].left, [2]float64{0, 1}, 2)
-	checkLeaf(t, tr, tr.nodes[n].right, [2]float64{1, 1}, 1)
+	checkLeaf(t, tr, int32(tr.nodes[n].left), [2]float64{0, 1}, 2)
+	checkLeaf(t, tr, int32(tr.nodes[n].right), [2]float64{1, 1}, 1)
 }
 
 // RandomCutTreeTest.testDeletePointWithNonLeafSibling
@@ -467,11 +467,11 @@ func TestFixedTreeDeleteWithNonLeafSibling(t *testing.T) {
 	tr.delete(leaves[[2]float64{1, 1}])
 	root := tr.root
 	checkNode(t, tr, root, wantNode{[2]float64{-1, -1}, [2]float64{0, 1}, 1, -0.5, 4})
-	checkLeaf(t, tr, tr.nodes[root].left, [2]float64{-1, -1}, 1)
-	n := tr.nodes[root].right
+	checkLeaf(t, tr, int32(tr.nodes[root].left), [2]float64{-1, -1}, 1)
+	n := int32(tr.nodes[root].right)
 	checkNode(t, tr, n, wantNode{[2]float64{-1, 0}, [2]float64{0, 1}, 0, -0.5, 3})
-	checkLeaf(t, tr, tr.nodes[n].left, [2]float64{-1, 0}, 1)
-	checkLeaf(t, tr, tr.nodes[n].right, [2]float64{0, 1}, 2)
+	checkLeaf(t, tr, int32(tr.nodes[n].left), [2]float64{-1, 0}, 1)
+	checkLeaf(t, tr, int32(tr.nodes[n].right), [2]float64{0, 1}, 2)
 }
 
 // RandomCutTreeTest.testDeletePointWithMassGreaterThan1
@@ -480,14 +480,14 @@ func TestFixedTreeDeleteWithMassGreaterThan1(t *testing.T) {
 	tr.delete(leaves[[2]float64{0, 1}])
 	root := tr.root
 	checkNode(t, tr, root, wantNode{[2]float64{-1, -1}, [2]float64{1, 1}, 1, -0.5, 4})
-	checkLeaf(t, tr, tr.nodes[root].left, [2]float64{-1, -1}, 1)
-	n := tr.nodes[root].right
+	checkLeaf(t, tr, int32(tr.nodes[root].left), [2]float64{-1, -1}, 1)
+	n := int32(tr.nodes[root].right)
 	checkNode(t, tr, n, wantNode{[2]float64{-1, 0}, [2]float64{1, 1}, 0, 0.5, 3})
-	checkLeaf(t, tr, tr.nodes[n].right, [2]float64{1, 1}, 1)
-	n = tr.nodes[n].left
+	checkLeaf(t, tr, int32(tr.nodes[n].right), [2]float64{1, 1}, 1)
+	n = int32(tr.nodes[n].left)
 	checkNode(t, tr, n, wantNode{[2]float64{-1, 0}, [2]float64{0, 1}, 0, -0.5, 2})
-	checkLeaf(t, tr, tr.nodes[n].left, [2]float64{-1, 0}, 1)
-	checkLeaf(t, tr, tr.nodes[n].right, [2]float64{0, 1}, 1)
+	checkLeaf(t, tr, int32(tr.nodes[n].left), [2]float64{-1, 0}, 1)
+	checkLeaf(t, tr, int32(tr.nodes[n].right), [2]float64{0, 1}, 1)
 }
 
 // RandomCutTreeTest.cutTestMultiD, the cuts of factors in [0, 1): the

@@ -217,8 +217,12 @@ func (t *tree) readState(r *reader) error {
 	}
 	for i := 0; i < usedNodes && r.err == nil; i++ {
 		n := &t.nodes[i]
-		n.left, n.right = int32(r.varint()), int32(r.varint())
-		n.dim, n.mass = int32(r.uvarint()), int32(r.uvarint())
+		left, right, dim, mass := r.varint(), r.varint(), r.uvarint(), r.uvarint()
+		if left < math.MinInt16 || left > math.MaxInt16 || right < math.MinInt16 || right > math.MaxInt16 ||
+			dim > math.MaxUint16 || mass > math.MaxUint16 {
+			return fmt.Errorf("node %d: children %d, %d, cut dimension %d, mass %d", i, left, right, dim, mass)
+		}
+		n.left, n.right, n.dim, n.mass = int16(left), int16(right), uint16(dim), uint16(mass)
 		n.cut = r.float()
 	}
 	t.usedNodes = int32(usedNodes)
@@ -340,14 +344,14 @@ func (t *tree) checkRef(r int32, nodeSeen, leafSeen []bool, depth int) (int, err
 	}
 	nodeSeen[r] = true
 	n := t.nodes[r]
-	if n.dim < 0 || int(n.dim) >= t.dims || math.IsNaN(n.cut) || math.IsInf(n.cut, 0) {
+	if int(n.dim) >= t.dims || math.IsNaN(n.cut) || math.IsInf(n.cut, 0) {
 		return 0, fmt.Errorf("node %d: cut %d@%v", r, n.dim, n.cut)
 	}
-	ml, err := t.checkRef(n.left, nodeSeen, leafSeen, depth+1)
+	ml, err := t.checkRef(int32(n.left), nodeSeen, leafSeen, depth+1)
 	if err != nil {
 		return 0, err
 	}
-	mr, err := t.checkRef(n.right, nodeSeen, leafSeen, depth+1)
+	mr, err := t.checkRef(int32(n.right), nodeSeen, leafSeen, depth+1)
 	if err != nil {
 		return 0, err
 	}
@@ -356,7 +360,7 @@ func (t *tree) checkRef(r int32, nodeSeen, leafSeen []bool, depth int) (int, err
 	}
 	// Every point on the left is at most the cut, every point on the right
 	// above it, so each point's descent finds its leaf.
-	if t.refBox(n.left).max[n.dim] > n.cut || t.refBox(n.right).min[n.dim] <= n.cut {
+	if t.refBox(int32(n.left)).max[n.dim] > n.cut || t.refBox(int32(n.right)).min[n.dim] <= n.cut {
 		return 0, fmt.Errorf("node %d: cut %d@%v does not separate its children", r, n.dim, n.cut)
 	}
 	t.rebuildBox(r)

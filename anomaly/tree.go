@@ -1,6 +1,7 @@
 package anomaly
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
 )
@@ -20,12 +21,13 @@ const none = math.MinInt32
 // box, cached as in the reference with its default boundingBoxCacheFraction
 // of 1. Nothing is allocated after construction.
 // A node is an internal node: its children, its cut and its mass (the
-// number of sampled points below it), 24 bytes.
+// number of sampled points below it), 16 bytes: four to a cache line. A tree
+// holds at most maxCapacity leaves, so references fit in 16 bits.
 type node struct {
-	left, right int32
-	dim         int32
-	mass        int32
 	cut         float64
+	left, right int16 // references, as int32 elsewhere
+	dim         uint16
+	mass        uint16
 }
 
 type tree struct {
@@ -69,7 +71,13 @@ type tree struct {
 	cur  []float64
 }
 
+// maxCapacity bounds a tree's sample: leaf references ^l fit in an int16.
+const maxCapacity = 1 << 15
+
 func newTree(dims, capacity int, seed1, seed2 uint64) *tree {
+	if capacity < 1 || capacity > maxCapacity || dims < 1 || dims > 1<<16 {
+		panic(fmt.Sprintf("anomaly: tree of %d points of %d dimensions", capacity, dims))
+	}
 	n := max(capacity-1, 1)
 	t := &tree{
 		dims: dims, capacity: capacity, root: none,
@@ -126,19 +134,19 @@ func (t *tree) descend(p []float64) int32 {
 	for r >= 0 {
 		t.path = append(t.path, r)
 		if p[t.nodes[r].dim] <= t.nodes[r].cut {
-			r = t.nodes[r].left
+			r = int32(t.nodes[r].left)
 		} else {
-			r = t.nodes[r].right
+			r = int32(t.nodes[r].right)
 		}
 	}
 	return r
 }
 
 func (t *tree) sibling(node, child int32) int32 {
-	if t.nodes[node].left == child {
-		return t.nodes[node].right
+	if int32(t.nodes[node].left) == child {
+		return int32(t.nodes[node].right)
 	}
-	return t.nodes[node].left
+	return int32(t.nodes[node].left)
 }
 
 // scoreVisit is the tree's anomaly score of p as the reference computes
@@ -184,9 +192,9 @@ func (t *tree) step(r int32, p []float64) int32 {
 	t.path = append(t.path, r)
 	n := &t.nodes[r]
 	if p[n.dim] <= n.cut {
-		return n.left
+		return int32(n.left)
 	}
-	return n.right
+	return int32(n.right)
 }
 
 // score is scoreVisit without the visitor, the forest's hot path: the same
@@ -426,22 +434,22 @@ func (t *tree) insert(p []float64) int32 {
 	}
 	l := t.newLeaf(p)
 	m := t.newNode()
-	t.nodes[m].dim, t.nodes[m].cut = int32(savedDim), savedCut
+	t.nodes[m].dim, t.nodes[m].cut = uint16(savedDim), savedCut
 	if p[savedDim] <= savedCut {
-		t.nodes[m].left, t.nodes[m].right = ^l, savedNode
+		t.nodes[m].left, t.nodes[m].right = int16(^l), int16(savedNode)
 	} else {
-		t.nodes[m].left, t.nodes[m].right = savedNode, ^l
+		t.nodes[m].left, t.nodes[m].right = int16(savedNode), int16(^l)
 	}
-	t.nodes[m].mass = int32(t.refMass(savedNode) + 1)
+	t.nodes[m].mass = uint16(t.refMass(savedNode) + 1)
 	t.rebuildBox(m)
 	if savedAt == 0 {
 		t.root = m
 	} else {
 		parent := t.path[savedAt-1]
-		if t.nodes[parent].left == savedNode {
-			t.nodes[parent].left = m
+		if int32(t.nodes[parent].left) == savedNode {
+			t.nodes[parent].left = int16(m)
 		} else {
-			t.nodes[parent].right = m
+			t.nodes[parent].right = int16(m)
 		}
 	}
 	for i := savedAt - 1; i >= 0; i-- {
@@ -462,7 +470,7 @@ func (t *tree) insert(p []float64) int32 {
 // after a restore is bit for bit the one the tree had.
 func (t *tree) rebuildBox(r int32) {
 	b := t.nodeBox(r)
-	lb, rb := t.refBox(t.nodes[r].left), t.refBox(t.nodes[r].right)
+	lb, rb := t.refBox(int32(t.nodes[r].left)), t.refBox(int32(t.nodes[r].right))
 	for j := range b.min {
 		b.min[j] = min(lb.min[j], rb.min[j])
 		b.max[j] = max(lb.max[j], rb.max[j])
@@ -494,10 +502,10 @@ func (t *tree) delete(leaf int32) {
 		t.root = sib
 	} else {
 		gp := t.path[n-2]
-		if t.nodes[gp].left == parent {
-			t.nodes[gp].left = sib
+		if int32(t.nodes[gp].left) == parent {
+			t.nodes[gp].left = int16(sib)
 		} else {
-			t.nodes[gp].right = sib
+			t.nodes[gp].right = int16(sib)
 		}
 		resolved := false
 		for i := n - 2; i >= 0; i-- {
