@@ -36,7 +36,7 @@ func (op *Operator[R, K]) descriptor() *record.Descriptor {
 // generator, its nodes (children, cut, mass), its leaves (point, mass) and
 // its sampler's heap (weight, leaf). Bounding boxes are not stored: Restore
 // rebuilds them from the leaves, bit for bit. A tree of the default sample
-// takes about 8 kB plus 8·dims bytes per sampled point.
+// takes about 2.5 kB plus 8·dims bytes per distinct sampled point.
 func (op *Operator[R, K]) AppendSnapshot(dst []byte) ([]byte, error) {
 	start := len(dst)
 	dst = record.BeginSnapshot(dst, op.descriptor())
