@@ -201,8 +201,8 @@ func plainName(s string) bool {
 	return true
 }
 
-// Push scores the record against its forest, emits the result, then adds
-// the record to the forest. A record whose values cannot be read (the
+// Push scores the record against its forest, adds the record to the
+// forest, and emits the result. A record whose values cannot be read (the
 // values function's error), with a NaN or infinite value, or with the wrong
 // number of values, is refused with an error wrapping [ErrValue] (or the
 // values function's error) and [record.ErrRefused]; a record of a new key
