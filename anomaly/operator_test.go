@@ -464,3 +464,21 @@ func TestSurelyRejectsAgreesWithTheWeight(t *testing.T) {
 		}
 	}
 }
+
+// Push allocates nothing once a key's forest exists, explanations included.
+func TestPushDoesNotAllocate(t *testing.T) {
+	op := newSmall(t)
+	rs := readings(500, 9)
+	collect(t, op, rs[:400])
+	i := 400
+	emit := func(Result[reading]) {}
+	allocs := testing.AllocsPerRun(90, func() {
+		if err := op.Push(rs[i], emit); err != nil {
+			t.Fatal(err)
+		}
+		i++
+	})
+	if allocs != 0 {
+		t.Errorf("%v allocations per Push", allocs)
+	}
+}
