@@ -120,6 +120,7 @@ type Forest struct {
 	trees   []*tree
 
 	expLambda float64 // exp(λ), for the samplers' bounds
+	layout    layoutScratch
 
 	records uint64    // records taken
 	points  uint64    // points (full shingles) taken
@@ -152,6 +153,8 @@ func newForest(columns int, p params) *Forest {
 		// Distinct, reproducible streams per tree, from the seed.
 		f.trees[i] = newTree(f.dims, p.sample, p.seed, uint64(i)*0x9e3779b97f4a7c15+1)
 	}
+	n := max(p.sample-1, 1)
+	f.layout = layoutScratch{nodes: make([]node, n), boxes: make([]float64, n*(2*f.dims+1))}
 	f.shingle = make([]float64, f.dims)
 	f.high = make([]float64, f.dims)
 	f.low = make([]float64, f.dims)
@@ -242,7 +245,7 @@ func (f *Forest) ready() bool { return f.points >= uint64(f.p.sample) }
 func (f *Forest) add(point []float64) {
 	f.points++
 	for _, t := range f.trees {
-		t.update(point, f.points, f.p.lambda, f.expLambda)
+		t.update(point, f.points, f.p.lambda, f.expLambda, &f.layout)
 	}
 }
 

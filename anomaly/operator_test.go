@@ -482,3 +482,33 @@ func TestPushDoesNotAllocate(t *testing.T) {
 		t.Errorf("%v allocations per Push", allocs)
 	}
 }
+
+// Renumbering the nodes changes no score and keeps the tree valid.
+func TestRelayoutKeepsScores(t *testing.T) {
+	f := newForest(2, params{trees: 4, sample: 64, shingle: 1, timeDecay: 100, lambda: 0.01, seed: 5})
+	rng := rand.New(rand.NewPCG(6, 6))
+	p := make([]float64, 2)
+	for range 1000 {
+		p[0], p[1] = math.Round(rng.NormFloat64()*5), rng.NormFloat64()
+		f.add(p)
+	}
+	queries := gaussianCloud(50, 2, 7)
+	for i, tr := range f.trees {
+		before := make([]float64, len(queries))
+		for q, x := range queries {
+			before[q] = tr.score(x)
+		}
+		tr.relayout(&f.layout)
+		if tr.root != 0 || len(tr.freeNodes) != 0 {
+			t.Fatalf("tree %d: root %d, %d free nodes after relayout", i, tr.root, len(tr.freeNodes))
+		}
+		for q, x := range queries {
+			if got := tr.score(x); got != before[q] {
+				t.Fatalf("tree %d, query %d: %v after relayout, %v before", i, q, got, before[q])
+			}
+		}
+		if err := tr.check(); err != nil {
+			t.Fatalf("tree %d: %v", i, err)
+		}
+	}
+}

@@ -169,6 +169,7 @@ func (f *Forest) readState(r *reader) error {
 func (t *tree) appendState(dst []byte) []byte {
 	rng, _ := t.rng.MarshalBinary() // cannot fail
 	dst = append(dst, rng...)
+	dst = binary.AppendUvarint(dst, uint64(t.sinceLayout))
 	dst = binary.AppendVarint(dst, int64(t.root))
 	dst = binary.AppendUvarint(dst, uint64(t.usedNodes))
 	for _, n := range t.nodes[:t.usedNodes] {
@@ -210,6 +211,11 @@ func (t *tree) readState(r *reader) error {
 		return err
 	}
 	r.b = r.b[rngSize:]
+	since := r.uvarint()
+	if r.err == nil && since >= uint64(t.capacity) {
+		return fmt.Errorf("%d insertions since the last relayout, every %d", since, t.capacity)
+	}
+	t.sinceLayout = int(since)
 	root := r.varint()
 	usedNodes := r.count(0)
 	if r.err == nil && (usedNodes > len(t.nodes) || usedNodes > t.capacity-1) {
