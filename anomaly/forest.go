@@ -127,7 +127,6 @@ type Forest struct {
 	shingle []float64 // the last shingle records' values, oldest first
 	filled  int       // records in shingle, up to p.shingle
 
-	sv        scoreVisitor
 	av        attributionVisitor
 	high, low []float64 // per dimension, summed over the trees
 	attrs     []Attribution
