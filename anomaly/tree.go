@@ -1,0 +1,625 @@
+package anomaly
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+)
+
+// none is the reference of no node: the root of an empty tree.
+const none = math.MinInt32
+
+// A tree is one random cut tree over one sampler's points, with the sampler:
+// the reference's SamplerPlusTree, RandomCutTree and CompactSampler
+// (executor/, tree/ and sampler/ in aws/random-cut-forest-by-aws, Java core
+// module).
+//
+// Nodes live in flat arrays indexed by int32 references: a reference r ≥ 0
+// is internal node r, a reference r < 0 is leaf ^r. The tree has at most
+// capacity leaves (one per distinct sampled point, with its multiplicity as
+// mass) and capacity−1 internal nodes, each with its cut and its bounding
+// box, cached as in the reference with its default boundingBoxCacheFraction
+// of 1. Nothing is allocated after construction.
+// A node is an internal node: its children, its cut and its mass (the
+// number of sampled points below it), 16 bytes: four to a cache line. A tree
+// holds at most maxCapacity leaves, so references fit in 16 bits.
+type node struct {
+	cut         float64
+	left, right int16 // references, as int32 elsewhere
+	dim         uint16
+	mass        uint16
+}
+
+type tree struct {
+	dims     int
+	capacity int
+	root     int32
+
+	// internal nodes, and their boxes: per node the range sum, dims minima
+	// and dims maxima, side by side for the walk up a path
+	nodes     []node
+	boxes     []float64
+	freeNodes []int32 // free slots below usedNodes, as a stack
+	usedNodes int32   // slots ever used
+
+	// leaves
+	leafPoint  []float64 // dims per leaf
+	leafMass   []int32
+	freeLeaves []int32
+	usedLeaves int32
+
+	// sampler: a max-heap on weight of the sampled points' leaves; a point
+	// sampled twice (or equal to another) is twice in the heap.
+	weight []float64
+	slot   []int32
+	size   int
+
+	rng rand.PCG
+
+	// surelyRejects' bound on −log u for the point of sequence number
+	// boundSeq (0: none), computed afresh at boundBase
+	bound               float64
+	boundSeq, boundBase uint64
+
+	sinceLayout int // insertions since the last relayout
+	// draw, when set, replaces rng for the cuts' factors: the reference's
+	// tests fix them to build known trees.
+	draw func() float64
+
+	normMass int // the mass normLog is for
+	normLog  float64
+
+	path []int32 // scratch: internal nodes from the root down
+	cur  []float64
+}
+
+// maxCapacity bounds a tree's sample: leaf references ^l fit in an int16.
+const maxCapacity = 1 << 15
+
+func newTree(dims, capacity int, seed1, seed2 uint64) *tree {
+	if capacity < 1 || capacity > maxCapacity || dims < 1 || dims > 1<<16 {
+		panic(fmt.Sprintf("anomaly: tree of %d points of %d dimensions", capacity, dims))
+	}
+	n := max(capacity-1, 1)
+	t := &tree{
+		dims: dims, capacity: capacity, root: none,
+		nodes: make([]node, n), boxes: make([]float64, n*(2*dims+1)),
+		freeNodes: make([]int32, 0, n),
+		leafPoint: make([]float64, capacity*dims), leafMass: make([]int32, capacity),
+		freeLeaves: make([]int32, 0, capacity),
+		weight:     make([]float64, capacity), slot: make([]int32, capacity),
+		path: make([]int32, 0, capacity+1),
+		cur:  make([]float64, 2*dims),
+	}
+	t.rng.Seed(seed1, seed2)
+	return t
+}
+
+// uniform returns a float64 in [0, 1), as java.util.Random.nextDouble.
+func (t *tree) uniform() float64 { return float64(t.rng.Uint64()>>11) / (1 << 53) }
+
+func (t *tree) point(leaf int32) []float64 {
+	return t.leafPoint[int(leaf)*t.dims : int(leaf+1)*t.dims]
+}
+
+func (t *tree) nodeBox(n int32) box {
+	o := int(n) * (2*t.dims + 1)
+	return box{min: t.boxes[o+1 : o+1+t.dims], max: t.boxes[o+1+t.dims : o+1+2*t.dims], rangeSum: t.boxes[o]}
+}
+
+func (t *tree) setRangeSum(n int32, s float64) { t.boxes[int(n)*(2*t.dims+1)] = s }
+
+// refBox is the box of a reference: a node's cached box or a leaf's point.
+func (t *tree) refBox(r int32) box {
+	if r >= 0 {
+		return t.nodeBox(r)
+	}
+	p := t.point(^r)
+	return box{min: p, max: p}
+}
+
+func (t *tree) refMass(r int32) int {
+	if r >= 0 {
+		return int(t.nodes[r].mass)
+	}
+	return int(t.leafMass[^r])
+}
+
+// treeMass is the number of sampled points.
+func (t *tree) treeMass() int { return t.size }
+
+// descend fills t.path with the internal nodes from the root to the leaf p
+// falls into, and returns the leaf's reference.
+func (t *tree) descend(p []float64) int32 {
+	t.path = t.path[:0]
+	r := t.root
+	for r >= 0 {
+		t.path = append(t.path, r)
+		if p[t.nodes[r].dim] <= t.nodes[r].cut {
+			r = int32(t.nodes[r].left)
+		} else {
+			r = int32(t.nodes[r].right)
+		}
+	}
+	return r
+}
+
+func (t *tree) sibling(node, child int32) int32 {
+	if int32(t.nodes[node].left) == child {
+		return int32(t.nodes[node].right)
+	}
+	return int32(t.nodes[node].left)
+}
+
+// scoreVisit is the tree's anomaly score of p as the reference computes
+// it: RandomCutTree.traverse with an AnomalyScoreVisitor.
+func (t *tree) scoreVisit(v *scoreVisitor, p []float64) float64 {
+	leaf := t.descend(p)
+	v.reset(p, t.treeMass(), 0)
+	v.acceptLeaf(t.point(^leaf), int(t.leafMass[^leaf]), len(t.path))
+	var n nodeView
+	for i := len(t.path) - 1; i >= 0 && !v.converged(); i-- {
+		r := t.path[i]
+		n.box, n.mass = t.nodeBox(r), int(t.nodes[r].mass)
+		v.accept(&n, i)
+	}
+	return v.result()
+}
+
+// descend4 is descend for four trees at once, in lockstep: their paths
+// are independent chains of loads, which the processor overlaps, where one
+// tree after another would wait for each cache miss in turn.
+func descend4(ts *[4]*tree, p []float64, leaves *[4]int32) {
+	t0, t1, t2, t3 := ts[0], ts[1], ts[2], ts[3]
+	t0.path, t1.path, t2.path, t3.path = t0.path[:0], t1.path[:0], t2.path[:0], t3.path[:0]
+	r0, r1, r2, r3 := t0.root, t1.root, t2.root, t3.root
+	for r0 >= 0 || r1 >= 0 || r2 >= 0 || r3 >= 0 {
+		if r0 >= 0 {
+			r0 = t0.step(r0, p)
+		}
+		if r1 >= 0 {
+			r1 = t1.step(r1, p)
+		}
+		if r2 >= 0 {
+			r2 = t2.step(r2, p)
+		}
+		if r3 >= 0 {
+			r3 = t3.step(r3, p)
+		}
+	}
+	*leaves = [4]int32{r0, r1, r2, r3}
+}
+
+func (t *tree) step(r int32, p []float64) int32 {
+	t.path = append(t.path, r)
+	n := &t.nodes[r]
+	if p[n.dim] <= n.cut {
+		return int32(n.left)
+	}
+	return int32(n.right)
+}
+
+// score is scoreVisit without the visitor, the forest's hot path: the same
+// operations in the same order, so the same result to the last bit (a test
+// checks it).
+func (t *tree) score(p []float64) float64 {
+	leaf := t.descend(p)
+	return t.scoreFrom(leaf, equalPoints(t.point(^leaf), p), p)
+}
+
+// scoreFrom is score after descend returned leaf, seen telling whether the
+// leaf's point is p.
+func (t *tree) scoreFrom(leaf int32, seen bool, p []float64) float64 {
+	depth := len(t.path)
+	if seen {
+		m := int(t.leafMass[^leaf])
+		return normalize(damp(m, t.size)*scoreSeen(depth, m), t.size)
+	}
+	d := t.dims
+	s := scoreUnseen(depth, 0)
+	for i := depth - 1; i >= 0; i-- {
+		r := t.path[i]
+		o := int(r) * (2*d + 1)
+		rs := t.boxes[o]
+		lo, hi := t.boxes[o+1:o+1+d:o+1+d], t.boxes[o+1+d:o+1+2*d:o+1+2*d]
+		lo, hi = lo[:len(p)], hi[:len(p)]
+		sum := 0.0
+		for j, x := range p {
+			sum += max(lo[j]-x, 0)
+		}
+		for j, x := range p {
+			sum += max(x-hi[j], 0)
+		}
+		if sum == 0 {
+			break
+		}
+		prob := sum / (rs + sum)
+		s = prob*scoreUnseen(i, 0) + (1-prob)*s
+	}
+	return s * t.norm() / math.Log(2) // as normalize computes it
+}
+
+// norm is log(mass+1) for normalize, cached: the mass hardly
+// ever changes once the sample is full, and a logarithm per tree and record
+// is a tenth of the cost of a score.
+func (t *tree) norm() float64 {
+	if t.normMass != t.size {
+		t.normMass, t.normLog = t.size, math.Log(float64(t.size)+1)
+	}
+	return t.normLog
+}
+
+// attribute adds the tree's normalized attribution of p's score to high
+// and low, per dimension.
+func (t *tree) attribute(v *attributionVisitor, p []float64, high, low []float64) {
+	leaf := t.descend(p)
+	v.reset(p, t.treeMass(), 0)
+	v.acceptLeaf(t.point(^leaf), int(t.leafMass[^leaf]), len(t.path))
+	var n nodeView
+	child := leaf
+	for i := len(t.path) - 1; i >= 0 && !v.converged(); i-- {
+		r := t.path[i]
+		n.box, n.mass, n.sibling = t.nodeBox(r), int(t.nodes[r].mass), t.refBox(t.sibling(r, child))
+		v.accept(&n, i)
+		child = r
+	}
+	v.addResult(high, low)
+}
+
+// update offers the point with sequence number seq to the sampler and, if
+// it is accepted, evicts the heaviest sampled point (when full) and inserts
+// p (the reference's SamplerPlusTree.update with CompactSampler's
+// acceptPoint, initialAcceptFraction 1). lambda is the time decay per point.
+func (t *tree) update(p []float64, seq uint64, lambda, expLambda float64, s *layoutScratch) {
+	u := 0.0
+	for u == 0 {
+		u = t.uniform()
+	}
+	if t.size == t.capacity && t.surelyRejects(u, seq, lambda, expLambda) {
+		return
+	}
+	// The weight of AbstractStreamSampler.computeWeight: newer points weigh
+	// less by λ per point, and the smallest weights are kept.
+	w := -float64(seq)*lambda + math.Log(-math.Log(u))
+	if t.size == t.capacity {
+		if w >= t.weight[0] {
+			return
+		}
+		t.delete(t.slot[0])
+		t.evictMax()
+	}
+	leaf := t.insert(p)
+	t.heapAdd(w, leaf)
+	t.boundSeq = 0 // the heap's maximum may have changed
+	if t.sinceLayout++; t.sinceLayout >= t.capacity && s != nil {
+		t.relayout(s)
+	}
+}
+
+// layoutScratch is the room relayout copies a tree into, shared by the
+// trees of a forest.
+type layoutScratch struct {
+	nodes []node
+	boxes []float64
+}
+
+// relayout renumbers the internal nodes in depth-first preorder, every
+// capacity insertions: a node's left child then sits right after it, so
+// a descent that goes left mostly stays in the cache line it is in, where
+// nodes numbered as they were made scatter a path over a line per level.
+// The numbering changes nothing else: scores depend on the tree's shape
+// and cuts only.
+func (t *tree) relayout(s *layoutScratch) {
+	t.sinceLayout = 0
+	if t.root < 0 {
+		return
+	}
+	bs := 2*t.dims + 1
+	var next int32
+	t.copyPreorder(t.root, s, bs, &next)
+	copy(t.nodes, s.nodes[:next])
+	copy(t.boxes, s.boxes[:int(next)*bs])
+	t.root, t.usedNodes, t.freeNodes = 0, next, t.freeNodes[:0]
+}
+
+func (t *tree) copyPreorder(r int32, s *layoutScratch, bs int, next *int32) int32 {
+	i := *next
+	*next++
+	n := t.nodes[r]
+	copy(s.boxes[int(i)*bs:int(i+1)*bs], t.boxes[int(r)*bs:int(r+1)*bs])
+	if n.left >= 0 {
+		n.left = int16(t.copyPreorder(int32(n.left), s, bs, next))
+	}
+	if n.right >= 0 {
+		n.right = int16(t.copyPreorder(int32(n.right), s, bs, next))
+	}
+	s.nodes[i] = n
+	return i
+}
+
+// surelyRejects decides most rejections of a full sampler without the two
+// logarithms of the weight, a sixth of the cost of a record otherwise. The
+// weight is below the heap's maximum m when −log u < E = exp(m + seq·λ); as
+// −log u ≥ 1 − u, u ≤ 1 − E rejects for sure. E is kept up to date by one
+// multiplication by exp(λ) per point, and recomputed whenever the heap
+// changes, or after 2²⁰ points; the margin of 10⁻⁹ covers the rounding of
+// the multiplications, so the decision is always the one the weight itself
+// gives, and a restored tree (which starts with a fresh E) decides alike.
+func (t *tree) surelyRejects(u float64, seq uint64, lambda, expLambda float64) bool {
+	if t.boundSeq != 0 && seq == t.boundSeq+1 && seq-t.boundBase < 1<<20 {
+		t.bound *= expLambda
+	} else {
+		t.bound = math.Exp(t.weight[0] + float64(seq)*lambda)
+		t.boundBase = seq
+	}
+	t.boundSeq = seq
+	return 1-u >= t.bound*(1+1e-9)
+}
+
+func (t *tree) evictMax() {
+	t.size--
+	t.weight[0], t.slot[0] = t.weight[t.size], t.slot[t.size]
+	t.swapDown(0)
+}
+
+func (t *tree) swapDown(i int) {
+	for 2*i+1 < t.size {
+		m := 2*i + 1
+		if m+1 < t.size && t.weight[m+1] > t.weight[m] {
+			m++
+		}
+		if t.weight[m] <= t.weight[i] {
+			return
+		}
+		t.swap(i, m)
+		i = m
+	}
+}
+
+func (t *tree) heapAdd(w float64, leaf int32) {
+	i := t.size
+	t.weight[i], t.slot[i] = w, leaf
+	t.size++
+	for i > 0 {
+		p := (i - 1) / 2
+		if t.weight[p] >= t.weight[i] {
+			return
+		}
+		t.swap(i, p)
+		i = p
+	}
+}
+
+func (t *tree) swap(a, b int) {
+	t.weight[a], t.weight[b] = t.weight[b], t.weight[a]
+	t.slot[a], t.slot[b] = t.slot[b], t.slot[a]
+}
+
+func (t *tree) newLeaf(p []float64) int32 {
+	var l int32
+	if n := len(t.freeLeaves); n > 0 {
+		l = t.freeLeaves[n-1]
+		t.freeLeaves = t.freeLeaves[:n-1]
+	} else {
+		l = t.usedLeaves
+		t.usedLeaves++
+	}
+	copy(t.point(l), p)
+	t.leafMass[l] = 1
+	return l
+}
+
+func (t *tree) newNode() int32 {
+	if n := len(t.freeNodes); n > 0 {
+		r := t.freeNodes[n-1]
+		t.freeNodes = t.freeNodes[:n-1]
+		return r
+	}
+	r := t.usedNodes
+	t.usedNodes++
+	return r
+}
+
+// insert adds p to the tree and returns its leaf (an existing leaf if p
+// equals its point). It follows RandomCutTree.addPoint: from the leaf p
+// falls into, walk up, drawing at each level a random cut of the box grown
+// by p (dimension in proportion to its range, value uniform); the new node
+// goes above the highest node whose cut separates p from the box.
+func (t *tree) insert(p []float64) int32 {
+	if t.root == none {
+		l := t.newLeaf(p)
+		t.root = ^l
+		return l
+	}
+	leaf := t.descend(p)
+	lp := t.point(^leaf)
+	if equalPoints(p, lp) {
+		t.leafMass[^leaf]++
+		for _, r := range t.path {
+			t.nodes[r].mass++
+		}
+		return ^leaf
+	}
+	d := t.dims
+	curMin, curMax := t.cur[:d], t.cur[d:]
+	copy(curMin, lp)
+	copy(curMax, lp)
+	var (
+		savedDim  = -1
+		savedCut  float64
+		savedNode int32
+		savedAt   int // number of ancestors above savedNode: t.path[:savedAt]
+	)
+	node := leaf
+	at := len(t.path) // node's depth
+	for {
+		factor := 0.0
+		if t.draw != nil {
+			factor = t.draw()
+		} else {
+			factor = t.uniform()
+		}
+		dim, cut := randomCut(factor, p, curMin, curMax)
+		if p[dim] <= cut && cut < curMin[dim] || p[dim] > cut && cut >= curMax[dim] {
+			savedDim, savedCut, savedNode, savedAt = dim, cut, node, at
+		}
+		if containsPoint(curMin, curMax, p) || at == 0 {
+			break
+		}
+		parent := t.path[at-1]
+		sb := t.refBox(t.sibling(parent, node))
+		for i := range curMin {
+			curMin[i] = min(curMin[i], sb.min[i])
+			curMax[i] = max(curMax[i], sb.max[i])
+		}
+		node, at = parent, at-1
+	}
+	if savedDim < 0 {
+		// A cut at the leaf's level always separates p from a single point.
+		panic("anomaly: no separating cut")
+	}
+	l := t.newLeaf(p)
+	m := t.newNode()
+	t.nodes[m].dim, t.nodes[m].cut = uint16(savedDim), savedCut
+	if p[savedDim] <= savedCut {
+		t.nodes[m].left, t.nodes[m].right = int16(^l), int16(savedNode)
+	} else {
+		t.nodes[m].left, t.nodes[m].right = int16(savedNode), int16(^l)
+	}
+	t.nodes[m].mass = uint16(t.refMass(savedNode) + 1)
+	t.rebuildBox(m)
+	if savedAt == 0 {
+		t.root = m
+	} else {
+		parent := t.path[savedAt-1]
+		if int32(t.nodes[parent].left) == savedNode {
+			t.nodes[parent].left = int16(m)
+		} else {
+			t.nodes[parent].right = int16(m)
+		}
+	}
+	for i := savedAt - 1; i >= 0; i-- {
+		r := t.path[i]
+		t.nodes[r].mass++
+		b := t.nodeBox(r)
+		for j, x := range p {
+			b.min[j] = min(b.min[j], x)
+			b.max[j] = max(b.max[j], x)
+		}
+		t.setRangeSum(r, rangeSum(b.min, b.max))
+	}
+	return l
+}
+
+// rebuildBox sets node r's box to the union of its children's boxes. The
+// range sum is always summed afresh in dimension order, so a box rebuilt
+// after a restore is bit for bit the one the tree had.
+func (t *tree) rebuildBox(r int32) {
+	b := t.nodeBox(r)
+	lb, rb := t.refBox(int32(t.nodes[r].left)), t.refBox(int32(t.nodes[r].right))
+	for j := range b.min {
+		b.min[j] = min(lb.min[j], rb.min[j])
+		b.max[j] = max(lb.max[j], rb.max[j])
+	}
+	t.setRangeSum(r, rangeSum(b.min, b.max))
+}
+
+// delete removes one copy of leaf's point (RandomCutTree.deletePoint).
+func (t *tree) delete(leaf int32) {
+	p := t.point(leaf)
+	if got := t.descend(p); got != ^leaf {
+		panic("anomaly: a sampled point is not in its tree")
+	}
+	if t.leafMass[leaf]--; t.leafMass[leaf] > 0 {
+		for _, r := range t.path {
+			t.nodes[r].mass--
+		}
+		return
+	}
+	t.freeLeaves = append(t.freeLeaves, leaf)
+	n := len(t.path)
+	if n == 0 {
+		t.root = none
+		return
+	}
+	parent := t.path[n-1]
+	sib := t.sibling(parent, ^leaf)
+	if n == 1 {
+		t.root = sib
+	} else {
+		gp := t.path[n-2]
+		if int32(t.nodes[gp].left) == parent {
+			t.nodes[gp].left = int16(sib)
+		} else {
+			t.nodes[gp].right = int16(sib)
+		}
+		resolved := false
+		for i := n - 2; i >= 0; i-- {
+			r := t.path[i]
+			t.nodes[r].mass--
+			if !resolved {
+				// A box that strictly contains the point does not change, nor
+				// do the boxes above it.
+				b := t.nodeBox(r)
+				if strictlyContains(b.min, b.max, p) {
+					resolved = true
+				} else {
+					t.rebuildBox(r)
+				}
+			}
+		}
+	}
+	t.freeNodes = append(t.freeNodes, parent)
+}
+
+// randomCut draws the cut of RandomCutTree.randomCut: factor·range picks a
+// position along the concatenated ranges of the box grown by p, which picks
+// a dimension in proportion to its range and a value uniform within it, in
+// [min, max).
+func randomCut(factor float64, p, bmin, bmax []float64) (int, float64) {
+	total := 0.0
+	for i, x := range p {
+		total += max(bmax[i], x) - min(bmin[i], x)
+	}
+	breakPoint := factor * total
+	for i, x := range p {
+		lo, hi := min(bmin[i], x), max(bmax[i], x)
+		gap := hi - lo
+		if breakPoint <= gap && gap > 0 {
+			cut := lo + breakPoint
+			if cut >= hi {
+				cut = math.Nextafter(hi, lo)
+			}
+			return i, cut
+		}
+		breakPoint -= gap
+	}
+	// Rounding put the break point past the last range: cut just below the
+	// top of the last dimension with a range (the reference randomizes
+	// between the first and the last; either is a valid cut).
+	for i := len(p) - 1; i >= 0; i-- {
+		lo, hi := min(bmin[i], p[i]), max(bmax[i], p[i])
+		if hi > lo {
+			return i, math.Nextafter(hi, lo)
+		}
+	}
+	panic("anomaly: random cut of a single point")
+}
+
+func containsPoint(lo, hi, p []float64) bool {
+	for i, x := range p {
+		if x < lo[i] || x > hi[i] {
+			return false
+		}
+	}
+	return true
+}
+
+func strictlyContains(lo, hi, p []float64) bool {
+	for i, x := range p {
+		if x >= hi[i] || lo[i] >= x {
+			return false
+		}
+	}
+	return true
+}
