@@ -161,6 +161,9 @@ type Over[R record.Timed, K comparable, A, V any] struct {
 	// clearR: an R holds references, so a ring slot a row leaves is zeroed
 	// to let the garbage collector have what it points to.
 	copyA, clearR bool
+
+	schema string
+	desc   *record.Descriptor // of snapshots, built at the first use
 }
 
 var _ record.Operator[record.Time, Row[record.Time, int]] = (*Over[record.Time, int, int, int])(nil)
@@ -168,6 +171,7 @@ var _ record.Operator[record.Time, Row[record.Time, int]] = (*Over[record.Time, 
 // overState is everything a snapshot holds, so Restore can build it apart
 // and swap it in whole.
 type overState[R any, K comparable, A any] struct {
+	flushed bool        // Flush was called: the input has ended
 	wm      record.Time // watermark
 	maxSeen record.Time // largest time pushed
 	seq     uint64      // arrival counter, orders equal times in the buffer
@@ -252,6 +256,7 @@ func NewOver[R record.Timed, K comparable, A, V any](key func(R) K, agg aggregat
 		lateFn:     o.Late,
 		maxKeys:    o.MaxKeys,
 		maxWindows: o.MaxWindows,
+		schema:     o.Schema,
 		vals:       make([]V, len(frames)),
 	}
 	for _, f := range frames {
@@ -298,15 +303,10 @@ func (op *Over[R, K, A, V]) Frames() []Frame { return append([]Frame(nil), op.fr
 // wrapping ErrLimit. A nil emit discards the rows.
 func (op *Over[R, K, A, V]) Push(r R, emit func(Row[R, V])) error {
 	s := &op.st
-	t := r.EventTime()
-	if t < s.wm {
-		s.records++
-		s.late++
-		if op.lateFn != nil {
-			op.lateFn(r, fmt.Errorf("%w: time %s is below the watermark %s", ErrLate, overTime(t), overTime(s.wm)))
-		}
-		return nil
+	if s.flushed {
+		return flushedErr()
 	}
+	t := r.EventTime()
 	var p int32
 	var k K
 	var ok bool
@@ -315,6 +315,17 @@ func (op *Over[R, K, A, V]) Push(r R, emit func(Row[R, V])) error {
 	} else {
 		k = op.key(r)
 		p, ok = s.index[k]
+		if !ok && k != k {
+			return keyErr(k)
+		}
+	}
+	if t < s.wm {
+		s.records++
+		s.late++
+		if op.lateFn != nil {
+			op.lateFn(r, fmt.Errorf("%w: time %s is below the watermark %s", ErrLate, overTime(t), overTime(s.wm)))
+		}
+		return nil
 	}
 	if !ok {
 		var err error
@@ -346,6 +357,9 @@ func (op *Over[R, K, A, V]) Push(r R, emit func(Row[R, V])) error {
 // Advance raises the watermark to wm (a smaller wm changes nothing) and
 // emits the rows of the buffered records with time ≤ wm, in time order.
 func (op *Over[R, K, A, V]) Advance(wm record.Time, emit func(Row[R, V])) error {
+	if op.st.flushed {
+		return flushedErr()
+	}
 	if wm > op.st.wm {
 		op.st.wm = wm
 	}
@@ -358,14 +372,18 @@ func (op *Over[R, K, A, V]) Advance(wm record.Time, emit func(Row[R, V])) error 
 // the window state of every partition: the end of input. The watermark moves
 // up to the largest time pushed, and Stats counters are kept.
 func (op *Over[R, K, A, V]) Flush(emit func(Row[R, V])) error {
-	op.release(record.MaxTime, emit)
 	s := &op.st
+	if s.flushed {
+		return nil
+	}
+	op.release(record.MaxTime, emit)
 	if s.maxSeen > s.wm {
 		s.wm = s.maxSeen
 	}
 	wm, maxSeen := s.wm, s.maxSeen
 	s.reset()
 	s.wm, s.maxSeen = wm, maxSeen
+	s.flushed = true
 	return nil
 }
 

@@ -200,7 +200,6 @@ func TestOverRestoreMismatch(t *testing.T) {
 		{"other frame", overMust(NewOver(overKey, overSum{}, &Options[overRec]{Delay: 2}, Rows(4), Range(5)))},
 		{"other kind", overMust(NewOver(overKey, overSum{}, &Options[overRec]{Delay: 2}, Rows(3), Rows(5)))},
 		{"fewer frames", overMust(NewOver(overKey, overSum{}, &Options[overRec]{Delay: 2}, Rows(3)))},
-		{"other delay", overMust(NewOver(overKey, overSum{}, &Options[overRec]{Delay: 3}, Rows(3), Range(5)))},
 		{"two stacks", overMust(NewOver(overKey, overSumMerge{}, &Options[overRec]{Delay: 2}, Rows(3), Range(5)))},
 	} {
 		t.Run(tt.name, func(t *testing.T) {

@@ -126,7 +126,6 @@ func TestRestoreErrors(t *testing.T) {
 		data []byte
 	}{
 		{"other size", other(Step(2*time.Second), &Options[tev]{Delay: time.Second}), snap},
-		{"other delay", other(Step(time.Second), nil), snap},
 		{"other kind", other(Session(time.Second), &Options[tev]{Delay: time.Second}), snap},
 		{"empty", other(Step(time.Second), &Options[tev]{Delay: time.Second}), nil},
 		{"version", other(Step(time.Second), &Options[tev]{Delay: time.Second}), append([]byte{99}, snap[1:]...)},

@@ -107,7 +107,6 @@ func TestTopKRestoreErrors(t *testing.T) {
 	for name, op := range map[string]*TopK[click, string, int]{
 		"k":        newTopKOp(t, 4, 6, time.Second),
 		"capacity": newTopKOp(t, 3, 7, time.Second),
-		"lateness": newTopKOp(t, 3, 6, 0),
 	} {
 		t.Run(name, func(t *testing.T) {
 			before, _ := op.AppendSnapshot(nil)
