@@ -51,8 +51,8 @@ type Options[R any] struct {
 // and the operator is as it was before the call. Push and Advance after
 // Flush return record.ErrFlushed.
 var (
-	ErrInvalid  = errors.New("window: invalid parameter")
-	ErrLate     = errors.New("window: record is late")
+	ErrInvalid        = errors.New("window: invalid parameter")
+	ErrLate           = errors.New("window: record is late")
 	ErrLimit    error = refusal("window: state limit reached")
 	ErrOverflow error = refusal("window: window end overflows record.Time")
 
