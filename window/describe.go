@@ -2,6 +2,7 @@ package window
 
 import (
 	"fmt"
+	"path"
 	"reflect"
 	"strings"
 
@@ -25,8 +26,8 @@ func describeAggregate[R, A, V any](f aggregate.Func[R, A, V]) string {
 	if i := strings.IndexByte(name, '['); i >= 0 {
 		name = name[:i]
 	}
-	if t.PkgPath() != "" {
-		name = t.PkgPath() + "." + name
+	if p := t.PkgPath(); p != "" {
+		name = path.Base(p) + "." + name
 	}
 	return fmt.Sprintf("%s(%s) %s", name, record.Shape(reflect.TypeFor[A]()), record.Shape(reflect.TypeFor[V]()))
 }
