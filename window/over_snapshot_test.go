@@ -283,6 +283,9 @@ func overFuzzRestore[A, V any](f *testing.F, mk func() *Over[overRec, string, A,
 		f.Add(snap)
 	}
 	f.Add([]byte{1})
+	for _, seed := range otherOperatorSeeds(f) {
+		f.Add(seed)
+	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		op := mk()
 		overFeed(t, op, events[:10])

@@ -145,6 +145,9 @@ func FuzzTopKRestore(f *testing.F) {
 		}
 		f.Add(snap)
 	}
+	for _, seed := range otherOperatorSeeds(f) {
+		f.Add(seed)
+	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		op := newTopKOp(t, 2, 4, time.Second)
 		op.Push(click{T: 1, Section: "s", Article: 1}, func(TopKItem[string, int]) {})
