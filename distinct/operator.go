@@ -96,7 +96,11 @@ func appendTime(dst []byte, t record.Time) []byte {
 
 // Counter is the COUNT_DISTINCT_ITEMS_TUMBLING operator built by
 // [CountItems] and [CountItemsByKey]: the distinct count of one column per
-// window (and key). It implements record.Operator[R, Result[K]].
+// window (and key). It implements record.Operator[R, Result[K]]. A late
+// record (whose windows have all been emitted) is by default dropped and
+// counted in Stats.Late: set Options.Late to receive each one, or
+// Options.Lateness to keep emitted windows open for it and re-emit their
+// counts updated.
 //
 // It runs on window.Aggregate, so late data, Delay, Lateness, limits, Stats
 // and output order are exactly those of window.Aggregate. Each open (key,

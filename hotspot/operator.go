@@ -68,7 +68,10 @@ func (r Result[R]) Clone() Result[R] {
 
 // An Operator reports the hotspots of the last N records: KDA's
 // HOTSPOTS(window, scanRadius, minPoints). It is a [record.Operator] from R
-// to [Result] driven by record count: Advance and Flush emit nothing.
+// to [Result] driven by record count: Advance and Flush emit nothing, and no
+// record is ever late (each valid record enters the window, whatever its
+// time); a record with an invalid point is refused with an error wrapping
+// [ErrPoint] and counted in Stats.Rejected.
 //
 // An Operator is not safe for concurrent use.
 type Operator[R record.Timed] struct {

@@ -11,7 +11,11 @@ import (
 // Agg is the keyed windowed-aggregation operator built by [Aggregate]: it
 // groups records by key and window and emits one [Result] per (key, window)
 // when the watermark passes the window's end. It implements
-// record.Operator[R, Result[K, V]].
+// record.Operator[R, Result[K, V]]. A late record (one whose windows have
+// all been emitted; for session and stagger windows, one below the
+// watermark) is by default dropped and counted in Stats.Late: set
+// Options.Late to receive each one with the reason, or Options.Lateness to
+// keep emitted windows open for it and re-emit them updated.
 //
 // An Agg is not safe for concurrent use, and emit must not call back into
 // the Agg that is emitting.

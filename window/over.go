@@ -77,7 +77,10 @@ func (r Row[R, V]) Clone() Row[R, V] {
 // several aggregates over one frame are one aggregate over a struct
 // (aggregate.Pair or a user type). Every frame computes the same aggregate;
 // for MIN over one frame and AVG over another, give both frames
-// aggregate.Pair(min, avg) and read the half each frame is for.
+// aggregate.Pair(min, avg) and read the half each frame is for. A late
+// record (below the watermark on arrival) is by default dropped and counted
+// in Stats.Late, without a row: set Options.Late to receive each one, or a
+// larger Options.Delay to wait for it.
 //
 // # Order, watermark and late records
 //

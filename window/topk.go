@@ -88,7 +88,10 @@ func appendRFC3339(dst []byte, t record.Time) []byte {
 
 // TopK is the TOP_K_ITEMS_TUMBLING operator built by [TopKItems] and
 // [TopKItemsByKey]: the K most frequent values of one column per window (and
-// key). It implements record.Operator[R, TopKItem[K, T]].
+// key). It implements record.Operator[R, TopKItem[K, T]]. A late record
+// (whose windows have all been emitted) is by default dropped and counted in
+// Stats.Late: set Options.Late to receive each one, or Options.Lateness to
+// keep emitted windows open for it and re-emit their rows updated.
 //
 // It is [Aggregate] over aggregate.TopK, so windows, watermarks, late data,
 // limits and Stats behave exactly as there. When a window closes it emits
