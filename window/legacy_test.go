@@ -37,7 +37,6 @@ func legacyStream() []legacyRec {
 	return out
 }
 
-
 type snapshotter interface {
 	AppendSnapshot([]byte) ([]byte, error)
 	Restore([]byte) error

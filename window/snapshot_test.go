@@ -2,10 +2,10 @@ package window
 
 import (
 	"bytes"
-	"os"
-	"path/filepath"
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"testing"
 	"time"
 
