@@ -9,7 +9,9 @@ import (
 
 // Options tunes a windowed operator. A nil *Options means the defaults: no
 // delay, no allowed lateness, late records dropped and counted, no limits.
-// The zero Options is the same as nil.
+// The zero Options is the same as nil. Delay, Lateness and the limits decide
+// only about records not yet seen: an operator may restore a snapshot
+// written under other values, and its own apply from then on.
 type Options[R any] struct {
 	// Delay is the bounded out-of-orderness of the input. The operator's
 	// automatic watermark is (largest event time seen) − Delay, so a record up

@@ -99,8 +99,9 @@ func (r Row[R, V]) Clone() Row[R, V] {
 // Advance emits the rows of the buffered records that the new watermark
 // releases. Flush emits the rows of every buffered record, then drops all
 // window state (the end of input); the watermark stays where it was or moves
-// up to the largest time pushed. Nothing is emitted when rows merely age out
-// of a window.
+// up to the largest time pushed, and Push and Advance afterwards return
+// record.ErrFlushed. Nothing is emitted when rows merely age out of a
+// window.
 //
 // # Partitions and limits
 //
@@ -303,7 +304,10 @@ func (op *Over[R, K, A, V]) Frames() []Frame { return append([]Frame(nil), op.fr
 // buffered records the raised watermark lets through, in time order.
 // A late record is dropped or handed to Options.Late, and Push returns nil.
 // A record of a new partition beyond a limit is refused with an error
-// wrapping ErrLimit. A nil emit discards the rows.
+// wrapping ErrLimit, and one whose key is not equal to itself (a float NaN)
+// with one wrapping ErrKey; both wrap record.ErrRefused and leave the
+// operator unchanged. After Flush, Push returns record.ErrFlushed. A nil
+// emit discards the rows.
 func (op *Over[R, K, A, V]) Push(r R, emit func(Row[R, V])) error {
 	s := &op.st
 	if s.flushed {
@@ -373,7 +377,8 @@ func (op *Over[R, K, A, V]) Advance(wm record.Time, emit func(Row[R, V])) error 
 
 // Flush emits the rows of every buffered record, in time order, then drops
 // the window state of every partition: the end of input. The watermark moves
-// up to the largest time pushed, and Stats counters are kept.
+// up to the largest time pushed, and Stats counters are kept. Push and
+// Advance afterwards return record.ErrFlushed; a second Flush does nothing.
 func (op *Over[R, K, A, V]) Flush(emit func(Row[R, V])) error {
 	s := &op.st
 	if s.flushed {
