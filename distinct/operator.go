@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
+	"reflect"
 	"strconv"
 	"time"
 	"unsafe"
@@ -95,7 +96,11 @@ func appendTime(dst []byte, t record.Time) []byte {
 
 // Counter is the COUNT_DISTINCT_ITEMS_TUMBLING operator built by
 // [CountItems] and [CountItemsByKey]: the distinct count of one column per
-// window (and key). It implements record.Operator[R, Result[K]].
+// window (and key). It implements record.Operator[R, Result[K]]. A late
+// record (whose windows have all been emitted) is by default dropped and
+// counted in Stats.Late: set Options.Late to receive each one, or
+// Options.Lateness to keep emitted windows open for it and re-emit their
+// counts updated.
 //
 // It runs on window.Aggregate, so late data, Delay, Lateness, limits, Stats
 // and output order are exactly those of window.Aggregate. Each open (key,
@@ -129,6 +134,8 @@ type Counter[R record.Timed, K comparable, T Item] struct {
 	maxSeen record.Time // largest time taken, fast path included
 	wm      record.Time // the watermark the aggregate has been told
 	fast    uint64      // records taken by the fast path
+
+	desc *record.Descriptor // of snapshots, built at the first use
 }
 
 var _ record.Operator[record.Time, Result[NoKey]] = (*Counter[record.Time, NoKey, int])(nil)
@@ -233,7 +240,7 @@ func (c *Counter[R, K, T]) Push(r R, emit func(Result[K])) error {
 // slowPush hands r to the aggregate, after telling it the watermark of the
 // records the fast path took, and sets the fast path up for r's window.
 func (c *Counter[R, K, T]) slowPush(r R, emit func(Result[K])) error {
-	c.out = emit
+	c.out = orDiscard(emit)
 	defer func() { c.out = nil }()
 	c.sync(c.forward)
 	*c.last = nil
@@ -266,6 +273,14 @@ func (c *Counter[R, K, T]) slowPush(r R, emit func(Result[K])) error {
 	return nil
 }
 
+// orDiscard returns emit, or a func that drops results for a nil one.
+func orDiscard[K comparable](emit func(Result[K])) func(Result[K]) {
+	if emit == nil {
+		return func(Result[K]) {}
+	}
+	return emit
+}
+
 func (c *Counter[R, K, T]) watermarkFor(t record.Time) record.Time {
 	if t < record.MinTime+c.delay {
 		return record.MinTime
@@ -286,7 +301,7 @@ func (c *Counter[R, K, T]) sync(emit func(window.Result[K, estimate])) {
 // Advance moves the watermark to wm and emits every window that ends at or
 // before it.
 func (c *Counter[R, K, T]) Advance(wm record.Time, emit func(Result[K])) error {
-	c.out = emit
+	c.out = orDiscard(emit)
 	defer func() { c.out = nil }()
 	c.sync(c.forward)
 	c.uncache()
@@ -296,7 +311,7 @@ func (c *Counter[R, K, T]) Advance(wm record.Time, emit func(Result[K])) error {
 
 // Flush emits every open window and drops all state: end of input.
 func (c *Counter[R, K, T]) Flush(emit func(Result[K])) error {
-	c.out = emit
+	c.out = orDiscard(emit)
 	defer func() { c.out = nil }()
 	c.uncache()
 	c.wm = record.MaxTime
@@ -388,32 +403,43 @@ func (f *slotFunc[R, T]) ReadState(a *slot, src []byte) (int, error) {
 	return n, nil
 }
 
-// counterSnapshotVersion is the first byte of a Counter snapshot.
-const counterSnapshotVersion = 1
+// counterLegacyVersion is the first byte of a Counter snapshot of the
+// format before the envelope, which Restore still reads.
+const counterLegacyVersion = 1
 
-const counterSnapshotMagic = "rowtime/distinct.Counter"
+const counterLegacyMagic = "rowtime/distinct.Counter"
+
+func (c *Counter[R, K, T]) descriptor() *record.Descriptor {
+	if c.desc == nil {
+		c.desc = record.NewDescriptor("distinct.Counter").
+			Param("keyed", c.keyed).
+			Param("precision", c.p).
+			Param("threshold", c.limit).
+			Type("item", reflect.TypeFor[T]())
+	}
+	return c.desc
+}
 
 // AppendSnapshot appends the operator's state to dst and returns the
-// extended buffer: a version byte, the operator's own parameters (keyed or
-// not, precision, threshold) and counters, then window.Agg's snapshot of
-// the windows, with each window's Sketch in its binary encoding. On error
-// dst is returned unchanged.
+// extended buffer: a record envelope whose descriptor holds the sketch
+// parameters (keyed or not, precision, threshold, item type), around the
+// operator's counters and window.Agg's snapshot of the windows, with each
+// window's Sketch in its binary encoding. On error dst is returned
+// unchanged.
 func (c *Counter[R, K, T]) AppendSnapshot(dst []byte) ([]byte, error) {
 	c.sync(c.noEmit) // the aggregate then holds the watermark the operator has
-	out := append(dst, counterSnapshotVersion)
-	out = binary.AppendUvarint(out, uint64(len(counterSnapshotMagic)))
-	out = append(out, counterSnapshotMagic...)
-	out = c.appendParams(out)
+	start := len(dst)
+	out := record.BeginSnapshot(dst, c.descriptor())
 	out = binary.AppendUvarint(out, c.fast)
 	out = binary.AppendVarint(out, int64(c.maxSeen))
 	out, err := c.agg.AppendSnapshot(out)
 	if err != nil {
 		return dst, err
 	}
-	return out, nil
+	return record.EndSnapshot(out, start), nil
 }
 
-func (c *Counter[R, K, T]) appendParams(dst []byte) []byte {
+func (c *Counter[R, K, T]) legacyParams(dst []byte) []byte {
 	keyed := byte(0)
 	if c.keyed {
 		keyed = 1
@@ -423,43 +449,50 @@ func (c *Counter[R, K, T]) appendParams(dst []byte) []byte {
 
 // Restore replaces the operator's state with a snapshot written by
 // AppendSnapshot of an operator built with the same parameters: keyed or
-// not, assigner, sketch and window options (the key and item functions and
-// Options.Late are not recorded: they must be the same too). On error the
-// operator is unchanged; the error wraps window.ErrSnapshot, and also
-// ErrMismatch when the parameters differ or ErrCorrupt when the data is not
-// a snapshot this package wrote.
+// not, assigner, sketch parameters and item and key types (the key and item
+// functions and Options.Late are not recorded: they must be the same too).
+// Delay, Lateness and the limits may differ, as for window.Agg's Restore.
+// Snapshots of the format before the envelope are read too. On error, which
+// wraps record.ErrSnapshot (as ErrMismatch and ErrCorrupt are) and, for a
+// snapshot of another operator, names both sides, the operator is
+// unchanged.
 func (c *Counter[R, K, T]) Restore(data []byte) error {
-	bad := func(sentinel error, format string, args ...any) error {
-		return fmt.Errorf("%w: %w: "+format, append([]any{window.ErrSnapshot, sentinel}, args...)...)
+	bad := func(format string, args ...any) error {
+		return fmt.Errorf("%w: distinct.Counter: "+format, append([]any{record.ErrSnapshot}, args...)...)
 	}
-	if len(data) == 0 {
-		return bad(ErrCorrupt, "empty")
+	var rest []byte
+	if record.IsLegacySnapshot(data) {
+		if data[0] != counterLegacyVersion {
+			return bad("version %d, want %d", data[0], counterLegacyVersion)
+		}
+		rest = data[1:]
+		n, k := uvarint(rest)
+		if k <= 0 || n != uint64(len(counterLegacyMagic)) || len(rest[k:]) < int(n) || string(rest[k:k+int(n)]) != counterLegacyMagic {
+			return bad("not a distinct.Counter snapshot")
+		}
+		rest = rest[k+int(n):]
+		want := c.legacyParams(nil)
+		if len(rest) < len(want) {
+			return bad("truncated parameters")
+		}
+		if string(rest[:len(want)]) != string(want) {
+			return bad("taken with other parameters (keyed, precision, threshold) than %v, %d, %d", c.keyed, c.p, c.limit)
+		}
+		rest = rest[len(want):]
+	} else {
+		var err error
+		if rest, err = record.OpenSnapshot(data, c.descriptor()); err != nil {
+			return fmt.Errorf("distinct: restore: %w", err)
+		}
 	}
-	if data[0] != counterSnapshotVersion {
-		return bad(ErrCorrupt, "version %d, want %d", data[0], counterSnapshotVersion)
-	}
-	rest := data[1:]
-	n, k := uvarint(rest)
-	if k <= 0 || n != uint64(len(counterSnapshotMagic)) || len(rest[k:]) < int(n) || string(rest[k:k+int(n)]) != counterSnapshotMagic {
-		return bad(ErrCorrupt, "not a distinct.Counter snapshot")
-	}
-	rest = rest[k+int(n):]
-	want := c.appendParams(nil)
-	if len(rest) < len(want) {
-		return bad(ErrCorrupt, "truncated parameters")
-	}
-	if string(rest[:len(want)]) != string(want) {
-		return bad(ErrMismatch, "taken with other parameters (keyed, precision, threshold) than %v, %d, %d", c.keyed, c.p, c.limit)
-	}
-	rest = rest[len(want):]
 	fast, k := uvarint(rest)
 	if k <= 0 {
-		return bad(ErrCorrupt, "truncated record count")
+		return bad("truncated record count")
 	}
 	rest = rest[k:]
 	maxSeen, k := binary.Varint(rest)
 	if k <= 0 {
-		return bad(ErrCorrupt, "truncated time")
+		return bad("truncated time")
 	}
 	if err := c.agg.Restore(rest[k:]); err != nil {
 		return err

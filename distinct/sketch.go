@@ -9,6 +9,8 @@ import (
 	"unsafe"
 
 	"github.com/axiomhq/hyperloglog"
+
+	"github.com/rowtime/rowtime/record"
 )
 
 // Defaults and limits of a Sketch's configuration.
@@ -25,17 +27,30 @@ const (
 var (
 	// ErrInvalid is returned by constructors given an invalid parameter.
 	ErrInvalid = errors.New("distinct: invalid parameter")
-	// ErrMismatch is returned when restoring state built with other
-	// parameters than the receiver's.
-	ErrMismatch = errors.New("distinct: parameters do not match")
+	// ErrMismatch is wrapped when restoring state built with other
+	// parameters than the receiver's. It is record.ErrSnapshot, the one
+	// error of unreadable or mismatched state.
+	//
+	// Deprecated: test for record.ErrSnapshot; this name stays so that
+	// errors.Is with it keeps working.
+	ErrMismatch = record.ErrSnapshot
 	// ErrPrecision is returned by Merge when the two sketches have different
 	// precisions: their registers do not line up, so they cannot be
 	// combined. It wraps ErrMismatch.
-	ErrPrecision = fmt.Errorf("%w: different precisions", ErrMismatch)
-	// ErrCorrupt is returned when decoding data that is truncated, of an
-	// unknown version or otherwise not an encoding this package wrote.
-	ErrCorrupt = errors.New("distinct: corrupt encoding")
+	ErrPrecision error = precisionErr{}
+	// ErrCorrupt is wrapped when decoding data that is truncated, of an
+	// unknown version or otherwise not an encoding this package wrote. It
+	// is record.ErrSnapshot.
+	//
+	// Deprecated: test for record.ErrSnapshot; this name stays so that
+	// errors.Is with it keeps working.
+	ErrCorrupt = record.ErrSnapshot
 )
+
+type precisionErr struct{}
+
+func (precisionErr) Error() string { return "distinct: different precisions" }
+func (precisionErr) Unwrap() error { return ErrMismatch }
 
 // Options configures a Sketch. A nil *Options, like the zero Options, means
 // the defaults.

@@ -9,15 +9,32 @@ import (
 
 	"github.com/kyroy/kdtree"
 	"github.com/kyroy/kdtree/kdrange"
+
+	"github.com/rowtime/rowtime/record"
 )
 
 // Errors returned by the package. Constructors and [Find] wrap ErrInvalid,
-// [Operator.Push] wraps ErrPoint, and [Operator.Restore] wraps ErrSnapshot.
+// [Operator.Push] wraps ErrPoint, and [Operator.Restore] wraps
+// record.ErrSnapshot.
 var (
-	ErrInvalid  = errors.New("hotspot: invalid parameter")
-	ErrPoint    = errors.New("hotspot: invalid point")
-	ErrSnapshot = errors.New("hotspot: invalid snapshot")
+	ErrInvalid = errors.New("hotspot: invalid parameter")
+
+	// ErrPoint refuses a record whose point is invalid. It wraps
+	// record.ErrRefused: the operator is unchanged but for
+	// Stats.Rejected, and the caller may go on with the next record.
+	ErrPoint error = pointErr{}
+
+	// ErrSnapshot is record.ErrSnapshot, which every Restore error wraps.
+	//
+	// Deprecated: test for record.ErrSnapshot; this name stays so that
+	// errors.Is with it keeps working.
+	ErrSnapshot = record.ErrSnapshot
 )
+
+type pointErr struct{}
+
+func (pointErr) Error() string { return "hotspot: invalid point" }
+func (pointErr) Unwrap() error { return record.ErrRefused }
 
 // A Hotspot is one cluster of the density clustering: its core points and the
 // border points attached to it.
@@ -85,6 +102,11 @@ func checkEps(eps float64) error {
 	if !(eps > 0) || math.IsInf(eps, 1) {
 		return fmt.Errorf("%w: radius ε must be positive and finite, got %v", ErrInvalid, eps)
 	}
+	// Distances are compared squared: an ε whose square overflows to +Inf
+	// (or underflows to 0) would make every pair (or none) neighbours.
+	if sq := eps * eps; math.IsInf(sq, 1) || sq == 0 {
+		return fmt.Errorf("%w: radius ε = %v: its square %v is not a positive finite float64", ErrInvalid, eps, sq)
+	}
 	return nil
 }
 
@@ -123,7 +145,8 @@ func (p *findPoint) Dimension(i int) float64 { return p.c[i] }
 //
 // Every point must have the same number (at least one) of coordinates, all
 // finite: otherwise Find returns an error wrapping [ErrPoint]. ε must be
-// positive and finite and minPts at least 2, or the error wraps [ErrInvalid].
+// positive with a finite, non-zero square (distances are compared squared)
+// and minPts at least 2, or the error wraps [ErrInvalid].
 // Find builds one k-d tree over the points and runs one range search per
 // point: O(n log n) for sparse data, O(n²) when everything is within ε.
 func Find(points [][]float64, eps float64, minPts int) ([]Hotspot, error) {

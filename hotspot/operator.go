@@ -68,7 +68,10 @@ func (r Result[R]) Clone() Result[R] {
 
 // An Operator reports the hotspots of the last N records: KDA's
 // HOTSPOTS(window, scanRadius, minPoints). It is a [record.Operator] from R
-// to [Result] driven by record count: Advance and Flush emit nothing.
+// to [Result] driven by record count: Advance and Flush emit nothing, and no
+// record is ever late (each valid record enters the window, whatever its
+// time); a record with an invalid point is refused with an error wrapping
+// [ErrPoint] and counted in Stats.Rejected.
 //
 // An Operator is not safe for concurrent use.
 type Operator[R record.Timed] struct {
@@ -92,6 +95,9 @@ type Operator[R record.Timed] struct {
 	lastFlat []float64
 
 	records, rejected, emitted uint64
+	flushed                    bool // Flush was called: the input has ended
+
+	desc *record.Descriptor // of snapshots, built at the first use
 }
 
 // New returns an operator that clusters the last n records' points, read by
@@ -100,7 +106,8 @@ type Operator[R record.Timed] struct {
 // to dst and returns the extended slice; the operator passes a reused
 // buffer, so coords need not allocate.
 //
-// n must be between 2 and 2³¹−1, eps positive and finite, minPts between 2
+// n must be between 2 and 2³¹−1, eps positive with a finite, non-zero
+// square (about 1.5e-162 to 1.3e154), minPts between 2
 // and n; the error wraps [ErrInvalid] otherwise.
 func New[R record.Timed](n int, eps float64, minPts int, coords func(dst []float64, r R) []float64, opts *Options) (*Operator[R], error) {
 	if n < 2 || n > math.MaxInt32 {
@@ -157,6 +164,9 @@ func (op *Operator[R]) newWindow(dims int) *window {
 // infinite coordinate is refused with an error wrapping [ErrPoint]; the
 // record does not enter the window and nothing changes.
 func (op *Operator[R]) Push(r R, emit func(Result[R])) error {
+	if op.flushed {
+		return fmt.Errorf("hotspot: %w", record.ErrFlushed)
+	}
 	op.buf = op.coords(op.buf[:0], r)
 	dims := op.optDims
 	if op.w != nil {
@@ -190,7 +200,9 @@ func (op *Operator[R]) Push(r R, emit func(Result[R])) error {
 		op.last, op.lastFlat = copyHotspots(op.last[:0], op.lastFlat[:0], hs)
 	}
 	op.emitted++
-	emit(Result[R]{Record: r, Hotspots: hs})
+	if emit != nil {
+		emit(Result[R]{Record: r, Hotspots: hs})
+	}
 	return nil
 }
 
@@ -246,11 +258,22 @@ func copyHotspots(dst []Hotspot, flat []float64, hs []Hotspot) ([]Hotspot, []flo
 	return dst, flat
 }
 
-// Advance does nothing: HOTSPOTS is driven by record count, not time.
-func (op *Operator[R]) Advance(record.Time, func(Result[R])) error { return nil }
+// Advance emits nothing: HOTSPOTS is driven by record count, not time. After
+// Flush it returns record.ErrFlushed.
+func (op *Operator[R]) Advance(record.Time, func(Result[R])) error {
+	if op.flushed {
+		return fmt.Errorf("hotspot: %w", record.ErrFlushed)
+	}
+	return nil
+}
 
-// Flush does nothing: every result was emitted by Push.
-func (op *Operator[R]) Flush(func(Result[R])) error { return nil }
+// Flush ends the input. It emits nothing, since every result was emitted by
+// Push, and keeps the window for Hotspots and Stats; Push and Advance
+// afterwards return record.ErrFlushed.
+func (op *Operator[R]) Flush(func(Result[R])) error {
+	op.flushed = true
+	return nil
+}
 
 // Stats reports what the operator has done and holds.
 func (op *Operator[R]) Stats() Stats {

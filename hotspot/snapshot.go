@@ -6,16 +6,31 @@ import (
 	"github.com/rowtime/rowtime/record"
 )
 
-const snapshotVersion = 1
+// legacyVersion is the first byte of a snapshot of the format before the
+// envelope, which Restore still reads.
+const legacyVersion = 1
 
-// snapshot is the serialized state of an Operator: its parameters, its
-// counters, where its emission schedule stands, and the window's points in
-// arrival order. Everything else (neighbour counts, trees, clusters) is
-// derived from the points on Restore.
-type snapshot struct {
+// legacySnapshot is that format: the parameters, then what snapshotBody
+// holds but Flushed.
+type legacySnapshot struct {
 	N, MinPts, OptDims, Every, PaneSize int
 	Eps                                 float64
 	OnlyChanges                         bool
+
+	Dims                                            int
+	Records, Rejected, Emitted, Searches, Reexamins uint64
+	Since                                           int
+	Last                                            []snapHotspot
+	Next                                            uint64
+	Points                                          []float64
+}
+
+// snapshotBody is the serialized state of an Operator: its counters, where
+// its emission schedule stands, and the window's points in arrival order.
+// Everything else (neighbour counts, trees, clusters) is derived from the
+// points on Restore. The parameters are in the envelope's descriptor.
+type snapshotBody struct {
+	Flushed bool
 
 	Dims                                            int // 0: no point yet
 	Records, Rejected, Emitted, Searches, Reexamins uint64
@@ -31,14 +46,24 @@ type snapHotspot struct {
 	Min, Max []float64
 }
 
-// AppendSnapshot appends the operator's state to dst in a versioned binary
-// form that [Operator.Restore] reads: the parameters, the statistics, the
-// emission schedule and the window's points in arrival order. Its size is
-// about 8·dims bytes per point in the window.
+func (op *Operator[R]) descriptor() *record.Descriptor {
+	if op.desc == nil {
+		op.desc = record.NewDescriptor("hotspot.Operator").
+			Param("N", op.n).Param("eps", op.eps).Param("minPts", op.minPts).
+			Param("Dims", op.optDims).Param("Every", op.every).Param("PaneSize", op.paneSize).
+			Param("OnlyChanges", op.changes)
+	}
+	return op.desc
+}
+
+// AppendSnapshot appends the operator's state to dst in a record envelope
+// that [Operator.Restore] reads: a descriptor of the parameters (N, ε,
+// minPts, Options), then the statistics, the emission schedule and the
+// window's points in arrival order, then a checksum. Its size is about
+// 8·dims bytes per point in the window.
 func (op *Operator[R]) AppendSnapshot(dst []byte) ([]byte, error) {
-	s := snapshot{
-		N: op.n, MinPts: op.minPts, OptDims: op.optDims, Every: op.every, PaneSize: op.paneSize,
-		Eps: op.eps, OnlyChanges: op.changes,
+	s := snapshotBody{
+		Flushed: op.flushed,
 		Records: op.records, Rejected: op.rejected, Emitted: op.emitted,
 		Since: op.since,
 	}
@@ -54,8 +79,12 @@ func (op *Operator[R]) AppendSnapshot(dst []byte) ([]byte, error) {
 			s.Points = append(s.Points, w.coords(q)...)
 		}
 	}
-	dst = append(dst, snapshotVersion)
-	return record.AppendBinary(dst, s)
+	start := len(dst)
+	out, err := record.AppendBinary(record.BeginSnapshot(dst, op.descriptor()), s)
+	if err != nil {
+		return dst, err
+	}
+	return record.EndSnapshot(out, start), nil
 }
 
 // Restore replaces the operator's state with one written by AppendSnapshot
@@ -64,28 +93,33 @@ func (op *Operator[R]) AppendSnapshot(dst []byte) ([]byte, error) {
 // operator goes on exactly as the one that wrote the snapshot would. (Only
 // Stats.Searches may grow a little slower afterwards: the oldest pane's tree
 // is rebuilt from its live points alone, so its bounding box may let a
-// search skip it where the original tree was searched.)
+// search skip it where the original tree was searched.) Snapshots of the
+// format before the envelope are read too.
+//
 // Corrupt, truncated or mismatched data gives an error wrapping
-// [ErrSnapshot], and the operator is left unchanged.
+// record.ErrSnapshot (a snapshot of an operator with other parameters names
+// both sides), and the operator is left unchanged.
 func (op *Operator[R]) Restore(data []byte) error {
-	if len(data) == 0 || data[0] != snapshotVersion {
-		return fmt.Errorf("%w: unknown version", ErrSnapshot)
+	var s snapshotBody
+	if record.IsLegacySnapshot(data) {
+		var err error
+		if s, err = op.readLegacy(data); err != nil {
+			return err
+		}
+	} else {
+		body, err := record.OpenSnapshot(data, op.descriptor())
+		if err != nil {
+			return fmt.Errorf("hotspot: restore: %w", err)
+		}
+		n, err := record.ReadBinary(body, &s)
+		if err != nil {
+			return fmt.Errorf("%w: %w", ErrSnapshot, err)
+		}
+		if n != len(body) {
+			return fmt.Errorf("%w: %d bytes after the snapshot", ErrSnapshot, len(body)-n)
+		}
 	}
-	var s snapshot
-	n, err := record.ReadBinary(data[1:], &s)
-	if err != nil {
-		return fmt.Errorf("%w: %w", ErrSnapshot, err)
-	}
-	if 1+n != len(data) {
-		return fmt.Errorf("%w: %d bytes after the snapshot", ErrSnapshot, len(data)-1-n)
-	}
-	if s.N != op.n || s.MinPts != op.minPts || s.Eps != op.eps || s.OptDims != op.optDims ||
-		s.Every != op.every || s.PaneSize != op.paneSize || s.OnlyChanges != op.changes {
-		return fmt.Errorf("%w: written with N=%d ε=%v minPts=%d Dims=%d Every=%d PaneSize=%d OnlyChanges=%v, restoring into N=%d ε=%v minPts=%d Dims=%d Every=%d PaneSize=%d OnlyChanges=%v",
-			ErrSnapshot, s.N, s.Eps, s.MinPts, s.OptDims, s.Every, s.PaneSize, s.OnlyChanges,
-			op.n, op.eps, op.minPts, op.optDims, op.every, op.paneSize, op.changes)
-	}
-	if s.Dims < 0 || s.Next >= 1<<62 || s.OptDims != 0 && s.Dims != s.OptDims || s.Since < 0 || s.Since >= s.Every {
+	if s.Dims < 0 || s.Next >= 1<<62 || op.optDims != 0 && s.Dims != op.optDims || s.Since < 0 || s.Since >= op.every {
 		return fmt.Errorf("%w: inconsistent state", ErrSnapshot)
 	}
 	var w *window
@@ -94,8 +128,8 @@ func (op *Operator[R]) Restore(data []byte) error {
 			return fmt.Errorf("%w: points without a dimension", ErrSnapshot)
 		}
 	} else {
-		if len(s.Points)%s.Dims != 0 || len(s.Points)/s.Dims > s.N || uint64(len(s.Points)/s.Dims) > s.Next {
-			return fmt.Errorf("%w: %d coordinates for a window of %d points of %d dimensions", ErrSnapshot, len(s.Points), s.N, s.Dims)
+		if len(s.Points)%s.Dims != 0 || len(s.Points)/s.Dims > op.n || uint64(len(s.Points)/s.Dims) > s.Next {
+			return fmt.Errorf("%w: %d coordinates for a window of %d points of %d dimensions", ErrSnapshot, len(s.Points), op.n, s.Dims)
 		}
 		size := len(s.Points) / s.Dims
 		for i := range size {
@@ -124,6 +158,33 @@ func (op *Operator[R]) Restore(data []byte) error {
 	op.last, op.lastFlat = copyHotspots(op.last[:0], op.lastFlat[:0], last)
 	op.since = s.Since
 	op.records, op.rejected, op.emitted = s.Records, s.Rejected, s.Emitted
+	op.flushed = s.Flushed
 	op.at = 0
 	return nil
+}
+
+// readLegacy reads a snapshot of the format before the envelope, whose
+// parameters must be the operator's.
+func (op *Operator[R]) readLegacy(data []byte) (snapshotBody, error) {
+	if data[0] != legacyVersion {
+		return snapshotBody{}, fmt.Errorf("%w: unknown version", ErrSnapshot)
+	}
+	var s legacySnapshot
+	n, err := record.ReadBinary(data[1:], &s)
+	if err != nil {
+		return snapshotBody{}, fmt.Errorf("%w: %w", ErrSnapshot, err)
+	}
+	if 1+n != len(data) {
+		return snapshotBody{}, fmt.Errorf("%w: %d bytes after the snapshot", ErrSnapshot, len(data)-1-n)
+	}
+	if s.N != op.n || s.MinPts != op.minPts || s.Eps != op.eps || s.OptDims != op.optDims ||
+		s.Every != op.every || s.PaneSize != op.paneSize || s.OnlyChanges != op.changes {
+		return snapshotBody{}, fmt.Errorf("%w: written with N=%d ε=%v minPts=%d Dims=%d Every=%d PaneSize=%d OnlyChanges=%v, restoring into N=%d ε=%v minPts=%d Dims=%d Every=%d PaneSize=%d OnlyChanges=%v",
+			ErrSnapshot, s.N, s.Eps, s.MinPts, s.OptDims, s.Every, s.PaneSize, s.OnlyChanges,
+			op.n, op.eps, op.minPts, op.optDims, op.every, op.paneSize, op.changes)
+	}
+	return snapshotBody{
+		Dims: s.Dims, Records: s.Records, Rejected: s.Rejected, Emitted: s.Emitted,
+		Searches: s.Searches, Reexamins: s.Reexamins, Since: s.Since, Last: s.Last, Next: s.Next, Points: s.Points,
+	}, nil
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"os"
 	"testing"
 
 	"github.com/rowtime/rowtime/record"
@@ -149,6 +150,23 @@ func FuzzRestore(f *testing.F) {
 				f.Add(s[:len(s)/2])
 			}
 		}
+	}
+	// Snapshots of other operators: other parameters, another kind of
+	// operator in the envelope, and the legacy format.
+	for _, eps := range []float64{0.5, 1.5} {
+		op, _ := New(20, eps, 4, pointCoords, &Options{Dims: 2})
+		trace(f, op, randomRecords(5, 25, 2, false))
+		s, _ := op.AppendSnapshot(nil)
+		f.Add(s)
+	}
+	op, _ := New(12, 0.3, 3, pointCoords, nil)
+	trace(f, op, randomRecords(6, 10, 2, false))
+	s, _ := op.AppendSnapshot(nil)
+	body, _ := record.OpenSnapshot(s, op.descriptor())
+	other := record.BeginSnapshot(nil, record.NewDescriptor("window.Agg").Param("assigner", "STEP 1s"))
+	f.Add(record.EndSnapshot(append(other, body...), 0))
+	if legacy, err := os.ReadFile("testdata/legacy.snap"); err == nil {
+		f.Add(legacy)
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		op, _ := New(12, 0.3, 3, pointCoords, nil)

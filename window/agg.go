@@ -11,7 +11,11 @@ import (
 // Agg is the keyed windowed-aggregation operator built by [Aggregate]: it
 // groups records by key and window and emits one [Result] per (key, window)
 // when the watermark passes the window's end. It implements
-// record.Operator[R, Result[K, V]].
+// record.Operator[R, Result[K, V]]. A late record (one whose windows have
+// all been emitted; for session and stagger windows, one below the
+// watermark) is by default dropped and counted in Stats.Late: set
+// Options.Late to receive each one with the reason, or Options.Lateness to
+// keep emitted windows open for it and re-emit them updated.
 //
 // An Agg is not safe for concurrent use, and emit must not call back into
 // the Agg that is emitting.
@@ -24,6 +28,9 @@ type Agg[R record.Timed, K comparable, A, V any] struct {
 	tum *tumbler[R, K, A, V]
 	hop *hopper[R, K, A, V]
 	seq *sequencer[R, K, A, V] // session and stagger windows
+
+	desc    *record.Descriptor // of snapshots, built at the first use
+	typesOK bool               // the stored types passed the codec check
 }
 
 var _ record.Operator[record.Time, Result[int, int]] = (*Agg[record.Time, int, int, int])(nil)
@@ -70,13 +77,19 @@ func Aggregate[R record.Timed, K comparable, A, V any](w Assigner, key func(R) K
 // Push takes one record. It returns an error wrapping [ErrOverflow] when a
 // bound of a window of the record is outside the range of record.Time, and
 // one wrapping [ErrLimit] when holding the record would exceed
-// Options.MaxWindows or Options.MaxKeys; in both cases the record is not
-// taken and the operator is unchanged. A late record is taken (and counted)
-// and handled as [Options] says; Push returns nil for it.
+// Options.MaxWindows or Options.MaxKeys, and one wrapping [ErrKey] when its
+// key is not equal to itself (a float NaN, or a struct or array holding
+// one); all of them wrap record.ErrRefused: the record is not taken and the
+// operator is unchanged. A late record is taken (and counted) and
+// handled as [Options] says; Push returns nil for it. After Flush, Push
+// returns record.ErrFlushed. A nil emit discards the results.
 //
 // A record whose time raises the automatic watermark (time − Delay) emits the
 // windows that watermark completes.
 func (a *Agg[R, K, A, V]) Push(r R, emit func(Result[K, V])) error {
+	if emit == nil {
+		emit = discard[Result[K, V]]
+	}
 	switch {
 	case a.tum != nil:
 		return a.tum.push(r, emit)
@@ -87,11 +100,22 @@ func (a *Agg[R, K, A, V]) Push(r R, emit func(Result[K, V])) error {
 }
 
 // Advance moves the watermark to wm, if that is later than the current one,
-// and emits every window that ends at or before it. It never fails; the
-// error is there for [record.Operator].
+// and emits every window that ends at or before it. It fails only after
+// Flush, with record.ErrFlushed. A nil emit discards the results.
 func (a *Agg[R, K, A, V]) Advance(wm record.Time, emit func(Result[K, V])) error {
+	if a.core.flushed {
+		return flushedErr()
+	}
+	if emit == nil {
+		emit = discard[Result[K, V]]
+	}
+	a.advance(wm, emit)
+	return nil
+}
+
+func (a *Agg[R, K, A, V]) advance(wm record.Time, emit func(Result[K, V])) {
 	if wm <= a.core.wm {
-		return nil
+		return
 	}
 	switch {
 	case a.tum != nil:
@@ -101,14 +125,45 @@ func (a *Agg[R, K, A, V]) Advance(wm record.Time, emit func(Result[K, V])) error
 	default:
 		a.seq.advance(wm, emit)
 	}
-	return nil
 }
 
 // Flush marks the end of input: it emits every open window and drops all
-// state, as Advance(record.MaxTime) would, so records pushed afterwards are
-// late.
+// state, as Advance(record.MaxTime) would. Push and Advance afterwards
+// return record.ErrFlushed (a caller that means to close a batch, not the
+// input, calls Advance); a second Flush does nothing. A nil emit discards
+// the results.
 func (a *Agg[R, K, A, V]) Flush(emit func(Result[K, V])) error {
-	return a.Advance(record.MaxTime, emit)
+	if a.core.flushed {
+		return nil
+	}
+	if emit == nil {
+		emit = discard[Result[K, V]]
+	}
+	a.advance(record.MaxTime, emit)
+	a.core.flushed = true
+	switch {
+	case a.tum != nil:
+		a.tum.uncache()
+	case a.hop != nil:
+		a.hop.uncache()
+	}
+	return nil
+}
+
+// orDiscard returns emit, or discard for a nil one.
+func orDiscard[T any](emit func(T)) func(T) {
+	if emit == nil {
+		return discard[T]
+	}
+	return emit
+}
+
+func keyErr[K any](k K) error {
+	return fmt.Errorf("%w: %v", ErrKey, k)
+}
+
+func flushedErr() error {
+	return fmt.Errorf("window: %w", record.ErrFlushed)
 }
 
 // Stats returns what the operator has seen and holds.
@@ -136,7 +191,9 @@ type core[R any] struct {
 	late       func(R, error)
 	maxWindows int
 	maxKeys    int
+	schema     string
 
+	flushed bool        // Flush was called: the input has ended
 	wm      record.Time // current watermark
 	maxSeen record.Time // largest event time taken
 	stats   Stats       // Records, Late, Updates, Emitted
@@ -160,6 +217,7 @@ func newCore[R any](o *Options[R]) (core[R], error) {
 	c.late = o.Late
 	c.maxWindows = o.MaxWindows
 	c.maxKeys = o.MaxKeys
+	c.schema = o.Schema
 	return c, nil
 }
 

@@ -145,7 +145,11 @@ func Floor(unit Unit) Assigner {
 // FloorIn is like [Floor] with the calendar of loc: FloorIn(Day, loc) windows
 // run from midnight to midnight local time, so they last 23 or 25 hours
 // across a daylight-saving change. Units up to Hour truncate the local wall
-// clock. loc must not be nil.
+// clock; where the offset changes by other than a whole unit (the 30-minute
+// daylight-saving shift of Australia/Lord_Howe, an offset moved by half an
+// hour), the window that the change cuts ends at it and the next starts at
+// it, so the windows always tile the time line without overlap. loc must
+// not be nil.
 func FloorIn(unit Unit, loc *time.Location) Assigner {
 	if loc == nil {
 		return Assigner{err: fmt.Errorf("%w: FloorIn(%v): nil location", ErrInvalid, unit)}
@@ -371,9 +375,12 @@ func floorInWindow(t record.Time, unit Unit, loc *time.Location) (Span, error) {
 		default:
 			d = time.Hour
 		}
-		// Truncate the wall clock: offsets are whole seconds, and
-		// daylight-saving changes move it by whole hours almost
-		// everywhere, so the windows tile the time line.
+		// Truncate the wall clock under the offset in effect at t, and cut
+		// the window at the zone's transitions: where the offset changes
+		// by other than a multiple of the unit (Australia/Lord_Howe moves
+		// by 30 minutes, historical offsets by odd seconds), the windows
+		// of the two offsets do not line up, and the transition bounds
+		// both. Elsewhere a transition falls on a window bound anyway.
 		_, off := tt.Zone()
 		local := int64(t) + int64(off)*int64(time.Second)
 		if (off > 0 && local < int64(t)) || (off < 0 && local > int64(t)) {
@@ -385,6 +392,13 @@ func floorInWindow(t record.Time, unit Unit, loc *time.Location) (Span, error) {
 		}
 		s = time.Unix(0, int64(w.Start)).Add(-time.Duration(off) * time.Second)
 		e = s.Add(d)
+		zs, ze := offsetBounds(tt, off)
+		if !zs.IsZero() && s.Before(zs) {
+			s = zs
+		}
+		if !ze.IsZero() && e.After(ze) {
+			e = ze
+		}
 	default:
 		s, e = calendarSpan(tt, unit, loc, 0)
 		// time.Date may resolve a local midnight that a daylight-saving
@@ -404,6 +418,28 @@ func floorInWindow(t record.Time, unit Unit, loc *time.Location) (Span, error) {
 		return Span{}, overflowErr(t, "FLOOR "+unit.String()+" "+loc.String())
 	}
 	return Span{st, en}, nil
+}
+
+// offsetBounds returns the bounds of the time around tt during which loc's
+// UTC offset is off: the zone's bounds (time.Time.ZoneBounds), widened over
+// neighbouring zones with the same offset (a change of abbreviation or of
+// daylight-saving flag alone moves no clock). A zero time means no bound.
+func offsetBounds(tt time.Time, off int) (start, end time.Time) {
+	start, end = tt.ZoneBounds()
+	for i := 0; i < 8 && !start.IsZero(); i++ {
+		prev := start.Add(-time.Nanosecond)
+		if _, o := prev.Zone(); o != off {
+			break
+		}
+		start, _ = prev.ZoneBounds()
+	}
+	for i := 0; i < 8 && !end.IsZero(); i++ {
+		if _, o := end.Zone(); o != off {
+			break
+		}
+		_, end = end.ZoneBounds()
+	}
+	return start, end
 }
 
 // calendarSpan returns the unit-long span of local dates that contains

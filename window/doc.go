@@ -135,10 +135,40 @@
 //
 // # Snapshots
 //
-// [Agg.AppendSnapshot] writes the whole state in a compact versioned binary
-// form and [Agg.Restore] reads it back into an operator built with the same
-// parameters, for state that survives between Lambda invocations. A
-// restored operator continues exactly as the original would have.
+// [Agg.AppendSnapshot] writes the whole state in a compact binary form and
+// [Agg.Restore] reads it back, for state that survives between Lambda
+// invocations. A restored operator continues exactly as the original would
+// have. A snapshot is a record envelope (see record.BeginSnapshot): a
+// descriptor of what it stores (the assigner or frames, the aggregate, the
+// codec shapes of keys, accumulators and buffered records, and
+// Options.Schema), a checksum over every byte, checked before anything is
+// decoded, and the state. It restores only into an operator with the same
+// descriptor; anything else, and any corrupt or truncated data, is an error
+// wrapping record.ErrSnapshot that names both sides. Delay, Lateness and the
+// limits are not in the descriptor: they decide only about records not yet
+// seen, so they may change between the writer and the reader (the watermark
+// never moves back; a limit below what is held refuses new keys and windows
+// and drops none). To deploy a query whose state differs, start empty, or
+// restore into the old operator and write a migration that feeds what it
+// holds into the new one. Snapshots of the format before the envelope are
+// still read.
+//
+// Keys, accumulators without their own codec and buffered records are
+// written with record.AppendBinary, which refuses what it cannot round-trip
+// (a struct with unexported fields that does not encode itself, a func, a
+// channel, an interface): AppendSnapshot checks the stored types, before it
+// writes anything, at every snapshot, never at construction.
+//
+// # Errors and Flush
+//
+// A record the operator refuses (a limit reached, a window bound that
+// overflows, a key not equal to itself such as a float NaN) leaves the
+// operator as it was; the error wraps record.ErrRefused (record.IsRefused
+// reports true) and the caller may go on with the next record. Flush ends
+// the input: Push and Advance after it return record.ErrFlushed, so a
+// handler that meant to close a batch (Advance) hears of its mistake
+// instead of seeing every later record counted late. A nil emit discards
+// results, for every operator and call.
 //
 // # KDA's ROWTIME
 //

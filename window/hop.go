@@ -127,6 +127,9 @@ func (e *hopper[R, K, A, V]) push(r R, emit func(Result[K, V])) error {
 	c := &e.a.core
 	t := r.EventTime()
 	if t < e.cs || t >= e.ce {
+		if c.flushed {
+			return flushedErr()
+		}
 		if _, _, err := hopRange(t, e.a.w.size, e.a.w.slide); err != nil {
 			return err
 		}
@@ -135,6 +138,10 @@ func (e *hopper[R, K, A, V]) push(r R, emit func(Result[K, V])) error {
 		e.cFirstEnd, e.cLastEnd = e.windowEnd(e.firstWindow(p)), e.lastEnd(p)
 	}
 	p := e.cp
+	k := e.a.key(r)
+	if k != k {
+		return keyErr(k)
+	}
 	if !c.limited() && t > c.maxSeen {
 		if nwm := c.watermarkFor(t); nwm > c.wm && nwm >= e.due {
 			e.advance(nwm, emit)
@@ -151,7 +158,6 @@ func (e *hopper[R, K, A, V]) push(r R, emit func(Result[K, V])) error {
 			return nil
 		}
 	}
-	k := e.a.key(r)
 	ki, ok := e.keys.idx[k]
 	i := -1
 	inCur := false
@@ -594,6 +600,14 @@ func (h *hkey[A]) compact() {
 	h.mid -= h.keep
 	h.in -= h.keep
 	h.keep = 0
+}
+
+// reexpire applies a Lateness other than the one the panes were held
+// under (after a restore): panes it no longer covers go now, and retain is
+// recomputed.
+func (e *hopper[R, K, A, V]) reexpire() {
+	e.expire(e.a.core.wm)
+	e.due = min(e.due, e.retain)
 }
 
 // expire drops held panes whose windows are past allowed lateness.

@@ -9,7 +9,9 @@ import (
 
 // Options tunes a windowed operator. A nil *Options means the defaults: no
 // delay, no allowed lateness, late records dropped and counted, no limits.
-// The zero Options is the same as nil.
+// The zero Options is the same as nil. Delay, Lateness and the limits decide
+// only about records not yet seen: an operator may restore a snapshot
+// written under other values, and its own apply from then on.
 type Options[R any] struct {
 	// Delay is the bounded out-of-orderness of the input. The operator's
 	// automatic watermark is (largest event time seen) − Delay, so a record up
@@ -34,18 +36,48 @@ type Options[R any] struct {
 	// Flush to make room and push it again.
 	MaxWindows int
 	MaxKeys    int
+
+	// Schema names the version of the record and key types, for a type
+	// that changes its meaning on purpose while keeping its codec shape
+	// (say, a field that now counts cents instead of dollars). It is part
+	// of every snapshot's descriptor: bump it, and snapshots written under
+	// the old name are refused instead of read as new state. Empty means no
+	// name.
+	Schema string
 }
 
 // Errors returned by the package. Constructors wrap ErrInvalid; Push wraps
 // ErrLate (in what it hands to Options.Late), ErrLimit and ErrOverflow;
-// Restore wraps ErrSnapshot.
+// Restore wraps record.ErrSnapshot. ErrLimit and ErrOverflow are refusals:
+// they wrap record.ErrRefused, so record.IsRefused reports true for them,
+// and the operator is as it was before the call. Push and Advance after
+// Flush return record.ErrFlushed.
 var (
-	ErrInvalid  = errors.New("window: invalid parameter")
-	ErrLate     = errors.New("window: record is late")
-	ErrLimit    = errors.New("window: state limit reached")
-	ErrOverflow = errors.New("window: window end overflows record.Time")
-	ErrSnapshot = errors.New("window: bad snapshot")
+	ErrInvalid        = errors.New("window: invalid parameter")
+	ErrLate           = errors.New("window: record is late")
+	ErrLimit    error = refusal("window: state limit reached")
+	ErrOverflow error = refusal("window: window end overflows record.Time")
+
+	// ErrKey refuses a record whose key is not equal to itself: a float
+	// NaN, or a struct or array holding one. Go's == says NaN ≠ NaN, so
+	// such a key could never be found again: every record would be a group
+	// of its own, held until its window closes. Map NaN to a value of your
+	// choice in the key function to group such records.
+	ErrKey error = refusal("window: key is not equal to itself")
+
+	// ErrSnapshot is record.ErrSnapshot, which every Restore error wraps.
+	//
+	// Deprecated: test for record.ErrSnapshot; this name stays so that
+	// errors.Is with it keeps working.
+	ErrSnapshot = record.ErrSnapshot
 )
+
+// A refusal is a sentinel error that wraps record.ErrRefused without
+// saying so in its message.
+type refusal string
+
+func (e refusal) Error() string { return string(e) }
+func (e refusal) Unwrap() error { return record.ErrRefused }
 
 // Stats describes what an operator has seen and holds. Every windowed
 // operator in the package reports the same fields.

@@ -77,7 +77,10 @@ func (r Row[R, V]) Clone() Row[R, V] {
 // several aggregates over one frame are one aggregate over a struct
 // (aggregate.Pair or a user type). Every frame computes the same aggregate;
 // for MIN over one frame and AVG over another, give both frames
-// aggregate.Pair(min, avg) and read the half each frame is for.
+// aggregate.Pair(min, avg) and read the half each frame is for. A late
+// record (below the watermark on arrival) is by default dropped and counted
+// in Stats.Late, without a row: set Options.Late to receive each one, or a
+// larger Options.Delay to wait for it.
 //
 // # Order, watermark and late records
 //
@@ -96,8 +99,9 @@ func (r Row[R, V]) Clone() Row[R, V] {
 // Advance emits the rows of the buffered records that the new watermark
 // releases. Flush emits the rows of every buffered record, then drops all
 // window state (the end of input); the watermark stays where it was or moves
-// up to the largest time pushed. Nothing is emitted when rows merely age out
-// of a window.
+// up to the largest time pushed, and Push and Advance afterwards return
+// record.ErrFlushed. Nothing is emitted when rows merely age out of a
+// window.
 //
 // # Partitions and limits
 //
@@ -161,6 +165,9 @@ type Over[R record.Timed, K comparable, A, V any] struct {
 	// clearR: an R holds references, so a ring slot a row leaves is zeroed
 	// to let the garbage collector have what it points to.
 	copyA, clearR bool
+
+	schema string
+	desc   *record.Descriptor // of snapshots, built at the first use
 }
 
 var _ record.Operator[record.Time, Row[record.Time, int]] = (*Over[record.Time, int, int, int])(nil)
@@ -168,6 +175,7 @@ var _ record.Operator[record.Time, Row[record.Time, int]] = (*Over[record.Time, 
 // overState is everything a snapshot holds, so Restore can build it apart
 // and swap it in whole.
 type overState[R any, K comparable, A any] struct {
+	flushed bool        // Flush was called: the input has ended
 	wm      record.Time // watermark
 	maxSeen record.Time // largest time pushed
 	seq     uint64      // arrival counter, orders equal times in the buffer
@@ -252,6 +260,7 @@ func NewOver[R record.Timed, K comparable, A, V any](key func(R) K, agg aggregat
 		lateFn:     o.Late,
 		maxKeys:    o.MaxKeys,
 		maxWindows: o.MaxWindows,
+		schema:     o.Schema,
 		vals:       make([]V, len(frames)),
 	}
 	for _, f := range frames {
@@ -295,18 +304,16 @@ func (op *Over[R, K, A, V]) Frames() []Frame { return append([]Frame(nil), op.fr
 // buffered records the raised watermark lets through, in time order.
 // A late record is dropped or handed to Options.Late, and Push returns nil.
 // A record of a new partition beyond a limit is refused with an error
-// wrapping ErrLimit. A nil emit discards the rows.
+// wrapping ErrLimit, and one whose key is not equal to itself (a float NaN)
+// with one wrapping ErrKey; both wrap record.ErrRefused and leave the
+// operator unchanged. After Flush, Push returns record.ErrFlushed. A nil
+// emit discards the rows.
 func (op *Over[R, K, A, V]) Push(r R, emit func(Row[R, V])) error {
 	s := &op.st
-	t := r.EventTime()
-	if t < s.wm {
-		s.records++
-		s.late++
-		if op.lateFn != nil {
-			op.lateFn(r, fmt.Errorf("%w: time %s is below the watermark %s", ErrLate, overTime(t), overTime(s.wm)))
-		}
-		return nil
+	if s.flushed {
+		return flushedErr()
 	}
+	t := r.EventTime()
 	var p int32
 	var k K
 	var ok bool
@@ -315,6 +322,17 @@ func (op *Over[R, K, A, V]) Push(r R, emit func(Row[R, V])) error {
 	} else {
 		k = op.key(r)
 		p, ok = s.index[k]
+		if !ok && k != k {
+			return keyErr(k)
+		}
+	}
+	if t < s.wm {
+		s.records++
+		s.late++
+		if op.lateFn != nil {
+			op.lateFn(r, fmt.Errorf("%w: time %s is below the watermark %s", ErrLate, overTime(t), overTime(s.wm)))
+		}
+		return nil
 	}
 	if !ok {
 		var err error
@@ -346,6 +364,9 @@ func (op *Over[R, K, A, V]) Push(r R, emit func(Row[R, V])) error {
 // Advance raises the watermark to wm (a smaller wm changes nothing) and
 // emits the rows of the buffered records with time ≤ wm, in time order.
 func (op *Over[R, K, A, V]) Advance(wm record.Time, emit func(Row[R, V])) error {
+	if op.st.flushed {
+		return flushedErr()
+	}
 	if wm > op.st.wm {
 		op.st.wm = wm
 	}
@@ -356,16 +377,21 @@ func (op *Over[R, K, A, V]) Advance(wm record.Time, emit func(Row[R, V])) error 
 
 // Flush emits the rows of every buffered record, in time order, then drops
 // the window state of every partition: the end of input. The watermark moves
-// up to the largest time pushed, and Stats counters are kept.
+// up to the largest time pushed, and Stats counters are kept. Push and
+// Advance afterwards return record.ErrFlushed; a second Flush does nothing.
 func (op *Over[R, K, A, V]) Flush(emit func(Row[R, V])) error {
-	op.release(record.MaxTime, emit)
 	s := &op.st
+	if s.flushed {
+		return nil
+	}
+	op.release(record.MaxTime, emit)
 	if s.maxSeen > s.wm {
 		s.wm = s.maxSeen
 	}
 	wm, maxSeen := s.wm, s.maxSeen
 	s.reset()
 	s.wm, s.maxSeen = wm, maxSeen
+	s.flushed = true
 	return nil
 }
 

@@ -2,48 +2,87 @@ package window
 
 import (
 	"cmp"
-	"encoding"
 	"encoding/binary"
 	"errors"
 	"fmt"
 	"reflect"
 	"slices"
+	"strings"
 
 	"github.com/rowtime/rowtime/aggregate"
 	"github.com/rowtime/rowtime/record"
 )
 
-// An Over snapshot starts with a version byte and then this string, as the
-// other snapshots of the package do.
+// An Over snapshot of the format before the envelope started with a version
+// byte and this string; Restore still reads it.
 const (
-	overSnapshotVersion = 1
-	overSnapshotMagic   = "rowtime/window.Over"
+	overLegacyVersion = 1
+	overLegacyMagic   = "rowtime/window.Over"
 )
 
-// AppendSnapshot appends the operator's state to dst: a version, its
-// parameters (frames, Delay, and whether agg subtracts), the watermark, the
-// stats counters, every partition's rows (encoded with record.AppendBinary)
-// and window positions, and the reorder buffer. Accumulators that subtract
-// are written with the aggregate's StateCodec, or record.AppendBinary when it
-// has none; two-stack accumulators are not written, since Restore rebuilds
-// them exactly from the rows. Partition keys are not written either: they
-// are recomputed from the rows with key.
+// descriptor says what the operator's snapshots store: its frames, the
+// aggregate, whether it subtracts, whether it is keyed, and the codec shapes
+// of the records its rows and reorder buffer hold and of the subtracted
+// accumulators. Delay and the limits are not part of it.
+func (op *Over[R, K, A, V]) descriptor() *record.Descriptor {
+	if op.desc == nil {
+		frames := make([]string, len(op.frames))
+		for i, f := range op.frames {
+			frames[i] = f.String()
+		}
+		d := record.NewDescriptor("window.Over").
+			Param("frames", strings.Join(frames, ", ")).
+			Param("aggregate", describeAggregate(op.agg)).
+			Param("subtracts", op.rm != nil).
+			Param("keyed", op.key != nil).
+			Type("key", reflect.TypeFor[K]()).
+			Type("record", reflect.TypeFor[R]())
+		if op.rm != nil {
+			d.Type("accumulator", reflect.TypeFor[A]())
+		}
+		op.desc = d.Schema(op.schema)
+	}
+	return op.desc
+}
+
+// checkTypes reports the first stored type the codec cannot round-trip.
+func (op *Over[R, K, A, V]) checkTypes() error {
+	if err := codecErr[R]("record"); err != nil {
+		return err
+	}
+	if _, ok := op.agg.(aggregate.StateCodec[A]); !ok && op.rm != nil {
+		return codecErr[A]("accumulator")
+	}
+	return nil
+}
+
+// AppendSnapshot appends the operator's state to dst, in a record envelope
+// whose descriptor names the frames, the aggregate and the stored types: the
+// settings it ran with, the watermark, the stats counters, every
+// partition's rows (encoded with record.AppendBinary) and window positions,
+// and the reorder buffer. Accumulators that subtract are written with the
+// aggregate's StateCodec, or record.AppendBinary when it has none;
+// two-stack accumulators are not written, since Restore rebuilds them
+// exactly from the rows. Partition keys are not written either: they are
+// recomputed from the rows with key.
 //
-// It fails, returning dst unchanged, when a record or accumulator cannot be
-// encoded, and also when it would be encoded only in part: record.AppendBinary
-// skips unexported struct fields, so a record type (or a subtracted
-// accumulator type without a StateCodec) with unexported fields needs
-// MarshalBinary and UnmarshalBinary methods to be snapshotted.
+// It fails, returning dst unchanged and writing nothing, when the record
+// type (or a subtracted accumulator type without a StateCodec) cannot
+// round-trip through record.AppendBinary: a struct with unexported fields
+// that does not encode itself, a func, a channel, an interface. That is the
+// codec's rule, the same for every operator, checked on the types at every
+// snapshot (never at construction: an operator that is never snapshotted
+// takes any type).
 func (op *Over[R, K, A, V]) AppendSnapshot(dst []byte) ([]byte, error) {
-	if err := op.snapshotErr(); err != nil {
-		return dst, err
+	if err := op.checkTypes(); err != nil {
+		return dst, fmt.Errorf("window: Over snapshot: %w", err)
 	}
 	orig := dst
+	start := len(dst)
 	s := &op.st
-	dst = append(dst, overSnapshotVersion)
-	dst = binary.AppendUvarint(dst, uint64(len(overSnapshotMagic)))
-	dst = append(dst, overSnapshotMagic...)
-	dst = op.appendParams(dst)
+	dst = record.BeginSnapshot(dst, op.descriptor())
+	dst = append(dst, b2u8(s.flushed))
+	dst = binary.AppendVarint(dst, int64(op.delay))
 	dst = binary.AppendVarint(dst, int64(s.wm))
 	dst = binary.AppendVarint(dst, int64(s.maxSeen))
 	dst = binary.AppendUvarint(dst, s.records)
@@ -97,58 +136,11 @@ func (op *Over[R, K, A, V]) AppendSnapshot(dst []byte) ([]byte, error) {
 			return orig, fmt.Errorf("window: Over snapshot of a record: %w", err)
 		}
 	}
-	return dst, nil
+	return record.EndSnapshot(dst, start), nil
 }
 
-// snapshotErr reports why the operator's state cannot be written whole.
-func (op *Over[R, K, A, V]) snapshotErr() error {
-	if t := reflect.TypeFor[R](); overLossy(t, map[reflect.Type]bool{}) {
-		return fmt.Errorf("window: Over snapshot: %w: record type %v has unexported fields, which record.AppendBinary skips; give it MarshalBinary and UnmarshalBinary", record.ErrCodec, t)
-	}
-	if _, ok := op.agg.(aggregate.StateCodec[A]); !ok && op.rm != nil {
-		if t := reflect.TypeFor[A](); overLossy(t, map[reflect.Type]bool{}) {
-			return fmt.Errorf("window: Over snapshot: %w: accumulator type %v has unexported fields and the aggregate has no StateCodec", record.ErrCodec, t)
-		}
-	}
-	return nil
-}
-
-var (
-	overAppender  = reflect.TypeFor[encoding.BinaryAppender]()
-	overMarshaler = reflect.TypeFor[encoding.BinaryMarshaler]()
-)
-
-// overLossy reports whether record.AppendBinary would write only part of a
-// value of type t: t holds a struct with unexported fields (other than blank
-// or zero-size ones) that does not encode itself.
-func overLossy(t reflect.Type, seen map[reflect.Type]bool) bool {
-	if seen[t] {
-		return false
-	}
-	seen[t] = true
-	if k := t.Kind(); k != reflect.Interface && k != reflect.Pointer && (t.Implements(overAppender) || t.Implements(overMarshaler)) {
-		return false
-	}
-	switch t.Kind() {
-	case reflect.Struct:
-		for i := range t.NumField() {
-			f := t.Field(i)
-			if !f.IsExported() && f.Name != "_" && f.Type.Size() > 0 {
-				return true
-			}
-			if f.IsExported() && overLossy(f.Type, seen) {
-				return true
-			}
-		}
-	case reflect.Array, reflect.Slice, reflect.Pointer:
-		return overLossy(t.Elem(), seen)
-	case reflect.Map:
-		return overLossy(t.Key(), seen) || overLossy(t.Elem(), seen)
-	}
-	return false
-}
-
-func (op *Over[R, K, A, V]) appendParams(dst []byte) []byte {
+// legacyParams is the parameter block of the format before the envelope.
+func (op *Over[R, K, A, V]) legacyParams(dst []byte, delay int64) []byte {
 	dst = binary.AppendUvarint(dst, uint64(len(op.frames)))
 	for _, f := range op.frames {
 		kind := byte(0)
@@ -158,7 +150,7 @@ func (op *Over[R, K, A, V]) appendParams(dst []byte) []byte {
 		dst = append(dst, kind)
 		dst = binary.AppendVarint(dst, f.n)
 	}
-	dst = binary.AppendVarint(dst, int64(op.delay))
+	dst = binary.AppendVarint(dst, delay)
 	sub := byte(0)
 	if op.rm != nil {
 		sub = 1
@@ -176,17 +168,72 @@ func overSortPending[R any](b []overPending[R]) {
 }
 
 // Restore replaces the operator's state with one written by AppendSnapshot
-// of an operator with the same frames, Delay and kind of aggregate (one that
-// subtracts, or not). On error, which wraps [ErrSnapshot], the operator is
-// unchanged. The limits of
-// Options are not applied to the restored state.
+// of an operator with the same frames, aggregate and stored types. Delay and
+// the limits may differ: the restoring operator's apply from then on, the
+// watermark is the snapshot's and never moves back, and limits below what
+// the snapshot holds refuse new partitions but drop none. Snapshots of the
+// format before the envelope are read too. On error, which wraps
+// record.ErrSnapshot and, for a snapshot of another operator, names both
+// sides, the operator is unchanged.
 func (op *Over[R, K, A, V]) Restore(data []byte) error {
-	st, err := op.decode(data)
+	var body []byte
+	var flushed bool
+	if record.IsLegacySnapshot(data) {
+		var err error
+		if body, err = op.openLegacy(data); err != nil {
+			return fmt.Errorf("%w: window.Over: %w", ErrSnapshot, err)
+		}
+	} else {
+		var err error
+		if body, err = record.OpenSnapshot(data, op.descriptor()); err != nil {
+			return fmt.Errorf("window: restore: %w", err)
+		}
+		if len(body) == 0 || body[0] > 1 {
+			return fmt.Errorf("%w: window.Over: bad flag", ErrSnapshot)
+		}
+		flushed = body[0] == 1
+		if _, n := binary.Varint(body[1:]); n <= 0 {
+			return fmt.Errorf("%w: window.Over: bad varint", ErrSnapshot)
+		} else {
+			body = body[1+n:] // the writer's Delay: only new records see Delay
+		}
+	}
+	st, err := op.decode(body)
 	if err != nil {
 		return fmt.Errorf("%w: window.Over: %w", ErrSnapshot, err)
 	}
+	st.flushed = flushed
 	op.st = st
 	return nil
+}
+
+// openLegacy checks the head of a snapshot of the format before the
+// envelope and returns the rest. The Delay it was written with may differ.
+func (op *Over[R, K, A, V]) openLegacy(data []byte) ([]byte, error) {
+	if data[0] != overLegacyVersion {
+		return nil, fmt.Errorf("version %d, want %d", data[0], overLegacyVersion)
+	}
+	r := &overReader{b: data[1:]}
+	if n := r.uvarint(); r.err != nil || n != uint64(len(overLegacyMagic)) || len(r.b) < int(n) || string(r.b[:n]) != overLegacyMagic {
+		return nil, errors.New("not a window.Over snapshot")
+	}
+	r.b = r.b[len(overLegacyMagic):]
+	// The parameter block holds the Delay in the middle: find its extent
+	// from the frames, then compare what precedes and follows it.
+	head := op.legacyParams(nil, 0)
+	nf := len(head) - 2 // the block without the Delay varint (0: 1 byte) and the last byte
+	if len(r.b) < nf || string(r.b[:nf]) != string(head[:nf]) {
+		return nil, errors.New("written by an operator with other frames")
+	}
+	rest := r.b[nf:]
+	_, n := binary.Varint(rest)
+	if n <= 0 || len(rest) < n+1 {
+		return nil, errors.New("truncated parameters")
+	}
+	if rest[n] != head[len(head)-1] {
+		return nil, errors.New("written by an operator with another kind of aggregate (one that subtracts, or not)")
+	}
+	return rest[n+1:], nil
 }
 
 type overReader struct {
@@ -267,31 +314,12 @@ func overReadRecord[R any](r *overReader) R {
 func (op *Over[R, K, A, V]) decode(data []byte) (overState[R, K, A], error) {
 	var st overState[R, K, A]
 	r := &overReader{b: data}
-	if len(data) == 0 {
-		return st, errors.New("empty")
-	}
-	if data[0] != overSnapshotVersion {
-		return st, fmt.Errorf("version %d, want %d", data[0], overSnapshotVersion)
-	}
-	r.b = data[1:]
-	if n := r.uvarint(); r.err != nil || n != uint64(len(overSnapshotMagic)) || len(r.b) < int(n) || string(r.b[:n]) != overSnapshotMagic {
-		return st, errors.New("not a window.Over snapshot")
-	}
-	r.b = r.b[len(overSnapshotMagic):]
-	want := op.appendParams(nil)
-	if len(r.b) < len(want) || string(r.b[:len(want)]) != string(want) {
-		return st, errors.New("written by an operator with other frames, Delay or kind of aggregate")
-	}
-	r.b = r.b[len(want):]
 	st.reset()
 	st.wm = record.Time(r.varint())
 	st.maxSeen = record.Time(r.varint())
 	st.records = r.uvarint()
 	st.late = r.uvarint()
 	st.emitted = r.uvarint()
-	if lo, ok := overLow(st.maxSeen, int64(op.delay)); r.err == nil && ok && st.wm < lo {
-		r.fail("watermark %d below the largest time %d less Delay", st.wm, st.maxSeen)
-	}
 
 	codec, _ := op.agg.(aggregate.StateCodec[A])
 	nparts := r.count("partition")

@@ -592,18 +592,35 @@ func TestOverLimits(t *testing.T) {
 			if string(before) != string(after) || op.Stats() != st || n != 3 {
 				t.Error("a refused record changed the operator")
 			}
-			// Known partitions still go through, and Flush makes room.
+			// Known partitions still go through, and a restore into an
+			// operator with a higher limit makes room.
 			if err := op.Push(overRec{T: 6, Key: "b"}, emit); err != nil {
 				t.Fatal(err)
 			}
-			if err := op.Flush(emit); err != nil {
+			snap, err := op.AppendSnapshot(nil)
+			if err != nil {
 				t.Fatal(err)
 			}
-			if err := op.Push(overRec{T: 7, Key: "c"}, emit); err != nil {
-				t.Fatalf("after Flush: %v", err)
+			o := tt.opts
+			o.MaxKeys, o.MaxWindows = 2*o.MaxKeys, 2*o.MaxWindows
+			wider, err := NewOver(overKey, overSum{}, &o, Rows(1), Range(5))
+			if err != nil {
+				t.Fatal(err)
 			}
-			if st := op.Stats(); st.Keys != 1 || st.OpenWindows != 2 || st.Records != 5 || st.Emitted != 5 {
-				t.Errorf("stats after Flush: %+v", st)
+			if err := wider.Restore(snap); err != nil {
+				t.Fatal(err)
+			}
+			if err := wider.Push(overRec{T: 7, Key: "c"}, emit); err != nil {
+				t.Fatalf("after a restore with a higher limit: %v", err)
+			}
+			if st := wider.Stats(); st.Keys != 3 || st.OpenWindows != 6 || st.Records != 5 || st.Emitted != 5 {
+				t.Errorf("stats after restore: %+v", st)
+			}
+			if err := wider.Flush(emit); err != nil {
+				t.Fatal(err)
+			}
+			if err := wider.Push(overRec{T: 8, Key: "c"}, emit); !errors.Is(err, record.ErrFlushed) {
+				t.Fatalf("Push after Flush: %v, want record.ErrFlushed", err)
 			}
 		})
 	}

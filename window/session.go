@@ -79,14 +79,20 @@ func (e *sequencer[R, K, A, V]) end(w *swin[A]) record.Time {
 
 func (e *sequencer[R, K, A, V]) push(r R, emit func(Result[K, V])) error {
 	c := &e.a.core
+	if c.flushed {
+		return flushedErr()
+	}
 	t := r.EventTime()
 	if int64(t) > int64(record.MaxTime)-e.length {
 		return overflowErr(t, e.a.w.String())
 	}
-	if t < c.wm {
-		return e.pushLate(r, t, emit)
-	}
 	k := e.a.key(r)
+	if k != k {
+		return keyErr(k)
+	}
+	if t < c.wm {
+		return e.pushLate(r, t, k, emit)
+	}
 	ki, ok := e.keys.idx[k]
 	nwm := c.wm
 	if t > c.maxSeen {
@@ -138,10 +144,10 @@ func (e *sequencer[R, K, A, V]) push(r R, emit func(Result[K, V])) error {
 
 // pushLate takes a record below the watermark: under allowed lateness it
 // updates the window of its key that contains it, if one is held.
-func (e *sequencer[R, K, A, V]) pushLate(r R, t record.Time, emit func(Result[K, V])) error {
+func (e *sequencer[R, K, A, V]) pushLate(r R, t record.Time, k K, emit func(Result[K, V])) error {
 	c := &e.a.core
 	if c.lateness > 0 && int64(t) >= int64(subSat(c.wm, c.lateness)) {
-		if ki, ok := e.keys.idx[e.a.key(r)]; ok {
+		if ki, ok := e.keys.idx[k]; ok {
 			if id := e.kst[ki].open; id >= 0 {
 				if w := &e.wins[id]; w.start <= t && t < e.end(w) {
 					e.a.f.Add(&w.acc, r)
@@ -289,7 +295,12 @@ func (e *sequencer[R, K, A, V]) advance(wm record.Time, emit func(Result[K, V]))
 		e.kst[b.key].nbuf--
 		e.process(b.r, b.t, b.key)
 	}
-	// Drop held windows past allowed lateness.
+	e.dropHeld(wm)
+}
+
+// dropHeld drops the held windows past allowed lateness at watermark wm.
+func (e *sequencer[R, K, A, V]) dropHeld(wm record.Time) {
+	c := &e.a.core
 	n := 0
 	for n < len(e.held) && addSat(e.end(&e.wins[e.held[n]]), c.lateness) <= wm {
 		e.free(e.held[n])

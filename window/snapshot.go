@@ -4,30 +4,87 @@ import (
 	"encoding/binary"
 	"fmt"
 	"math"
+	"reflect"
 
 	"github.com/rowtime/rowtime/aggregate"
 	"github.com/rowtime/rowtime/record"
 )
 
-// aggSnapshotVersion is the first byte of an [Agg] snapshot.
-const aggSnapshotVersion = 1
+// aggLegacyVersion is the first byte of an [Agg] snapshot of the format
+// before the envelope (no descriptor, no checksum), which Restore still
+// reads.
+const aggLegacyVersion = 1
 
-const aggSnapshotMagic = "rowtime/window.Agg"
+const aggLegacyMagic = "rowtime/window.Agg"
 
-// AppendSnapshot appends the operator's state to dst in a versioned binary
-// format and returns the extended buffer: its parameters (assigner, Delay,
-// Lateness, limits), watermark, open and held windows with their keys and
-// accumulators, the reorder buffer of session and stagger windows, and its
-// stats. Keys and buffered records are encoded with record.AppendBinary;
+// descriptor says what the operator's snapshots store: the assigner, the
+// aggregate, and the codec shapes of keys, accumulators and (for session
+// and stagger windows, whose reorder buffer holds them) records. Delay,
+// Lateness and the limits are not part of it: they may change between the
+// writer and the reader of a snapshot.
+func (a *Agg[R, K, A, V]) descriptor() *record.Descriptor {
+	if a.desc == nil {
+		d := record.NewDescriptor("window.Agg").
+			Param("assigner", a.w.String()).
+			Param("aggregate", describeAggregate(a.f)).
+			Type("key", reflect.TypeFor[K]()).
+			Type("accumulator", reflect.TypeFor[A]())
+		if a.seq != nil {
+			d.Type("record", reflect.TypeFor[R]())
+		}
+		a.desc = d.Schema(a.core.schema)
+	}
+	return a.desc
+}
+
+// checkTypes reports the first stored type that the codec cannot round-trip,
+// so that a snapshot refuses it before writing any state, whatever the
+// operator holds at the time.
+func (a *Agg[R, K, A, V]) checkTypes() error {
+	if a.typesOK {
+		return nil
+	}
+	if err := codecErr[K]("key"); err != nil {
+		return err
+	}
+	if _, ok := a.f.(aggregate.StateCodec[A]); !ok {
+		if err := codecErr[A]("accumulator"); err != nil {
+			return err
+		}
+	}
+	if a.seq != nil {
+		if err := codecErr[R]("record"); err != nil {
+			return err
+		}
+	}
+	a.typesOK = true
+	return nil
+}
+
+// AppendSnapshot appends the operator's state to dst and returns the
+// extended buffer. The snapshot is a record envelope (see
+// record.BeginSnapshot): a descriptor of the operator (assigner, aggregate,
+// the codec shapes of the stored types), then the settings it ran with, its
+// watermark, open and held windows with their keys and accumulators, the
+// reorder buffer of session and stagger windows, and its stats, then a
+// checksum. Keys and buffered records are encoded with record.AppendBinary;
 // accumulators with the aggregate's own codec when it implements
-// aggregate.StateCodec, else with record.AppendBinary. It fails, returning
-// dst unchanged, when one of them cannot be encoded.
+// aggregate.StateCodec, else with record.AppendBinary.
+//
+// It fails, returning dst unchanged and writing nothing, when a stored type
+// cannot round-trip through record.AppendBinary (a struct with unexported
+// fields that does not encode itself, a func, a channel, an interface): the
+// check is on the types, at every snapshot, whether or not a value is held.
 func (a *Agg[R, K, A, V]) AppendSnapshot(dst []byte) ([]byte, error) {
-	w := &snapWriter{b: dst}
-	w.b = append(w.b, aggSnapshotVersion)
-	w.str(aggSnapshotMagic)
-	a.appendParams(w)
+	if err := a.checkTypes(); err != nil {
+		return dst, fmt.Errorf("window: snapshot: %w", err)
+	}
+	start := len(dst)
+	w := &snapWriter{b: record.BeginSnapshot(dst, a.descriptor())}
 	c := &a.core
+	w.bool(c.flushed)
+	w.i64(c.delay)
+	w.i64(c.lateness)
 	w.i64(int64(c.wm))
 	w.i64(int64(c.maxSeen))
 	w.u64(c.stats.Records)
@@ -45,43 +102,45 @@ func (a *Agg[R, K, A, V]) AppendSnapshot(dst []byte) ([]byte, error) {
 	if w.err != nil {
 		return dst, fmt.Errorf("window: snapshot: %w", w.err)
 	}
-	return w.b, nil
-}
-
-func (a *Agg[R, K, A, V]) appendParams(w *snapWriter) {
-	c := &a.core
-	w.str(a.w.String())
-	w.i64(c.delay)
-	w.i64(c.lateness)
-	w.i64(int64(c.maxWindows))
-	w.i64(int64(c.maxKeys))
+	return record.EndSnapshot(w.b, start), nil
 }
 
 // Restore replaces the operator's state with a snapshot written by
-// AppendSnapshot of an operator built with the same assigner, Delay,
-// Lateness and limits (the key function, the aggregate and Options.Late are
-// not recorded: they must be the same too). On error, which wraps
-// [ErrSnapshot], the operator is unchanged.
+// AppendSnapshot of an operator with the same assigner, aggregate and key
+// type (the key function and Options.Late are not recorded: they must be the
+// same too). Delay, Lateness and the limits may differ: the restoring
+// operator's apply from then on. The watermark is the snapshot's, and never
+// moves back; a Lateness shorter than the writer's drops at once the held
+// windows it no longer covers, and limits below what the snapshot holds
+// refuse new keys and windows but drop none. Snapshots of the format before
+// the envelope are read too.
+//
+// On error, which wraps record.ErrSnapshot and, for a snapshot of another
+// operator, names both sides, the operator is unchanged.
 func (a *Agg[R, K, A, V]) Restore(data []byte) error {
 	fresh, err := Aggregate(a.w, a.key, a.f, nil)
 	if err != nil {
 		return err
 	}
 	fresh.core = a.core.emptied()
-	r := &snapReader{b: data}
-	if v := r.byte(); r.err == nil && v != aggSnapshotVersion {
-		return fmt.Errorf("%w: version %d, want %d", ErrSnapshot, v, aggSnapshotVersion)
-	}
-	if m := r.str(); r.err == nil && m != aggSnapshotMagic {
-		return fmt.Errorf("%w: not a window.Agg snapshot", ErrSnapshot)
-	}
-	var want snapWriter
-	a.appendParams(&want)
-	if got := r.take(len(want.b)); r.err == nil && string(got) != string(want.b) {
-		return fmt.Errorf("%w: taken with other parameters than %s (delay %v, lateness %v, limits %d/%d)", ErrSnapshot,
-			a.w, a.core.delay, a.core.lateness, a.core.maxWindows, a.core.maxKeys)
-	}
+	fresh.desc, fresh.typesOK = a.desc, a.typesOK
 	c := &fresh.core
+	var r *snapReader
+	oldLateness := c.lateness
+	if record.IsLegacySnapshot(data) {
+		if r, oldLateness, err = a.openLegacy(data); err != nil {
+			return err
+		}
+	} else {
+		body, err := record.OpenSnapshot(data, a.descriptor())
+		if err != nil {
+			return fmt.Errorf("window: restore: %w", err)
+		}
+		r = &snapReader{b: body}
+		c.flushed = r.bool()
+		r.i64() // Delay of the writer: only new records see Delay
+		oldLateness = r.i64()
+	}
 	c.wm = record.Time(r.i64())
 	c.maxSeen = record.Time(r.i64())
 	c.stats.Records = r.u64()
@@ -106,19 +165,53 @@ func (a *Agg[R, K, A, V]) Restore(data []byte) error {
 	switch {
 	case a.tum != nil:
 		a.tum.a = a
+		if c := &a.core; c.lateness != oldLateness && c.wm >= a.tum.due {
+			a.tum.advance(c.wm, discard[Result[K, V]])
+		}
 	case a.hop != nil:
 		a.hop.a = a
+		if a.core.lateness != oldLateness {
+			a.hop.reexpire()
+		}
 	default:
 		a.seq.a = a
+		a.seq.dropHeld(a.core.wm)
 	}
 	return nil
+}
+
+// openLegacy checks the head of a snapshot of the format before the
+// envelope: version, magic and the assigner, then the settings, which may
+// differ, and returns a reader of the rest.
+func (a *Agg[R, K, A, V]) openLegacy(data []byte) (r *snapReader, lateness int64, err error) {
+	r = &snapReader{b: data}
+	if v := r.byte(); r.err == nil && v != aggLegacyVersion {
+		return nil, 0, fmt.Errorf("%w: version %d, want %d", ErrSnapshot, v, aggLegacyVersion)
+	}
+	if m := r.str(); r.err == nil && m != aggLegacyMagic {
+		return nil, 0, fmt.Errorf("%w: not a window.Agg snapshot", ErrSnapshot)
+	}
+	if w := r.str(); r.err == nil && w != a.w.String() {
+		return nil, 0, fmt.Errorf("%w: the snapshot was written by another operator: assigner is %s in the snapshot, %s here", ErrSnapshot, w, a.w)
+	}
+	r.i64() // Delay
+	lateness = r.i64()
+	r.i64() // MaxWindows
+	r.i64() // MaxKeys
+	if r.err != nil {
+		return nil, 0, r.err
+	}
+	return r, lateness, nil
 }
 
 // emptied returns c's options with no state.
 func (c *core[R]) emptied() core[R] {
 	return core[R]{delay: c.delay, lateness: c.lateness, late: c.late, maxWindows: c.maxWindows, maxKeys: c.maxKeys,
-		wm: record.MinTime, maxSeen: record.MinTime}
+		schema: c.schema, wm: record.MinTime, maxSeen: record.MinTime}
 }
+
+// discard is the emit of a caller that passed nil: results are dropped.
+func discard[T any](T) {}
 
 func (a *Agg[R, K, A, V]) appendAcc(w *snapWriter, acc *A) {
 	if w.err != nil {
@@ -326,7 +419,9 @@ func (e *tumbler[R, K, A, V]) readState(r *snapReader) {
 			r.fail("window %v out of order", span)
 			return
 		}
-		if closed != (span.End <= c.wm) || (closed && addSat(span.End, c.lateness) <= c.wm) {
+		// (A held window may be past this operator's Lateness, when the
+		// writer's was longer: Restore then drops it.)
+		if closed != (span.End <= c.wm) {
 			r.fail("window %v inconsistent with watermark %d", span, c.wm)
 			return
 		}

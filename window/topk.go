@@ -3,6 +3,7 @@ package window
 import (
 	"encoding/json"
 	"fmt"
+	"reflect"
 	"strconv"
 	"time"
 
@@ -87,7 +88,10 @@ func appendRFC3339(dst []byte, t record.Time) []byte {
 
 // TopK is the TOP_K_ITEMS_TUMBLING operator built by [TopKItems] and
 // [TopKItemsByKey]: the K most frequent values of one column per window (and
-// key). It implements record.Operator[R, TopKItem[K, T]].
+// key). It implements record.Operator[R, TopKItem[K, T]]. A late record
+// (whose windows have all been emitted) is by default dropped and counted in
+// Stats.Late: set Options.Late to receive each one, or Options.Lateness to
+// keep emitted windows open for it and re-emit their rows updated.
 //
 // It is [Aggregate] over aggregate.TopK, so windows, watermarks, late data,
 // limits and Stats behave exactly as there. When a window closes it emits
@@ -104,6 +108,7 @@ type TopK[R record.Timed, K comparable, T comparable] struct {
 
 	rows, updates uint64 // rows emitted, and those marked Update
 	k, capacity   int
+	desc          *record.Descriptor
 }
 
 var _ record.Operator[record.Time, TopKItem[NoKey, int]] = (*TopK[record.Time, NoKey, int])(nil)
@@ -172,7 +177,7 @@ func (op *TopK[R, K, T]) emit(r Result[K, []aggregate.Item[T]]) {
 
 // Push takes one record, as [Agg.Push] does.
 func (op *TopK[R, K, T]) Push(r R, emit func(TopKItem[K, T])) error {
-	op.out = emit
+	op.out = orDiscard(emit)
 	err := op.agg.Push(r, op.forward)
 	op.out = nil
 	return err
@@ -181,7 +186,7 @@ func (op *TopK[R, K, T]) Push(r R, emit func(TopKItem[K, T])) error {
 // Advance moves the watermark to wm and emits the rows of every window that
 // ends at or before it.
 func (op *TopK[R, K, T]) Advance(wm record.Time, emit func(TopKItem[K, T])) error {
-	op.out = emit
+	op.out = orDiscard(emit)
 	err := op.agg.Advance(wm, op.forward)
 	op.out = nil
 	return err
@@ -190,7 +195,7 @@ func (op *TopK[R, K, T]) Advance(wm record.Time, emit func(TopKItem[K, T])) erro
 // Flush emits the rows of every open window and drops all state: end of
 // input.
 func (op *TopK[R, K, T]) Flush(emit func(TopKItem[K, T])) error {
-	op.out = emit
+	op.out = orDiscard(emit)
 	err := op.agg.Flush(op.forward)
 	op.out = nil
 	return err
@@ -204,46 +209,65 @@ func (op *TopK[R, K, T]) Stats() Stats {
 	return s
 }
 
-// topKSnapshotVersion is the first byte of a TopK snapshot.
-const topKSnapshotVersion = 1
+// topKLegacyVersion is the first byte of a TopK snapshot of the format
+// before the envelope, which Restore still reads.
+const topKLegacyVersion = 1
 
-const topKSnapshotMagic = "rowtime/window.TopK"
+const topKLegacyMagic = "rowtime/window.TopK"
+
+func (op *TopK[R, K, T]) descriptor() *record.Descriptor {
+	if op.desc == nil {
+		op.desc = record.NewDescriptor("window.TopK").Param("k", op.k).Param("capacity", op.capacity).
+			Type("item", reflect.TypeFor[T]())
+	}
+	return op.desc
+}
 
 // AppendSnapshot appends the operator's state to dst and returns the
-// extended buffer: a version byte, K and the capacity, the row counters, then
-// [Agg.AppendSnapshot] of its windows, whose summaries carry K's capacity.
-// On error dst is returned unchanged.
+// extended buffer: a record envelope with K, the capacity and the item type
+// in its descriptor, holding the row counters and [Agg.AppendSnapshot] of
+// its windows. On error dst is returned unchanged.
 func (op *TopK[R, K, T]) AppendSnapshot(dst []byte) ([]byte, error) {
-	w := &snapWriter{b: dst}
-	w.b = append(w.b, topKSnapshotVersion)
-	w.str(topKSnapshotMagic)
-	w.u64(uint64(op.k))
-	w.u64(uint64(op.capacity))
+	if err := codecErr[T]("item"); err != nil {
+		return dst, fmt.Errorf("window: snapshot: %w", err)
+	}
+	start := len(dst)
+	w := &snapWriter{b: record.BeginSnapshot(dst, op.descriptor())}
 	w.u64(op.rows)
 	w.u64(op.updates)
 	out, err := op.agg.AppendSnapshot(w.b)
 	if err != nil {
 		return dst, err
 	}
-	return out, nil
+	return record.EndSnapshot(out, start), nil
 }
 
 // Restore replaces the operator's state with a snapshot written by
 // AppendSnapshot of an operator built with the same assigner, K, capacity
-// and options (the key and item functions and Options.Late are not
-// recorded: they must be the same too). On error, which wraps
-// [ErrSnapshot], the operator is unchanged.
+// and item and key types (the key and item functions and Options.Late are
+// not recorded: they must be the same too). Delay, Lateness and the limits
+// may differ, as for [Agg.Restore]. On error, which wraps
+// record.ErrSnapshot, the operator is unchanged.
 func (op *TopK[R, K, T]) Restore(data []byte) error {
-	r := &snapReader{b: data}
-	if v := r.byte(); r.err == nil && v != topKSnapshotVersion {
-		return fmt.Errorf("%w: version %d, want %d", ErrSnapshot, v, topKSnapshotVersion)
-	}
-	if m := r.str(); r.err == nil && m != topKSnapshotMagic {
-		return fmt.Errorf("%w: not a window.TopK snapshot", ErrSnapshot)
-	}
-	k, capacity := r.u64(), r.u64()
-	if r.err == nil && (k != uint64(op.k) || capacity != uint64(op.capacity)) {
-		return fmt.Errorf("%w: taken with K %d, capacity %d; this operator has K %d, capacity %d", ErrSnapshot, k, capacity, op.k, op.capacity)
+	var r *snapReader
+	if record.IsLegacySnapshot(data) {
+		r = &snapReader{b: data}
+		if v := r.byte(); r.err == nil && v != topKLegacyVersion {
+			return fmt.Errorf("%w: version %d, want %d", ErrSnapshot, v, topKLegacyVersion)
+		}
+		if m := r.str(); r.err == nil && m != topKLegacyMagic {
+			return fmt.Errorf("%w: not a window.TopK snapshot", ErrSnapshot)
+		}
+		k, capacity := r.u64(), r.u64()
+		if r.err == nil && (k != uint64(op.k) || capacity != uint64(op.capacity)) {
+			return fmt.Errorf("%w: taken with K %d, capacity %d; this operator has K %d, capacity %d", ErrSnapshot, k, capacity, op.k, op.capacity)
+		}
+	} else {
+		body, err := record.OpenSnapshot(data, op.descriptor())
+		if err != nil {
+			return fmt.Errorf("window: restore: %w", err)
+		}
+		r = &snapReader{b: body}
 	}
 	rows, updates := r.u64(), r.u64()
 	if r.err != nil {

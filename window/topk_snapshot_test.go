@@ -107,7 +107,6 @@ func TestTopKRestoreErrors(t *testing.T) {
 	for name, op := range map[string]*TopK[click, string, int]{
 		"k":        newTopKOp(t, 4, 6, time.Second),
 		"capacity": newTopKOp(t, 3, 7, time.Second),
-		"lateness": newTopKOp(t, 3, 6, 0),
 	} {
 		t.Run(name, func(t *testing.T) {
 			before, _ := op.AppendSnapshot(nil)
@@ -145,6 +144,9 @@ func FuzzTopKRestore(f *testing.F) {
 			f.Fatal(err)
 		}
 		f.Add(snap)
+	}
+	for _, seed := range otherOperatorSeeds(f) {
+		f.Add(seed)
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		op := newTopKOp(t, 2, 4, time.Second)

@@ -153,6 +153,12 @@ func (e *tumbler[R, K, A, V]) push(r R, emit func(Result[K, V])) error {
 // ki and ok are k's index, when push looked it up (looked).
 func (e *tumbler[R, K, A, V]) pushSlow(r R, t record.Time, k K, ki int32, ok, looked bool, emit func(Result[K, V])) error {
 	c := &e.a.core
+	if c.flushed {
+		return flushedErr()
+	}
+	if k != k {
+		return keyErr(k)
+	}
 	wid := int32(-1)
 	var span Span
 	if t >= e.cs && t < e.ce {
