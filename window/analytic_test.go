@@ -257,3 +257,18 @@ func TestAnalyticAllocs(t *testing.T) {
 		t.Fatalf("%v allocations per row", n)
 	}
 }
+
+// FuzzOverRestoreLag and FuzzOverRestoreExpAvg: the Over restore fuzz with analytic functions,
+// whose partitions hold rows before their frames (Lag) and running states
+// (ExpAvg).
+func FuzzOverRestoreLag(f *testing.F) {
+	overFuzzRestore(f, func() *Over[overRec, string, struct{}, aggregate.Null[int64]] {
+		return overMust(NewOver(overKey, Lag(overRecX, 3), &Options[overRec]{Delay: 3}, Rows(1), Range(5)))
+	})
+}
+
+func FuzzOverRestoreExpAvg(f *testing.F) {
+	overFuzzRestore(f, func() *Over[overRec, string, ExpAvgState, float64] {
+		return overMust(NewOver(overKey, ExpAvg(overRecF, 2), &Options[overRec]{Delay: 3}, Rows(2), Range(5)))
+	})
+}
