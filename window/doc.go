@@ -110,6 +110,28 @@
 // whatever the frame's length. Lateness has no meaning for OVER windows, whose
 // rows are never revised, and is refused at construction.
 //
+// # Analytic functions
+//
+// [ExpAvg] (KDA's EXP_AVG), [Lag] and [NthValue] (FROM FIRST or FROM LAST)
+// go where NewOver takes an aggregate. They read the frame's rows by
+// position through the [Analytic] extension point, which user functions may
+// implement too. Lag and NthValue cost O(1) a row; ExpAvg, whose weights
+// halve every half-life of age, O(b · log m) for the b half-lives the frame
+// spans and the m rows it holds. Lag reads the partition, not the frame, so
+// its partitions are kept until Flush.
+//
+// # Stream-to-stream joins
+//
+// [NewJoin] is KDA's JOIN of two streams with an OVER window on one side or
+// both ([LeftWindow], [RightWindow], [BothWindows]), and Flink's interval
+// join ([Interval]): INNER, LEFT, RIGHT or FULL OUTER on an equality key.
+// Each input has its own row type; the join is a record.Operator over
+// [Either] of them, so it composes with record.Then. A match is emitted at
+// the later row's time; a preserved row that never matched is emitted once,
+// when it can no longer match. Both inputs are merged in event-time order;
+// the watermark is the smaller of the two inputs' (or, with
+// JoinOptions.OneClock, the larger), and drops held rows across all keys.
+//
 // # TOP_K_ITEMS_TUMBLING
 //
 // [TopKItems] and [TopKItemsByKey] are KDA's TOP_K_ITEMS_TUMBLING: the K most

@@ -149,6 +149,8 @@ type Over[R record.Timed, K comparable, A, V any] struct {
 	key        func(R) K
 	agg        aggregate.Func[R, A, V]
 	rm         aggregate.Remover[R, A] // nil: two-stack aggregation
+	an         Analytic[R, A, V]       // non-nil: an analytic function, see analytic.go
+	lookback   uint64                  // rows an analytic function reads before its frame
 	frames     []Frame
 	delay      record.Time
 	lateFn     func(R, error)
@@ -199,6 +201,7 @@ type overState[R any, K comparable, A any] struct {
 // frame over them.
 type overPart[R, A any] struct {
 	rows       []R           // ring; len is a power of two
+	states     []A           // analytic functions only: running state per row, a ring like rows
 	times      []record.Time // the rows' event times, a ring of the same size, read without a method call
 	head, tail uint64        // absolute positions of the rows held: [head, tail)
 	win        []overWin[A]
@@ -275,6 +278,16 @@ func NewOver[R record.Timed, K comparable, A, V any](key func(R) K, agg aggregat
 		}
 	}
 	op.rm, _ = agg.(aggregate.Remover[R, A])
+	if an, ok := agg.(Analytic[R, A, V]); ok {
+		if v, ok := agg.(interface{ invalid() error }); ok && v.invalid() != nil {
+			return nil, fmt.Errorf("%w: %w", ErrInvalid, v.invalid())
+		}
+		op.an, op.rm = an, nil
+		if n := an.Lookback(); n > 0 {
+			op.lookback = uint64(n)
+			op.expireAfter = -1 // a partition's rows are read however old
+		}
+	}
 	op.copyA = !overRefs(reflect.TypeFor[A](), false)
 	op.clearR = overRefs(reflect.TypeFor[R](), true)
 	op.st.reset()
@@ -411,6 +424,7 @@ func (op *Over[R, K, A, V]) Stats() Stats {
 	for i := range s.parts {
 		p := &s.parts[i]
 		bytes += int64(cap(p.rows)) * int64(unsafe.Sizeof(zr)+8)
+		bytes += int64(cap(p.states)) * int64(unsafe.Sizeof(za))
 		bytes += int64(cap(p.win)) * int64(unsafe.Sizeof(overWin[A]{}))
 		for j := range p.win {
 			bytes += int64(cap(p.win[j].front)) * int64(unsafe.Sizeof(za))
@@ -504,8 +518,14 @@ func (op *Over[R, K, A, V]) process(id int32, r R, t record.Time, emit func(Row[
 	mask := uint64(len(p.rows) - 1)
 	p.rows[p.tail&mask] = r
 	p.times[p.tail&mask] = t
+	if op.an != nil {
+		op.analyticState(p, mask, r)
+	}
 	p.tail++
 	head := p.tail
+	if op.an != nil { // keep the rows an analytic function reads before its frame
+		head = p.tail - 1 - min(op.lookback, p.tail-1-p.head)
+	}
 	for i := range p.win {
 		w := &p.win[i]
 		f := op.frames[i]
@@ -521,8 +541,12 @@ func (op *Over[R, K, A, V]) process(id int32, r R, t record.Time, emit func(Row[
 				op.evict(p, w, mask)
 			}
 		}
-		op.agg.Add(&w.acc, r)
-		op.vals[i] = op.result(w, p.tail)
+		if op.an != nil {
+			op.vals[i] = op.an.Value(FrameRows[R, A]{p: p, start: w.start})
+		} else {
+			op.agg.Add(&w.acc, r)
+			op.vals[i] = op.result(w, p.tail)
+		}
 		head = min(head, w.start)
 	}
 	// Release the slots no window needs any more, so they are not kept alive.
@@ -547,6 +571,11 @@ func (op *Over[R, K, A, V]) process(id int32, r R, t record.Time, emit func(Row[
 // evict takes the oldest row out of w. The newest row, at p.tail−1, is not
 // in w.acc yet.
 func (op *Over[R, K, A, V]) evict(p *overPart[R, A], w *overWin[A], mask uint64) {
+	if op.an != nil { // no accumulators; mid follows start, so a snapshot writes no front
+		w.start++
+		w.mid = w.start
+		return
+	}
 	if op.rm != nil {
 		op.rm.Remove(&w.acc, p.rows[w.start&mask])
 		w.start++
@@ -608,6 +637,13 @@ func (p *overPart[R, A]) grow() {
 		times[i&newMask] = p.times[i&oldMask]
 	}
 	p.rows, p.times = rows, times
+	if p.states != nil {
+		states := make([]A, n)
+		for i := p.head; i < p.tail; i++ {
+			states[i&newMask] = p.states[i&oldMask]
+		}
+		p.states = states
+	}
 }
 
 // touch moves partition id to the end of the least-recently-processed list,
@@ -677,6 +713,7 @@ func (op *Over[R, K, A, V]) drop(id int32) {
 	var zk K
 	s.keys[id] = zk
 	clear(p.rows)
+	clear(p.states)
 	for i := range p.win {
 		w := &p.win[i]
 		clear(w.front)

@@ -422,10 +422,17 @@ func (op *Over[R, K, A, V]) decode(data []byte) (overState[R, K, A], error) {
 				break
 			}
 			w.mid = w.start + front
+			if op.an != nil { // an analytic function keeps no accumulators
+				continue
+			}
 			op.flip(p, w, w.mid)
 			for j := w.mid; j < p.tail; j++ {
 				op.agg.Add(&w.acc, rows[j])
 			}
+		}
+		if op.an != nil { // the rows an analytic function reads before its frame
+			minStart = min(minStart, p.tail-1-min(op.lookback, p.tail-1))
+			op.analyticStates(p)
 		}
 		if r.err == nil && minStart != 0 {
 			r.fail("rows no window holds")

@@ -1,0 +1,836 @@
+package window
+
+import (
+	"cmp"
+	"fmt"
+	"reflect"
+	"slices"
+	"time"
+	"unsafe"
+
+	"github.com/rowtime/rowtime/record"
+)
+
+// JoinType says which rows a [Join] keeps when they find no match.
+type JoinType uint8
+
+// The join types: INNER emits matches only; LEFT OUTER also emits every
+// left row that never matched, padded with none on the right, RIGHT OUTER
+// the same for right rows, FULL OUTER both.
+const (
+	Inner JoinType = iota
+	LeftOuter
+	RightOuter
+	FullOuter
+)
+
+// String returns the type in SQL form: "INNER", "LEFT OUTER", "RIGHT OUTER"
+// or "FULL OUTER".
+func (t JoinType) String() string {
+	switch t {
+	case Inner:
+		return "INNER"
+	case LeftOuter:
+		return "LEFT OUTER"
+	case RightOuter:
+		return "RIGHT OUTER"
+	case FullOuter:
+		return "FULL OUTER"
+	}
+	return fmt.Sprintf("JoinType(%d)", uint8(t))
+}
+
+// preserves reports whether unmatched rows of side s (0 left, 1 right) are
+// emitted.
+func (t JoinType) preserves(s int) bool {
+	if s == 0 {
+		return t == LeftOuter || t == FullOuter
+	}
+	return t == RightOuter || t == FullOuter
+}
+
+// A JoinWindow says which rows of the two inputs of a [Join] meet: KDA's
+// form, a window on one side or on both ([LeftWindow], [RightWindow],
+// [BothWindows]), or Flink's interval form ([Interval]). The zero
+// JoinWindow has no window on either side, which [NewJoin] rejects.
+type JoinWindow struct {
+	left, right joinHold
+	interval    bool
+	lower       time.Duration // interval form only
+	upper       time.Duration
+}
+
+// joinHold is how one side keeps its rows. A held RANGE row at time t is
+// matched by a later row of the other side at t' when t' − back ≤ t ≤
+// t' − front, and expires once the watermark passes t + back. A ROWS side
+// holds the last n+1 rows of each key. KDA's RANGE d is back d, front 0;
+// the interval form sets both from its bounds.
+type joinHold struct {
+	kind  uint8 // joinNone, joinRows or joinRange
+	n     int64 // ROWS n
+	back  int64
+	front int64
+	frame Frame // as given, for String and checks
+}
+
+const (
+	joinNone = iota
+	joinRows
+	joinRange
+)
+
+func holdOf(f Frame) joinHold {
+	if f.byTime {
+		return joinHold{kind: joinRange, back: f.n, frame: f}
+	}
+	return joinHold{kind: joinRows, n: f.n, frame: f}
+}
+
+// LeftWindow puts a window on the left input only, KDA's
+//
+//	FROM l OVER (RANGE INTERVAL 'd' PRECEDING) JOIN r ON …
+//
+// (or ROWS n PRECEDING): a right row joins the left rows of its key held in
+// that window when it arrives; a left row joins nothing at its own arrival,
+// since right rows are not held.
+func LeftWindow(f Frame) JoinWindow { return JoinWindow{left: holdOf(f)} }
+
+// RightWindow puts a window on the right input only; see [LeftWindow].
+func RightWindow(f Frame) JoinWindow { return JoinWindow{right: holdOf(f)} }
+
+// BothWindows puts a window on each input: a row joins the rows of the
+// other side held in that side's window when it arrives, so a pair meets
+// once, when its later row arrives, if the earlier row is still in its
+// own side's window.
+func BothWindows(left, right Frame) JoinWindow {
+	return JoinWindow{left: holdOf(left), right: holdOf(right)}
+}
+
+// Interval is Flink's interval join: a left row at l and a right row at r
+// of the same key meet when l + lower ≤ r ≤ l + upper, both bounds
+// inclusive, whichever arrives first. lower may be negative; lower > upper
+// is rejected by [NewJoin]. BothWindows(Range(a), Range(b)) is
+// Interval(−b, a) except among rows with equal times: there KDA's form
+// meets only a pair whose earlier-arriving row is held, the interval form
+// meets every pair.
+func Interval(lower, upper time.Duration) JoinWindow {
+	w := JoinWindow{interval: true, lower: lower, upper: upper}
+	// A left row is matched by right rows in [l+lower, l+upper]; those that
+	// arrive after it are at ≥ l, so it is held for up to upper. A right
+	// row likewise for up to −lower. A bound that leaves a side nothing to
+	// wait for means the side is not held.
+	if upper >= 0 {
+		w.left = joinHold{kind: joinRange, back: int64(upper), front: max(int64(lower), 0)}
+	}
+	if lower <= 0 {
+		w.right = joinHold{kind: joinRange, back: -int64(lower), front: max(-int64(upper), 0)}
+	}
+	return w
+}
+
+// String returns the window in words, such as "left RANGE INTERVAL '1m0s'
+// PRECEDING, right none" or "interval [-5s, 10s]".
+func (w JoinWindow) String() string {
+	if w.interval {
+		return fmt.Sprintf("interval [%v, %v]", w.lower, w.upper)
+	}
+	return "left " + w.left.String() + ", right " + w.right.String()
+}
+
+func (h joinHold) String() string {
+	if h.kind == joinNone {
+		return "none"
+	}
+	return h.frame.String()
+}
+
+// Either is one input row of a [Join]: a left row or a right row. The join
+// is a record.Operator over Either, so an upstream operator can feed it
+// both inputs, merged in arrival order; [FromLeft] and [FromRight] build
+// one, and [Join.PushLeft] and [Join.PushRight] push one.
+type Either[L, R record.Timed] struct {
+	Left    L    // the row when IsRight is false
+	Right   R    // the row when IsRight is true
+	IsRight bool // which side the row is on
+}
+
+// FromLeft returns l as a left row.
+func FromLeft[L, R record.Timed](l L) Either[L, R] { return Either[L, R]{Left: l} }
+
+// FromRight returns r as a right row.
+func FromRight[L, R record.Timed](r R) Either[L, R] { return Either[L, R]{Right: r, IsRight: true} }
+
+// EventTime returns the time of the row it holds.
+func (e Either[L, R]) EventTime() record.Time {
+	if e.IsRight {
+		return e.Right.EventTime()
+	}
+	return e.Left.EventTime()
+}
+
+// JoinOptions tunes a [Join]. A nil *JoinOptions means the defaults: no
+// delay, a watermark per input, late rows dropped and counted, no limits.
+// The zero JoinOptions is the same as nil.
+type JoinOptions[L, R record.Timed] struct {
+	// Delay is the bounded out-of-orderness of each input: an input's
+	// watermark is the largest time seen on it less Delay, and the join's is
+	// the smaller of the two. Must be ≥ 0.
+	Delay time.Duration
+
+	// OneClock says that both inputs are stamped from one clock, such as
+	// KDA's ROWTIME (the arrival time) or a Kinesis arrival timestamp, so a
+	// row of one input also bounds the other: the watermark is then the
+	// largest time seen on either input less Delay. Without it, a quiet
+	// input holds the join back until Advance.
+	OneClock bool
+
+	// Late, if set, receives every row that arrives below the watermark,
+	// with an error wrapping [ErrLate]. Without it such rows are dropped and
+	// counted in Stats.Late.
+	Late func(in Either[L, R], err error)
+
+	// RefuseLate makes Push refuse a late row instead: it returns an error
+	// wrapping ErrLate and record.ErrRefused, and the join is unchanged
+	// (the row is not counted, and Late is not called).
+	RefuseLate bool
+
+	// MaxKeys limits the distinct keys held, and MaxRows the rows held, in
+	// windows and in the reorder buffer; 0 means no limit. A row that would
+	// go beyond either is refused: Push returns an error wrapping [ErrLimit]
+	// and record.ErrRefused, and the join is unchanged. The count is of what
+	// is held before the row is taken: Advance (or Flush) to make room.
+	MaxKeys int
+	MaxRows int
+}
+
+// Join is the two-input windowed join, KDA's
+//
+//	SELECT STREAM … FROM orders AS o OVER (RANGE INTERVAL '1' MINUTE PRECEDING)
+//	LEFT JOIN shipments AS s ON o.orderid = s.orderid
+//
+// and Flink's interval join. Rows of the left input (type L) and the right
+// input (type R) meet when their keys are equal and the [JoinWindow] lets
+// them; each match is emitted once, as result(&l, &r), and with an outer
+// [JoinType] each preserved row that never matched is emitted once, as
+// result(&l, nil) or result(nil, &r), when it can no longer match. The
+// pointers are valid during the call only.
+//
+// A result is a record.Of whose Time is the later of the two rows' times
+// for a match. An unmatched row of a side with a RANGE window (or the
+// interval form) at time t is emitted when the watermark passes t plus its
+// side's window length (for the interval form, upper for a left row and
+// −lower for a right one), with that time; one of a side with a ROWS n
+// window when it leaves the window, that is when the (n+1)-th later row of
+// its side and key is taken, with that row's time (ROWS windows count per
+// key); one of a side without a window at once, with its own time. Flush
+// emits every unmatched row still held: RANGE rows with their expiry time,
+// ROWS rows with the largest time seen (or emitted). Results come out in
+// ascending time; among equal times, matches in the order of the row that
+// completed them, a ROWS row evicted by a row before that row's matches,
+// and RANGE expiries after the matches of their time.
+//
+// # Order, watermark and late rows
+//
+// Rows are processed in event-time order, both inputs merged, and among
+// equal times in arrival order. Each input has a watermark, the largest
+// time pushed on it less JoinOptions.Delay, and the join's is the smaller
+// of the two, or a larger value given to Advance (with OneClock: the
+// largest time on either input less Delay). A row at or above the watermark
+// waits in a reorder buffer until the watermark reaches it; a row below it
+// is late: dropped and counted in Stats.Late, handed to JoinOptions.Late,
+// or refused. The watermark drops held rows for every key, so a key that
+// never recurs holds no memory and does not delay its unmatched rows.
+//
+// # Cost
+//
+// A row costs one map lookup, the matches it finds, and O(log b) for the
+// reorder buffer of b rows when it waits there; nothing allocates per row
+// in steady state beyond what result allocates. Rows live in a slab per
+// side, linked per key and, for RANGE sides, in time order across keys for
+// expiry.
+//
+// A Join is not safe for concurrent use, and emit must not call back into
+// the Join that is emitting.
+type Join[L, R record.Timed, K comparable, O any] struct {
+	typ        JoinType
+	win        JoinWindow
+	lkey       func(L) K
+	rkey       func(R) K
+	result     func(l *L, r *R) O
+	delay      int64
+	oneClock   bool
+	refuseLate bool
+	lateFn     func(Either[L, R], error)
+	maxKeys    int
+	maxRows    int
+	clearL     bool // L or R holds references: clear slots rows leave
+	clearR     bool
+	// curL and curR hold the row being processed, so that result gets a
+	// pointer to it without the row escaping to the heap on every call.
+	curL L
+	curR R
+
+	st joinState[L, R, K]
+}
+
+var _ record.Operator[Either[record.Of[int], record.Of[int]], record.Of[int]] = (*Join[record.Of[int], record.Of[int], int, int])(nil)
+
+// joinState is everything a snapshot restores, built apart by Restore and
+// swapped in whole.
+type joinState[L, R record.Timed, K comparable] struct {
+	wm         record.Time
+	maxL, maxR record.Time // largest time pushed on each input
+	out        record.Time // largest result time emitted
+	flushed    bool
+	seq        uint64 // arrival counter, orders equal times in buf
+	pseq       uint64 // processing counter, numbers held rows
+	records    uint64
+	late       uint64
+	emitted    uint64
+
+	index    map[K]int32
+	keys     []joinKey[K]
+	freeKeys []int32
+	nkeys    int
+
+	left  joinSide[L]
+	right joinSide[R]
+	// q holds the reorder buffer, q.buf, a min-heap on (t, seq) kept by
+	// Over's heap code; an entry's part is the row's key id. Nothing else
+	// of q is used.
+	q overState[Either[L, R], bool, struct{}]
+}
+
+// joinKey is one key's held rows: per side a list through the side's slab,
+// oldest first.
+type joinKey[K comparable] struct {
+	k          K
+	head, tail [2]int32
+	count      [2]int32
+	pending    int32 // rows of this key in the reorder buffer
+}
+
+// joinSide holds one input's rows in a slab, with a free list, and, for a
+// RANGE side, a list across keys in processing order (which is time
+// order, so its head expires first).
+type joinSide[T any] struct {
+	ents        []joinEnt[T]
+	free        []int32
+	first, last int32
+	held        int
+}
+
+type joinEnt[T any] struct {
+	row     T
+	t       record.Time
+	seq     uint64 // processing number
+	key     int32
+	next    int32 // in the key's list
+	gnext   int32 // in the side's list across keys
+	matched bool
+}
+
+// NewJoin returns a join of type typ over the window w, with the equality
+// keys lkey and rkey and the result function result (see [Join]). A nil
+// opts means the defaults. NewJoin returns an error wrapping [ErrInvalid]
+// for an unknown type, nil functions, no window on either side, a negative
+// ROWS n or RANGE d, an interval with lower > upper, or a negative Delay or
+// limit.
+func NewJoin[L, R record.Timed, K comparable, O any](typ JoinType, w JoinWindow, lkey func(L) K, rkey func(R) K, result func(l *L, r *R) O, opts *JoinOptions[L, R]) (*Join[L, R, K, O], error) {
+	var o JoinOptions[L, R]
+	if opts != nil {
+		o = *opts
+	}
+	switch {
+	case typ > FullOuter:
+		return nil, fmt.Errorf("%w: unknown join type %v", ErrInvalid, typ)
+	case lkey == nil || rkey == nil || result == nil:
+		return nil, fmt.Errorf("%w: Join needs both key functions and a result function", ErrInvalid)
+	case w.interval && w.lower > w.upper:
+		return nil, fmt.Errorf("%w: interval lower bound %v above upper bound %v", ErrInvalid, w.lower, w.upper)
+	case !w.interval && w.left.kind == joinNone && w.right.kind == joinNone:
+		return nil, fmt.Errorf("%w: Join needs a window on at least one side", ErrInvalid)
+	case w.left.n < 0 || w.left.back < 0 || w.right.n < 0 || w.right.back < 0:
+		return nil, fmt.Errorf("%w: %v: negative extent", ErrInvalid, w)
+	case o.Delay < 0:
+		return nil, fmt.Errorf("%w: negative delay %v", ErrInvalid, o.Delay)
+	case o.MaxKeys < 0 || o.MaxRows < 0:
+		return nil, fmt.Errorf("%w: negative limit", ErrInvalid)
+	}
+	j := &Join[L, R, K, O]{
+		typ: typ, win: w, lkey: lkey, rkey: rkey, result: result,
+		delay: int64(o.Delay), oneClock: o.OneClock, refuseLate: o.RefuseLate, lateFn: o.Late,
+		maxKeys: o.MaxKeys, maxRows: o.MaxRows,
+		clearL: overRefs(reflect.TypeFor[L](), true), clearR: overRefs(reflect.TypeFor[R](), true),
+	}
+	j.st.init()
+	return j, nil
+}
+
+func (s *joinState[L, R, K]) init() {
+	s.wm, s.maxL, s.maxR, s.out = record.MinTime, record.MinTime, record.MinTime, record.MinTime
+	s.left.first, s.left.last = -1, -1
+	s.right.first, s.right.last = -1, -1
+}
+
+// Type returns the join's type.
+func (j *Join[L, R, K, O]) Type() JoinType { return j.typ }
+
+// Window returns the join's window.
+func (j *Join[L, R, K, O]) Window() JoinWindow { return j.win }
+
+// PushLeft pushes a left row; see [Join.Push].
+func (j *Join[L, R, K, O]) PushLeft(l L, emit func(record.Of[O])) error {
+	return j.Push(Either[L, R]{Left: l}, emit)
+}
+
+// PushRight pushes a right row; see [Join.Push].
+func (j *Join[L, R, K, O]) PushRight(r R, emit func(record.Of[O])) error {
+	return j.Push(Either[L, R]{Right: r, IsRight: true}, emit)
+}
+
+// Push takes one row and emits what it completes: with Delay 0 and input in
+// order, its matches and, for a row of a side without a window that found
+// none, its unmatched result, at once; else those of the buffered rows the
+// raised watermark releases, in time order, with the unmatched rows that
+// expire before them. A late row is dropped or handed to JoinOptions.Late
+// (Push returns nil), or refused with JoinOptions.RefuseLate. A row beyond
+// a limit is refused with an error wrapping ErrLimit. After Flush, Push
+// returns record.ErrFlushed. A nil emit discards the results.
+func (j *Join[L, R, K, O]) Push(in Either[L, R], emit func(record.Of[O])) error {
+	s := &j.st
+	if s.flushed {
+		return fmt.Errorf("window: Join: %w", record.ErrFlushed)
+	}
+	t := in.EventTime()
+	if t < s.wm {
+		err := fmt.Errorf("%w: %s row at %s is below the watermark %s", ErrLate, joinSideName(in.IsRight), overTime(t), overTime(s.wm))
+		if j.refuseLate {
+			return refused(err)
+		}
+		s.records++
+		s.late++
+		if j.lateFn != nil {
+			j.lateFn(in, err)
+		}
+		return nil
+	}
+	var k K
+	if in.IsRight {
+		k = j.rkey(in.Right)
+	} else {
+		k = j.lkey(in.Left)
+	}
+	id, ok := s.index[k]
+	if !ok && j.maxKeys > 0 && s.nkeys >= j.maxKeys {
+		return refused(fmt.Errorf("%w: %d keys held (MaxKeys)", ErrLimit, s.nkeys))
+	}
+	if held := s.left.held + s.right.held + len(s.q.buf); j.maxRows > 0 && held >= j.maxRows {
+		return refused(fmt.Errorf("%w: %d rows held (MaxRows)", ErrLimit, held))
+	}
+	if !ok {
+		id = s.newKey(k)
+	}
+	s.records++
+	if in.IsRight {
+		s.maxR = max(s.maxR, t)
+	} else {
+		s.maxL = max(s.maxL, t)
+	}
+	s.wm = max(s.wm, j.autoWatermark())
+	if len(s.q.buf) == 0 && t <= s.wm {
+		// What expires before the row's matches; the row's key is kept
+		// meanwhile, as for a buffered row.
+		s.keys[id].pending++
+		j.expire(t, emit)
+		s.keys[id].pending--
+		j.process(in, t, id, emit)
+	} else {
+		s.keys[id].pending++
+		s.q.pushPending(overPending[Either[L, R]]{r: in, t: t, seq: s.seq, part: id})
+		s.seq++
+	}
+	j.release(emit)
+	return nil
+}
+
+// autoWatermark is the watermark the inputs give.
+func (j *Join[L, R, K, O]) autoWatermark() record.Time {
+	s := &j.st
+	m := min(s.maxL, s.maxR)
+	if j.oneClock {
+		m = max(s.maxL, s.maxR)
+	}
+	w, _ := overLow(m, j.delay)
+	return w
+}
+
+// Advance raises the watermark to wm (a smaller wm changes nothing) and
+// emits what that completes: the rows buffered at or below wm, and the
+// unmatched rows that can no longer match, in time order. After Flush it
+// returns record.ErrFlushed.
+func (j *Join[L, R, K, O]) Advance(wm record.Time, emit func(record.Of[O])) error {
+	s := &j.st
+	if s.flushed {
+		return fmt.Errorf("window: Join: %w", record.ErrFlushed)
+	}
+	s.wm = max(s.wm, wm)
+	j.release(emit)
+	return nil
+}
+
+// Flush ends the input: it processes every buffered row, emits every
+// unmatched row of a preserved side still held, in time order, and drops
+// all state. Stats counters are kept and the watermark moves up to the
+// largest time pushed. Later calls of Push and Advance return
+// record.ErrFlushed; a second Flush does nothing.
+func (j *Join[L, R, K, O]) Flush(emit func(record.Of[O])) error {
+	s := &j.st
+	if s.flushed {
+		return nil
+	}
+	wm := s.wm
+	s.wm = record.MaxTime
+	j.release(emit)
+	// What is left: RANGE rows whose expiry saturates, and ROWS rows.
+	type rest struct {
+		t     record.Time
+		seq   uint64
+		right bool
+		i     int32
+	}
+	var all []rest
+	end := max(s.out, s.maxL, s.maxR)
+	collect := func(right bool, hold joinHold, ents int, get func(i int) (record.Time, uint64, bool, bool)) {
+		if !j.typ.preserves(b2i(right)) {
+			return
+		}
+		for i := range ents {
+			t, seq, live, matched := get(i)
+			if !live || matched {
+				continue
+			}
+			at := end
+			if hold.kind == joinRange {
+				at = max(joinAdd(t, hold.back), end)
+			}
+			all = append(all, rest{at, seq, right, int32(i)})
+		}
+	}
+	collect(false, j.win.left, len(s.left.ents), func(i int) (record.Time, uint64, bool, bool) {
+		e := &s.left.ents[i]
+		return e.t, e.seq, e.key >= 0, e.matched
+	})
+	collect(true, j.win.right, len(s.right.ents), func(i int) (record.Time, uint64, bool, bool) {
+		e := &s.right.ents[i]
+		return e.t, e.seq, e.key >= 0, e.matched
+	})
+	slices.SortFunc(all, func(a, b rest) int {
+		if c := cmp.Compare(a.t, b.t); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.seq, b.seq)
+	})
+	for _, x := range all {
+		if x.right {
+			j.emitRow(nil, &s.right.ents[x.i].row, x.t, emit)
+		} else {
+			j.emitRow(&s.left.ents[x.i].row, nil, x.t, emit)
+		}
+	}
+	maxL, maxR, out := s.maxL, s.maxR, s.out
+	records, late, emitted := s.records, s.late, s.emitted
+	buf := s.q.buf[:0]
+	*s = joinState[L, R, K]{}
+	s.q.buf = buf
+	s.init()
+	s.wm = max(wm, maxL, maxR)
+	s.maxL, s.maxR, s.out = maxL, maxR, out
+	s.records, s.late, s.emitted = records, late, emitted
+	s.flushed = true
+	return nil
+}
+
+// Stats reports what the join has seen and holds. OpenWindows counts the
+// rows held in windows, Keys the keys held; StateBytes estimates the slabs,
+// key table and reorder buffer. It walks nothing per row, but call it per
+// batch all the same.
+func (j *Join[L, R, K, O]) Stats() Stats {
+	s := &j.st
+	var zk K
+	bytes := int64(cap(s.left.ents))*int64(unsafe.Sizeof(joinEnt[L]{})) +
+		int64(cap(s.right.ents))*int64(unsafe.Sizeof(joinEnt[R]{})) +
+		int64(cap(s.left.free)+cap(s.right.free)+cap(s.freeKeys))*4 +
+		int64(cap(s.keys))*int64(unsafe.Sizeof(joinKey[K]{})) +
+		int64(len(s.index))*int64(unsafe.Sizeof(zk)+4+8) +
+		int64(cap(s.q.buf))*int64(unsafe.Sizeof(overPending[Either[L, R]]{}))
+	return Stats{
+		Records:     s.records,
+		Late:        s.late,
+		Emitted:     s.emitted,
+		OpenWindows: s.left.held + s.right.held,
+		Keys:        s.nkeys,
+		StateBytes:  bytes,
+		Watermark:   s.wm,
+	}
+}
+
+func (s *joinState[L, R, K]) newKey(k K) int32 {
+	var id int32
+	if n := len(s.freeKeys); n > 0 {
+		id = s.freeKeys[n-1]
+		s.freeKeys = s.freeKeys[:n-1]
+	} else {
+		id = int32(len(s.keys))
+		s.keys = append(s.keys, joinKey[K]{})
+	}
+	s.keys[id] = joinKey[K]{k: k, head: [2]int32{-1, -1}, tail: [2]int32{-1, -1}}
+	if s.index == nil {
+		s.index = make(map[K]int32)
+	}
+	s.index[k] = id
+	s.nkeys++
+	return id
+}
+
+// releaseKey frees key id when it holds nothing.
+func (s *joinState[L, R, K]) releaseKey(id int32) {
+	kk := &s.keys[id]
+	if kk.count[0] != 0 || kk.count[1] != 0 || kk.pending != 0 {
+		return
+	}
+	delete(s.index, kk.k)
+	*kk = joinKey[K]{}
+	s.freeKeys = append(s.freeKeys, id)
+	s.nkeys--
+}
+
+// release processes the buffered rows at or below the watermark and
+// expires held rows, interleaved in time order: an expiry at e comes after
+// the rows at e, whose matches it may still be part of.
+func (j *Join[L, R, K, O]) release(emit func(record.Of[O])) {
+	s := &j.st
+	for len(s.q.buf) > 0 && s.q.buf[0].t <= s.wm {
+		j.expire(s.q.buf[0].t, emit)
+		p := s.q.popPending()
+		s.keys[p.part].pending--
+		j.process(p.r, p.t, p.part, emit)
+	}
+	j.expire(s.wm, emit)
+}
+
+// expire drops the RANGE rows of both sides whose expiry is below before
+// (and below the watermark), in time order, emitting the unmatched ones of
+// a preserved side.
+func (j *Join[L, R, K, O]) expire(before record.Time, emit func(record.Of[O])) {
+	s := &j.st
+	before = min(before, s.wm)
+	for {
+		el, okL := sideExpiry(&s.left, j.win.left)
+		er, okR := sideExpiry(&s.right, j.win.right)
+		okL = okL && el < before
+		okR = okR && er < before
+		switch {
+		case okL && (!okR || el < er || (el == er && s.left.ents[s.left.first].seq < s.right.ents[s.right.first].seq)):
+			i := s.left.first
+			e := &s.left.ents[i]
+			if !e.matched && j.typ.preserves(0) {
+				j.emitRow(&e.row, nil, el, emit)
+			}
+			s.left.first = e.gnext
+			if s.left.first < 0 {
+				s.left.last = -1
+			}
+			unlinkHead(s, &s.left, 0, i, j.clearL)
+		case okR:
+			i := s.right.first
+			e := &s.right.ents[i]
+			if !e.matched && j.typ.preserves(1) {
+				j.emitRow(nil, &e.row, er, emit)
+			}
+			s.right.first = e.gnext
+			if s.right.first < 0 {
+				s.right.last = -1
+			}
+			unlinkHead(s, &s.right, 1, i, j.clearR)
+		default:
+			return
+		}
+	}
+}
+
+// sideExpiry returns the expiry time of side's oldest RANGE row.
+func sideExpiry[T any](side *joinSide[T], h joinHold) (record.Time, bool) {
+	if h.kind != joinRange || side.first < 0 {
+		return 0, false
+	}
+	return joinAdd(side.ents[side.first].t, h.back), true
+}
+
+// unlinkHead removes entry i, the oldest row of its key on side sd, from
+// its key's list and frees it.
+func unlinkHead[L, R record.Timed, K comparable, T any](s *joinState[L, R, K], side *joinSide[T], sd int, i int32, clearRow bool) {
+	e := &side.ents[i]
+	kk := &s.keys[e.key]
+	kk.head[sd] = e.next
+	if e.next < 0 {
+		kk.tail[sd] = -1
+	}
+	kk.count[sd]--
+	id := e.key
+	if clearRow {
+		var zero T
+		e.row = zero
+	}
+	e.key, e.next, e.gnext, e.matched = -1, -1, -1, false
+	side.free = append(side.free, i)
+	side.held--
+	s.releaseKey(id)
+}
+
+// hold appends a row to side sd's lists and returns its slab index.
+func hold[L, R record.Timed, K comparable, T any](s *joinState[L, R, K], side *joinSide[T], sd int, h joinHold, row T, t record.Time, id int32, matched bool) int32 {
+	var i int32
+	if n := len(side.free); n > 0 {
+		i = side.free[n-1]
+		side.free = side.free[:n-1]
+	} else {
+		i = int32(len(side.ents))
+		side.ents = append(side.ents, joinEnt[T]{})
+	}
+	side.ents[i] = joinEnt[T]{row: row, t: t, seq: s.pseq, key: id, next: -1, gnext: -1, matched: matched}
+	s.pseq++
+	kk := &s.keys[id]
+	if kk.tail[sd] >= 0 {
+		side.ents[kk.tail[sd]].next = i
+	} else {
+		kk.head[sd] = i
+	}
+	kk.tail[sd] = i
+	kk.count[sd]++
+	if h.kind == joinRange {
+		if side.last >= 0 {
+			side.ents[side.last].gnext = i
+		} else {
+			side.first = i
+		}
+		side.last = i
+	}
+	side.held++
+	return i
+}
+
+// process runs one row, in time order: it evicts the row its ROWS window
+// pushes out, joins the held rows of the other side, and holds the row or
+// emits it unmatched.
+func (j *Join[L, R, K, O]) process(in Either[L, R], t record.Time, id int32, emit func(record.Of[O])) {
+	s := &j.st
+	s.keys[id].pending++ // keep the key while its own rows leave
+	if in.IsRight {
+		j.curR = in.Right
+		if i := s.evictee(1, j.win.right, id); i >= 0 {
+			if e := &s.right.ents[i]; !e.matched && j.typ.preserves(1) {
+				j.emitRow(nil, &e.row, t, emit)
+			}
+			unlinkHead(s, &s.right, 1, i, j.clearR)
+		}
+		matched := false
+		if h := j.win.left; h.kind != joinNone {
+			lo, okLo := overLow(t, h.back)
+			hi, _ := overLow(t, h.front)
+			for i := s.keys[id].head[0]; i >= 0; {
+				e := &s.left.ents[i]
+				i = e.next
+				if h.kind == joinRange && ((okLo && e.t < lo) || e.t > hi) {
+					continue
+				}
+				e.matched = true
+				matched = true
+				j.emitRow(&e.row, &j.curR, t, emit)
+			}
+		}
+		if h := j.win.right; h.kind != joinNone {
+			hold(s, &s.right, 1, h, in.Right, t, id, matched)
+		} else if !matched && j.typ.preserves(1) {
+			j.emitRow(nil, &j.curR, t, emit)
+		}
+	} else {
+		j.curL = in.Left
+		if i := s.evictee(0, j.win.left, id); i >= 0 {
+			if e := &s.left.ents[i]; !e.matched && j.typ.preserves(0) {
+				j.emitRow(&e.row, nil, t, emit)
+			}
+			unlinkHead(s, &s.left, 0, i, j.clearL)
+		}
+		matched := false
+		if h := j.win.right; h.kind != joinNone {
+			lo, okLo := overLow(t, h.back)
+			hi, _ := overLow(t, h.front)
+			for i := s.keys[id].head[1]; i >= 0; {
+				e := &s.right.ents[i]
+				i = e.next
+				if h.kind == joinRange && ((okLo && e.t < lo) || e.t > hi) {
+					continue
+				}
+				e.matched = true
+				matched = true
+				j.emitRow(&j.curL, &e.row, t, emit)
+			}
+		}
+		if h := j.win.left; h.kind != joinNone {
+			hold(s, &s.left, 0, h, in.Left, t, id, matched)
+		} else if !matched && j.typ.preserves(0) {
+			j.emitRow(&j.curL, nil, t, emit)
+		}
+	}
+	if j.clearL || j.clearR {
+		var zl L
+		var zr R
+		j.curL, j.curR = zl, zr
+	}
+	s.keys[id].pending--
+	s.releaseKey(id)
+}
+
+// evictee returns the row a ROWS n window of side sd pushes out to make
+// room for one more row of key id, or -1.
+func (s *joinState[L, R, K]) evictee(sd int, h joinHold, id int32) int32 {
+	if h.kind != joinRows || int64(s.keys[id].count[sd]) <= h.n {
+		return -1
+	}
+	return s.keys[id].head[sd]
+}
+
+func (j *Join[L, R, K, O]) emitRow(l *L, r *R, t record.Time, emit func(record.Of[O])) {
+	j.st.emitted++
+	j.st.out = max(j.st.out, t)
+	if emit != nil {
+		emit(record.Of[O]{Time: t, Value: j.result(l, r)})
+	}
+}
+
+// joinAdd returns t + d for d ≥ 0, saturating at record.MaxTime.
+func joinAdd(t record.Time, d int64) record.Time {
+	if int64(t) > int64(record.MaxTime)-d {
+		return record.MaxTime
+	}
+	return t + record.Time(d)
+}
+
+func joinSideName(right bool) string {
+	if right {
+		return "right"
+	}
+	return "left"
+}
+
+// rowRefusal is an error that refuses a row, leaving the join unchanged: it
+// wraps both its cause and record.ErrRefused, and says so to
+// record.IsRefused.
+type rowRefusal struct{ err error }
+
+func refused(err error) error { return &rowRefusal{err} }
+
+func (e *rowRefusal) Error() string   { return e.err.Error() + " (refused)" }
+func (e *rowRefusal) Unwrap() []error { return []error{e.err, record.ErrRefused} }
+func (e *rowRefusal) Refused() bool   { return true }

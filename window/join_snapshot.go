@@ -1,0 +1,248 @@
+package window
+
+import (
+	"cmp"
+	"fmt"
+	"reflect"
+	"slices"
+
+	"github.com/rowtime/rowtime/record"
+)
+
+// descriptor says what a Join snapshot holds: the join type, the windows
+// (durations as durations), and the codec shapes of the key and of both
+// row types. Delay, OneClock and the limits decide about rows not yet seen
+// and are left out.
+func (j *Join[L, R, K, O]) descriptor() *record.Descriptor {
+	d := record.NewDescriptor("window.Join").Param("type", j.typ)
+	if j.win.interval {
+		d.Param("lower", j.win.lower).Param("upper", j.win.upper)
+	} else {
+		d.Param("left window", j.win.left).Param("right window", j.win.right)
+	}
+	return d.Type("key", reflect.TypeFor[K]()).
+		Type("left", reflect.TypeFor[L]()).
+		Type("right", reflect.TypeFor[R]())
+}
+
+// AppendSnapshot appends the join's state to dst, in the record snapshot
+// envelope with the join's descriptor: the watermark and the largest times
+// of both inputs, the stats counters, the held rows of both sides in
+// processing order with whether each has matched, and the reorder buffer.
+// Rows are encoded with record.AppendBinary; keys are not written, since
+// Restore recomputes them from the rows. It fails, returning dst
+// unchanged, when a row type cannot be encoded (such as a struct with
+// unexported fields and no MarshalBinary), whether or not a row of it is
+// held.
+func (j *Join[L, R, K, O]) AppendSnapshot(dst []byte) ([]byte, error) {
+	var zl L
+	var zr R
+	if _, err := record.AppendBinary(nil, zl); err != nil {
+		return dst, fmt.Errorf("window: Join snapshot: left row type: %w", err)
+	}
+	if _, err := record.AppendBinary(nil, zr); err != nil {
+		return dst, fmt.Errorf("window: Join snapshot: right row type: %w", err)
+	}
+	start := len(dst)
+	w := &snapWriter{b: record.BeginSnapshot(dst, j.descriptor())}
+	s := &j.st
+	w.i64(int64(s.wm))
+	w.i64(int64(s.maxL))
+	w.i64(int64(s.maxR))
+	w.i64(int64(s.out))
+	w.bool(s.flushed)
+	w.u64(s.records)
+	w.u64(s.late)
+	w.u64(s.emitted)
+
+	// Held rows, both sides merged in processing order.
+	type ref struct {
+		seq   uint64
+		right bool
+		i     int32
+	}
+	var held []ref
+	for i := range s.left.ents {
+		if e := &s.left.ents[i]; e.key >= 0 {
+			held = append(held, ref{e.seq, false, int32(i)})
+		}
+	}
+	for i := range s.right.ents {
+		if e := &s.right.ents[i]; e.key >= 0 {
+			held = append(held, ref{e.seq, true, int32(i)})
+		}
+	}
+	slices.SortFunc(held, func(a, b ref) int { return cmp.Compare(a.seq, b.seq) })
+	w.u64(uint64(len(held)))
+	for _, h := range held {
+		w.bool(h.right)
+		if h.right {
+			e := &s.right.ents[h.i]
+			w.bool(e.matched)
+			appendValue(w, e.row)
+		} else {
+			e := &s.left.ents[h.i]
+			w.bool(e.matched)
+			appendValue(w, e.row)
+		}
+	}
+
+	// The reorder buffer in processing order; Restore numbers it afresh.
+	sorted := append([]overPending[Either[L, R]](nil), s.q.buf...)
+	overSortPending(sorted)
+	w.u64(uint64(len(sorted)))
+	for i := range sorted {
+		in := &sorted[i].r
+		w.bool(in.IsRight)
+		if in.IsRight {
+			appendValue(w, in.Right)
+		} else {
+			appendValue(w, in.Left)
+		}
+	}
+	if w.err != nil {
+		return dst, fmt.Errorf("window: Join snapshot: %w", w.err)
+	}
+	return record.EndSnapshot(w.b, start), nil
+}
+
+// Restore replaces the join's state with one written by AppendSnapshot of a
+// join with the same type, windows, key and row types (the descriptor);
+// Delay, OneClock, the limits and the Late callback may differ, and the
+// limits are not applied to the restored state. On error, which wraps
+// [ErrSnapshot] (and record.ErrSnapshot for an envelope or descriptor that
+// does not fit), the join is unchanged.
+func (j *Join[L, R, K, O]) Restore(data []byte) error {
+	body, err := record.OpenSnapshot(data, j.descriptor())
+	if err != nil {
+		return fmt.Errorf("%w: window.Join: %w", ErrSnapshot, err)
+	}
+	st, err := j.decode(body)
+	if err != nil {
+		return fmt.Errorf("window.Join: %w", err)
+	}
+	j.st = st
+	return nil
+}
+
+func (j *Join[L, R, K, O]) decode(body []byte) (joinState[L, R, K], error) {
+	var st joinState[L, R, K]
+	st.init()
+	r := &snapReader{b: body}
+	st.wm = record.Time(r.i64())
+	st.maxL = record.Time(r.i64())
+	st.maxR = record.Time(r.i64())
+	st.out = record.Time(r.i64())
+	st.flushed = r.bool()
+	st.records = r.u64()
+	st.late = r.u64()
+	st.emitted = r.u64()
+	key := func(in *Either[L, R]) int32 {
+		var k K
+		if in.IsRight {
+			k = j.rkey(in.Right)
+		} else {
+			k = j.lkey(in.Left)
+		}
+		if id, ok := st.index[k]; ok {
+			return id
+		}
+		return st.newKey(k)
+	}
+
+	n := r.count()
+	if r.err == nil && st.flushed && n > 0 {
+		r.fail("rows held after Flush")
+	}
+	prevT := record.MinTime
+	for range n {
+		if r.err != nil {
+			break
+		}
+		var in Either[L, R]
+		in.IsRight = r.bool()
+		matched := r.bool()
+		sd, h := 0, j.win.left
+		if in.IsRight {
+			sd, h = 1, j.win.right
+			readValue(r, &in.Right)
+		} else {
+			readValue(r, &in.Left)
+		}
+		if r.err != nil {
+			break
+		}
+		t := in.EventTime()
+		side := st.maxL
+		if in.IsRight {
+			side = st.maxR
+		}
+		switch {
+		case h.kind == joinNone:
+			r.fail("a %s row held, but that side has no window", joinSideName(in.IsRight))
+		case t < prevT:
+			r.fail("held rows out of time order")
+		case t > st.wm || t > side:
+			r.fail("held row at %s above the watermark %s or its input's largest time", overTime(t), overTime(st.wm))
+		case h.kind == joinRange && joinAdd(t, h.back) < st.wm:
+			r.fail("held row at %s expired before the watermark %s", overTime(t), overTime(st.wm))
+		}
+		if r.err != nil {
+			break
+		}
+		prevT = t
+		id := key(&in)
+		if h.kind == joinRows && int64(st.keys[id].count[sd]) > h.n {
+			r.fail("%v window of a key holds more rows", h.frame)
+			break
+		}
+		if in.IsRight {
+			hold(&st, &st.right, 1, h, in.Right, t, id, matched)
+		} else {
+			hold(&st, &st.left, 0, h, in.Left, t, id, matched)
+		}
+	}
+
+	n = r.count()
+	if r.err == nil && st.flushed && n > 0 {
+		r.fail("rows buffered after Flush")
+	}
+	prevT = st.wm
+	for range n {
+		if r.err != nil {
+			break
+		}
+		var in Either[L, R]
+		in.IsRight = r.bool()
+		if in.IsRight {
+			readValue(r, &in.Right)
+		} else {
+			readValue(r, &in.Left)
+		}
+		if r.err != nil {
+			break
+		}
+		t := in.EventTime()
+		side := st.maxL
+		if in.IsRight {
+			side = st.maxR
+		}
+		if t <= st.wm || t < prevT || t > side {
+			r.fail("buffered row at %s out of order, not above the watermark %s or above its input's largest time", overTime(t), overTime(st.wm))
+			break
+		}
+		prevT = t
+		id := key(&in)
+		st.keys[id].pending++
+		// Appended in (t, seq) order, which is a valid heap.
+		st.q.buf = append(st.q.buf, overPending[Either[L, R]]{r: in, t: t, seq: st.seq, part: id})
+		st.seq++
+	}
+	if r.err == nil && len(r.b) != 0 {
+		r.fail("%d trailing bytes", len(r.b))
+	}
+	if r.err != nil {
+		return joinState[L, R, K]{}, r.err
+	}
+	return st, nil
+}
