@@ -145,7 +145,25 @@ func (r Row[R, V]) Clone() Row[R, V] {
 //
 // An Over is not safe for concurrent use, and emit must not call back into
 // the Over that is emitting.
-type Over[R record.Timed, K comparable, A, V any] struct {
+type Over[R record.Timed, K comparable, V any] struct {
+	op overEngine[R, K, V]
+}
+
+// overEngine is an Over's operator, whose type has the accumulator's; an
+// Over's type has not, at the cost of an interface call per Push (see
+// BenchmarkOver).
+type overEngine[R record.Timed, K comparable, V any] interface {
+	Push(R, func(Row[R, V])) error
+	Advance(record.Time, func(Row[R, V])) error
+	Flush(func(Row[R, V])) error
+	Stats() Stats
+	Frames() []Frame
+	AppendSnapshot([]byte) ([]byte, error)
+	Restore([]byte) error
+}
+
+// overOp is the per-record operator over accumulators of type A.
+type overOp[R record.Timed, K comparable, A, V any] struct {
 	key        func(R) K
 	agg        aggregate.Func[R, A, V]
 	rm         aggregate.Remover[R, A] // nil: two-stack aggregation
@@ -170,7 +188,7 @@ type Over[R record.Timed, K comparable, A, V any] struct {
 	desc   *record.Descriptor // of snapshots, built at the first use
 }
 
-var _ record.Operator[record.Time, Row[record.Time, int]] = (*Over[record.Time, int, int, int])(nil)
+var _ record.Operator[record.Time, Row[record.Time, int]] = (*Over[record.Time, int, int])(nil)
 
 // overState is everything a snapshot holds, so Restore can build it apart
 // and swap it in whole.
@@ -233,7 +251,7 @@ type overPending[R any] struct {
 // A nil opts means the defaults. NewOver returns an error wrapping
 // [ErrInvalid] for a nil agg, no frames, a negative ROWS n or RANGE d, a
 // negative Delay or limit, or a non-zero Lateness.
-func NewOver[R record.Timed, K comparable, A, V any](key func(R) K, agg aggregate.Func[R, A, V], opts *Options[R], frames ...Frame) (*Over[R, K, A, V], error) {
+func NewOver[R record.Timed, K comparable, A, V any](key func(R) K, agg aggregate.Func[R, A, V], opts *Options[R], frames ...Frame) (*Over[R, K, V], error) {
 	if agg == nil {
 		return nil, fmt.Errorf("%w: nil aggregate", ErrInvalid)
 	}
@@ -252,7 +270,7 @@ func NewOver[R record.Timed, K comparable, A, V any](key func(R) K, agg aggregat
 	case o.MaxKeys < 0 || o.MaxWindows < 0:
 		return nil, fmt.Errorf("%w: negative limit", ErrInvalid)
 	}
-	op := &Over[R, K, A, V]{
+	op := &overOp[R, K, A, V]{
 		key:        key,
 		agg:        agg,
 		frames:     append([]Frame(nil), frames...),
@@ -278,7 +296,7 @@ func NewOver[R record.Timed, K comparable, A, V any](key func(R) K, agg aggregat
 	op.copyA = !overRefs(reflect.TypeFor[A](), false)
 	op.clearR = overRefs(reflect.TypeFor[R](), true)
 	op.st.reset()
-	return op, nil
+	return &Over[R, K, V]{op: op}, nil
 }
 
 func (s *overState[R, K, A]) reset() {
@@ -297,7 +315,7 @@ func (s *overState[R, K, A]) reset() {
 }
 
 // Frames returns the operator's frames, in the order of Row.Values.
-func (op *Over[R, K, A, V]) Frames() []Frame { return append([]Frame(nil), op.frames...) }
+func (op *overOp[R, K, A, V]) Frames() []Frame { return append([]Frame(nil), op.frames...) }
 
 // Push takes one record and emits the rows it releases: its own at once
 // when nothing waits before it (always, with Delay 0), else those of the
@@ -308,7 +326,7 @@ func (op *Over[R, K, A, V]) Frames() []Frame { return append([]Frame(nil), op.fr
 // with one wrapping ErrKey; both wrap record.ErrRefused and leave the
 // operator unchanged. After Flush, Push returns record.ErrFlushed. A nil
 // emit discards the rows.
-func (op *Over[R, K, A, V]) Push(r R, emit func(Row[R, V])) error {
+func (op *overOp[R, K, A, V]) Push(r R, emit func(Row[R, V])) error {
 	s := &op.st
 	if s.flushed {
 		return flushedErr()
@@ -363,7 +381,7 @@ func (op *Over[R, K, A, V]) Push(r R, emit func(Row[R, V])) error {
 
 // Advance raises the watermark to wm (a smaller wm changes nothing) and
 // emits the rows of the buffered records with time ≤ wm, in time order.
-func (op *Over[R, K, A, V]) Advance(wm record.Time, emit func(Row[R, V])) error {
+func (op *overOp[R, K, A, V]) Advance(wm record.Time, emit func(Row[R, V])) error {
 	if op.st.flushed {
 		return flushedErr()
 	}
@@ -379,7 +397,7 @@ func (op *Over[R, K, A, V]) Advance(wm record.Time, emit func(Row[R, V])) error 
 // the window state of every partition: the end of input. The watermark moves
 // up to the largest time pushed, and Stats counters are kept. Push and
 // Advance afterwards return record.ErrFlushed; a second Flush does nothing.
-func (op *Over[R, K, A, V]) Flush(emit func(Row[R, V])) error {
+func (op *overOp[R, K, A, V]) Flush(emit func(Row[R, V])) error {
 	s := &op.st
 	if s.flushed {
 		return nil
@@ -399,7 +417,7 @@ func (op *Over[R, K, A, V]) Flush(emit func(Row[R, V])) error {
 // (partition, frame) windows and Keys partitions; StateBytes estimates the
 // memory of rows, accumulators, partitions and the reorder buffer; it walks
 // the partitions, so call Stats per batch rather than per record.
-func (op *Over[R, K, A, V]) Stats() Stats {
+func (op *overOp[R, K, A, V]) Stats() Stats {
 	s := &op.st
 	var zr R
 	var za A
@@ -443,7 +461,7 @@ func (op *Over[R, K, A, V]) Stats() Stats {
 
 // newPartition creates the partition of key k (any k when key is nil), if
 // the limits allow.
-func (op *Over[R, K, A, V]) newPartition(k K) (int32, error) {
+func (op *overOp[R, K, A, V]) newPartition(k K) (int32, error) {
 	s := &op.st
 	if op.maxKeys > 0 && s.nparts >= op.maxKeys {
 		return -1, fmt.Errorf("%w: %d partitions held (MaxKeys)", ErrLimit, s.nparts)
@@ -484,7 +502,7 @@ func (s *overState[R, K, A]) newPart(single bool, k K, nframes int) int32 {
 
 // release processes the buffered records with time ≤ wm, in (time, arrival)
 // order.
-func (op *Over[R, K, A, V]) release(wm record.Time, emit func(Row[R, V])) {
+func (op *overOp[R, K, A, V]) release(wm record.Time, emit func(Row[R, V])) {
 	s := &op.st
 	for len(s.buf) > 0 && s.buf[0].t <= wm {
 		e := s.popPending()
@@ -495,7 +513,7 @@ func (op *Over[R, K, A, V]) release(wm record.Time, emit func(Row[R, V])) {
 
 // process runs one record, in time order, through every frame of its
 // partition and emits its row.
-func (op *Over[R, K, A, V]) process(id int32, r R, t record.Time, emit func(Row[R, V])) {
+func (op *overOp[R, K, A, V]) process(id int32, r R, t record.Time, emit func(Row[R, V])) {
 	s := &op.st
 	p := &s.parts[id]
 	if p.tail-p.head == uint64(len(p.rows)) {
@@ -546,7 +564,7 @@ func (op *Over[R, K, A, V]) process(id int32, r R, t record.Time, emit func(Row[
 
 // evict takes the oldest row out of w. The newest row, at p.tail−1, is not
 // in w.acc yet.
-func (op *Over[R, K, A, V]) evict(p *overPart[R, A], w *overWin[A], mask uint64) {
+func (op *overOp[R, K, A, V]) evict(p *overPart[R, A], w *overWin[A], mask uint64) {
 	if op.rm != nil {
 		op.rm.Remove(&w.acc, p.rows[w.start&mask])
 		w.start++
@@ -561,7 +579,7 @@ func (op *Over[R, K, A, V]) evict(p *overPart[R, A], w *overWin[A], mask uint64)
 
 // flip moves the rows [w.start, end) into the front stack as suffix
 // aggregates, and empties the back.
-func (op *Over[R, K, A, V]) flip(p *overPart[R, A], w *overWin[A], end uint64) {
+func (op *overOp[R, K, A, V]) flip(p *overPart[R, A], w *overWin[A], end uint64) {
 	mask := uint64(len(p.rows) - 1)
 	var zero A
 	front := w.front[:0]
@@ -579,7 +597,7 @@ func (op *Over[R, K, A, V]) flip(p *overPart[R, A], w *overWin[A], end uint64) {
 }
 
 // result is the aggregate over w, whose rows end at tail.
-func (op *Over[R, K, A, V]) result(w *overWin[A], tail uint64) V {
+func (op *overOp[R, K, A, V]) result(w *overWin[A], tail uint64) V {
 	if op.rm != nil || w.start == w.mid {
 		return op.agg.Result(&w.acc)
 	}
@@ -640,7 +658,7 @@ func (s *overState[R, K, A]) touch(id int32) {
 // expire releases the partitions whose rows are all out of range of any
 // record still to come. Only operators whose frames are all RANGE frames do
 // this: a ROWS frame needs its rows however old they are.
-func (op *Over[R, K, A, V]) expire() {
+func (op *overOp[R, K, A, V]) expire() {
 	if op.expireAfter < 0 {
 		return
 	}
@@ -666,7 +684,7 @@ func (op *Over[R, K, A, V]) expire() {
 }
 
 // drop releases partition id, keeping its buffers for reuse.
-func (op *Over[R, K, A, V]) drop(id int32) {
+func (op *overOp[R, K, A, V]) drop(id int32) {
 	s := &op.st
 	p := &s.parts[id]
 	if op.key == nil {

@@ -24,7 +24,7 @@ const (
 // aggregate, whether it subtracts, whether it is keyed, and the codec shapes
 // of the records its rows and reorder buffer hold and of the subtracted
 // accumulators. Delay and the limits are not part of it.
-func (op *Over[R, K, A, V]) descriptor() *record.Descriptor {
+func (op *overOp[R, K, A, V]) descriptor() *record.Descriptor {
 	if op.desc == nil {
 		frames := make([]string, len(op.frames))
 		for i, f := range op.frames {
@@ -46,7 +46,7 @@ func (op *Over[R, K, A, V]) descriptor() *record.Descriptor {
 }
 
 // checkTypes reports the first stored type the codec cannot round-trip.
-func (op *Over[R, K, A, V]) checkTypes() error {
+func (op *overOp[R, K, A, V]) checkTypes() error {
 	if err := codecErr[R]("record"); err != nil {
 		return err
 	}
@@ -73,7 +73,7 @@ func (op *Over[R, K, A, V]) checkTypes() error {
 // codec's rule, the same for every operator, checked on the types at every
 // snapshot (never at construction: an operator that is never snapshotted
 // takes any type).
-func (op *Over[R, K, A, V]) AppendSnapshot(dst []byte) ([]byte, error) {
+func (op *overOp[R, K, A, V]) AppendSnapshot(dst []byte) ([]byte, error) {
 	if err := op.checkTypes(); err != nil {
 		return dst, fmt.Errorf("window: Over snapshot: %w", err)
 	}
@@ -140,7 +140,7 @@ func (op *Over[R, K, A, V]) AppendSnapshot(dst []byte) ([]byte, error) {
 }
 
 // legacyParams is the parameter block of the format before the envelope.
-func (op *Over[R, K, A, V]) legacyParams(dst []byte, delay int64) []byte {
+func (op *overOp[R, K, A, V]) legacyParams(dst []byte, delay int64) []byte {
 	dst = binary.AppendUvarint(dst, uint64(len(op.frames)))
 	for _, f := range op.frames {
 		kind := byte(0)
@@ -175,7 +175,7 @@ func overSortPending[R any](b []overPending[R]) {
 // format before the envelope are read too. On error, which wraps
 // record.ErrSnapshot and, for a snapshot of another operator, names both
 // sides, the operator is unchanged.
-func (op *Over[R, K, A, V]) Restore(data []byte) error {
+func (op *overOp[R, K, A, V]) Restore(data []byte) error {
 	var body []byte
 	var flushed bool
 	if record.IsLegacySnapshot(data) {
@@ -209,7 +209,7 @@ func (op *Over[R, K, A, V]) Restore(data []byte) error {
 
 // openLegacy checks the head of a snapshot of the format before the
 // envelope and returns the rest. The Delay it was written with may differ.
-func (op *Over[R, K, A, V]) openLegacy(data []byte) ([]byte, error) {
+func (op *overOp[R, K, A, V]) openLegacy(data []byte) ([]byte, error) {
 	if data[0] != overLegacyVersion {
 		return nil, fmt.Errorf("version %d, want %d", data[0], overLegacyVersion)
 	}
@@ -311,7 +311,7 @@ func overReadRecord[R any](r *overReader) R {
 	return v
 }
 
-func (op *Over[R, K, A, V]) decode(data []byte) (overState[R, K, A], error) {
+func (op *overOp[R, K, A, V]) decode(data []byte) (overState[R, K, A], error) {
 	var st overState[R, K, A]
 	r := &overReader{b: data}
 	st.reset()
