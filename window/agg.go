@@ -226,6 +226,23 @@ func (c *core[R]) watermarkFor(t record.Time) record.Time {
 	return subSat(t, c.delay)
 }
 
+// raise takes the time t of a record just taken: a new largest time raises
+// the automatic watermark. When that reaches due, the smallest watermark at
+// which the engine has work, raise returns it for the engine to advance to;
+// otherwise it moves the watermark itself and returns false.
+func (c *core[R]) raise(t, due record.Time) (record.Time, bool) {
+	if t > c.maxSeen {
+		c.maxSeen = t
+		if nwm := c.watermarkFor(t); nwm > c.wm {
+			if nwm >= due {
+				return nwm, true
+			}
+			c.wm = nwm
+		}
+	}
+	return 0, false
+}
+
 // handleLate applies the late policy to r.
 func (c *core[R]) handleLate(r R, why func() error) {
 	c.stats.Late++

@@ -465,20 +465,10 @@ func (e *hopper[R, K, A, V]) emitWindow(k int64, emit func(Result[K, V])) int64 
 			// The panes before the next window are in no later one.
 			e.pop(h, lo+e.slide)
 		}
-		// Drop the popped panes that no held window needs.
-		for h.keep < h.head && addSat(e.lastEnd(h.panes[h.keep].p), c.lateness) <= c.wm {
-			h.keep++
-			e.panes--
-		}
-		if h.empty() {
-			e.dropKey(ki)
+		if !e.settle(ki, c.wm) {
 			continue
 		}
-		h.compact()
 		minP = min(minP, h.firstLive())
-		if h.keep < h.head && c.lateness > 0 {
-			e.retain = min(e.retain, addSat(e.lastEnd(h.panes[h.keep].p), c.lateness))
-		}
 		e.active[j] = ki
 		j++
 	}
@@ -612,27 +602,37 @@ func (e *hopper[R, K, A, V]) reexpire() {
 
 // expire drops held panes whose windows are past allowed lateness.
 func (e *hopper[R, K, A, V]) expire(wm record.Time) {
-	c := e.c
 	e.retain = record.MaxTime
 	j := 0
 	for _, ki := range e.active {
-		h := &e.ks[ki]
-		for h.keep < h.head && addSat(e.lastEnd(h.panes[h.keep].p), c.lateness) <= wm {
-			h.keep++
-			e.panes--
+		if e.settle(ki, wm) {
+			e.active[j] = ki
+			j++
 		}
-		if h.empty() {
-			e.dropKey(ki)
-			continue
-		}
-		h.compact()
-		if h.keep < h.head {
-			e.retain = min(e.retain, addSat(e.lastEnd(h.panes[h.keep].p), c.lateness))
-		}
-		e.active[j] = ki
-		j++
 	}
 	e.active = e.active[:j]
+}
+
+// settle drops key ki's popped panes that no window held for allowed
+// lateness needs at watermark wm, and the key when it holds no pane
+// (returning false); otherwise it lowers retain to when its oldest held
+// pane expires.
+func (e *hopper[R, K, A, V]) settle(ki int32, wm record.Time) bool {
+	c := e.c
+	h := &e.ks[ki]
+	for h.keep < h.head && addSat(e.lastEnd(h.panes[h.keep].p), c.lateness) <= wm {
+		h.keep++
+		e.panes--
+	}
+	if h.empty() {
+		e.dropKey(ki)
+		return false
+	}
+	h.compact()
+	if h.keep < h.head && c.lateness > 0 {
+		e.retain = min(e.retain, addSat(e.lastEnd(h.panes[h.keep].p), c.lateness))
+	}
+	return true
 }
 
 func (e *hopper[R, K, A, V]) fillStats(s *Stats) {
@@ -675,15 +675,7 @@ func (h *hkey[A]) stateSize(z aggregate.Sizer[A]) int64 {
 // raise records that a record at t was taken: a new largest time raises the
 // automatic watermark, which emits what it closes once it reaches due.
 func (e *hopper[R, K, A, V]) raise(t record.Time, emit func(Result[K, V])) {
-	c := e.c
-	if t > c.maxSeen {
-		c.maxSeen = t
-		if nwm := c.watermarkFor(t); nwm > c.wm {
-			if nwm >= e.due {
-				e.advance(nwm, emit)
-			} else {
-				c.wm = nwm
-			}
-		}
+	if nwm, ok := e.c.raise(t, e.due); ok {
+		e.advance(nwm, emit)
 	}
 }

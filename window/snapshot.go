@@ -416,17 +416,7 @@ func (e *tumbler[R, K, A, V]) readState(r *snapReader) {
 			e.readAcc(r, &e.slot(ref).acc)
 		}
 	}
-	// Recompute when advance has work, as advance does.
-	e.due = record.MaxTime
-	for _, id := range e.order {
-		w := &e.wins[id]
-		if w.closed {
-			e.due = min(e.due, addSat(w.span.End, c.lateness))
-		} else {
-			e.due = min(e.due, w.span.End)
-			break
-		}
-	}
+	e.setDue()
 }
 
 // Hopping windows: the window cursor and counters, then each active key

@@ -136,15 +136,8 @@ func (e *tumbler[R, K, A, V]) push(r R, emit func(Result[K, V])) error {
 	}
 	e.f.Add(&sl.acc, r)
 	c.stats.Records++
-	if t > c.maxSeen {
-		c.maxSeen = t
-		if nwm := c.watermarkFor(t); nwm > c.wm {
-			if nwm >= e.due {
-				e.advance(nwm, emit)
-			} else {
-				c.wm = nwm
-			}
-		}
+	if nwm, ok := c.raise(t, e.due); ok {
+		e.advance(nwm, emit)
 	}
 	return nil
 }
@@ -214,15 +207,8 @@ func (e *tumbler[R, K, A, V]) pushSlow(r R, t record.Time, k K, ki int32, ok, lo
 	}
 	e.f.Add(&e.slot(ref).acc, r)
 	c.stats.Records++
-	if t > c.maxSeen {
-		c.maxSeen = t
-		if nwm := c.watermarkFor(t); nwm > c.wm {
-			if nwm >= e.due {
-				e.advance(nwm, emit)
-			} else {
-				c.wm = nwm
-			}
-		}
+	if nwm, ok := c.raise(t, e.due); ok {
+		e.advance(nwm, emit)
 	}
 	return nil
 }
@@ -463,11 +449,17 @@ func (e *tumbler[R, K, A, V]) advance(wm record.Time, emit func(Result[K, V])) {
 		}
 	}
 	e.order = e.order[:j]
+	e.setDue()
+}
+
+// setDue recomputes due from the held windows: the first open one's end,
+// or earlier the end of allowed lateness of a closed one.
+func (e *tumbler[R, K, A, V]) setDue() {
 	e.due = record.MaxTime
 	for _, id := range e.order {
 		w := &e.wins[id]
 		if w.closed {
-			e.due = min(e.due, addSat(w.span.End, c.lateness))
+			e.due = min(e.due, addSat(w.span.End, e.c.lateness))
 		} else {
 			e.due = min(e.due, w.span.End)
 			break // later windows end later
