@@ -208,7 +208,7 @@ type overState[R any, K comparable, A any] struct {
 	pseq   uint64           // rows processed, numbering them for overPart.seq
 	first  int32            // with expiry only, the list of partitions with
 	last   int32            // rows, least recently processed first; -1 when empty
-	buf    []overPending[R] // reorder buffer, a min-heap on (time, seq)
+	buf    reorder[R]       // the records waiting for the watermark
 	nparts int              // partitions held
 	keys   []K              // key of each partition id
 }
@@ -237,13 +237,6 @@ type overWin[A any] struct {
 	mid   uint64
 	acc   A
 	front []A
-}
-
-type overPending[R any] struct {
-	r    R
-	t    record.Time
-	seq  uint64
-	part int32
 }
 
 // NewOver returns a per-record sliding-window operator computing agg over
@@ -368,7 +361,7 @@ func (op *overOp[R, K, A, V]) Push(r R, emit func(Row[R, V])) error {
 	if len(s.buf) == 0 && t <= s.wm {
 		op.process(p, r, t, emit)
 	} else {
-		s.pushPending(overPending[R]{r: r, t: t, seq: s.seq, part: p})
+		s.buf.push(pending[R]{r: r, t: t, seq: s.seq, key: p})
 		s.seq++
 		s.parts[p].pending++
 		op.release(s.wm, emit)
@@ -422,7 +415,7 @@ func (op *overOp[R, K, A, V]) Stats() Stats {
 	var zr R
 	var za A
 	var zk K
-	bytes := int64(cap(s.buf)) * int64(unsafe.Sizeof(overPending[R]{}))
+	bytes := int64(cap(s.buf)) * int64(unsafe.Sizeof(pending[R]{}))
 	bytes += int64(cap(s.parts)) * int64(unsafe.Sizeof(overPart[R, A]{}))
 	bytes += int64(len(s.index)) * int64(unsafe.Sizeof(zk)+4+8) // map entry, roughly
 	bytes += int64(cap(s.keys)) * int64(unsafe.Sizeof(zk))
@@ -505,9 +498,9 @@ func (s *overState[R, K, A]) newPart(single bool, k K, nframes int) int32 {
 func (op *overOp[R, K, A, V]) release(wm record.Time, emit func(Row[R, V])) {
 	s := &op.st
 	for len(s.buf) > 0 && s.buf[0].t <= wm {
-		e := s.popPending()
-		s.parts[e.part].pending--
-		op.process(e.part, e.r, e.t, emit)
+		e := s.buf.pop()
+		s.parts[e.key].pending--
+		op.process(e.key, e.r, e.t, emit)
 	}
 }
 
@@ -704,53 +697,6 @@ func (op *overOp[R, K, A, V]) drop(id int32) {
 	p.prev, p.next = -1, -1
 	s.free = append(s.free, id)
 	s.nparts--
-}
-
-// pushPending and popPending keep buf a binary min-heap on (t, seq), written
-// out here rather than with container/heap, whose any-typed Push allocates.
-func (s *overState[R, K, A]) pushPending(e overPending[R]) {
-	s.buf = append(s.buf, e)
-	h := s.buf
-	i := len(h) - 1
-	for i > 0 {
-		parent := (i - 1) / 2
-		if !overLess(&h[i], &h[parent]) {
-			break
-		}
-		h[i], h[parent] = h[parent], h[i]
-		i = parent
-	}
-}
-
-func (s *overState[R, K, A]) popPending() overPending[R] {
-	h := s.buf
-	top := h[0]
-	n := len(h) - 1
-	h[0] = h[n]
-	h[n] = overPending[R]{}
-	h = h[:n]
-	i := 0
-	for {
-		l := 2*i + 1
-		if l >= n {
-			break
-		}
-		c := l
-		if r := l + 1; r < n && overLess(&h[r], &h[l]) {
-			c = r
-		}
-		if !overLess(&h[c], &h[i]) {
-			break
-		}
-		h[i], h[c] = h[c], h[i]
-		i = c
-	}
-	s.buf = h
-	return top
-}
-
-func overLess[R any](a, b *overPending[R]) bool {
-	return a.t < b.t || (a.t == b.t && a.seq < b.seq)
 }
 
 // overRefs reports whether values of type t refer to memory outside

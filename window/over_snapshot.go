@@ -128,7 +128,7 @@ func (op *overOp[R, K, A, V]) AppendSnapshot(dst []byte) ([]byte, error) {
 	}
 
 	// The reorder buffer in processing order; Restore numbers it afresh.
-	sorted := append([]overPending[R](nil), s.buf...)
+	sorted := append([]pending[R](nil), s.buf...)
 	overSortPending(sorted)
 	dst = binary.AppendUvarint(dst, uint64(len(sorted)))
 	for i := range sorted {
@@ -158,9 +158,9 @@ func (op *overOp[R, K, A, V]) legacyParams(dst []byte, delay int64) []byte {
 	return append(dst, sub)
 }
 
-func overSortPending[R any](b []overPending[R]) {
-	slices.SortFunc(b, func(x, y overPending[R]) int {
-		if overLess(&x, &y) {
+func overSortPending[R any](b []pending[R]) {
+	slices.SortFunc(b, func(x, y pending[R]) int {
+		if pendingLess(&x, &y) {
 			return -1
 		}
 		return 1 // (t, seq) pairs are unique
@@ -469,7 +469,7 @@ func (op *overOp[R, K, A, V]) decode(data []byte) (overState[R, K, A], error) {
 			id = st.newPart(op.key == nil, k, len(op.frames))
 		}
 		st.parts[id].pending++
-		st.buf = append(st.buf, overPending[R]{r: rec, t: t, seq: st.seq, part: id})
+		st.buf = append(st.buf, pending[R]{r: rec, t: t, seq: st.seq, key: id})
 		st.seq++
 	}
 	if r.err == nil && len(r.b) != 0 {

@@ -39,8 +39,8 @@ type sequencer[R record.Timed, K comparable, A, V any] struct {
 	nOpen      int
 	seq        uint64 // window creations
 
-	buf    []bufRec[R] // reorder heap
-	bufSeq uint64      // arrivals into the heap
+	buf    reorder[R] // the records waiting for the watermark
+	bufSeq uint64     // arrivals into the heap
 
 	group []int32 // scratch: windows closing together
 }
@@ -57,13 +57,6 @@ type swin[A any] struct {
 	key         int32
 	seq         uint64
 	prev, next  int32 // open list
-}
-
-type bufRec[R any] struct {
-	r   R
-	t   record.Time
-	seq uint64
-	key int32 // held while the record waits, so the index stays valid
 }
 
 func newSequencer[R record.Timed, K comparable, A, V any](k kernel[R, K, A, V]) *sequencer[R, K, A, V] {
@@ -138,7 +131,7 @@ func (e *sequencer[R, K, A, V]) push(r R, emit func(Result[K, V])) error {
 		ki = e.newKey(k)
 	}
 	e.kst[ki].nbuf++
-	e.heapPush(bufRec[R]{r: r, t: t, seq: e.bufSeq, key: ki})
+	e.buf.push(pending[R]{r: r, t: t, seq: e.bufSeq, key: ki})
 	e.bufSeq++
 	if nwm > c.wm {
 		e.advance(nwm, emit)
@@ -295,7 +288,7 @@ func (e *sequencer[R, K, A, V]) advance(wm record.Time, emit func(Result[K, V]))
 		if !hasRec {
 			break
 		}
-		b := e.heapPop()
+		b := e.buf.pop()
 		e.kst[b.key].nbuf--
 		e.process(b.r, b.t, b.key)
 	}
@@ -359,55 +352,11 @@ func (e *sequencer[R, K, A, V]) free(id int32) {
 	}
 }
 
-func (e *sequencer[R, K, A, V]) less(i, j int) bool {
-	a, b := &e.buf[i], &e.buf[j]
-	return a.t < b.t || (a.t == b.t && a.seq < b.seq)
-}
-
-func (e *sequencer[R, K, A, V]) heapPush(b bufRec[R]) {
-	e.buf = append(e.buf, b)
-	i := len(e.buf) - 1
-	for i > 0 {
-		p := (i - 1) / 2
-		if !e.less(i, p) {
-			break
-		}
-		e.buf[i], e.buf[p] = e.buf[p], e.buf[i]
-		i = p
-	}
-}
-
-func (e *sequencer[R, K, A, V]) heapPop() bufRec[R] {
-	top := e.buf[0]
-	n := len(e.buf) - 1
-	e.buf[0] = e.buf[n]
-	var zero bufRec[R]
-	e.buf[n] = zero
-	e.buf = e.buf[:n]
-	i := 0
-	for {
-		l := 2*i + 1
-		if l >= n {
-			break
-		}
-		m := l
-		if r := l + 1; r < n && e.less(r, l) {
-			m = r
-		}
-		if !e.less(m, i) {
-			break
-		}
-		e.buf[i], e.buf[m] = e.buf[m], e.buf[i]
-		i = m
-	}
-	return top
-}
-
 func (e *sequencer[R, K, A, V]) fillStats(s *Stats) {
 	s.OpenWindows = e.nOpen + len(e.held)
 	s.Keys = e.keys.len()
 	var w swin[A]
-	var b bufRec[R]
+	var b pending[R]
 	s.StateBytes = e.keys.bytes() + int64(cap(e.kst))*int64(unsafe.Sizeof(skey{})) +
 		int64(cap(e.wins))*int64(unsafe.Sizeof(w)) + int64(cap(e.buf))*int64(unsafe.Sizeof(b)) +
 		int64(cap(e.freeWins)+cap(e.held)+cap(e.group))*4

@@ -616,7 +616,7 @@ func (e *sequencer[R, K, A, V]) readState(r *snapReader) {
 	n = r.count()
 	for i := 0; i < n && r.err == nil; i++ {
 		ki := key()
-		b := bufRec[R]{key: ki, seq: r.u64()}
+		b := pending[R]{key: ki, seq: r.u64()}
 		if r.err != nil {
 			return
 		}
@@ -630,7 +630,7 @@ func (e *sequencer[R, K, A, V]) readState(r *snapReader) {
 			return
 		}
 		e.buf = append(e.buf, b)
-		if j := len(e.buf) - 1; b.t < c.wm || int64(b.t) > int64(record.MaxTime)-e.length || (j > 0 && e.less(j, (j-1)/2)) {
+		if j := len(e.buf) - 1; b.t < c.wm || int64(b.t) > int64(record.MaxTime)-e.length || (j > 0 && e.buf.less(j, (j-1)/2)) {
 			r.fail("bad buffered record")
 			return
 		}
