@@ -34,12 +34,50 @@
 // and an error from any stage, even one raised inside an emit, comes back
 // from the composed call as a *[StageError] naming the stage. [Tee] fans
 // each record out to several operators. A chain of [Map] stages costs one
-// function call per stage and record, and no allocation.
+// function call per stage and record, and no allocation. A nil emit is
+// accepted everywhere: the results are discarded.
+//
+// # Errors
+//
+// Every operator and every composition keeps one contract for the errors of
+// Push, Advance and Flush (see [Operator]):
+//
+//   - a refusal ([IsRefused] reports true; it wraps [ErrRefused]) changed
+//     nothing: go on with the next record;
+//   - any other error means the state may have moved: drop what the call
+//     emitted, restore the snapshot taken before the call and replay;
+//   - if the replay fails the same way, restore once more and put the input
+//     record in the dead letters;
+//   - Push and Advance after Flush return [ErrFlushed].
+//
+// A composition's error is a refusal only when nothing had moved: a later
+// stage that rejects what an earlier, stateful stage made of a record fails
+// the composed call even if it refused, since the earlier stage had taken
+// the record. [StageError] carries that decision.
+//
+// In code, with a snapshot taken before each call:
+//
+//	err := op.Push(r, emit)
+//	switch {
+//	case err == nil, record.IsRefused(err):
+//		// go on (count or set aside a refused r)
+//	default:
+//		restore(snap) // and drop what the call emitted
+//		if err2 := op.Push(r, emit); err2 != nil && !record.IsRefused(err2) {
+//			restore(snap)
+//			deadLetters = append(deadLetters, r)
+//		}
+//	}
 //
 // Composed operators are [Snapshotter]s: their snapshot holds that of every
 // stateful stage, so a whole pipeline can be saved at the end of one Lambda
-// invocation and restored at the start of the next. A failed Restore leaves
-// the pipeline as it was. [AppendBinary] and [ReadBinary] are the compact
+// invocation and restored at the start of the next. A composition's
+// snapshot is an envelope (see [BeginSnapshot]) whose descriptor names the
+// composition and its number of stages, with a CRC-32C over its bytes;
+// snapshots of earlier releases are still read. A failed Restore leaves the
+// pipeline as it was, and every error of unreadable or mismatched state
+// wraps [ErrSnapshot]. [CheckCodec] tells whether a type survives the codec
+// before any state is written. [AppendBinary] and [ReadBinary] are the compact
 // codec stateful operators write their state with.
 //
 // # Decoding

@@ -228,14 +228,14 @@ func ExampleParseSeconds() {
 
 func ExampleSnapshotter() {
 	// Then and Tee are Snapshotters; a chain of stateless stages saves
-	// only its framing.
+	// only its envelope: a descriptor, the empty stages and a checksum.
 	op := record.Then(record.Map(strings.ToUpper), record.Filter(func(s string) bool { return s != "" }))
 	snap, err := op.(record.Snapshotter).AppendSnapshot(nil)
 	fmt.Println(len(snap), err)
 	fmt.Println(op.(record.Snapshotter).Restore(snap))
 	fmt.Println(op.(record.Snapshotter).Restore([]byte{9}) != nil)
 	// Output:
-	// 5 <nil>
+	// 41 <nil>
 	// <nil>
 	// true
 }

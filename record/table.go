@@ -498,7 +498,7 @@ type joinOp[R, Out any] struct {
 }
 
 func (j joinOp[R, Out]) Push(in R, emit func(Out)) error {
-	if out, ok, _ := j.step(in); ok {
+	if out, ok, _ := j.step(in); ok && emit != nil {
 		emit(out)
 	}
 	return nil
@@ -519,3 +519,4 @@ func (j joinOp[R, Out]) step(in R) (Out, bool, error) {
 func (joinOp[R, Out]) Advance(Time, func(Out)) error { return nil }
 func (joinOp[R, Out]) Flush(func(Out)) error         { return nil }
 func (joinOp[R, Out]) stateless()                    {}
+func (joinOp[R, Out]) single() bool                  { return true }

@@ -69,7 +69,7 @@ func TestRestoreMismatch(t *testing.T) {
 		both       [2]string // words of the two sides the error names
 		constraint string
 	}{
-		{"Sum into Count", count, snap, [2]string{"sum", "count"}, "aggregate"},
+		{"Sum into Count", count, snap, [2]string{"Sum[int64]", "Count"}, "aggregate"},
 		{"other step", newSum(t, window.Step(20*time.Second), nil), snap, [2]string{"STEP 10s", "STEP 20s"}, "assigner"},
 		{"step into hop", newSum(t, window.Hop(10*time.Second, 5*time.Second), nil), snap, [2]string{"STEP 10s", "HOP 10s/5s"}, "assigner"},
 		{"int64 key into uint64 key", uintKey, intSnap, [2]string{"int64", "uint64"}, "key"},

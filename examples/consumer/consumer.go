@@ -131,6 +131,10 @@ type Consumer struct {
 	fetch  chan fetched
 	errs   error // merge errors met while processing
 
+	wrapOp  func(partialOp) partialOp                     // tests: wraps each shard's operator
+	snap    []byte                                        // the snapshot before a batch, reused
+	pending []window.Result[trending.Key, trending.State] // results of the batch being taken
+
 	lastCommit time.Time
 	lastList   time.Time
 	dirty      bool
@@ -233,6 +237,9 @@ func (c *Consumer) newOp(s *shard) (partialOp, error) {
 	if !ok {
 		return nil, fmt.Errorf("consumer: %T has no snapshot", op)
 	}
+	if c.wrapOp != nil {
+		p = c.wrapOp(p)
+	}
 	return p, nil
 }
 
@@ -269,28 +276,10 @@ func (c *Consumer) take(f fetched) error {
 		return nil
 	}
 	now := c.now()
-	for i := range f.records {
-		r := &f.records[i]
-		seq := aws.ToString(r.SequenceNumber)
-		if s.lastSeq != "" && !seqnum.Less(s.lastSeq, seq) {
-			continue // read again after an iterator was renewed
+	if len(f.records) > 0 {
+		if err := c.takeRecords(s, f.records); err != nil {
+			return err
 		}
-		rec, err := trending.Decode(r.Data)
-		if err != nil {
-			c.deadLetter(s, seq, err, r.Data)
-		} else {
-			s.late = nil
-			err := s.op.Push(trending.Join(c.cfg.Users, rec), c.emitPartial)
-			if err == nil {
-				err = s.late
-			}
-			s.late = nil
-			if err != nil {
-				c.deadLetter(s, seq, err, r.Data)
-			}
-		}
-		s.lastSeq = seq
-		s.records++
 	}
 	s.wm = s.op.Stats().Watermark
 	if len(f.records) > 0 || f.behind > 0 {
@@ -309,6 +298,105 @@ func (c *Consumer) take(f fetched) error {
 	}
 	c.dirty = c.dirty || len(f.records) > 0 || f.closed
 	return nil
+}
+
+// takeRecords pushes a batch of records into s's operator under the error
+// contract of record.Operator. A record that does not decode, and a record
+// the operator refuses or reports late, goes to the dead-letter output. Any
+// other error means the operator's state may have moved: the consumer
+// restores the snapshot taken before the batch, replays the records before
+// the failing one and then that one again; if it fails the same way, it is
+// dead-lettered (after one more restore and replay without it). The
+// operator's results are held until the batch is taken, so that what a
+// failed call emitted never reaches the merge.
+func (c *Consumer) takeRecords(s *shard, recs []types.Record) error {
+	base, err := s.op.AppendSnapshot(c.snap[:0])
+	if err != nil {
+		return fmt.Errorf("consumer: shard %s: snapshot before a batch: %w", s.id, err)
+	}
+	c.snap = base
+	lastSeq, records, dead, deadLen := s.lastSeq, s.records, s.dead, len(c.dead.buf)
+	c.pending = c.pending[:0]
+	var failedTwice map[int]error // records to dead-letter on the next pass
+	// push takes recs[i]; it returns only an error that is not a refusal.
+	push := func(i int) error {
+		r := &recs[i]
+		seq := aws.ToString(r.SequenceNumber)
+		if s.lastSeq != "" && !seqnum.Less(s.lastSeq, seq) {
+			return nil // read again after an iterator was renewed
+		}
+		rec, err := trending.Decode(r.Data)
+		if cause, ok := failedTwice[i]; ok {
+			err = cause
+		}
+		if err != nil {
+			c.deadLetter(s, seq, err, r.Data)
+		} else {
+			s.late = nil
+			err := s.op.Push(trending.Join(c.cfg.Users, rec), c.collect)
+			if err != nil && !record.IsRefused(err) {
+				return err
+			}
+			if err == nil {
+				err = s.late
+			}
+			s.late = nil
+			if err != nil {
+				c.deadLetter(s, seq, err, r.Data)
+			}
+		}
+		s.lastSeq = seq
+		s.records++
+		return nil
+	}
+	// rewind restores the state before the batch and takes recs[:i] again.
+	rewind := func(i int) error {
+		if err := s.op.Restore(base); err != nil {
+			return fmt.Errorf("consumer: shard %s: restoring the snapshot before the batch: %w", s.id, err)
+		}
+		c.snap = nil // the restored state may keep parts of base: never reuse it
+		s.lastSeq, s.records, s.dead, c.dead.buf, c.pending = lastSeq, records, dead, c.dead.buf[:deadLen], c.pending[:0]
+		for j := range i {
+			if err := push(j); err != nil {
+				return fmt.Errorf("consumer: shard %s: replaying record %s: %w", s.id, aws.ToString(recs[j].SequenceNumber), err)
+			}
+		}
+		return nil
+	}
+	for i := 0; i < len(recs); i++ {
+		err := push(i)
+		if err == nil {
+			continue
+		}
+		seq := aws.ToString(recs[i].SequenceNumber)
+		c.logf("shard %s: record %s: %v: restoring and replaying", s.id, seq, err)
+		if err := rewind(i); err != nil {
+			return err
+		}
+		if err2 := push(i); err2 != nil {
+			// The same failure again: deterministic, so the record goes
+			// to the dead letters, and the batch is taken without it.
+			c.logf("shard %s: record %s failed again on replay: dead-lettered", s.id, seq)
+			if failedTwice == nil {
+				failedTwice = make(map[int]error)
+			}
+			failedTwice[i] = fmt.Errorf("failed again on replay: %w", err2)
+			if err := rewind(i); err != nil {
+				return err
+			}
+			i-- // take it again: this time into the dead letters
+		}
+	}
+	for k := range c.pending {
+		c.emitPartial(c.pending[k])
+	}
+	c.pending = c.pending[:0]
+	return nil
+}
+
+// collect holds a result of a shard's operator until its batch is taken.
+func (c *Consumer) collect(r window.Result[trending.Key, trending.State]) {
+	c.pending = append(c.pending, r)
 }
 
 // idle reports whether s has been caught up and without records for

@@ -35,6 +35,20 @@
 // output, as do records late for their own shard's windows. A shard closed
 // by a resharding is flushed once read to its end.
 //
+// # Failures
+//
+// The consumer follows the error contract of record.Operator. A record that
+// does not decode, that the operator refuses, or that is late goes to the
+// dead-letter output as a JSON line
+// {"shard":…,"sequence_number":…,"error":…,"data":<payload, base64>}, and
+// the shard goes on. Any other error from Push means the operator's state
+// may have moved: the consumer restores the snapshot it took before the
+// batch, drops what the batch emitted, replays the records before the
+// failing one and then that one. If it fails the same way again, the failure
+// is deterministic: the record goes to the dead-letter output (its error
+// says it failed again on replay), and the batch is taken without it, so a
+// record that can never be processed does not stall its shard.
+//
 // One goroutine per shard fetches; one goroutine decodes, aggregates and
 // merges, which keeps checkpoints consistent and is fast enough for
 // hundreds of shards at Kinesis's 1,000 records a second per shard.

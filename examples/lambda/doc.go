@@ -84,18 +84,30 @@
 //
 // # Failures
 //
-// A record that can never be processed (its payload is not JSON, it lacks
-// the EventTimestamp field, or it is too late for its windows) must not block
-// its shard: it goes to the dead-letter output as a JSON line
-// {"shard":…,"sequence_number":…,"error":…,"data":<payload, base64>}, is
-// counted, and is not reported to Lambda. Transient failures are reported
-// in batchItemFailures, from the first record whose effect is not saved, so
-// Lambda retries from there: the Store unavailable (loading or saving), the
-// invocation's deadline too near to take more records and still save, or a
-// query refusing a record for now. State that cannot be read (truncated,
-// corrupt, another format version, a snapshot of a query with other
-// parameters) is never overwritten: the batch is reported for retry and the
-// error logged. A time-window state map written by an older version of the
-// function is sent, with the error, to the dead-letter output, so it is not
-// lost, and the window continues with fresh state.
+// The handler follows the error contract of record.Operator. A record that
+// can never be processed (its payload is not JSON, it lacks the
+// EventTimestamp field, or it is too late for its windows) or that the query
+// refuses must not block its shard: it goes to the dead-letter output as a
+// JSON line {"shard":…,"sequence_number":…,"error":…,"data":<payload,
+// base64>}, is counted, and is not reported to Lambda. Any other error from
+// the query means its state may have moved: the handler restores the state
+// it had before the batch (the query's snapshot and the bookkeeping with
+// it), drops what the batch emitted, replays the records before the failing
+// one and then that one. If it fails the same way again, the failure is
+// deterministic (a later stage refusing what an earlier one made of the
+// record, say its limit): the record goes to the dead-letter output, its
+// error saying it failed again on replay, and the batch is taken without
+// it. A Flush at the end of a time window that fails is restored and
+// flushed again the same way; if it fails again, what it emitted is kept and
+// the error logged.
+//
+// Transient failures outside the query are reported in batchItemFailures,
+// from the first record whose effect is not saved, so Lambda retries from
+// there: the Store unavailable (loading or saving), or the invocation's
+// deadline too near to take more records and still save. State that cannot
+// be read (truncated, corrupt, another format version, a snapshot of a
+// query with other parameters) is never overwritten: the batch is reported
+// for retry and the error logged. A time-window state map written by an
+// older version of the function is sent, with the error, to the dead-letter
+// output, so it is not lost, and the window continues with fresh state.
 package main

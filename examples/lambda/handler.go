@@ -12,12 +12,15 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/rowtime/rowtime/examples/internal/deadletter"
 	"github.com/rowtime/rowtime/examples/internal/seqnum"
+	"github.com/rowtime/rowtime/record"
 )
 
 // ErrBadRecord is wrapped by a Query's Push error for a record that can never
 // be processed: a payload that is not JSON or lacks the time field, or a
-// record too late for any window. The handler sends such a record to the
-// dead-letter output and goes on; any other Push error is transient.
+// record too late for a window. The handler sends such a record to the
+// dead-letter output and goes on, as it does with a refusal
+// (record.IsRefused); any other Push error is a failure that may have moved
+// the query's state (see Handler.HandleStream).
 var ErrBadRecord = errors.New("lambda: record cannot be processed")
 
 // errDeadline stops a batch when too little of the invocation's time is left
@@ -28,8 +31,10 @@ var errDeadline = errors.New("lambda: invocation deadline near, batch cut short"
 // JSON lines out, and a snapshot of its whole state.
 type Query interface {
 	// Push decodes one payload and takes it, emitting the result lines it
-	// completes. An error wrapping ErrBadRecord dead-letters the record;
-	// other errors mean the record was not taken and may be retried.
+	// completes. An error wrapping ErrBadRecord, or a refusal, dead-letters
+	// the record; any other error means the query's state may have moved,
+	// and the handler restores and replays (the error contract of
+	// record.Operator).
 	Push(data []byte, emit func(line []byte)) error
 	// Flush emits every open result: the end of a Lambda time window.
 	Flush(emit func(line []byte)) error
@@ -113,6 +118,13 @@ func shardOf(r events.KinesisEventRecord) string {
 // take runs the records through st's query, skipping the ones already taken
 // (redeliveries). It returns the index of the first record not taken
 // (len(recs) when all were) and the transient error that stopped it.
+//
+// It follows the error contract of record.Operator: a record the query
+// cannot process (ErrBadRecord) or refuses (record.IsRefused) goes to the
+// dead letters; any other error means the query's state may have moved, so
+// take restores the state it had before the batch, replays the records
+// before the failing one and then that one; if it fails the same way again,
+// the record goes to the dead letters and the batch is taken without it.
 func (h *Handler) take(ctx context.Context, st *shardState, recs []events.KinesisEventRecord) (int, error) {
 	emit := func(line []byte) {
 		st.Results = append(st.Results, line...)
@@ -120,8 +132,51 @@ func (h *Handler) take(ctx context.Context, st *shardState, recs []events.Kinesi
 			st.Results = append(st.Results, '\n')
 		}
 	}
+	var base []byte               // the query's snapshot before the batch, taken at the first new record
+	var from int                  // the index of that record
+	var baseState savedState      // and the bookkeeping with it
+	var failedTwice map[int]error // records to dead-letter on the next pass
+	// push takes recs[i]; it returns an error only for a failure.
+	push := func(i int) error {
+		r := &recs[i].Kinesis
+		if st.LastSeq != "" && !seqnum.Less(st.LastSeq, r.SequenceNumber) {
+			st.Duplicates++
+			return nil
+		}
+		err, failed := failedTwice[i]
+		if !failed {
+			err = st.q.Push(r.Data, emit)
+		}
+		if err != nil {
+			if !failed && !errors.Is(err, ErrBadRecord) && !record.IsRefused(err) {
+				return err
+			}
+			if err := h.deadLetter(st, r, err); err != nil {
+				return err
+			}
+		}
+		if st.FirstSeq == "" {
+			st.FirstSeq = r.SequenceNumber
+		}
+		st.LastSeq = r.SequenceNumber
+		st.Records++
+		return nil
+	}
+	// rewind restores the state before the batch and takes recs[from:i] again.
+	rewind := func(i int) error {
+		if err := st.q.Restore(base); err != nil {
+			return fmt.Errorf("lambda: restoring the query's state before the batch: %w", err)
+		}
+		st.savedState = baseState
+		for j := from; j < i; j++ {
+			if err := push(j); err != nil {
+				return fmt.Errorf("lambda: replaying record %s: %w", recs[j].Kinesis.SequenceNumber, err)
+			}
+		}
+		return nil
+	}
 	deadline, hasDeadline := ctx.Deadline()
-	for i := range recs {
+	for i := 0; i < len(recs); i++ {
 		r := &recs[i].Kinesis
 		if st.LastSeq != "" && !seqnum.Less(st.LastSeq, r.SequenceNumber) {
 			st.Duplicates++
@@ -133,25 +188,49 @@ func (h *Handler) take(ctx context.Context, st *shardState, recs []events.Kinesi
 		if err := ctx.Err(); err != nil {
 			return i, err
 		}
-		if err := st.q.Push(r.Data, emit); err != nil {
-			if !errors.Is(err, ErrBadRecord) {
+		if base == nil {
+			snap, err := st.q.AppendSnapshot(nil)
+			if err != nil {
+				return i, fmt.Errorf("lambda: snapshot of the query: %w", err)
+			}
+			base, baseState, from = snap, st.savedState, i
+			// The slices of the bookkeeping only grow from here: the
+			// copy's lengths are the state before the batch.
+		}
+		err := push(i)
+		if err == nil {
+			continue
+		}
+		h.logf("shard %s: record %s: %v: restoring the state before the batch and replaying", st.Shard, r.SequenceNumber, err)
+		if err := rewind(i); err != nil {
+			return i, err
+		}
+		if err2 := push(i); err2 != nil {
+			// The same failure again: deterministic, so the record goes
+			// to the dead letters, and the batch is taken without it.
+			if failedTwice == nil {
+				failedTwice = make(map[int]error)
+			}
+			failedTwice[i] = fmt.Errorf("failed again on replay: %w", err2)
+			if err := rewind(i); err != nil {
 				return i, err
 			}
-			line, jerr := json.Marshal(deadletter.Entry{Shard: st.Shard, SequenceNumber: r.SequenceNumber, Error: err.Error(), Data: r.Data})
-			if jerr != nil {
-				return i, jerr
-			}
-			st.Dead = append(append(st.Dead, line...), '\n')
-			st.DeadLetters++
-			h.logf("shard %s: record %s dead-lettered: %v", st.Shard, r.SequenceNumber, err)
+			i-- // take it again: this time into the dead letters
 		}
-		if st.FirstSeq == "" {
-			st.FirstSeq = r.SequenceNumber
-		}
-		st.LastSeq = r.SequenceNumber
-		st.Records++
 	}
 	return len(recs), nil
+}
+
+// deadLetter adds r to st's pending dead letters.
+func (h *Handler) deadLetter(st *shardState, r *events.KinesisRecord, cause error) error {
+	line, err := json.Marshal(deadletter.Entry{Shard: st.Shard, SequenceNumber: r.SequenceNumber, Error: cause.Error(), Data: r.Data})
+	if err != nil {
+		return err
+	}
+	st.Dead = append(append(st.Dead, line...), '\n')
+	st.DeadLetters++
+	h.logf("shard %s: record %s dead-lettered: %v", st.Shard, r.SequenceNumber, cause)
+	return nil
 }
 
 // writeOutbox writes st's pending output under its name and empties it.

@@ -25,7 +25,10 @@ import (
 // sumQuery is a small query for the handler's tests: the sum of v per key
 // per 10-second window of t (Unix seconds), each window emitted when the
 // largest t seen reaches its end. Payloads: {"t":12,"k":"a","v":3}.
-// A payload with "fail":N fails transiently the first N times it is pushed.
+// A payload with "fail":N fails the first N times it is pushed, before it
+// is taken; one with "failafter":N is taken and then fails, the first N
+// times, as a later stage failing after an earlier one took the record
+// would: the state has moved.
 type sumQuery struct {
 	s     sumState
 	fails map[string]int // shared between the queries of one test
@@ -41,6 +44,8 @@ type sumRec struct {
 	K    string `json:"k"`
 	V    int64  `json:"v"`
 	Fail int    `json:"fail"`
+	// FailAfter makes the first FailAfter pushes fail after taking it.
+	FailAfter int `json:"failafter"`
 }
 
 var errTransient = errors.New("transient test failure")
@@ -67,6 +72,10 @@ func (q *sumQuery) Push(data []byte, emit func([]byte)) error {
 	q.s.Sums[fmt.Sprintf("%020d/%s", start, r.K)] += r.V
 	q.s.Max = max(q.s.Max, *r.T)
 	q.emitUpTo(q.s.Max, emit)
+	if r.FailAfter > 0 && q.fails[string(data)] < r.FailAfter {
+		q.fails[string(data)]++
+		return errTransient
+	}
 	return nil
 }
 
@@ -419,23 +428,64 @@ func TestStreamTransientFailures(t *testing.T) {
 		}
 	})
 	t.Run("push fails", func(t *testing.T) {
+		// A failure the replay does not meet again: restored and
+		// replayed within the invocation, nothing doubled or lost.
+		for _, flaky := range []string{`{"t":12,"k":"b","v":3,"fail":1}`, `{"t":12,"k":"b","v":3,"failafter":1}`} {
+			e := newEnv()
+			h := e.handler()
+			b := kinesisEvent(shard, rec{1, payload(1, "a", 1)}, rec{2, payload(11, "a", 2)}, rec{3, flaky}, rec{4, payload(21, "a", 4)})
+			resp := mustStream(t, h, b)
+			if got := failureIDs(resp.BatchItemFailures); len(got) != 0 {
+				t.Fatalf("%s: failures %v, want none: the replay succeeds", flaky, got)
+			}
+			w := naiveSums([]string{payload(1, "a", 1), payload(11, "a", 2), flaky, payload(21, "a", 4)}, 21)
+			if got := sorted(e.results.lines()); !slices.Equal(got, w) {
+				t.Fatalf("%s: results %v, want %v", flaky, got, w)
+			}
+			if d := e.dead.lines(); len(d) != 0 {
+				t.Fatalf("%s: dead letters %v, want none", flaky, d)
+			}
+		}
+	})
+	t.Run("push fails after redelivered records", func(t *testing.T) {
+		// The replay starts at the first new record: redelivered ones
+		// before it are counted once.
 		e := newEnv()
 		h := e.handler()
-		flaky := `{"t":12,"k":"b","v":3,"fail":1}`
+		mustStream(t, h, kinesisEvent(shard, rec{1, payload(1, "a", 1)}, rec{2, payload(11, "a", 2)}))
+		flaky := `{"t":12,"k":"b","v":3,"failafter":1}`
 		b := kinesisEvent(shard, rec{1, payload(1, "a", 1)}, rec{2, payload(11, "a", 2)}, rec{3, flaky}, rec{4, payload(21, "a", 4)})
-		resp := mustStream(t, h, b)
-		if got := failureIDs(resp.BatchItemFailures); !slices.Equal(got, []string{seqOf(3), seqOf(4)}) {
-			t.Fatalf("failures %v, want from the failed record on", got)
-		}
-		// Lambda retries from the failed record, after a cold start.
-		h = e.handler()
-		b.Records = b.Records[2:]
 		if resp := mustStream(t, h, b); len(resp.BatchItemFailures) != 0 {
 			t.Fatalf("failures %v", failureIDs(resp.BatchItemFailures))
+		}
+		st := h.cache[key]
+		if st == nil || st.Duplicates != 2 || st.Records != 4 {
+			t.Fatalf("state %+v, want 2 duplicates and 4 records", st)
 		}
 		w := naiveSums([]string{payload(1, "a", 1), payload(11, "a", 2), flaky, payload(21, "a", 4)}, 21)
 		if got := sorted(e.results.lines()); !slices.Equal(got, w) {
 			t.Fatalf("results %v, want %v", got, w)
+		}
+	})
+	t.Run("push fails again on replay", func(t *testing.T) {
+		// A failure the replay meets again: the record goes to the
+		// dead letters, its effect undone, and the shard goes on.
+		for _, bad := range []string{`{"t":12,"k":"b","v":3,"fail":9}`, `{"t":12,"k":"b","v":3,"failafter":9}`} {
+			e := newEnv()
+			h := e.handler()
+			b := kinesisEvent(shard, rec{1, payload(1, "a", 1)}, rec{2, payload(11, "a", 2)}, rec{3, bad}, rec{4, payload(21, "a", 4)})
+			resp := mustStream(t, h, b)
+			if got := failureIDs(resp.BatchItemFailures); len(got) != 0 {
+				t.Fatalf("%s: failures %v, want none", bad, got)
+			}
+			w := naiveSums([]string{payload(1, "a", 1), payload(11, "a", 2), payload(21, "a", 4)}, 21)
+			if got := sorted(e.results.lines()); !slices.Equal(got, w) {
+				t.Fatalf("%s: results %v, want %v", bad, got, w)
+			}
+			d := e.dead.lines()
+			if len(d) != 1 || !strings.Contains(d[0], "failed again on replay") || !strings.Contains(d[0], seqOf(3)) {
+				t.Fatalf("%s: dead letters %v, want record 3's, failed again on replay", bad, d)
+			}
 		}
 	})
 	t.Run("deadline", func(t *testing.T) {

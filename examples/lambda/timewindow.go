@@ -129,7 +129,7 @@ func (h *Handler) HandleWindow(ctx context.Context, ev events.KinesisTimeWindowE
 				st.Results = append(st.Results, '\n')
 			}
 		}
-		if err := st.q.Flush(emit); err != nil {
+		if err := h.flush(st, emit); err != nil {
 			return retry(fmt.Errorf("lambda: flushing the query: %w", err))
 		}
 		if st.OutboxName == "" {
@@ -210,4 +210,30 @@ func (h *Handler) deadLetterState(ctx context.Context, ev *events.KinesisTimeWin
 	}
 	h.logf("shard %s: %v: the state map goes to the dead-letter output as %s", ev.ShardID, cause, name)
 	return h.DeadLetters.Write(ctx, name, append(line, '\n'))
+}
+
+// flush flushes st's query under the error contract of record.Operator: on
+// a failure it restores the state before the call and flushes again. Flush
+// goes on past a result that a stage rejects, so when the replay fails the
+// same way, the handler keeps what it emitted and logs the error: there is
+// no input record to set aside, and retrying would fail for ever.
+func (h *Handler) flush(st *shardState, emit func([]byte)) error {
+	snap, err := st.q.AppendSnapshot(nil)
+	if err != nil {
+		return err
+	}
+	saved := st.savedState
+	err = st.q.Flush(emit)
+	if err == nil || record.IsRefused(err) {
+		return nil
+	}
+	h.logf("shard %s: flushing the query: %v: restoring and flushing again", st.Shard, err)
+	if err := st.q.Restore(snap); err != nil {
+		return err
+	}
+	st.savedState = saved
+	if err := st.q.Flush(emit); err != nil && !record.IsRefused(err) {
+		h.logf("shard %s: flushing the query failed again: %v: keeping what it emitted", st.Shard, err)
+	}
+	return nil
 }
