@@ -466,13 +466,8 @@ func (op *overOp[R, K, A, V]) newPartition(k K) (int32, error) {
 }
 
 func (s *overState[R, K, A]) newPart(single bool, k K, nframes int) int32 {
-	var id int32
-	if n := len(s.free); n > 0 {
-		id = s.free[n-1]
-		s.free = s.free[:n-1]
-	} else {
-		id = int32(len(s.parts))
-		s.parts = append(s.parts, overPart[R, A]{})
+	id := alloc(&s.parts, &s.free)
+	if int(id) == len(s.keys) {
 		s.keys = append(s.keys, k)
 	}
 	p := &s.parts[id]
@@ -624,6 +619,11 @@ func (p *overPart[R, A]) grow() {
 // touch moves partition id to the end of the least-recently-processed list,
 // which only operators that expire partitions keep: it costs a few random
 // memory accesses per record.
+//
+// The unlink and append here are those of the sequencer's open list, on
+// another element type; they stay written out twice because a generic list
+// would reach each element's links through a method or func call, on the
+// per-record path of both.
 func (s *overState[R, K, A]) touch(id int32) {
 	p := &s.parts[id]
 	if s.last == id {

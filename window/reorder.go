@@ -65,3 +65,18 @@ func (b *reorder[R]) pop() pending[R] {
 	*b = h
 	return top
 }
+
+// alloc returns the index of an unused element of *s: the last index in
+// *free, whose element the caller resets, or that of a zero element
+// appended. The engines keep their windows, slots and partitions in slices
+// reused this way, so that steady-state pushes do not allocate.
+func alloc[T any](s *[]T, free *[]int32) int32 {
+	if n := len(*free); n > 0 {
+		id := (*free)[n-1]
+		*free = (*free)[:n-1]
+		return id
+	}
+	var zero T
+	*s = append(*s, zero)
+	return int32(len(*s) - 1)
+}

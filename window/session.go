@@ -228,14 +228,7 @@ func (e *sequencer[R, K, A, V]) process(r R, t record.Time, ki int32) {
 		e.f.Add(&w.acc, r)
 		return
 	}
-	var id int32
-	if n := len(e.freeWins); n > 0 {
-		id = e.freeWins[n-1]
-		e.freeWins = e.freeWins[:n-1]
-	} else {
-		id = int32(len(e.wins))
-		e.wins = append(e.wins, swin[A]{})
-	}
+	id := alloc(&e.wins, &e.freeWins)
 	e.wins[id] = swin[A]{start: t, last: t, key: ki, seq: e.seq}
 	e.seq++
 	e.f.Add(&e.wins[id].acc, r)
@@ -245,6 +238,8 @@ func (e *sequencer[R, K, A, V]) process(r R, t record.Time, ki int32) {
 	e.nOpen++
 }
 
+// unlink and append move window id in the open list (as overState.touch
+// moves a partition in its own: see there why both are written out).
 func (e *sequencer[R, K, A, V]) unlink(id int32) {
 	w := &e.wins[id]
 	if w.prev >= 0 {

@@ -313,14 +313,7 @@ func (e *tumbler[R, K, A, V]) findWindow(start record.Time) int32 {
 }
 
 func (e *tumbler[R, K, A, V]) newWindow(span Span, closed bool) int32 {
-	var id int32
-	if n := len(e.freeWins); n > 0 {
-		id = e.freeWins[n-1]
-		e.freeWins = e.freeWins[:n-1]
-	} else {
-		id = int32(len(e.wins))
-		e.wins = append(e.wins, twin{})
-	}
+	id := alloc(&e.wins, &e.freeWins)
 	w := &e.wins[id]
 	w.span, w.closed = span, closed
 	i := len(e.order)
