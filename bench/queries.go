@@ -104,7 +104,7 @@ func (maxBid) Result(a *MaxBid) MaxBid { return *a }
 
 // Q7 is Nexmark's highest bid: the bid with the highest price in each
 // tumbling window of the given size.
-func Q7(size time.Duration) (*window.Agg[nexmark.Bid, NoKey, MaxBid, MaxBid], error) {
+func Q7(size time.Duration) (*window.Agg[nexmark.Bid, NoKey, MaxBid], error) {
 	return window.Aggregate(window.Step(size), noKey, aggregate.Func[nexmark.Bid, MaxBid, MaxBid](maxBid{}), nil)
 }
 
@@ -143,7 +143,7 @@ func (q *Q7Loop) Flush(emit func(start record.Time, m MaxBid)) {
 
 // Q11 is Nexmark's user sessions: bids per bidder per session window with the
 // given gap.
-func Q11(gap time.Duration) (*window.Agg[nexmark.Bid, int64, int64, int64], error) {
+func Q11(gap time.Duration) (*window.Agg[nexmark.Bid, int64, int64], error) {
 	return window.Aggregate(window.Session(gap),
 		func(b nexmark.Bid) int64 { return b.Bidder },
 		aggregate.Count[nexmark.Bid](), nil)
@@ -159,7 +159,7 @@ func QDistinct() (*distinct.Counter[nexmark.Bid, int64, int64], error) {
 
 // QTopK finds the k auctions with the most bids in each tumbling window of
 // the given size, with aggregate.TopK.
-func QTopK(k int, size time.Duration) (*window.Agg[nexmark.Bid, NoKey, aggregate.TopKState[int64], []aggregate.Item[int64]], error) {
+func QTopK(k int, size time.Duration) (*window.Agg[nexmark.Bid, NoKey, []aggregate.Item[int64]], error) {
 	top, err := aggregate.TopK(k, func(b nexmark.Bid) int64 { return b.Auction }, nil)
 	if err != nil {
 		return nil, err

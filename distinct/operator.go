@@ -113,7 +113,7 @@ func appendTime(dst []byte, t record.Time) []byte {
 // A Counter is not safe for concurrent use, and emit must not call back into
 // the Counter that is emitting.
 type Counter[R record.Timed, K comparable, T Item] struct {
-	agg     *window.Agg[R, K, slot, estimate]
+	agg     *window.Agg[R, K, estimate]
 	w       window.Assigner
 	key     func(R) K
 	keyed   bool

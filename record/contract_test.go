@@ -339,7 +339,7 @@ func TestContractUnderFailures(t *testing.T) {
 	} {
 		t.Run("Aggregate/"+w.name, func(t *testing.T) {
 			checkContract(t, &fired, func() record.Operator[ev, window.Result[int64, int64]] {
-				return must[*window.Agg[ev, int64, aggregate.SumState[int64], int64]](t)(window.Aggregate(w.a, key, sum, nil))
+				return must[*window.Agg[ev, int64, int64]](t)(window.Aggregate(w.a, key, sum, nil))
 			})
 		})
 	}
@@ -349,12 +349,12 @@ func TestContractUnderFailures(t *testing.T) {
 	t.Run("Aggregate/Step/MaxWindows", func(t *testing.T) {
 		opts := &window.Options[ev]{MaxWindows: 3}
 		checkContract(t, &fired, func() record.Operator[ev, window.Result[int64, int64]] {
-			return must[*window.Agg[ev, int64, aggregate.SumState[int64], int64]](t)(window.Aggregate(window.Step(10*time.Second), key, sum, opts))
+			return must[*window.Agg[ev, int64, int64]](t)(window.Aggregate(window.Step(10*time.Second), key, sum, opts))
 		})
 	})
 	t.Run("Over", func(t *testing.T) {
 		checkContract(t, &fired, func() record.Operator[ev, window.Row[ev, int64]] {
-			return must[*window.Over[ev, int64, aggregate.SumState[int64], int64]](t)(
+			return must[*window.Over[ev, int64, int64]](t)(
 				window.NewOver(key, sum, nil, window.Range(5*time.Second), window.Rows(3)))
 		})
 	})

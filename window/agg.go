@@ -19,21 +19,16 @@ import (
 //
 // An Agg is not safe for concurrent use, and emit must not call back into
 // the Agg that is emitting.
-type Agg[R record.Timed, K comparable, A, V any] struct {
+type Agg[R record.Timed, K comparable, V any] struct {
 	w    Assigner
-	key  func(R) K
-	f    aggregate.Func[R, A, V]
-	core core[R]
-
-	tum *tumbler[R, K, A, V]
-	hop *hopper[R, K, A, V]
-	seq *sequencer[R, K, A, V] // session and stagger windows
+	core *core[R]
+	eng  engine[R, K, V] // the engine of the assigner's kind of window
 
 	desc    *record.Descriptor // of snapshots, built at the first use
 	typesOK bool               // the stored types passed the codec check
 }
 
-var _ record.Operator[record.Time, Result[int, int]] = (*Agg[record.Time, int, int, int])(nil)
+var _ record.Operator[record.Time, Result[int, int]] = (*Agg[record.Time, int, int])(nil)
 
 // Aggregate returns the operator that computes f over the records of each key
 // (given by key) in each window of w, KDA's
@@ -48,7 +43,7 @@ var _ record.Operator[record.Time, Result[int, int]] = (*Agg[record.Time, int, i
 // the windows of one End) by Start, then by the order in which each key
 // first appeared in its window. Output is deterministic for a given input
 // order.
-func Aggregate[R record.Timed, K comparable, A, V any](w Assigner, key func(R) K, f aggregate.Func[R, A, V], opts *Options[R]) (*Agg[R, K, A, V], error) {
+func Aggregate[R record.Timed, K comparable, A, V any](w Assigner, key func(R) K, f aggregate.Func[R, A, V], opts *Options[R]) (*Agg[R, K, V], error) {
 	if err := w.Err(); err != nil {
 		return nil, err
 	}
@@ -62,16 +57,17 @@ func Aggregate[R record.Timed, K comparable, A, V any](w Assigner, key func(R) K
 	if err != nil {
 		return nil, err
 	}
-	a := &Agg[R, K, A, V]{w: w, key: key, f: f, core: c}
+	k := kernel[R, K, A, V]{c: &c, w: w, key: key, f: f}
+	var e engine[R, K, V]
 	switch w.kind {
 	case kindStep, kindMonths, kindFloorIn:
-		a.tum = newTumbler(a)
+		e = newTumbler(k)
 	case kindHop:
-		a.hop = newHopper(a)
+		e = newHopper(k)
 	default:
-		a.seq = newSequencer(a)
+		e = newSequencer(k)
 	}
-	return a, nil
+	return &Agg[R, K, V]{w: w, core: &c, eng: e}, nil
 }
 
 // Push takes one record. It returns an error wrapping [ErrOverflow] when a
@@ -86,23 +82,17 @@ func Aggregate[R record.Timed, K comparable, A, V any](w Assigner, key func(R) K
 //
 // A record whose time raises the automatic watermark (time − Delay) emits the
 // windows that watermark completes.
-func (a *Agg[R, K, A, V]) Push(r R, emit func(Result[K, V])) error {
+func (a *Agg[R, K, V]) Push(r R, emit func(Result[K, V])) error {
 	if emit == nil {
 		emit = discard[Result[K, V]]
 	}
-	switch {
-	case a.tum != nil:
-		return a.tum.push(r, emit)
-	case a.hop != nil:
-		return a.hop.push(r, emit)
-	}
-	return a.seq.push(r, emit)
+	return a.eng.push(r, emit)
 }
 
 // Advance moves the watermark to wm, if that is later than the current one,
 // and emits every window that ends at or before it. It fails only after
 // Flush, with record.ErrFlushed. A nil emit discards the results.
-func (a *Agg[R, K, A, V]) Advance(wm record.Time, emit func(Result[K, V])) error {
+func (a *Agg[R, K, V]) Advance(wm record.Time, emit func(Result[K, V])) error {
 	if a.core.flushed {
 		return flushedErr()
 	}
@@ -113,17 +103,9 @@ func (a *Agg[R, K, A, V]) Advance(wm record.Time, emit func(Result[K, V])) error
 	return nil
 }
 
-func (a *Agg[R, K, A, V]) advance(wm record.Time, emit func(Result[K, V])) {
-	if wm <= a.core.wm {
-		return
-	}
-	switch {
-	case a.tum != nil:
-		a.tum.advance(wm, emit)
-	case a.hop != nil:
-		a.hop.advance(wm, emit)
-	default:
-		a.seq.advance(wm, emit)
+func (a *Agg[R, K, V]) advance(wm record.Time, emit func(Result[K, V])) {
+	if wm > a.core.wm {
+		a.eng.advance(wm, emit)
 	}
 }
 
@@ -132,7 +114,7 @@ func (a *Agg[R, K, A, V]) advance(wm record.Time, emit func(Result[K, V])) {
 // return record.ErrFlushed (a caller that means to close a batch, not the
 // input, calls Advance); a second Flush does nothing. A nil emit discards
 // the results.
-func (a *Agg[R, K, A, V]) Flush(emit func(Result[K, V])) error {
+func (a *Agg[R, K, V]) Flush(emit func(Result[K, V])) error {
 	if a.core.flushed {
 		return nil
 	}
@@ -141,12 +123,7 @@ func (a *Agg[R, K, A, V]) Flush(emit func(Result[K, V])) error {
 	}
 	a.advance(record.MaxTime, emit)
 	a.core.flushed = true
-	switch {
-	case a.tum != nil:
-		a.tum.uncache()
-	case a.hop != nil:
-		a.hop.uncache()
-	}
+	a.eng.uncache()
 	return nil
 }
 
@@ -167,22 +144,45 @@ func flushedErr() error {
 }
 
 // Stats returns what the operator has seen and holds.
-func (a *Agg[R, K, A, V]) Stats() Stats {
+func (a *Agg[R, K, V]) Stats() Stats {
 	s := a.core.stats
 	s.Watermark = a.core.wm
-	switch {
-	case a.tum != nil:
-		a.tum.fillStats(&s)
-	case a.hop != nil:
-		a.hop.fillStats(&s)
-	default:
-		a.seq.fillStats(&s)
-	}
+	a.eng.fillStats(&s)
 	return s
 }
 
 // Assigner returns the operator's window assigner.
-func (a *Agg[R, K, A, V]) Assigner() Assigner { return a.w }
+func (a *Agg[R, K, V]) Assigner() Assigner { return a.w }
+
+// An engine keeps the windows of one kind of assigner (tumbling, hopping,
+// session and stagger) on a core, which holds the watermark, the settings
+// and the stats they share. The accumulator type is the engine's alone, so
+// an Agg's type names the record, key and result types only; the price is
+// an interface call per Push (see BenchmarkStepSum).
+type engine[R record.Timed, K comparable, V any] interface {
+	push(r R, emit func(Result[K, V])) error
+	advance(wm record.Time, emit func(Result[K, V])) // wm above the watermark
+	uncache()                                        // forget the window of the last record
+	fillStats(*Stats)
+
+	// Snapshots: what the engine stores, its types' codec check, its state,
+	// and an empty engine of the same kind on another core, for Restore.
+	describe() *record.Descriptor
+	checkTypes() error
+	appendState(*snapWriter)
+	readState(*snapReader)
+	restored(oldLateness int64) // apply a Lateness other than the writer's
+	empty(c *core[R]) engine[R, K, V]
+}
+
+// kernel is what every engine is built with: the core it shares with its
+// Agg, the assigner, the key function and the aggregate.
+type kernel[R record.Timed, K comparable, A, V any] struct {
+	c   *core[R]
+	w   Assigner
+	key func(R) K
+	f   aggregate.Func[R, A, V]
+}
 
 // core holds what every kind of window shares: options, watermark, stats.
 type core[R any] struct {
@@ -224,6 +224,23 @@ func newCore[R any](o *Options[R]) (core[R], error) {
 // watermarkFor returns the automatic watermark after seeing time t.
 func (c *core[R]) watermarkFor(t record.Time) record.Time {
 	return subSat(t, c.delay)
+}
+
+// raise takes the time t of a record just taken: a new largest time raises
+// the automatic watermark. When that reaches due, the smallest watermark at
+// which the engine has work, raise returns it for the engine to advance to;
+// otherwise it moves the watermark itself and returns false.
+func (c *core[R]) raise(t, due record.Time) (record.Time, bool) {
+	if t > c.maxSeen {
+		c.maxSeen = t
+		if nwm := c.watermarkFor(t); nwm > c.wm {
+			if nwm >= due {
+				return nwm, true
+			}
+			c.wm = nwm
+		}
+	}
+	return 0, false
 }
 
 // handleLate applies the late policy to r.

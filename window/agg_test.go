@@ -295,7 +295,7 @@ func TestKeyChurn(t *testing.T) {
 		for i := range 50000 {
 			_ = op.Push(tev{T: record.Time(i) * record.Time(time.Millisecond), Key: fmt.Sprint(i), V: 1}, emit)
 		}
-		if n, s := op.tum.idx.len(), op.Stats(); n > 4*s.Keys+4096 {
+		if n, s := op.eng.(*tumbler[tev, string, int64, int64]).idx.len(), op.Stats(); n > 4*s.Keys+4096 {
 			t.Errorf("delay %v: %d keys in the map for %d live ones", delay, n, s.Keys)
 		}
 	}

@@ -97,7 +97,7 @@ func (f FrameRows[R, A]) Search(t record.Time) int {
 }
 
 // analyticState sets the running state of the row just stored at p.tail.
-func (op *Over[R, K, A, V]) analyticState(p *overPart[R, A], mask uint64, r R) {
+func (op *overOp[R, K, A, V]) analyticState(p *overPart[R, A], mask uint64, r R) {
 	var zero A
 	if unsafe.Sizeof(zero) == 0 {
 		return
@@ -123,7 +123,7 @@ func (op *Over[R, K, A, V]) analyticState(p *overPart[R, A], mask uint64, r R) {
 }
 
 // analyticStates rebuilds the running states of a restored partition.
-func (op *Over[R, K, A, V]) analyticStates(p *overPart[R, A]) {
+func (op *overOp[R, K, A, V]) analyticStates(p *overPart[R, A]) {
 	tail := p.tail
 	p.tail = p.head
 	mask := uint64(len(p.rows) - 1)

@@ -262,13 +262,13 @@ func TestAnalyticAllocs(t *testing.T) {
 // whose partitions hold rows before their frames (Lag) and running states
 // (ExpAvg).
 func FuzzOverRestoreLag(f *testing.F) {
-	overFuzzRestore(f, func() *Over[overRec, string, struct{}, aggregate.Null[int64]] {
+	overFuzzRestore(f, func() *Over[overRec, string, aggregate.Null[int64]] {
 		return overMust(NewOver(overKey, Lag(overRecX, 3), &Options[overRec]{Delay: 3}, Rows(1), Range(5)))
 	})
 }
 
 func FuzzOverRestoreExpAvg(f *testing.F) {
-	overFuzzRestore(f, func() *Over[overRec, string, ExpAvgState, float64] {
+	overFuzzRestore(f, func() *Over[overRec, string, float64] {
 		return overMust(NewOver(overKey, ExpAvg(overRecF, 2), &Options[overRec]{Delay: 3}, Rows(2), Range(5)))
 	})
 }

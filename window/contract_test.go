@@ -24,7 +24,7 @@ func legacyKey(r legacyRec) string { return r.Key }
 
 var legacySum = aggregate.Sum(func(r legacyRec) int64 { return r.V })
 
-func newSum(t testing.TB, w window.Assigner, o *window.Options[legacyRec]) *window.Agg[legacyRec, string, aggregate.SumState[int64], int64] {
+func newSum(t testing.TB, w window.Assigner, o *window.Options[legacyRec]) *window.Agg[legacyRec, string, int64] {
 	t.Helper()
 	op, err := window.Aggregate(w, legacyKey, legacySum, o)
 	if err != nil {
@@ -33,7 +33,7 @@ func newSum(t testing.TB, w window.Assigner, o *window.Options[legacyRec]) *wind
 	return op
 }
 
-func pushAll[A any](t testing.TB, op *window.Agg[legacyRec, string, A, int64], in []legacyRec) {
+func pushAll(t testing.TB, op *window.Agg[legacyRec, string, int64], in []legacyRec) {
 	t.Helper()
 	for _, r := range in {
 		if err := op.Push(r, nil); err != nil {

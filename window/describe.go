@@ -15,7 +15,7 @@ import (
 // arguments, which name the record type, not what is stored) and the codec
 // shapes of its accumulator and result.
 func describeAggregate[R, A, V any](f aggregate.Func[R, A, V]) string {
-	if d, ok := f.(interface{ Describe() string }); ok {
+	if d, ok := f.(aggregate.Describer); ok {
 		return d.Describe()
 	}
 	t := reflect.TypeOf(f)
@@ -33,14 +33,12 @@ func describeAggregate[R, A, V any](f aggregate.Func[R, A, V]) string {
 }
 
 // codecErr reports whether values of type T round-trip through
-// record.AppendBinary, checked on the zero value: the codec refuses a type
-// (a struct with unexported fields, a func, a channel, an interface) whatever
-// the value, so a snapshot refuses it before writing any state, also when no
-// value of the type is held yet.
+// record.AppendBinary: the codec refuses a type (a struct with unexported
+// fields, a func, a channel, an interface) whatever the value, so a snapshot
+// refuses it before writing any state, also when no value of the type is
+// held yet.
 func codecErr[T any](what string) error {
-	var zero T
-	var buf [16]byte
-	if _, err := record.AppendBinary(buf[:0], zero); err != nil {
+	if err := record.CheckCodec[T](); err != nil {
 		return fmt.Errorf("%s type %v: %w", what, reflect.TypeFor[T](), err)
 	}
 	return nil

@@ -203,7 +203,7 @@ func ExampleOptions() {
 }
 
 func ExampleAgg_AppendSnapshot() {
-	newOp := func() *window.Agg[bid, int64, aggregate.SumState[int64], int64] {
+	newOp := func() *window.Agg[bid, int64, int64] {
 		op, _ := window.Aggregate(window.Step(time.Minute), func(b bid) int64 { return b.Block },
 			aggregate.Sum(func(b bid) int64 { return b.Amount }), nil)
 		return op

@@ -74,7 +74,7 @@ func (c tevCounting) Merge(dst, src *int64) { *c.calls++; *dst += *src }
 func (c tevCounting) Result(a *int64) int64 { return *a }
 
 // collectTev runs op over recs, then flushes, and returns the results.
-func collectTev[K comparable, A, V any](op *Agg[tev, K, A, V], recs []tev) ([]Result[K, V], error) {
+func collectTev[K comparable, V any](op *Agg[tev, K, V], recs []tev) ([]Result[K, V], error) {
 	return record.Collect[tev, Result[K, V]](op, recs)
 }
 

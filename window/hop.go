@@ -30,7 +30,7 @@ import (
 // with the back. Every pane is pushed, turned and popped once, so the cost
 // per record and per result does not grow with size/slide.
 type hopper[R record.Timed, K comparable, A, V any] struct {
-	a     *Agg[R, K, A, V]
+	kernel[R, K, A, V]
 	size  int64 // window length, in panes
 	slide int64 // window step, in panes
 	pane  int64 // pane length, ns
@@ -88,9 +88,9 @@ type hemit struct {
 	idx int32  // into outKeys, outVals
 }
 
-func newHopper[R record.Timed, K comparable, A, V any](a *Agg[R, K, A, V]) *hopper[R, K, A, V] {
-	w := a.w
-	e := &hopper[R, K, A, V]{a: a, size: w.size / w.pane, slide: w.slide / w.pane, pane: w.pane,
+func newHopper[R record.Timed, K comparable, A, V any](k kernel[R, K, A, V]) *hopper[R, K, A, V] {
+	w := k.w
+	e := &hopper[R, K, A, V]{kernel: k, size: w.size / w.pane, slide: w.slide / w.pane, pane: w.pane,
 		due: record.MaxTime, retain: record.MaxTime}
 	e.next = e.firstOpen(record.MinTime)
 	e.uncache()
@@ -124,13 +124,13 @@ func (e *hopper[R, K, A, V]) lastEnd(p int64) record.Time {
 }
 
 func (e *hopper[R, K, A, V]) push(r R, emit func(Result[K, V])) error {
-	c := &e.a.core
+	c := e.c
 	t := r.EventTime()
 	if t < e.cs || t >= e.ce {
 		if c.flushed {
 			return flushedErr()
 		}
-		if _, _, err := hopRange(t, e.a.w.size, e.a.w.slide); err != nil {
+		if _, _, err := hopRange(t, e.w.size, e.w.slide); err != nil {
 			return err
 		}
 		p := record.FloorDiv(int64(t), e.pane)
@@ -138,7 +138,7 @@ func (e *hopper[R, K, A, V]) push(r R, emit func(Result[K, V])) error {
 		e.cFirstEnd, e.cLastEnd = e.windowEnd(e.firstWindow(p)), e.lastEnd(p)
 	}
 	p := e.cp
-	k := e.a.key(r)
+	k := e.key(r)
 	if k != k {
 		return keyErr(k)
 	}
@@ -166,7 +166,7 @@ func (e *hopper[R, K, A, V]) push(r R, emit func(Result[K, V])) error {
 		if h.hasCur && h.cur.p == p && e.cFirstEnd > c.wm {
 			// The fast path: the key's newest pane, all of whose windows
 			// are open.
-			e.a.f.Add(&h.cur.acc, r)
+			e.f.Add(&h.cur.acc, r)
 			c.stats.Records++
 			e.raise(t, emit)
 			return nil
@@ -213,7 +213,7 @@ func (e *hopper[R, K, A, V]) push(r R, emit func(Result[K, V])) error {
 	if acc == nil {
 		acc = &h.panes[i].acc
 	}
-	e.a.f.Add(acc, r)
+	e.f.Add(acc, r)
 	c.stats.Records++
 	if i >= 0 && i < h.in {
 		// The pane already feeds emitted windows: the record is below the
@@ -230,7 +230,7 @@ func (e *hopper[R, K, A, V]) push(r R, emit func(Result[K, V])) error {
 // updateClosed re-emits the emitted windows of pane p held under allowed
 // lateness, for key ki, after a record at t went into the pane.
 func (e *hopper[R, K, A, V]) updateClosed(ki int32, p int64, t record.Time, emit func(Result[K, V])) {
-	c := &e.a.core
+	c := e.c
 	if c.lateness == 0 {
 		return
 	}
@@ -249,12 +249,12 @@ func (e *hopper[R, K, A, V]) updateClosed(ki int32, p int64, t record.Time, emit
 		var acc A
 		for j := h.keep; j < len(h.panes); j++ {
 			if q := h.panes[j].p; q >= lo && q < hi {
-				e.a.f.Merge(&acc, &h.panes[j].acc)
+				e.f.Merge(&acc, &h.panes[j].acc)
 			}
 		}
 		c.stats.Updates++
 		c.stats.Emitted++
-		emit(Result[K, V]{Start: end - record.Time(e.size*e.pane), End: end, Key: e.keys.keys[ki], Value: e.a.f.Result(&acc), Update: true})
+		emit(Result[K, V]{Start: end - record.Time(e.size*e.pane), End: end, Key: e.keys.keys[ki], Value: e.f.Result(&acc), Update: true})
 	}
 	// The pane must outlive the windows just updated.
 	e.retain = min(e.retain, addSat(e.lastEnd(p), c.lateness))
@@ -342,7 +342,7 @@ func (e *hopper[R, K, A, V]) dropKey(ki int32) {
 // fitsAfter reports whether, once the watermark is at wm, a new pane (and
 // key ki, or a new key when !ok) fits within the limits.
 func (e *hopper[R, K, A, V]) fitsAfter(wm record.Time, ki int32, ok bool) bool {
-	c := &e.a.core
+	c := e.c
 	freedPanes, freedKeys := 0, 0
 	newKey := !ok
 	for _, kj := range e.active {
@@ -366,7 +366,7 @@ func (e *hopper[R, K, A, V]) fitsAfter(wm record.Time, ki int32, ok bool) bool {
 }
 
 func (e *hopper[R, K, A, V]) advance(wm record.Time, emit func(Result[K, V])) {
-	c := &e.a.core
+	c := e.c
 	c.wm = wm
 	if wm < e.due {
 		if e.panes == 0 {
@@ -423,8 +423,8 @@ func (e *hopper[R, K, A, V]) firstOpen(wm record.Time) int64 {
 // the smallest pane index held afterwards for a later window (MaxInt64 if
 // none).
 func (e *hopper[R, K, A, V]) emitWindow(k int64, emit func(Result[K, V])) int64 {
-	c := &e.a.core
-	f := e.a.f
+	c := e.c
+	f := e.f
 	lo, hi := k*e.slide, k*e.slide+e.size
 	end := e.windowEnd(k)
 	start := end - record.Time(e.size*e.pane)
@@ -465,20 +465,10 @@ func (e *hopper[R, K, A, V]) emitWindow(k int64, emit func(Result[K, V])) int64 
 			// The panes before the next window are in no later one.
 			e.pop(h, lo+e.slide)
 		}
-		// Drop the popped panes that no held window needs.
-		for h.keep < h.head && addSat(e.lastEnd(h.panes[h.keep].p), c.lateness) <= c.wm {
-			h.keep++
-			e.panes--
-		}
-		if h.empty() {
-			e.dropKey(ki)
+		if !e.settle(ki, c.wm) {
 			continue
 		}
-		h.compact()
 		minP = min(minP, h.firstLive())
-		if h.keep < h.head && c.lateness > 0 {
-			e.retain = min(e.retain, addSat(e.lastEnd(h.panes[h.keep].p), c.lateness))
-		}
 		e.active[j] = ki
 		j++
 	}
@@ -506,7 +496,7 @@ func (e *hopper[R, K, A, V]) pop(h *hkey[A], lo int64) {
 
 // query returns the result of the panes in h's FIFO.
 func (e *hopper[R, K, A, V]) query(h *hkey[A]) V {
-	f := e.a.f
+	f := e.f
 	switch {
 	case h.head < h.mid && h.mid < h.in:
 		var zero A
@@ -563,7 +553,7 @@ func (e *hopper[R, K, A, V]) sortEmits(em []hemit) []hemit {
 // turn makes the back stack the front: each entry gets the merge of itself
 // and every later one.
 func (e *hopper[R, K, A, V]) turn(h *hkey[A]) {
-	f := e.a.f
+	f := e.f
 	var zero A
 	for i := h.in - 1; i >= h.mid; i-- {
 		q := &h.panes[i]
@@ -606,33 +596,43 @@ func (h *hkey[A]) compact() {
 // under (after a restore): panes it no longer covers go now, and retain is
 // recomputed.
 func (e *hopper[R, K, A, V]) reexpire() {
-	e.expire(e.a.core.wm)
+	e.expire(e.c.wm)
 	e.due = min(e.due, e.retain)
 }
 
 // expire drops held panes whose windows are past allowed lateness.
 func (e *hopper[R, K, A, V]) expire(wm record.Time) {
-	c := &e.a.core
 	e.retain = record.MaxTime
 	j := 0
 	for _, ki := range e.active {
-		h := &e.ks[ki]
-		for h.keep < h.head && addSat(e.lastEnd(h.panes[h.keep].p), c.lateness) <= wm {
-			h.keep++
-			e.panes--
+		if e.settle(ki, wm) {
+			e.active[j] = ki
+			j++
 		}
-		if h.empty() {
-			e.dropKey(ki)
-			continue
-		}
-		h.compact()
-		if h.keep < h.head {
-			e.retain = min(e.retain, addSat(e.lastEnd(h.panes[h.keep].p), c.lateness))
-		}
-		e.active[j] = ki
-		j++
 	}
 	e.active = e.active[:j]
+}
+
+// settle drops key ki's popped panes that no window held for allowed
+// lateness needs at watermark wm, and the key when it holds no pane
+// (returning false); otherwise it lowers retain to when its oldest held
+// pane expires.
+func (e *hopper[R, K, A, V]) settle(ki int32, wm record.Time) bool {
+	c := e.c
+	h := &e.ks[ki]
+	for h.keep < h.head && addSat(e.lastEnd(h.panes[h.keep].p), c.lateness) <= wm {
+		h.keep++
+		e.panes--
+	}
+	if h.empty() {
+		e.dropKey(ki)
+		return false
+	}
+	h.compact()
+	if h.keep < h.head && c.lateness > 0 {
+		e.retain = min(e.retain, addSat(e.lastEnd(h.panes[h.keep].p), c.lateness))
+	}
+	return true
 }
 
 func (e *hopper[R, K, A, V]) fillStats(s *Stats) {
@@ -644,7 +644,7 @@ func (e *hopper[R, K, A, V]) fillStats(s *Stats) {
 	for i := range e.ks {
 		b += int64(cap(e.ks[i].panes)) * int64(unsafe.Sizeof(hp))
 	}
-	if z, ok := e.a.f.(aggregate.Sizer[A]); ok {
+	if z, ok := e.f.(aggregate.Sizer[A]); ok {
 		for i := range e.ks {
 			b += e.ks[i].stateSize(z)
 		}
@@ -675,15 +675,7 @@ func (h *hkey[A]) stateSize(z aggregate.Sizer[A]) int64 {
 // raise records that a record at t was taken: a new largest time raises the
 // automatic watermark, which emits what it closes once it reaches due.
 func (e *hopper[R, K, A, V]) raise(t record.Time, emit func(Result[K, V])) {
-	c := &e.a.core
-	if t > c.maxSeen {
-		c.maxSeen = t
-		if nwm := c.watermarkFor(t); nwm > c.wm {
-			if nwm >= e.due {
-				e.advance(nwm, emit)
-			} else {
-				c.wm = nwm
-			}
-		}
+	if nwm, ok := e.c.raise(t, e.due); ok {
+		e.advance(nwm, emit)
 	}
 }

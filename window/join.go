@@ -447,7 +447,7 @@ func (j *Join[L, R, K, O]) Push(in Either[L, R], emit func(record.Of[O])) error 
 		j.process(in, t, id, emit)
 	} else {
 		s.keys[id].pending++
-		s.q.pushPending(overPending[Either[L, R]]{r: in, t: t, seq: s.seq, part: id})
+		s.q.buf.push(pending[Either[L, R]]{r: in, t: t, seq: s.seq, key: id})
 		s.seq++
 	}
 	j.release(emit)
@@ -563,7 +563,7 @@ func (j *Join[L, R, K, O]) Stats() Stats {
 		int64(cap(s.left.free)+cap(s.right.free)+cap(s.freeKeys))*4 +
 		int64(cap(s.keys))*int64(unsafe.Sizeof(joinKey[K]{})) +
 		int64(len(s.index))*int64(unsafe.Sizeof(zk)+4+8) +
-		int64(cap(s.q.buf))*int64(unsafe.Sizeof(overPending[Either[L, R]]{}))
+		int64(cap(s.q.buf))*int64(unsafe.Sizeof(pending[Either[L, R]]{}))
 	return Stats{
 		Records:     s.records,
 		Late:        s.late,
@@ -612,9 +612,9 @@ func (j *Join[L, R, K, O]) release(emit func(record.Of[O])) {
 	s := &j.st
 	for len(s.q.buf) > 0 && s.q.buf[0].t <= s.wm {
 		j.expire(s.q.buf[0].t, emit)
-		p := s.q.popPending()
-		s.keys[p.part].pending--
-		j.process(p.r, p.t, p.part, emit)
+		p := s.q.buf.pop()
+		s.keys[p.key].pending--
+		j.process(p.r, p.t, p.key, emit)
 	}
 	j.expire(s.wm, emit)
 }

@@ -88,7 +88,7 @@ func (j *Join[L, R, K, O]) AppendSnapshot(dst []byte) ([]byte, error) {
 	}
 
 	// The reorder buffer in processing order; Restore numbers it afresh.
-	sorted := append([]overPending[Either[L, R]](nil), s.q.buf...)
+	sorted := append([]pending[Either[L, R]](nil), s.q.buf...)
 	overSortPending(sorted)
 	w.u64(uint64(len(sorted)))
 	for i := range sorted {
@@ -235,7 +235,7 @@ func (j *Join[L, R, K, O]) decode(body []byte) (joinState[L, R, K], error) {
 		id := key(&in)
 		st.keys[id].pending++
 		// Appended in (t, seq) order, which is a valid heap.
-		st.q.buf = append(st.q.buf, overPending[Either[L, R]]{r: in, t: t, seq: st.seq, part: id})
+		st.q.buf = append(st.q.buf, pending[Either[L, R]]{r: in, t: t, seq: st.seq, key: id})
 		st.seq++
 	}
 	if r.err == nil && len(r.b) != 0 {

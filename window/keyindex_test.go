@@ -129,7 +129,7 @@ func TestKeyChurnInt(t *testing.T) {
 			// At most 4,000 keys are live (a window of 1,000 records and
 			// three more held by the delay); dead ones are dropped when a
 			// window is purged, so a window's worth of new keys comes on top.
-			if n := op.tum.idx.len(); n > 4*4000+4096+1000 {
+			if n := op.eng.(*tumbler[record.Of[int64], int64, int64, int64]).idx.len(); n > 4*4000+4096+1000 {
 				t.Fatalf("delay %v, after %d records: %d keys in the index", delay, i+1, n)
 			}
 		}
@@ -140,7 +140,7 @@ func TestKeyChurnInt(t *testing.T) {
 			}
 		}
 		// 50,000 keys held at once would need 131,072 slots.
-		if n := len(op.tum.idx.tab.t); n > 1<<16 {
+		if n := len(op.eng.(*tumbler[record.Of[int64], int64, int64, int64]).idx.tab.t); n > 1<<16 {
 			t.Errorf("delay %v: table of %d slots", delay, n)
 		}
 	}

@@ -145,7 +145,25 @@ func (r Row[R, V]) Clone() Row[R, V] {
 //
 // An Over is not safe for concurrent use, and emit must not call back into
 // the Over that is emitting.
-type Over[R record.Timed, K comparable, A, V any] struct {
+type Over[R record.Timed, K comparable, V any] struct {
+	op overEngine[R, K, V]
+}
+
+// overEngine is an Over's operator, whose type has the accumulator's; an
+// Over's type has not, at the cost of an interface call per Push (see
+// BenchmarkOver).
+type overEngine[R record.Timed, K comparable, V any] interface {
+	Push(R, func(Row[R, V])) error
+	Advance(record.Time, func(Row[R, V])) error
+	Flush(func(Row[R, V])) error
+	Stats() Stats
+	Frames() []Frame
+	AppendSnapshot([]byte) ([]byte, error)
+	Restore([]byte) error
+}
+
+// overOp is the per-record operator over accumulators of type A.
+type overOp[R record.Timed, K comparable, A, V any] struct {
 	key        func(R) K
 	agg        aggregate.Func[R, A, V]
 	rm         aggregate.Remover[R, A] // nil: two-stack aggregation
@@ -172,7 +190,7 @@ type Over[R record.Timed, K comparable, A, V any] struct {
 	desc   *record.Descriptor // of snapshots, built at the first use
 }
 
-var _ record.Operator[record.Time, Row[record.Time, int]] = (*Over[record.Time, int, int, int])(nil)
+var _ record.Operator[record.Time, Row[record.Time, int]] = (*Over[record.Time, int, int])(nil)
 
 // overState is everything a snapshot holds, so Restore can build it apart
 // and swap it in whole.
@@ -192,7 +210,7 @@ type overState[R any, K comparable, A any] struct {
 	pseq   uint64           // rows processed, numbering them for overPart.seq
 	first  int32            // with expiry only, the list of partitions with
 	last   int32            // rows, least recently processed first; -1 when empty
-	buf    []overPending[R] // reorder buffer, a min-heap on (time, seq)
+	buf    reorder[R]       // the records waiting for the watermark
 	nparts int              // partitions held
 	keys   []K              // key of each partition id
 }
@@ -224,19 +242,12 @@ type overWin[A any] struct {
 	front []A
 }
 
-type overPending[R any] struct {
-	r    R
-	t    record.Time
-	seq  uint64
-	part int32
-}
-
 // NewOver returns a per-record sliding-window operator computing agg over
 // each of frames (at least one) for every record, per partition given by key.
 // A nil opts means the defaults. NewOver returns an error wrapping
 // [ErrInvalid] for a nil agg, no frames, a negative ROWS n or RANGE d, a
 // negative Delay or limit, or a non-zero Lateness.
-func NewOver[R record.Timed, K comparable, A, V any](key func(R) K, agg aggregate.Func[R, A, V], opts *Options[R], frames ...Frame) (*Over[R, K, A, V], error) {
+func NewOver[R record.Timed, K comparable, A, V any](key func(R) K, agg aggregate.Func[R, A, V], opts *Options[R], frames ...Frame) (*Over[R, K, V], error) {
 	if agg == nil {
 		return nil, fmt.Errorf("%w: nil aggregate", ErrInvalid)
 	}
@@ -255,7 +266,7 @@ func NewOver[R record.Timed, K comparable, A, V any](key func(R) K, agg aggregat
 	case o.MaxKeys < 0 || o.MaxWindows < 0:
 		return nil, fmt.Errorf("%w: negative limit", ErrInvalid)
 	}
-	op := &Over[R, K, A, V]{
+	op := &overOp[R, K, A, V]{
 		key:        key,
 		agg:        agg,
 		frames:     append([]Frame(nil), frames...),
@@ -291,7 +302,7 @@ func NewOver[R record.Timed, K comparable, A, V any](key func(R) K, agg aggregat
 	op.copyA = !overRefs(reflect.TypeFor[A](), false)
 	op.clearR = overRefs(reflect.TypeFor[R](), true)
 	op.st.reset()
-	return op, nil
+	return &Over[R, K, V]{op: op}, nil
 }
 
 func (s *overState[R, K, A]) reset() {
@@ -310,7 +321,7 @@ func (s *overState[R, K, A]) reset() {
 }
 
 // Frames returns the operator's frames, in the order of Row.Values.
-func (op *Over[R, K, A, V]) Frames() []Frame { return append([]Frame(nil), op.frames...) }
+func (op *overOp[R, K, A, V]) Frames() []Frame { return append([]Frame(nil), op.frames...) }
 
 // Push takes one record and emits the rows it releases: its own at once
 // when nothing waits before it (always, with Delay 0), else those of the
@@ -321,7 +332,7 @@ func (op *Over[R, K, A, V]) Frames() []Frame { return append([]Frame(nil), op.fr
 // with one wrapping ErrKey; both wrap record.ErrRefused and leave the
 // operator unchanged. After Flush, Push returns record.ErrFlushed. A nil
 // emit discards the rows.
-func (op *Over[R, K, A, V]) Push(r R, emit func(Row[R, V])) error {
+func (op *overOp[R, K, A, V]) Push(r R, emit func(Row[R, V])) error {
 	s := &op.st
 	if s.flushed {
 		return flushedErr()
@@ -363,7 +374,7 @@ func (op *Over[R, K, A, V]) Push(r R, emit func(Row[R, V])) error {
 	if len(s.buf) == 0 && t <= s.wm {
 		op.process(p, r, t, emit)
 	} else {
-		s.pushPending(overPending[R]{r: r, t: t, seq: s.seq, part: p})
+		s.buf.push(pending[R]{r: r, t: t, seq: s.seq, key: p})
 		s.seq++
 		s.parts[p].pending++
 		op.release(s.wm, emit)
@@ -376,7 +387,7 @@ func (op *Over[R, K, A, V]) Push(r R, emit func(Row[R, V])) error {
 
 // Advance raises the watermark to wm (a smaller wm changes nothing) and
 // emits the rows of the buffered records with time ≤ wm, in time order.
-func (op *Over[R, K, A, V]) Advance(wm record.Time, emit func(Row[R, V])) error {
+func (op *overOp[R, K, A, V]) Advance(wm record.Time, emit func(Row[R, V])) error {
 	if op.st.flushed {
 		return flushedErr()
 	}
@@ -392,7 +403,7 @@ func (op *Over[R, K, A, V]) Advance(wm record.Time, emit func(Row[R, V])) error 
 // the window state of every partition: the end of input. The watermark moves
 // up to the largest time pushed, and Stats counters are kept. Push and
 // Advance afterwards return record.ErrFlushed; a second Flush does nothing.
-func (op *Over[R, K, A, V]) Flush(emit func(Row[R, V])) error {
+func (op *overOp[R, K, A, V]) Flush(emit func(Row[R, V])) error {
 	s := &op.st
 	if s.flushed {
 		return nil
@@ -412,12 +423,12 @@ func (op *Over[R, K, A, V]) Flush(emit func(Row[R, V])) error {
 // (partition, frame) windows and Keys partitions; StateBytes estimates the
 // memory of rows, accumulators, partitions and the reorder buffer; it walks
 // the partitions, so call Stats per batch rather than per record.
-func (op *Over[R, K, A, V]) Stats() Stats {
+func (op *overOp[R, K, A, V]) Stats() Stats {
 	s := &op.st
 	var zr R
 	var za A
 	var zk K
-	bytes := int64(cap(s.buf)) * int64(unsafe.Sizeof(overPending[R]{}))
+	bytes := int64(cap(s.buf)) * int64(unsafe.Sizeof(pending[R]{}))
 	bytes += int64(cap(s.parts)) * int64(unsafe.Sizeof(overPart[R, A]{}))
 	bytes += int64(len(s.index)) * int64(unsafe.Sizeof(zk)+4+8) // map entry, roughly
 	bytes += int64(cap(s.keys)) * int64(unsafe.Sizeof(zk))
@@ -457,7 +468,7 @@ func (op *Over[R, K, A, V]) Stats() Stats {
 
 // newPartition creates the partition of key k (any k when key is nil), if
 // the limits allow.
-func (op *Over[R, K, A, V]) newPartition(k K) (int32, error) {
+func (op *overOp[R, K, A, V]) newPartition(k K) (int32, error) {
 	s := &op.st
 	if op.maxKeys > 0 && s.nparts >= op.maxKeys {
 		return -1, fmt.Errorf("%w: %d partitions held (MaxKeys)", ErrLimit, s.nparts)
@@ -469,13 +480,8 @@ func (op *Over[R, K, A, V]) newPartition(k K) (int32, error) {
 }
 
 func (s *overState[R, K, A]) newPart(single bool, k K, nframes int) int32 {
-	var id int32
-	if n := len(s.free); n > 0 {
-		id = s.free[n-1]
-		s.free = s.free[:n-1]
-	} else {
-		id = int32(len(s.parts))
-		s.parts = append(s.parts, overPart[R, A]{})
+	id := alloc(&s.parts, &s.free)
+	if int(id) == len(s.keys) {
 		s.keys = append(s.keys, k)
 	}
 	p := &s.parts[id]
@@ -498,18 +504,18 @@ func (s *overState[R, K, A]) newPart(single bool, k K, nframes int) int32 {
 
 // release processes the buffered records with time ≤ wm, in (time, arrival)
 // order.
-func (op *Over[R, K, A, V]) release(wm record.Time, emit func(Row[R, V])) {
+func (op *overOp[R, K, A, V]) release(wm record.Time, emit func(Row[R, V])) {
 	s := &op.st
 	for len(s.buf) > 0 && s.buf[0].t <= wm {
-		e := s.popPending()
-		s.parts[e.part].pending--
-		op.process(e.part, e.r, e.t, emit)
+		e := s.buf.pop()
+		s.parts[e.key].pending--
+		op.process(e.key, e.r, e.t, emit)
 	}
 }
 
 // process runs one record, in time order, through every frame of its
 // partition and emits its row.
-func (op *Over[R, K, A, V]) process(id int32, r R, t record.Time, emit func(Row[R, V])) {
+func (op *overOp[R, K, A, V]) process(id int32, r R, t record.Time, emit func(Row[R, V])) {
 	s := &op.st
 	p := &s.parts[id]
 	if p.tail-p.head == uint64(len(p.rows)) {
@@ -570,7 +576,7 @@ func (op *Over[R, K, A, V]) process(id int32, r R, t record.Time, emit func(Row[
 
 // evict takes the oldest row out of w. The newest row, at p.tail−1, is not
 // in w.acc yet.
-func (op *Over[R, K, A, V]) evict(p *overPart[R, A], w *overWin[A], mask uint64) {
+func (op *overOp[R, K, A, V]) evict(p *overPart[R, A], w *overWin[A], mask uint64) {
 	if op.an != nil { // no accumulators; mid follows start, so a snapshot writes no front
 		w.start++
 		w.mid = w.start
@@ -590,7 +596,7 @@ func (op *Over[R, K, A, V]) evict(p *overPart[R, A], w *overWin[A], mask uint64)
 
 // flip moves the rows [w.start, end) into the front stack as suffix
 // aggregates, and empties the back.
-func (op *Over[R, K, A, V]) flip(p *overPart[R, A], w *overWin[A], end uint64) {
+func (op *overOp[R, K, A, V]) flip(p *overPart[R, A], w *overWin[A], end uint64) {
 	mask := uint64(len(p.rows) - 1)
 	var zero A
 	front := w.front[:0]
@@ -608,7 +614,7 @@ func (op *Over[R, K, A, V]) flip(p *overPart[R, A], w *overWin[A], end uint64) {
 }
 
 // result is the aggregate over w, whose rows end at tail.
-func (op *Over[R, K, A, V]) result(w *overWin[A], tail uint64) V {
+func (op *overOp[R, K, A, V]) result(w *overWin[A], tail uint64) V {
 	if op.rm != nil || w.start == w.mid {
 		return op.agg.Result(&w.acc)
 	}
@@ -649,6 +655,11 @@ func (p *overPart[R, A]) grow() {
 // touch moves partition id to the end of the least-recently-processed list,
 // which only operators that expire partitions keep: it costs a few random
 // memory accesses per record.
+//
+// The unlink and append here are those of the sequencer's open list, on
+// another element type; they stay written out twice because a generic list
+// would reach each element's links through a method or func call, on the
+// per-record path of both.
 func (s *overState[R, K, A]) touch(id int32) {
 	p := &s.parts[id]
 	if s.last == id {
@@ -676,7 +687,7 @@ func (s *overState[R, K, A]) touch(id int32) {
 // expire releases the partitions whose rows are all out of range of any
 // record still to come. Only operators whose frames are all RANGE frames do
 // this: a ROWS frame needs its rows however old they are.
-func (op *Over[R, K, A, V]) expire() {
+func (op *overOp[R, K, A, V]) expire() {
 	if op.expireAfter < 0 {
 		return
 	}
@@ -702,7 +713,7 @@ func (op *Over[R, K, A, V]) expire() {
 }
 
 // drop releases partition id, keeping its buffers for reuse.
-func (op *Over[R, K, A, V]) drop(id int32) {
+func (op *overOp[R, K, A, V]) drop(id int32) {
 	s := &op.st
 	p := &s.parts[id]
 	if op.key == nil {
@@ -723,53 +734,6 @@ func (op *Over[R, K, A, V]) drop(id int32) {
 	p.prev, p.next = -1, -1
 	s.free = append(s.free, id)
 	s.nparts--
-}
-
-// pushPending and popPending keep buf a binary min-heap on (t, seq), written
-// out here rather than with container/heap, whose any-typed Push allocates.
-func (s *overState[R, K, A]) pushPending(e overPending[R]) {
-	s.buf = append(s.buf, e)
-	h := s.buf
-	i := len(h) - 1
-	for i > 0 {
-		parent := (i - 1) / 2
-		if !overLess(&h[i], &h[parent]) {
-			break
-		}
-		h[i], h[parent] = h[parent], h[i]
-		i = parent
-	}
-}
-
-func (s *overState[R, K, A]) popPending() overPending[R] {
-	h := s.buf
-	top := h[0]
-	n := len(h) - 1
-	h[0] = h[n]
-	h[n] = overPending[R]{}
-	h = h[:n]
-	i := 0
-	for {
-		l := 2*i + 1
-		if l >= n {
-			break
-		}
-		c := l
-		if r := l + 1; r < n && overLess(&h[r], &h[l]) {
-			c = r
-		}
-		if !overLess(&h[c], &h[i]) {
-			break
-		}
-		h[i], h[c] = h[c], h[i]
-		i = c
-	}
-	s.buf = h
-	return top
-}
-
-func overLess[R any](a, b *overPending[R]) bool {
-	return a.t < b.t || (a.t == b.t && a.seq < b.seq)
 }
 
 // overRefs reports whether values of type t refer to memory outside

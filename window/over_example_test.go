@@ -183,7 +183,7 @@ func ExampleOver_Advance() {
 // A snapshot carries the windows and the reorder buffer from one Lambda
 // invocation to the next.
 func ExampleOver_AppendSnapshot() {
-	newOp := func() *window.Over[cityTemp, string, aggregate.ExtremeState[int64], int64] {
+	newOp := func() *window.Over[cityTemp, string, int64] {
 		op, err := window.NewOver(func(r cityTemp) string { return r.City },
 			aggregate.Max(degrees), nil, window.Rows(2))
 		if err != nil {

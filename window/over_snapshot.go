@@ -24,7 +24,7 @@ const (
 // aggregate, whether it subtracts, whether it is keyed, and the codec shapes
 // of the records its rows and reorder buffer hold and of the subtracted
 // accumulators. Delay and the limits are not part of it.
-func (op *Over[R, K, A, V]) descriptor() *record.Descriptor {
+func (op *overOp[R, K, A, V]) descriptor() *record.Descriptor {
 	if op.desc == nil {
 		frames := make([]string, len(op.frames))
 		for i, f := range op.frames {
@@ -46,7 +46,7 @@ func (op *Over[R, K, A, V]) descriptor() *record.Descriptor {
 }
 
 // checkTypes reports the first stored type the codec cannot round-trip.
-func (op *Over[R, K, A, V]) checkTypes() error {
+func (op *overOp[R, K, A, V]) checkTypes() error {
 	if err := codecErr[R]("record"); err != nil {
 		return err
 	}
@@ -73,7 +73,7 @@ func (op *Over[R, K, A, V]) checkTypes() error {
 // codec's rule, the same for every operator, checked on the types at every
 // snapshot (never at construction: an operator that is never snapshotted
 // takes any type).
-func (op *Over[R, K, A, V]) AppendSnapshot(dst []byte) ([]byte, error) {
+func (op *overOp[R, K, A, V]) AppendSnapshot(dst []byte) ([]byte, error) {
 	if err := op.checkTypes(); err != nil {
 		return dst, fmt.Errorf("window: Over snapshot: %w", err)
 	}
@@ -128,7 +128,7 @@ func (op *Over[R, K, A, V]) AppendSnapshot(dst []byte) ([]byte, error) {
 	}
 
 	// The reorder buffer in processing order; Restore numbers it afresh.
-	sorted := append([]overPending[R](nil), s.buf...)
+	sorted := append([]pending[R](nil), s.buf...)
 	overSortPending(sorted)
 	dst = binary.AppendUvarint(dst, uint64(len(sorted)))
 	for i := range sorted {
@@ -140,7 +140,7 @@ func (op *Over[R, K, A, V]) AppendSnapshot(dst []byte) ([]byte, error) {
 }
 
 // legacyParams is the parameter block of the format before the envelope.
-func (op *Over[R, K, A, V]) legacyParams(dst []byte, delay int64) []byte {
+func (op *overOp[R, K, A, V]) legacyParams(dst []byte, delay int64) []byte {
 	dst = binary.AppendUvarint(dst, uint64(len(op.frames)))
 	for _, f := range op.frames {
 		kind := byte(0)
@@ -158,9 +158,9 @@ func (op *Over[R, K, A, V]) legacyParams(dst []byte, delay int64) []byte {
 	return append(dst, sub)
 }
 
-func overSortPending[R any](b []overPending[R]) {
-	slices.SortFunc(b, func(x, y overPending[R]) int {
-		if overLess(&x, &y) {
+func overSortPending[R any](b []pending[R]) {
+	slices.SortFunc(b, func(x, y pending[R]) int {
+		if pendingLess(&x, &y) {
 			return -1
 		}
 		return 1 // (t, seq) pairs are unique
@@ -175,7 +175,7 @@ func overSortPending[R any](b []overPending[R]) {
 // format before the envelope are read too. On error, which wraps
 // record.ErrSnapshot and, for a snapshot of another operator, names both
 // sides, the operator is unchanged.
-func (op *Over[R, K, A, V]) Restore(data []byte) error {
+func (op *overOp[R, K, A, V]) Restore(data []byte) error {
 	var body []byte
 	var flushed bool
 	if record.IsLegacySnapshot(data) {
@@ -200,7 +200,7 @@ func (op *Over[R, K, A, V]) Restore(data []byte) error {
 	}
 	st, err := op.decode(body)
 	if err != nil {
-		return fmt.Errorf("%w: window.Over: %w", ErrSnapshot, err)
+		return fmt.Errorf("window: restore: window.Over: %w", err) // err wraps ErrSnapshot
 	}
 	st.flushed = flushed
 	op.st = st
@@ -209,12 +209,12 @@ func (op *Over[R, K, A, V]) Restore(data []byte) error {
 
 // openLegacy checks the head of a snapshot of the format before the
 // envelope and returns the rest. The Delay it was written with may differ.
-func (op *Over[R, K, A, V]) openLegacy(data []byte) ([]byte, error) {
+func (op *overOp[R, K, A, V]) openLegacy(data []byte) ([]byte, error) {
 	if data[0] != overLegacyVersion {
 		return nil, fmt.Errorf("version %d, want %d", data[0], overLegacyVersion)
 	}
-	r := &overReader{b: data[1:]}
-	if n := r.uvarint(); r.err != nil || n != uint64(len(overLegacyMagic)) || len(r.b) < int(n) || string(r.b[:n]) != overLegacyMagic {
+	r := &snapReader{b: data[1:]}
+	if n := r.u64(); r.err != nil || n != uint64(len(overLegacyMagic)) || len(r.b) < int(n) || string(r.b[:n]) != overLegacyMagic {
 		return nil, errors.New("not a window.Over snapshot")
 	}
 	r.b = r.b[len(overLegacyMagic):]
@@ -236,96 +236,21 @@ func (op *Over[R, K, A, V]) openLegacy(data []byte) ([]byte, error) {
 	return rest[n+1:], nil
 }
 
-type overReader struct {
-	b   []byte
-	err error
-}
-
-func (r *overReader) fail(format string, args ...any) {
-	if r.err == nil {
-		r.err = fmt.Errorf(format, args...)
-	}
-}
-
-func (r *overReader) uvarint() uint64 {
-	if r.err != nil {
-		return 0
-	}
-	x, n := binary.Uvarint(r.b)
-	if n <= 0 {
-		r.fail("truncated or corrupt varint")
-		return 0
-	}
-	r.b = r.b[n:]
-	return x
-}
-
-func (r *overReader) varint() int64 {
-	if r.err != nil {
-		return 0
-	}
-	x, n := binary.Varint(r.b)
-	if n <= 0 {
-		r.fail("truncated or corrupt varint")
-		return 0
-	}
-	r.b = r.b[n:]
-	return x
-}
-
-func (r *overReader) byte() byte {
-	if r.err != nil {
-		return 0
-	}
-	if len(r.b) == 0 {
-		r.fail("truncated")
-		return 0
-	}
-	c := r.b[0]
-	r.b = r.b[1:]
-	return c
-}
-
-// count reads a count of items of at least one byte each, bounded by what
-// is left, so corrupt input cannot make decode allocate much.
-func (r *overReader) count(what string) int {
-	n := r.uvarint()
-	if r.err == nil && n > uint64(len(r.b)) {
-		r.fail("%s count %d exceeds the %d bytes left", what, n, len(r.b))
-		return 0
-	}
-	return int(n)
-}
-
-func overReadRecord[R any](r *overReader) R {
-	var v R
-	if r.err != nil {
-		return v
-	}
-	n, err := record.ReadBinary(r.b, &v)
-	if err != nil {
-		r.fail("record: %w", err)
-		return v
-	}
-	r.b = r.b[n:]
-	return v
-}
-
-func (op *Over[R, K, A, V]) decode(data []byte) (overState[R, K, A], error) {
+func (op *overOp[R, K, A, V]) decode(data []byte) (overState[R, K, A], error) {
 	var st overState[R, K, A]
-	r := &overReader{b: data}
+	r := &snapReader{b: data}
 	st.reset()
-	st.wm = record.Time(r.varint())
-	st.maxSeen = record.Time(r.varint())
-	st.records = r.uvarint()
-	st.late = r.uvarint()
-	st.emitted = r.uvarint()
+	st.wm = record.Time(r.i64())
+	st.maxSeen = record.Time(r.i64())
+	st.records = r.u64()
+	st.late = r.u64()
+	st.emitted = r.u64()
 
 	codec, _ := op.agg.(aggregate.StateCodec[A])
-	nparts := r.count("partition")
+	nparts := r.count()
 	prevLast := record.MinTime
 	for range nparts {
-		nrows := r.count("row")
+		nrows := r.count()
 		if r.err == nil && nrows == 0 {
 			r.fail("empty partition")
 		}
@@ -336,7 +261,7 @@ func (op *Over[R, K, A, V]) decode(data []byte) (overState[R, K, A], error) {
 		var k K
 		var prevT record.Time
 		for i := range nrows {
-			rows[i] = overReadRecord[R](r)
+			readValue(r, &rows[i])
 			if r.err != nil {
 				break
 			}
@@ -379,7 +304,7 @@ func (op *Over[R, K, A, V]) decode(data []byte) (overState[R, K, A], error) {
 		for i := range p.win {
 			w := &p.win[i]
 			f := op.frames[i]
-			w.start = r.uvarint()
+			w.start = r.u64()
 			if r.err == nil && w.start >= p.tail {
 				r.fail("window start %d beyond %d rows", w.start, nrows)
 			}
@@ -414,7 +339,7 @@ func (op *Over[R, K, A, V]) decode(data []byte) (overState[R, K, A], error) {
 				r.b = r.b[n:]
 				continue
 			}
-			front := r.uvarint()
+			front := r.u64()
 			if r.err == nil && front > size {
 				r.fail("front of %d rows in a window of %d", front, size)
 			}
@@ -447,13 +372,14 @@ func (op *Over[R, K, A, V]) decode(data []byte) (overState[R, K, A], error) {
 		}
 	}
 
-	nbuf := r.count("buffered record")
+	nbuf := r.count()
 	prevT := st.wm
 	for range nbuf {
 		if r.err != nil {
 			break
 		}
-		rec := overReadRecord[R](r)
+		var rec R
+		readValue(r, &rec)
 		if r.err != nil {
 			break
 		}
@@ -476,7 +402,7 @@ func (op *Over[R, K, A, V]) decode(data []byte) (overState[R, K, A], error) {
 			id = st.newPart(op.key == nil, k, len(op.frames))
 		}
 		st.parts[id].pending++
-		st.buf = append(st.buf, overPending[R]{r: rec, t: t, seq: st.seq, part: id})
+		st.buf = append(st.buf, pending[R]{r: rec, t: t, seq: st.seq, key: id})
 		st.seq++
 	}
 	if r.err == nil && len(r.b) != 0 {

@@ -27,7 +27,7 @@ var overSnapshotCases = []overCase{
 }
 
 // overFeed runs events through op and returns the rows, rendered.
-func overFeed[A, V any](t testing.TB, op *Over[overRec, string, A, V], events []overEvent) []string {
+func overFeed[V any](t testing.TB, op *Over[overRec, string, V], events []overEvent) []string {
 	var out []string
 	emit := func(r Row[overRec, V]) { out = append(out, fmt.Sprintf("%d:%v", r.Record.ID, r.Values)) }
 	for _, e := range events {
@@ -47,7 +47,7 @@ func overFeed[A, V any](t testing.TB, op *Over[overRec, string, A, V], events []
 // overCheckSnapshots runs events uninterrupted, and again cut at several points
 // with a snapshot restored into a fresh operator: the outputs, the stats and
 // the final snapshots must all be equal.
-func overCheckSnapshots[A, V any](t *testing.T, mk func() *Over[overRec, string, A, V], events []overEvent, cuts []int) {
+func overCheckSnapshots[V any](t *testing.T, mk func() *Over[overRec, string, V], events []overEvent, cuts []int) {
 	t.Helper()
 	whole := mk()
 	want := overFeed(t, whole, events)
@@ -114,13 +114,13 @@ func TestOverSnapshot(t *testing.T) {
 		}
 		opts := &Options[overRec]{Delay: c.delay}
 		t.Run(c.name+"/list", func(t *testing.T) {
-			overCheckSnapshots(t, func() *Over[overRec, string, overListAcc, string] {
+			overCheckSnapshots(t, func() *Over[overRec, string, string] {
 				op, _ := NewOver(overKey, overList{}, opts, c.frames...)
 				return op
 			}, events, cuts)
 		})
 		t.Run(c.name+"/list-subtract", func(t *testing.T) {
-			overCheckSnapshots(t, func() *Over[overRec, string, overListAcc, string] {
+			overCheckSnapshots(t, func() *Over[overRec, string, string] {
 				op, _ := NewOver(overKey, overListRm{}, opts, c.frames...)
 				return op
 			}, events, cuts)
@@ -128,19 +128,19 @@ func TestOverSnapshot(t *testing.T) {
 		// Float sums subtracted over a long history: only restoring the
 		// accumulators bit for bit continues exactly.
 		t.Run(c.name+"/sum-subtract", func(t *testing.T) {
-			overCheckSnapshots(t, func() *Over[overRec, string, overSumAcc, overSumAcc] {
+			overCheckSnapshots(t, func() *Over[overRec, string, overSumAcc] {
 				op, _ := NewOver(overKey, overSum{}, opts, c.frames...)
 				return op
 			}, events, cuts)
 		})
 		t.Run(c.name+"/nokey", func(t *testing.T) {
-			overCheckSnapshots(t, func() *Over[overRec, string, overListAcc, string] {
+			overCheckSnapshots(t, func() *Over[overRec, string, string] {
 				op, _ := NewOver[overRec, string](nil, overList{}, opts, c.frames...)
 				return op
 			}, events, cuts)
 		})
 		t.Run(c.name+"/minmax", func(t *testing.T) {
-			overCheckSnapshots(t, func() *Over[overRec, string, overMMAcc, [2]int64] {
+			overCheckSnapshots(t, func() *Over[overRec, string, [2]int64] {
 				op, _ := NewOver(overKey, overMinMax{}, opts, c.frames...)
 				return op
 			}, events, cuts)
@@ -227,7 +227,7 @@ func overMust[T any](v T, err error) T {
 // for every truncation of a valid snapshot and for single-byte corruptions.
 func TestOverRestoreUnchanged(t *testing.T) {
 	events := overStream(rand.New(rand.NewPCG(5, 6)), 200, 3, 3, true)
-	mk := func() *Over[overRec, string, overListAcc, string] {
+	mk := func() *Over[overRec, string, string] {
 		return overMust(NewOver(overKey, overList{}, &Options[overRec]{Delay: 3}, Rows(3), Range(6)))
 	}
 	src := mk()
@@ -263,18 +263,18 @@ func TestOverRestoreUnchanged(t *testing.T) {
 // whose snapshot round-trips. (Accumulators that subtract are opaque to the
 // operator, so the second target uses an aggregate that accepts any state.)
 func FuzzOverRestore(f *testing.F) {
-	overFuzzRestore(f, func() *Over[overRec, string, overListAcc, string] {
+	overFuzzRestore(f, func() *Over[overRec, string, string] {
 		return overMust(NewOver(overKey, overList{}, &Options[overRec]{Delay: 3}, Rows(2), Range(5)))
 	})
 }
 
 func FuzzOverRestoreSubtract(f *testing.F) {
-	overFuzzRestore(f, func() *Over[overRec, string, overSumAcc, overSumAcc] {
+	overFuzzRestore(f, func() *Over[overRec, string, overSumAcc] {
 		return overMust(NewOver(overKey, overSum{}, &Options[overRec]{Delay: 3}, Rows(2), Range(5)))
 	})
 }
 
-func overFuzzRestore[A, V any](f *testing.F, mk func() *Over[overRec, string, A, V]) {
+func overFuzzRestore[V any](f *testing.F, mk func() *Over[overRec, string, V]) {
 	events := overStream(rand.New(rand.NewPCG(8, 9)), 60, 3, 3, true)
 	for _, n := range []int{0, 1, 5, 20, 60} {
 		op := mk()
@@ -368,7 +368,7 @@ func TestOverSnapshotLossy(t *testing.T) {
 		t.Errorf("AppendSnapshot of a record with unexported fields: %v, want ErrCodec", err)
 	}
 
-	mk := func() *Over[overHiddenCodec, struct{}, int64, int64] {
+	mk := func() *Over[overHiddenCodec, struct{}, int64] {
 		return overMust(NewOver[overHiddenCodec, struct{}](nil, overHiddenSum{}, nil, Rows(1)))
 	}
 	a := mk()

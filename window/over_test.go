@@ -215,7 +215,7 @@ func overStream(rng *rand.Rand, n, nkeys int, jitter int64, advances bool) []ove
 
 // overRun feeds events into an operator and returns its outputs (cloned), the
 // IDs handed to Late, and the number of outputs after each event.
-func overRun[A, V any](t *testing.T, op *Over[overRec, string, A, V], events []overEvent) (rows []Row[overRec, V], released []int) {
+func overRun[V any](t *testing.T, op *Over[overRec, string, V], events []overEvent) (rows []Row[overRec, V], released []int) {
 	t.Helper()
 	emit := func(r Row[overRec, V]) { rows = append(rows, r.Clone()) }
 	for _, e := range events {

@@ -25,7 +25,7 @@ import (
 // + gap, which is the latest end so far, so extending a session moves it to
 // the tail, and the head is always the next to close.
 type sequencer[R record.Timed, K comparable, A, V any] struct {
-	a       *Agg[R, K, A, V]
+	kernel[R, K, A, V]
 	stagger bool
 	length  int64 // the gap or the stagger length
 
@@ -39,8 +39,8 @@ type sequencer[R record.Timed, K comparable, A, V any] struct {
 	nOpen      int
 	seq        uint64 // window creations
 
-	buf    []bufRec[R] // reorder heap
-	bufSeq uint64      // arrivals into the heap
+	buf    reorder[R] // the records waiting for the watermark
+	bufSeq uint64     // arrivals into the heap
 
 	group []int32 // scratch: windows closing together
 }
@@ -59,15 +59,12 @@ type swin[A any] struct {
 	prev, next  int32 // open list
 }
 
-type bufRec[R any] struct {
-	r   R
-	t   record.Time
-	seq uint64
-	key int32 // held while the record waits, so the index stays valid
+func newSequencer[R record.Timed, K comparable, A, V any](k kernel[R, K, A, V]) *sequencer[R, K, A, V] {
+	return &sequencer[R, K, A, V]{kernel: k, stagger: k.w.kind == kindStagger, length: k.w.size, head: -1, tail: -1}
 }
 
-func newSequencer[R record.Timed, K comparable, A, V any](a *Agg[R, K, A, V]) *sequencer[R, K, A, V] {
-	return &sequencer[R, K, A, V]{a: a, stagger: a.w.kind == kindStagger, length: a.w.size, head: -1, tail: -1}
+// uncache does nothing: the engine caches no window.
+func (e *sequencer[R, K, A, V]) uncache() {
 }
 
 func (e *sequencer[R, K, A, V]) end(w *swin[A]) record.Time {
@@ -78,15 +75,15 @@ func (e *sequencer[R, K, A, V]) end(w *swin[A]) record.Time {
 }
 
 func (e *sequencer[R, K, A, V]) push(r R, emit func(Result[K, V])) error {
-	c := &e.a.core
+	c := e.c
 	if c.flushed {
 		return flushedErr()
 	}
 	t := r.EventTime()
 	if int64(t) > int64(record.MaxTime)-e.length {
-		return overflowErr(t, e.a.w.String())
+		return overflowErr(t, e.w.String())
 	}
-	k := e.a.key(r)
+	k := e.key(r)
 	if k != k {
 		return keyErr(k)
 	}
@@ -134,7 +131,7 @@ func (e *sequencer[R, K, A, V]) push(r R, emit func(Result[K, V])) error {
 		ki = e.newKey(k)
 	}
 	e.kst[ki].nbuf++
-	e.heapPush(bufRec[R]{r: r, t: t, seq: e.bufSeq, key: ki})
+	e.buf.push(pending[R]{r: r, t: t, seq: e.bufSeq, key: ki})
 	e.bufSeq++
 	if nwm > c.wm {
 		e.advance(nwm, emit)
@@ -145,23 +142,23 @@ func (e *sequencer[R, K, A, V]) push(r R, emit func(Result[K, V])) error {
 // pushLate takes a record below the watermark: under allowed lateness it
 // updates the window of its key that contains it, if one is held.
 func (e *sequencer[R, K, A, V]) pushLate(r R, t record.Time, k K, emit func(Result[K, V])) error {
-	c := &e.a.core
+	c := e.c
 	if c.lateness > 0 && int64(t) >= int64(subSat(c.wm, c.lateness)) {
 		if ki, ok := e.keys.idx[k]; ok {
 			if id := e.kst[ki].open; id >= 0 {
 				if w := &e.wins[id]; w.start <= t && t < e.end(w) {
-					e.a.f.Add(&w.acc, r)
+					e.f.Add(&w.acc, r)
 					c.stats.Records++
 					return nil
 				}
 			}
 			for _, id := range e.held {
 				if w := &e.wins[id]; w.key == ki && w.start <= t && t < e.end(w) {
-					e.a.f.Add(&w.acc, r)
+					e.f.Add(&w.acc, r)
 					c.stats.Records++
 					c.stats.Updates++
 					c.stats.Emitted++
-					emit(Result[K, V]{Start: w.start, End: e.end(w), Key: e.keys.keys[ki], Value: e.a.f.Result(&w.acc), Update: true})
+					emit(Result[K, V]{Start: w.start, End: e.end(w), Key: e.keys.keys[ki], Value: e.f.Result(&w.acc), Update: true})
 					return nil
 				}
 			}
@@ -177,7 +174,7 @@ func (e *sequencer[R, K, A, V]) pushLate(r R, t record.Time, k K, emit func(Resu
 // fitsAfter reports whether, once the watermark is at wm, the record (of key
 // ki, or a new key when !ok) fits within the limits.
 func (e *sequencer[R, K, A, V]) fitsAfter(wm record.Time, ki int32, ok bool) bool {
-	c := &e.a.core
+	c := e.c
 	freed := 0
 	freedKeys := map[int32]int32{}
 	for _, id := range e.held {
@@ -228,26 +225,21 @@ func (e *sequencer[R, K, A, V]) process(r R, t record.Time, ki int32) {
 			e.unlink(id)
 			e.append(id)
 		}
-		e.a.f.Add(&w.acc, r)
+		e.f.Add(&w.acc, r)
 		return
 	}
-	var id int32
-	if n := len(e.freeWins); n > 0 {
-		id = e.freeWins[n-1]
-		e.freeWins = e.freeWins[:n-1]
-	} else {
-		id = int32(len(e.wins))
-		e.wins = append(e.wins, swin[A]{})
-	}
+	id := alloc(&e.wins, &e.freeWins)
 	e.wins[id] = swin[A]{start: t, last: t, key: ki, seq: e.seq}
 	e.seq++
-	e.a.f.Add(&e.wins[id].acc, r)
+	e.f.Add(&e.wins[id].acc, r)
 	e.append(id)
 	ks.open = id
 	ks.nwin++
 	e.nOpen++
 }
 
+// unlink and append move window id in the open list (as overState.touch
+// moves a partition in its own: see there why both are written out).
 func (e *sequencer[R, K, A, V]) unlink(id int32) {
 	w := &e.wins[id]
 	if w.prev >= 0 {
@@ -274,7 +266,7 @@ func (e *sequencer[R, K, A, V]) append(id int32) {
 }
 
 func (e *sequencer[R, K, A, V]) advance(wm record.Time, emit func(Result[K, V])) {
-	c := &e.a.core
+	c := e.c
 	c.wm = wm
 	for {
 		rt := record.MaxTime
@@ -291,7 +283,7 @@ func (e *sequencer[R, K, A, V]) advance(wm record.Time, emit func(Result[K, V]))
 		if !hasRec {
 			break
 		}
-		b := e.heapPop()
+		b := e.buf.pop()
 		e.kst[b.key].nbuf--
 		e.process(b.r, b.t, b.key)
 	}
@@ -300,7 +292,7 @@ func (e *sequencer[R, K, A, V]) advance(wm record.Time, emit func(Result[K, V]))
 
 // dropHeld drops the held windows past allowed lateness at watermark wm.
 func (e *sequencer[R, K, A, V]) dropHeld(wm record.Time) {
-	c := &e.a.core
+	c := e.c
 	n := 0
 	for n < len(e.held) && addSat(e.end(&e.wins[e.held[n]]), c.lateness) <= wm {
 		e.free(e.held[n])
@@ -314,7 +306,7 @@ func (e *sequencer[R, K, A, V]) dropHeld(wm record.Time) {
 // closeAt emits the open windows ending at end, by start and then by first
 // appearance, and holds them for allowed lateness or frees them.
 func (e *sequencer[R, K, A, V]) closeAt(end record.Time, emit func(Result[K, V])) {
-	c := &e.a.core
+	c := e.c
 	g := e.group[:0]
 	for e.head >= 0 && e.end(&e.wins[e.head]) == end {
 		id := e.head
@@ -332,7 +324,7 @@ func (e *sequencer[R, K, A, V]) closeAt(end record.Time, emit func(Result[K, V])
 	for _, id := range g {
 		w := &e.wins[id]
 		c.stats.Emitted++
-		emit(Result[K, V]{Start: w.start, End: end, Key: e.keys.keys[w.key], Value: e.a.f.Result(&w.acc)})
+		emit(Result[K, V]{Start: w.start, End: end, Key: e.keys.keys[w.key], Value: e.f.Result(&w.acc)})
 		if c.lateness > 0 && addSat(end, c.lateness) > c.wm {
 			e.held = append(e.held, id)
 		} else {
@@ -355,61 +347,17 @@ func (e *sequencer[R, K, A, V]) free(id int32) {
 	}
 }
 
-func (e *sequencer[R, K, A, V]) less(i, j int) bool {
-	a, b := &e.buf[i], &e.buf[j]
-	return a.t < b.t || (a.t == b.t && a.seq < b.seq)
-}
-
-func (e *sequencer[R, K, A, V]) heapPush(b bufRec[R]) {
-	e.buf = append(e.buf, b)
-	i := len(e.buf) - 1
-	for i > 0 {
-		p := (i - 1) / 2
-		if !e.less(i, p) {
-			break
-		}
-		e.buf[i], e.buf[p] = e.buf[p], e.buf[i]
-		i = p
-	}
-}
-
-func (e *sequencer[R, K, A, V]) heapPop() bufRec[R] {
-	top := e.buf[0]
-	n := len(e.buf) - 1
-	e.buf[0] = e.buf[n]
-	var zero bufRec[R]
-	e.buf[n] = zero
-	e.buf = e.buf[:n]
-	i := 0
-	for {
-		l := 2*i + 1
-		if l >= n {
-			break
-		}
-		m := l
-		if r := l + 1; r < n && e.less(r, l) {
-			m = r
-		}
-		if !e.less(m, i) {
-			break
-		}
-		e.buf[i], e.buf[m] = e.buf[m], e.buf[i]
-		i = m
-	}
-	return top
-}
-
 func (e *sequencer[R, K, A, V]) fillStats(s *Stats) {
 	s.OpenWindows = e.nOpen + len(e.held)
 	s.Keys = e.keys.len()
 	var w swin[A]
-	var b bufRec[R]
+	var b pending[R]
 	s.StateBytes = e.keys.bytes() + int64(cap(e.kst))*int64(unsafe.Sizeof(skey{})) +
 		int64(cap(e.wins))*int64(unsafe.Sizeof(w)) + int64(cap(e.buf))*int64(unsafe.Sizeof(b)) +
 		int64(cap(e.freeWins)+cap(e.held)+cap(e.group))*4
 	// Memory the accumulators hold behind pointers: the live windows are
 	// the open list and the windows held for lateness.
-	if z, ok := e.a.f.(aggregate.Sizer[A]); ok {
+	if z, ok := e.f.(aggregate.Sizer[A]); ok {
 		for id := e.head; id >= 0; id = e.wins[id].next {
 			s.StateBytes += int64(z.StateSize(&e.wins[id].acc))
 		}

@@ -22,17 +22,9 @@ const aggLegacyMagic = "rowtime/window.Agg"
 // and stagger windows, whose reorder buffer holds them) records. Delay,
 // Lateness and the limits are not part of it: they may change between the
 // writer and the reader of a snapshot.
-func (a *Agg[R, K, A, V]) descriptor() *record.Descriptor {
+func (a *Agg[R, K, V]) descriptor() *record.Descriptor {
 	if a.desc == nil {
-		d := record.NewDescriptor("window.Agg").
-			Param("assigner", a.w.String()).
-			Param("aggregate", describeAggregate(a.f)).
-			Type("key", reflect.TypeFor[K]()).
-			Type("accumulator", reflect.TypeFor[A]())
-		if a.seq != nil {
-			d.Type("record", reflect.TypeFor[R]())
-		}
-		a.desc = d.Schema(a.core.schema)
+		a.desc = a.eng.describe().Schema(a.core.schema)
 	}
 	return a.desc
 }
@@ -40,24 +32,31 @@ func (a *Agg[R, K, A, V]) descriptor() *record.Descriptor {
 // checkTypes reports the first stored type that the codec cannot round-trip,
 // so that a snapshot refuses it before writing any state, whatever the
 // operator holds at the time.
-func (a *Agg[R, K, A, V]) checkTypes() error {
-	if a.typesOK {
-		return nil
+func (a *Agg[R, K, V]) checkTypes() error {
+	if !a.typesOK {
+		if err := a.eng.checkTypes(); err != nil {
+			return err
+		}
+		a.typesOK = true
 	}
+	return nil
+}
+
+func (k *kernel[R, K, A, V]) describe() *record.Descriptor {
+	return record.NewDescriptor("window.Agg").
+		Param("assigner", k.w.String()).
+		Param("aggregate", describeAggregate(k.f)).
+		Type("key", reflect.TypeFor[K]()).
+		Type("accumulator", reflect.TypeFor[A]())
+}
+
+func (k *kernel[R, K, A, V]) checkTypes() error {
 	if err := codecErr[K]("key"); err != nil {
 		return err
 	}
-	if _, ok := a.f.(aggregate.StateCodec[A]); !ok {
-		if err := codecErr[A]("accumulator"); err != nil {
-			return err
-		}
+	if _, ok := k.f.(aggregate.StateCodec[A]); !ok {
+		return codecErr[A]("accumulator")
 	}
-	if a.seq != nil {
-		if err := codecErr[R]("record"); err != nil {
-			return err
-		}
-	}
-	a.typesOK = true
 	return nil
 }
 
@@ -75,13 +74,13 @@ func (a *Agg[R, K, A, V]) checkTypes() error {
 // cannot round-trip through record.AppendBinary (a struct with unexported
 // fields that does not encode itself, a func, a channel, an interface): the
 // check is on the types, at every snapshot, whether or not a value is held.
-func (a *Agg[R, K, A, V]) AppendSnapshot(dst []byte) ([]byte, error) {
+func (a *Agg[R, K, V]) AppendSnapshot(dst []byte) ([]byte, error) {
 	if err := a.checkTypes(); err != nil {
 		return dst, fmt.Errorf("window: snapshot: %w", err)
 	}
 	start := len(dst)
 	w := &snapWriter{b: record.BeginSnapshot(dst, a.descriptor())}
-	c := &a.core
+	c := a.core
 	w.bool(c.flushed)
 	w.i64(c.delay)
 	w.i64(c.lateness)
@@ -91,14 +90,7 @@ func (a *Agg[R, K, A, V]) AppendSnapshot(dst []byte) ([]byte, error) {
 	w.u64(c.stats.Late)
 	w.u64(c.stats.Updates)
 	w.u64(c.stats.Emitted)
-	switch {
-	case a.tum != nil:
-		a.tum.appendState(w)
-	case a.hop != nil:
-		a.hop.appendState(w)
-	default:
-		a.seq.appendState(w)
-	}
+	a.eng.appendState(w)
 	if w.err != nil {
 		return dst, fmt.Errorf("window: snapshot: %w", w.err)
 	}
@@ -117,17 +109,14 @@ func (a *Agg[R, K, A, V]) AppendSnapshot(dst []byte) ([]byte, error) {
 //
 // On error, which wraps record.ErrSnapshot and, for a snapshot of another
 // operator, names both sides, the operator is unchanged.
-func (a *Agg[R, K, A, V]) Restore(data []byte) error {
-	fresh, err := Aggregate(a.w, a.key, a.f, nil)
-	if err != nil {
-		return err
-	}
-	fresh.core = a.core.emptied()
-	fresh.desc, fresh.typesOK = a.desc, a.typesOK
-	c := &fresh.core
+func (a *Agg[R, K, V]) Restore(data []byte) error {
+	fc := a.core.emptied()
+	c := &fc
+	eng := a.eng.empty(c)
 	var r *snapReader
 	oldLateness := c.lateness
 	if record.IsLegacySnapshot(data) {
+		var err error
 		if r, oldLateness, err = a.openLegacy(data); err != nil {
 			return err
 		}
@@ -147,43 +136,22 @@ func (a *Agg[R, K, A, V]) Restore(data []byte) error {
 	c.stats.Late = r.u64()
 	c.stats.Updates = r.u64()
 	c.stats.Emitted = r.u64()
-	switch {
-	case fresh.tum != nil:
-		fresh.tum.readState(r)
-	case fresh.hop != nil:
-		fresh.hop.readState(r)
-	default:
-		fresh.seq.readState(r)
-	}
+	eng.readState(r)
 	if r.err == nil && len(r.b) != 0 {
 		r.fail("%d trailing bytes", len(r.b))
 	}
 	if r.err != nil {
 		return r.err
 	}
-	*a = *fresh
-	switch {
-	case a.tum != nil:
-		a.tum.a = a
-		if c := &a.core; c.lateness != oldLateness && c.wm >= a.tum.due {
-			a.tum.advance(c.wm, discard[Result[K, V]])
-		}
-	case a.hop != nil:
-		a.hop.a = a
-		if a.core.lateness != oldLateness {
-			a.hop.reexpire()
-		}
-	default:
-		a.seq.a = a
-		a.seq.dropHeld(a.core.wm)
-	}
+	a.core, a.eng = c, eng
+	eng.restored(oldLateness)
 	return nil
 }
 
 // openLegacy checks the head of a snapshot of the format before the
 // envelope: version, magic and the assigner, then the settings, which may
 // differ, and returns a reader of the rest.
-func (a *Agg[R, K, A, V]) openLegacy(data []byte) (r *snapReader, lateness int64, err error) {
+func (a *Agg[R, K, V]) openLegacy(data []byte) (r *snapReader, lateness int64, err error) {
 	r = &snapReader{b: data}
 	if v := r.byte(); r.err == nil && v != aggLegacyVersion {
 		return nil, 0, fmt.Errorf("%w: version %d, want %d", ErrSnapshot, v, aggLegacyVersion)
@@ -213,24 +181,24 @@ func (c *core[R]) emptied() core[R] {
 // discard is the emit of a caller that passed nil: results are dropped.
 func discard[T any](T) {}
 
-func (a *Agg[R, K, A, V]) appendAcc(w *snapWriter, acc *A) {
+func (k *kernel[R, K, A, V]) appendAcc(w *snapWriter, acc *A) {
 	if w.err != nil {
 		return
 	}
-	if sc, ok := a.f.(aggregate.StateCodec[A]); ok {
+	if sc, ok := k.f.(aggregate.StateCodec[A]); ok {
 		w.b, w.err = sc.AppendState(w.b, acc)
 		return
 	}
 	w.b, w.err = record.AppendBinary(w.b, *acc)
 }
 
-func (a *Agg[R, K, A, V]) readAcc(r *snapReader, acc *A) {
+func (k *kernel[R, K, A, V]) readAcc(r *snapReader, acc *A) {
 	if r.err != nil {
 		return
 	}
 	var n int
 	var err error
-	if sc, ok := a.f.(aggregate.StateCodec[A]); ok {
+	if sc, ok := k.f.(aggregate.StateCodec[A]); ok {
 		n, err = sc.ReadState(acc, r.b)
 	} else {
 		n, err = record.ReadBinary(r.b, acc)
@@ -400,13 +368,13 @@ func (e *tumbler[R, K, A, V]) appendState(w *snapWriter) {
 		for _, ref := range win.slots {
 			sl := e.slot(ref)
 			appendValue(w, e.klist[e.keyOf(ref)])
-			e.a.appendAcc(w, &sl.acc)
+			e.appendAcc(w, &sl.acc)
 		}
 	}
 }
 
 func (e *tumbler[R, K, A, V]) readState(r *snapReader) {
-	c := &e.a.core
+	c := e.c
 	n := r.count()
 	prevEnd := record.MinTime
 	for i := 0; i < n && r.err == nil; i++ {
@@ -445,20 +413,10 @@ func (e *tumbler[R, K, A, V]) readState(r *snapReader) {
 				return
 			}
 			ref := e.newSlot(ki, wid)
-			e.a.readAcc(r, &e.slot(ref).acc)
+			e.readAcc(r, &e.slot(ref).acc)
 		}
 	}
-	// Recompute when advance has work, as advance does.
-	e.due = record.MaxTime
-	for _, id := range e.order {
-		w := &e.wins[id]
-		if w.closed {
-			e.due = min(e.due, addSat(w.span.End, c.lateness))
-		} else {
-			e.due = min(e.due, w.span.End)
-			break
-		}
-	}
+	e.setDue()
 }
 
 // Hopping windows: the window cursor and counters, then each active key
@@ -481,27 +439,27 @@ func (e *hopper[R, K, A, V]) appendState(w *snapWriter) {
 		w.u64(uint64(h.in - h.keep))
 		w.bool(h.dirty)
 		w.u64(h.backSeq)
-		e.a.appendAcc(w, &h.back)
+		e.appendAcc(w, &h.back)
 		for i := h.keep; i < len(h.panes); i++ {
 			p := &h.panes[i]
 			w.i64(p.p)
 			w.u64(p.seq)
-			e.a.appendAcc(w, &p.acc)
+			e.appendAcc(w, &p.acc)
 			if i >= h.head && i < h.mid {
 				w.u64(p.sufSeq)
-				e.a.appendAcc(w, &p.suf)
+				e.appendAcc(w, &p.suf)
 			}
 		}
 		if h.hasCur {
 			w.i64(h.cur.p)
 			w.u64(h.cur.seq)
-			e.a.appendAcc(w, &h.cur.acc)
+			e.appendAcc(w, &h.cur.acc)
 		}
 	}
 }
 
 func (e *hopper[R, K, A, V]) readState(r *snapReader) {
-	c := &e.a.core
+	c := e.c
 	e.next = r.i64()
 	e.seq = r.u64()
 	e.due = record.Time(r.i64())
@@ -533,7 +491,7 @@ func (e *hopper[R, K, A, V]) readState(r *snapReader) {
 		h.head, h.mid, h.in = head, mid, in
 		h.dirty = r.bool()
 		h.backSeq = r.u64()
-		e.a.readAcc(r, &h.back)
+		e.readAcc(r, &h.back)
 		for j := 0; j < np && r.err == nil; j++ {
 			p := hpane[A]{p: r.i64(), seq: r.u64()}
 			if r.err != nil {
@@ -547,16 +505,16 @@ func (e *hopper[R, K, A, V]) readState(r *snapReader) {
 				r.fail("pane %d out of range", p.p)
 				return
 			}
-			if _, _, err := hopRange(record.Time(p.p*e.pane), e.a.w.size, e.a.w.slide); err != nil {
+			if _, _, err := hopRange(record.Time(p.p*e.pane), e.w.size, e.w.slide); err != nil {
 				r.fail("pane %d out of range", p.p)
 				return
 			}
 			h.panes = append(h.panes, p)
 			q := &h.panes[j]
-			e.a.readAcc(r, &q.acc)
+			e.readAcc(r, &q.acc)
 			if j >= head && j < mid {
 				q.sufSeq = r.u64()
-				e.a.readAcc(r, &q.suf)
+				e.readAcc(r, &q.suf)
 			}
 		}
 		e.panes += np
@@ -595,11 +553,11 @@ func (e *sequencer[R, K, A, V]) appendWin(w *snapWriter, id int32) {
 	w.i64(int64(win.start))
 	w.i64(int64(win.last))
 	w.u64(win.seq)
-	e.a.appendAcc(w, &win.acc)
+	e.appendAcc(w, &win.acc)
 }
 
 func (e *sequencer[R, K, A, V]) readState(r *snapReader) {
-	c := &e.a.core
+	c := e.c
 	e.seq = r.u64()
 	e.bufSeq = r.u64()
 	key := func() int32 {
@@ -627,7 +585,7 @@ func (e *sequencer[R, K, A, V]) readState(r *snapReader) {
 		}
 		id := int32(len(e.wins))
 		e.wins = append(e.wins, swin[A]{start: start, last: last, key: ki, seq: seq})
-		e.a.readAcc(r, &e.wins[id].acc)
+		e.readAcc(r, &e.wins[id].acc)
 		end := e.end(&e.wins[id])
 		ks := &e.kst[ki]
 		ks.nwin++
@@ -658,7 +616,7 @@ func (e *sequencer[R, K, A, V]) readState(r *snapReader) {
 	n = r.count()
 	for i := 0; i < n && r.err == nil; i++ {
 		ki := key()
-		b := bufRec[R]{key: ki, seq: r.u64()}
+		b := pending[R]{key: ki, seq: r.u64()}
 		if r.err != nil {
 			return
 		}
@@ -667,15 +625,59 @@ func (e *sequencer[R, K, A, V]) readState(r *snapReader) {
 			return
 		}
 		b.t = b.r.EventTime()
-		if r.err == nil && e.keys.idx[e.a.key(b.r)] != ki {
+		if r.err == nil && e.keys.idx[e.key(b.r)] != ki {
 			r.fail("buffered record under another key")
 			return
 		}
 		e.buf = append(e.buf, b)
-		if j := len(e.buf) - 1; b.t < c.wm || int64(b.t) > int64(record.MaxTime)-e.length || (j > 0 && e.less(j, (j-1)/2)) {
+		if j := len(e.buf) - 1; b.t < c.wm || int64(b.t) > int64(record.MaxTime)-e.length || (j > 0 && e.buf.less(j, (j-1)/2)) {
 			r.fail("bad buffered record")
 			return
 		}
 		e.kst[ki].nbuf++
 	}
+}
+
+func (e *tumbler[R, K, A, V]) empty(c *core[R]) engine[R, K, V] {
+	k := e.kernel
+	k.c = c
+	return newTumbler(k)
+}
+
+func (e *tumbler[R, K, A, V]) restored(oldLateness int64) {
+	if c := e.c; c.lateness != oldLateness && c.wm >= e.due {
+		e.advance(c.wm, discard[Result[K, V]]) // drops windows past Lateness; emits none
+	}
+}
+
+func (e *hopper[R, K, A, V]) empty(c *core[R]) engine[R, K, V] {
+	k := e.kernel
+	k.c = c
+	return newHopper(k)
+}
+
+func (e *hopper[R, K, A, V]) restored(oldLateness int64) {
+	if e.c.lateness != oldLateness {
+		e.reexpire()
+	}
+}
+
+func (e *sequencer[R, K, A, V]) empty(c *core[R]) engine[R, K, V] {
+	k := e.kernel
+	k.c = c
+	return newSequencer(k)
+}
+
+func (e *sequencer[R, K, A, V]) restored(int64) { e.dropHeld(e.c.wm) }
+
+// describe adds the records of the reorder buffer to what the kernel stores.
+func (e *sequencer[R, K, A, V]) describe() *record.Descriptor {
+	return e.kernel.describe().Type("record", reflect.TypeFor[R]())
+}
+
+func (e *sequencer[R, K, A, V]) checkTypes() error {
+	if err := e.kernel.checkTypes(); err != nil {
+		return err
+	}
+	return codecErr[R]("record")
 }

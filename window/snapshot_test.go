@@ -115,7 +115,7 @@ func TestRestoreErrors(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	other := func(w Assigner, o *Options[tev]) *Agg[tev, string, int64, int64] {
+	other := func(w Assigner, o *Options[tev]) *Agg[tev, string, int64] {
 		x, err := Aggregate(w, tevKey, tevSum{}, o)
 		if err != nil {
 			t.Fatal(err)
@@ -124,7 +124,7 @@ func TestRestoreErrors(t *testing.T) {
 	}
 	tests := []struct {
 		name string
-		op   *Agg[tev, string, int64, int64]
+		op   *Agg[tev, string, int64]
 		data []byte
 	}{
 		{"other size", other(Step(2*time.Second), &Options[tev]{Delay: time.Second}), snap},

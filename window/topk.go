@@ -102,7 +102,7 @@ func appendRFC3339(dst []byte, t record.Time) []byte {
 // A TopK is not safe for concurrent use, and emit must not call back into
 // the TopK that is emitting.
 type TopK[R record.Timed, K comparable, T comparable] struct {
-	agg     *Agg[R, K, aggregate.TopKState[T], []aggregate.Item[T]]
+	agg     *Agg[R, K, []aggregate.Item[T]]
 	out     func(TopKItem[K, T])
 	forward func(Result[K, []aggregate.Item[T]])
 

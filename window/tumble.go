@@ -23,7 +23,7 @@ import (
 // live in slices and are reused through free lists, so steady-state pushes
 // do not allocate.
 type tumbler[R record.Timed, K comparable, A, V any] struct {
-	a     *Agg[R, K, A, V]
+	kernel[R, K, A, V]
 	idx   keyIndex[K] // key → index
 	klist []K         // index → key
 	kfree []int32     // indexes of keys swept from idx
@@ -75,8 +75,8 @@ type twin struct {
 	closed bool    // emitted; held for allowed lateness
 }
 
-func newTumbler[R record.Timed, K comparable, A, V any](a *Agg[R, K, A, V]) *tumbler[R, K, A, V] {
-	e := &tumbler[R, K, A, V]{a: a, idx: newKeyIndex[K](), due: record.MaxTime, lastKi: -1}
+func newTumbler[R record.Timed, K comparable, A, V any](k kernel[R, K, A, V]) *tumbler[R, K, A, V] {
+	e := &tumbler[R, K, A, V]{kernel: k, idx: newKeyIndex[K](), due: record.MaxTime, lastKi: -1}
 	e.uncache()
 	return e
 }
@@ -101,12 +101,12 @@ func (e *tumbler[R, K, A, V]) keyOf(ref int32) int32 {
 func (e *tumbler[R, K, A, V]) push(r R, emit func(Result[K, V])) error {
 	t := r.EventTime()
 	if t < e.cs || t >= e.ce {
-		return e.pushSlow(r, t, e.a.key(r), -1, false, false, emit)
+		return e.pushSlow(r, t, e.key(r), -1, false, false, emit)
 	}
 	// The fast path: the record's window is the open one of the last
 	// record, and its key is known.
-	c := &e.a.core
-	k := e.a.key(r)
+	c := e.c
+	k := e.key(r)
 	ki := e.lastKi
 	if ki < 0 || k != e.lastK {
 		var ok bool
@@ -134,17 +134,10 @@ func (e *tumbler[R, K, A, V]) push(r R, emit func(Result[K, V])) error {
 		w := &e.wins[e.cw]
 		w.slots = append(w.slots, ki)
 	}
-	e.a.f.Add(&sl.acc, r)
+	e.f.Add(&sl.acc, r)
 	c.stats.Records++
-	if t > c.maxSeen {
-		c.maxSeen = t
-		if nwm := c.watermarkFor(t); nwm > c.wm {
-			if nwm >= e.due {
-				e.advance(nwm, emit)
-			} else {
-				c.wm = nwm
-			}
-		}
+	if nwm, ok := c.raise(t, e.due); ok {
+		e.advance(nwm, emit)
 	}
 	return nil
 }
@@ -152,7 +145,7 @@ func (e *tumbler[R, K, A, V]) push(r R, emit func(Result[K, V])) error {
 // pushSlow takes a record that opens a slot, a window or a key, or is late.
 // ki and ok are k's index, when push looked it up (looked).
 func (e *tumbler[R, K, A, V]) pushSlow(r R, t record.Time, k K, ki int32, ok, looked bool, emit func(Result[K, V])) error {
-	c := &e.a.core
+	c := e.c
 	if c.flushed {
 		return flushedErr()
 	}
@@ -168,7 +161,7 @@ func (e *tumbler[R, K, A, V]) pushSlow(r R, t record.Time, k K, ki int32, ok, lo
 		}
 	} else {
 		var err error
-		if span, err = e.a.w.Window(t); err != nil {
+		if span, err = e.w.Window(t); err != nil {
 			return err
 		}
 		if e.advanceFirst(t, emit) {
@@ -212,17 +205,10 @@ func (e *tumbler[R, K, A, V]) pushSlow(r R, t record.Time, k K, ki int32, ok, lo
 	if !found {
 		ref = e.newSlot(ki, wid)
 	}
-	e.a.f.Add(&e.slot(ref).acc, r)
+	e.f.Add(&e.slot(ref).acc, r)
 	c.stats.Records++
-	if t > c.maxSeen {
-		c.maxSeen = t
-		if nwm := c.watermarkFor(t); nwm > c.wm {
-			if nwm >= e.due {
-				e.advance(nwm, emit)
-			} else {
-				c.wm = nwm
-			}
-		}
+	if nwm, ok := c.raise(t, e.due); ok {
+		e.advance(nwm, emit)
 	}
 	return nil
 }
@@ -233,7 +219,7 @@ func (e *tumbler[R, K, A, V]) pushSlow(r R, t record.Time, k K, ki int32, ok, lo
 // to be dropped at once. With limits, push advances after taking the record
 // instead, so that a refused record changes nothing.
 func (e *tumbler[R, K, A, V]) advanceFirst(t record.Time, emit func(Result[K, V])) bool {
-	c := &e.a.core
+	c := e.c
 	if t > c.maxSeen && !c.limited() {
 		if nwm := c.watermarkFor(t); nwm > c.wm && nwm >= e.due {
 			e.advance(nwm, emit)
@@ -245,7 +231,7 @@ func (e *tumbler[R, K, A, V]) advanceFirst(t record.Time, emit func(Result[K, V]
 
 // pushLate takes a record whose window has already been emitted.
 func (e *tumbler[R, K, A, V]) pushLate(r R, t record.Time, span Span, emit func(Result[K, V])) error {
-	c := &e.a.core
+	c := e.c
 	if addSat(span.End, c.lateness) <= c.wm {
 		c.stats.Records++
 		c.handleLate(r, func() error { return lateErr(t, span, c.wm) })
@@ -253,7 +239,7 @@ func (e *tumbler[R, K, A, V]) pushLate(r R, t record.Time, span Span, emit func(
 	}
 	// Within allowed lateness: update the held window and re-emit.
 	wid := e.findWindow(span.Start)
-	k := e.a.key(r)
+	k := e.key(r)
 	ki, ok := e.idx.get(k)
 	has := ok && e.hasSlots(ki)
 	ref, found := int32(0), false
@@ -275,14 +261,14 @@ func (e *tumbler[R, K, A, V]) pushLate(r R, t record.Time, span Span, emit func(
 		ref = e.newSlot(ki, wid)
 	}
 	s := e.slot(ref)
-	e.a.f.Add(&s.acc, r)
+	e.f.Add(&s.acc, r)
 	c.stats.Records++
 	if t > c.maxSeen {
 		c.maxSeen = t
 	}
 	c.stats.Updates++
 	c.stats.Emitted++
-	emit(Result[K, V]{Start: span.Start, End: span.End, Key: e.klist[ki], Value: e.a.f.Result(&s.acc), Update: true})
+	emit(Result[K, V]{Start: span.Start, End: span.End, Key: e.klist[ki], Value: e.f.Result(&s.acc), Update: true})
 	return nil
 }
 
@@ -327,14 +313,7 @@ func (e *tumbler[R, K, A, V]) findWindow(start record.Time) int32 {
 }
 
 func (e *tumbler[R, K, A, V]) newWindow(span Span, closed bool) int32 {
-	var id int32
-	if n := len(e.freeWins); n > 0 {
-		id = e.freeWins[n-1]
-		e.freeWins = e.freeWins[:n-1]
-	} else {
-		id = int32(len(e.wins))
-		e.wins = append(e.wins, twin{})
-	}
+	id := alloc(&e.wins, &e.freeWins)
 	w := &e.wins[id]
 	w.span, w.closed = span, closed
 	i := len(e.order)
@@ -344,7 +323,7 @@ func (e *tumbler[R, K, A, V]) newWindow(span Span, closed bool) int32 {
 	e.order = slices.Insert(e.order, i, id)
 	due := span.End
 	if closed {
-		due = addSat(span.End, e.a.core.lateness)
+		due = addSat(span.End, e.c.lateness)
 	}
 	e.due = min(e.due, due)
 	return id
@@ -400,7 +379,7 @@ func (e *tumbler[R, K, A, V]) newSlot(ki, wid int32) int32 {
 // fitsAfter reports whether, once the watermark is at wm, a new slot (and
 // key ki when it holds slots (has), or a new key) fits within the limits.
 func (e *tumbler[R, K, A, V]) fitsAfter(wm record.Time, ki int32, has bool) bool {
-	c := &e.a.core
+	c := e.c
 	purged := func(wid int32) bool { return addSat(e.wins[wid].span.End, c.lateness) <= wm }
 	keyFreed := func(ki int32) bool {
 		p := &e.prim[ki]
@@ -432,7 +411,7 @@ func (e *tumbler[R, K, A, V]) fitsAfter(wm record.Time, ki int32, has bool) bool
 }
 
 func (e *tumbler[R, K, A, V]) advance(wm record.Time, emit func(Result[K, V])) {
-	c := &e.a.core
+	c := e.c
 	c.wm = wm
 	if wm < e.due {
 		return
@@ -452,7 +431,7 @@ func (e *tumbler[R, K, A, V]) advance(wm record.Time, emit func(Result[K, V])) {
 			for _, ref := range w.slots {
 				sl := e.slot(ref)
 				c.stats.Emitted++
-				emit(Result[K, V]{Start: w.span.Start, End: w.span.End, Key: e.klist[e.keyOf(ref)], Value: e.a.f.Result(&sl.acc)})
+				emit(Result[K, V]{Start: w.span.Start, End: w.span.End, Key: e.klist[e.keyOf(ref)], Value: e.f.Result(&sl.acc)})
 			}
 		}
 		if addSat(w.span.End, c.lateness) <= wm {
@@ -463,11 +442,17 @@ func (e *tumbler[R, K, A, V]) advance(wm record.Time, emit func(Result[K, V])) {
 		}
 	}
 	e.order = e.order[:j]
+	e.setDue()
+}
+
+// setDue recomputes due from the held windows: the first open one's end,
+// or earlier the end of allowed lateness of a closed one.
+func (e *tumbler[R, K, A, V]) setDue() {
 	e.due = record.MaxTime
 	for _, id := range e.order {
 		w := &e.wins[id]
 		if w.closed {
-			e.due = min(e.due, addSat(w.span.End, c.lateness))
+			e.due = min(e.due, addSat(w.span.End, e.c.lateness))
 		} else {
 			e.due = min(e.due, w.span.End)
 			break // later windows end later
@@ -568,7 +553,7 @@ func (e *tumbler[R, K, A, V]) fillStats(s *Stats) {
 	}
 	// Memory the accumulators hold behind pointers: the slots a window
 	// lists, open or held for lateness, are exactly the live ones.
-	if z, ok := e.a.f.(aggregate.Sizer[A]); ok {
+	if z, ok := e.f.(aggregate.Sizer[A]); ok {
 		for i := range e.wins {
 			for _, ref := range e.wins[i].slots {
 				b += int64(z.StateSize(&e.slot(ref).acc))

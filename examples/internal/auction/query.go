@@ -56,7 +56,7 @@ type Options struct {
 // A Query is not safe for concurrent use.
 type Query struct {
 	opts    Options
-	spend   *window.Agg[Record, int64, aggregate.SumState[int64], int64]
+	spend   *window.Agg[Record, int64, int64]
 	bidders countOp
 
 	emit      func([]byte)

@@ -40,7 +40,7 @@ func TestTrendingPartialCutPoints(t *testing.T) {
 		r.Value.ArticleID = 1 + r.Value.ArticleID%7
 		events = append(events, trending.Join(users, r))
 	}
-	newOp := func() *window.Agg[trending.Event, trending.Key, trending.State, trending.State] {
+	newOp := func() *window.Agg[trending.Event, trending.Key, trending.State] {
 		op, err := trending.Partial(&window.Options[trending.Event]{Delay: delay})
 		if err != nil {
 			t.Fatal(err)

@@ -125,7 +125,7 @@ func TestTrendingSnapshotSize(t *testing.T) {
 type rec = record.Of[int64]
 
 func sumOp(tb testing.TB) (snapshotter, func() snapshotter) {
-	mk := func() *window.Agg[rec, int64, aggregate.SumState[int64], int64] {
+	mk := func() *window.Agg[rec, int64, int64] {
 		op, err := window.Aggregate(window.Step(time.Minute), func(r rec) int64 { return r.Value % 1000 },
 			aggregate.Sum(func(r rec) int64 { return r.Value }), nil)
 		if err != nil {

@@ -68,7 +68,7 @@ var Window = window.Floor(window.Minute)
 // with CountsFunc().Merge and takes CountsFunc().Result of the merge. The
 // states carry everything: merging partials gives exactly the counts of one
 // operator fed every shard.
-func Partial(opts *window.Options[Event]) (*window.Agg[Event, Key, State, State], error) {
+func Partial(opts *window.Options[Event]) (*window.Agg[Event, Key, State], error) {
 	return window.Aggregate(Window, KeyOf, partial[Event, State, Counts]{CountsFunc()}, opts)
 }
 
@@ -163,7 +163,7 @@ type Options struct {
 type Query struct {
 	opts   Options
 	users  *Users
-	counts *window.Agg[Event, Key, State, Counts]
+	counts *window.Agg[Event, Key, Counts]
 	top    *topK
 
 	emit     func([]byte)
