@@ -161,3 +161,15 @@ func ExampleNewDynamoDBStore() {
 	fmt.Println(store != nil, kinesis.TTLAttribute)
 	// Output: true ttl
 }
+
+func ExampleNewDeadLetter() {
+	dec, _ := record.NewDecoder[Bid]("ts", record.TimeMillis)
+	r, _ := kinesis.FromEvent(event("100", "{\"ts\":1700000000000,\"block\":1}\nnot json"))
+	for _, it := range kinesis.NewJSON[Bid](dec, nil).AppendItems(nil, &r) {
+		if it.Err != nil {
+			os.Stdout.Write(kinesis.NewDeadLetter(&r, &it, it.Err).AppendJSON(nil))
+		}
+	}
+	// Output:
+	// {"shard":"shardId-000000000000","sequence_number":"100","index":1,"error":"kinesis: payload does not decode: record: decode line 1: record: malformed input: not a JSON object","data":"bm90IGpzb24="}
+}
