@@ -140,3 +140,15 @@ func (o *Once[In, Out]) Restore(data []byte) error {
 	o.ledger = l
 	return nil
 }
+
+// Refuse returns err classified as a refusal (record.IsRefused reports
+// true for it, errors.Is and errors.As still see err): for a query that
+// turns a record it could not use (too late for its windows, say) into a
+// dead letter, its state unchanged.
+func Refuse(err error) error { return refusal{err} }
+
+type refusal struct{ err error }
+
+func (r refusal) Error() string { return r.err.Error() }
+func (r refusal) Unwrap() error { return r.err }
+func (r refusal) Refused() bool { return true }

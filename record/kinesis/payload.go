@@ -70,7 +70,8 @@ func (o *Options) maxSize() int {
 // JSON is the format of JSON payloads: each Kinesis record (or each user
 // record of a KPL aggregate, which JSON de-aggregates) holds one JSON
 // object, or several (JSON lines), each decoded by the Decoder into one
-// record at its own index. A value that does not decode is a dead letter
+// record at its own index. A gzipped record is read as a CloudWatch Logs
+// subscription (see [Logs]) whose log events' messages are the payloads. A value that does not decode is a dead letter
 // at its index, holding its own bytes; the other values of the payload
 // are taken.
 //
@@ -78,12 +79,13 @@ func (o *Options) maxSize() int {
 type JSON[T any] struct {
 	dec     Decoder[T]
 	maxSize int
+	logs    *Logs
 }
 
 // NewJSON returns the JSON format decoding values with dec. A
 // *record.Decoder[T] is a Decoder.
 func NewJSON[T any](dec Decoder[T], opts *Options) *JSON[T] {
-	return &JSON[T]{dec: dec, maxSize: opts.maxSize()}
+	return &JSON[T]{dec: dec, maxSize: opts.maxSize(), logs: NewLogs(opts)}
 }
 
 // AppendItems appends the items of r to dst: one per JSON value, at
@@ -92,6 +94,9 @@ func (j *JSON[T]) AppendItems(dst []Item[T], r *Record) []Item[T] {
 	if len(r.Data) > j.maxSize {
 		return append(dst, Item[T]{Pos: Position{Seq: r.Seq}, PartitionKey: r.PartitionKey, Data: r.Data,
 			Err: fmt.Errorf("%w: %d bytes, the limit is %d", ErrTooLarge, len(r.Data), j.maxSize)})
+	}
+	if IsGzip(r.Data) {
+		return j.appendLogs(dst, r)
 	}
 	if !IsAggregated(r.Data) {
 		sub := uint32(0)
@@ -110,6 +115,35 @@ func (j *JSON[T]) AppendItems(dst []Item[T], r *Record) []Item[T] {
 		// The aggregate as a whole cannot be read: it is one dead letter,
 		// and nothing of it was appended (Deaggregate checks it first).
 		dst = append(dst, Item[T]{Pos: Position{Seq: r.Seq}, PartitionKey: r.PartitionKey, Data: r.Data, Err: err})
+	}
+	return dst
+}
+
+// IsGzip reports whether data starts with the gzip magic bytes, 1F 8B, as
+// CloudWatch Logs subscription records do.
+func IsGzip(data []byte) bool { return len(data) >= 2 && data[0] == 0x1f && data[1] == 0x8b }
+
+// appendLogs decodes a CloudWatch Logs subscription record: each log
+// event's message is one payload for the decoder, which receives the
+// event's timestamp as the arrival time (so a decoder of TimeArrival
+// stamps records with it).
+func (j *JSON[T]) appendLogs(dst []Item[T], r *Record) []Item[T] {
+	var one [1]record.Of[T]
+	for _, ev := range j.logs.AppendItems(nil, r) {
+		it := Item[T]{Pos: ev.Pos, PartitionKey: ev.PartitionKey, Data: ev.Data, Err: ev.Err, Control: ev.Control}
+		if it.Err == nil && !it.Control {
+			it.Data = []byte(ev.Rec.Value.Message)
+			recs, err := j.dec.Append(one[:0], it.Data, ev.Rec.Time)
+			switch {
+			case err != nil:
+				it.Err = fmt.Errorf("%w: log event %q: %w", ErrDecode, ev.Rec.Value.ID, err)
+			case len(recs) != 1:
+				it.Err = fmt.Errorf("%w: log event %q holds %d records", ErrDecode, ev.Rec.Value.ID, len(recs))
+			default:
+				it.Rec = recs[0]
+			}
+		}
+		dst = append(dst, it)
 	}
 	return dst
 }
