@@ -20,6 +20,8 @@ import (
 	"github.com/rowtime/rowtime/record"
 )
 
+const testARN = "arn:aws:kinesis:us-east-1:123456789012:stream/test"
+
 // TestEmulator builds the function, runs it under the Lambda Runtime
 // Interface Emulator and invokes it over HTTP as Lambda would: batches of
 // one shard, one of them redelivered whole and one in part, two records that

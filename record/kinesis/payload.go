@@ -161,15 +161,13 @@ func (j *JSON[T]) appendValues(dst []Item[T], data []byte, r *Record, key string
 		data = data[end:]
 		it := Item[T]{Pos: Position{Seq: r.Seq, Sub: *sub}, PartitionKey: key, Data: v}
 		*sub++
-		if !ok {
-			it.Err = fmt.Errorf("%w: unbalanced JSON value", ErrDecode)
-			dst = append(dst, it)
-			continue
-		}
 		n := len(dst)
 		dst = append(dst, it)
+		// An unbalanced value goes to the decoder too, for its own error.
 		recs, err := j.dec.Append(one[:0], v, r.Arrival)
 		switch {
+		case !ok && err == nil:
+			dst[n].Err = fmt.Errorf("%w: unbalanced JSON value", ErrDecode)
 		case err != nil:
 			dst[n].Err = fmt.Errorf("%w: %w", ErrDecode, err)
 		case len(recs) != 1:
