@@ -74,9 +74,13 @@ func testConfig(e env, api group.KinesisAPI, db *dynamodb.Client, state kinesis.
 	if err != nil {
 		panic(err)
 	}
-	lease := e.Lease
+	lease := e.Lease // negative: the lease library's defaults
 	if lease == 0 {
 		lease = 2 * time.Second
+	}
+	renew := lease / 4
+	if lease < 0 {
+		lease, renew = 0, 0
 	}
 	return group.Config[event, result]{
 		Stream: e.Stream, Worker: e.Worker, Kinesis: api, DynamoDB: db, LeaseTable: e.Leases, State: state,
@@ -89,7 +93,7 @@ func testConfig(e env, api group.KinesisAPI, db *dynamodb.Client, state kinesis.
 		},
 		Output:        kinesis.DirOutput{Dir: e.Out},
 		DeadLetters:   kinesis.DirOutput{Dir: e.Dead},
-		LeaseDuration: lease, RenewInterval: lease / 4, AssignInterval: lease / 4,
+		LeaseDuration: lease, RenewInterval: renew, AssignInterval: renew,
 		Poll: 100 * time.Millisecond, MergeEvery: 300 * time.Millisecond,
 	}
 }
