@@ -29,6 +29,12 @@ type LoopOptions struct {
 	// Delay is the query's allowed out-of-orderness, subtracted from the
 	// clock.
 	Delay time.Duration
+	// Failures, if set, is where the loop remembers the records that
+	// failed downstream: a consumer that rebuilds its loops after
+	// restoring a checkpoint passes the same map, so a record failing a
+	// second time goes to the dead letters. Nil means a map of the loop's
+	// own.
+	Failures map[Position]error
 }
 
 // A Loop takes the batches of one shard, read from any source, exactly
@@ -69,9 +75,13 @@ type Loop[T, Out any] struct {
 // NewLoop returns the loop of shard, decoding with format into op, which
 // must implement record.Snapshotter.
 func NewLoop[T, Out any](shard string, format Format[T], op record.Operator[record.Of[T], Out], opts *LoopOptions) (*Loop[T, Out], error) {
-	l := &Loop[T, Out]{shard: shard, format: format, fails: map[Position]error{}}
+	l := &Loop[T, Out]{shard: shard, format: format}
 	if opts != nil {
 		l.opts = *opts
+	}
+	l.fails = l.opts.Failures
+	if l.fails == nil {
+		l.fails = map[Position]error{}
 	}
 	if l.opts.MaxSkew == 0 {
 		l.opts.MaxSkew = time.Hour
