@@ -29,6 +29,7 @@
 //	                          and then the metrics go to stderr)
 //	ROWTIME_DEADLETTER_DIR    dead letters, the same way (default: stderr)
 //	ROWTIME_DELAY             allowed out-of-orderness of event time (default 0)
+//	ROWTIME_NO_METRICS        set: no metric lines
 //
 // ROWTIME_TEST_CRASH_AFTER_SAVE names a file for tests: while it exists,
 // the function removes it and kills itself (SIGKILL) after saving a
