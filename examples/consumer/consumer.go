@@ -142,6 +142,10 @@ type Consumer struct {
 	// restore.
 	fails map[string]map[rk.Position]error
 	gen   int
+
+	// failPush, set by tests, makes the push of a record fail downstream
+	// (after the operator took it) when it returns true.
+	failPush func(trending.Record) bool
 }
 
 // New returns a consumer of cfg.Stream through api. It loads the checkpoint
@@ -243,7 +247,7 @@ func (c *Consumer) newOp(s *shard) (partialOp, error) {
 		return nil, fmt.Errorf("consumer: %T has no snapshot", op)
 	}
 	loop, err := rk.NewLoop[trending.Action, window.Result[trending.Key, trending.State]](s.id,
-		rk.NewJSON[trending.Action](actionDecoder{}, nil), &joinOp{s: s, users: c.cfg.Users, op: p},
+		rk.NewJSON[trending.Action](actionDecoder{}, nil), &joinOp{s: s, users: c.cfg.Users, op: p, fail: c.failing},
 		&rk.LoopOptions{Ledger: rk.LedgerOptions{Ordered: true, Name: "trending"}, IdleAfter: -1, Failures: c.failures(s.id)})
 	if err != nil {
 		return nil, err
@@ -251,6 +255,8 @@ func (c *Consumer) newOp(s *shard) (partialOp, error) {
 	s.loop = loop
 	return p, nil
 }
+
+func (c *Consumer) failing(r trending.Record) bool { return c.failPush != nil && c.failPush(r) }
 
 func (c *Consumer) failures(id string) map[rk.Position]error {
 	if c.fails[id] == nil {
@@ -278,6 +284,7 @@ type joinOp struct {
 	s     *shard
 	users *trending.Users
 	op    partialOp
+	fail  func(trending.Record) bool
 }
 
 func (j *joinOp) Push(r trending.Record, emit func(window.Result[trending.Key, trending.State])) error {
@@ -285,6 +292,9 @@ func (j *joinOp) Push(r trending.Record, emit func(window.Result[trending.Key, t
 	err := j.op.Push(trending.Join(j.users, r), emit)
 	late := j.s.late
 	j.s.late = nil
+	if err == nil && j.fail != nil && j.fail(r) {
+		return errors.New("consumer: a downstream failure (test)")
+	}
 	if err == nil && late != nil {
 		return rk.Refuse(late)
 	}

@@ -356,3 +356,59 @@ func seqLess(a, b string) bool {
 	}
 	return qa.Less(qb)
 }
+
+// TestConsumerDownstreamFailure fails the push of one record once and of
+// another every time: the consumer restores its checkpoint and reads
+// again, the first record is then taken, the second goes to the dead
+// letters, and the output is the naive one without it, each result once.
+func TestConsumerDownstreamFailure(t *testing.T) {
+	w := newWorkload(13, 600, 300*time.Millisecond)
+	users := loadUsers(t, w)
+	fk := &fakeKinesis{shards: []fakeShard{{id: "a"}, {id: "b"}}}
+	for i, r := range w.recs {
+		fk.append([]string{"a", "b"}[i%2], trending.AppendJSON(nil, r))
+	}
+	cfg := testConfig(t.TempDir(), users)
+	cfg.Drain = true
+	c, err := New(fk, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	once, always := w.recs[100], w.recs[301]
+	failedOnce := false
+	c.failPush = func(r trending.Record) bool {
+		switch r {
+		case once:
+			if !failedOnce {
+				failedOnce = true
+				return true
+			}
+		case always:
+			return true
+		}
+		return false
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	if err := c.Run(ctx); err != nil {
+		t.Fatal(err)
+	}
+	data, _ := os.ReadFile(cfg.Out)
+	got := sortResults(parseResults(t, data))
+	var rest []trending.Record
+	for _, r := range w.recs {
+		if r != always {
+			rest = append(rest, r)
+		}
+	}
+	if want := sortResults(naiveTrending(w, rest)); !slices.Equal(got, want) {
+		t.Fatalf("output differs: %d lines, want %d\n%s", len(got), len(want), diff(got, want))
+	}
+	dead, _ := os.ReadFile(cfg.Dead)
+	if lines := strings.Split(strings.TrimSpace(string(dead)), "\n"); len(lines) != 1 || !strings.Contains(lines[0], "failed again") {
+		t.Fatalf("dead letters: %s", dead)
+	}
+	if !failedOnce {
+		t.Fatal("the first record never failed")
+	}
+}
