@@ -53,4 +53,13 @@
 // after the state that produced them is saved, so a retried batch
 // rewrites the same file: every result exactly once. The metrics of each
 // batch are CloudWatch Embedded Metric Format lines (namespace rowtime).
+//
+// # Upgrading
+//
+// State saved by releases of this function before record/kinesis (files
+// starting "rowtime-lambda", time-window maps of format
+// "rowtime-lambda-window/1") is not read: a shard's old state is reported
+// as unusable and its batches retried, never overwritten, so delete the
+// old state files (ROWTIME_STATE_DIR) when deploying; an old time-window
+// map goes to the dead letters and its window starts afresh.
 package main
