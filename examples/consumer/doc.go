@@ -17,9 +17,12 @@
 // The consumer lists the stream's shards (ListShards, again every 30 s to
 // find the children of a resharding) and reads each with GetShardIterator
 // and GetRecords, a child only once its parents are read to their ends.
-// Each shard's records are decoded (a payload that does not decode goes to
-// the dead-letter output), joined to the users table and pushed into that
-// shard's own trending.Partial operator, whose results are the aggregate's
+// Each shard's batches go through its own record/kinesis Loop, which
+// takes every record once (records read again after an iterator was
+// renewed or a restart are skipped by its bookkeeping): the record is
+// decoded (a payload that does not decode goes to the dead-letter output,
+// as a kinesis.DeadLetter line), joined to the users table and pushed into
+// that shard's own trending.Partial operator, whose results are the aggregate's
 // accumulators rather than its values. The consumer merges the
 // accumulators of each (window, key) from every shard with the aggregate's
 // Merge, and a merged window is final, and written, once every shard's
@@ -33,7 +36,16 @@
 // quiet shard does not hold back every window. A record that then arrives
 // on it older than that watermark is late: it goes to the dead-letter
 // output, as do records late for their own shard's windows. A shard closed
-// by a resharding is flushed once read to its end.
+// by a resharding is flushed once read to its end. The watermark never
+// advances with the wall clock here (the Loop's clock progress is off): the
+// workloads replay event times of the past, which the clock would make
+// late; kinesis.Loop.Idle says how the two rules combine.
+//
+// A record that fails downstream (an error of the operator that is not a
+// refusal) leaves the state moved: with a checkpoint and file outputs the
+// consumer goes back to its checkpoint and reads again from there, and a
+// record that fails so a second time goes to the dead letters; otherwise
+// it stops with the error.
 //
 // One goroutine per shard fetches; one goroutine decodes, aggregates and
 // merges, which keeps checkpoints consistent and is fast enough for
@@ -41,8 +53,8 @@
 //
 // # Checkpoints
 //
-// The checkpoint file holds, per shard, the sequence number of the last
-// record taken and the snapshot of its operator, plus the merge's pending
+// The checkpoint file holds, per shard, its bookkeeping (what it has
+// taken) and the snapshot of its operator, in one kinesis.Once snapshot, plus the merge's pending
 // accumulators and the lengths of the output files that this state
 // accounts for. It is written atomically (a temporary file, fsync, rename,
 // fsync of the directory) after the output lines it accounts for are

@@ -29,6 +29,7 @@
 //	                          and then the metrics go to stderr)
 //	ROWTIME_DEADLETTER_DIR    dead letters, the same way (default: stderr)
 //	ROWTIME_DELAY             allowed out-of-orderness of event time (default 0)
+//	ROWTIME_NO_METRICS        set: no metric lines
 //
 // ROWTIME_TEST_CRASH_AFTER_SAVE names a file for tests: while it exists,
 // the function removes it and kills itself (SIGKILL) after saving a
@@ -52,4 +53,13 @@
 // after the state that produced them is saved, so a retried batch
 // rewrites the same file: every result exactly once. The metrics of each
 // batch are CloudWatch Embedded Metric Format lines (namespace rowtime).
+//
+// # Upgrading
+//
+// State saved by releases of this function before record/kinesis (files
+// starting "rowtime-lambda", time-window maps of format
+// "rowtime-lambda-window/1") is not read: a shard's old state is reported
+// as unusable and its batches retried, never overwritten, so delete the
+// old state files (ROWTIME_STATE_DIR) when deploying; an old time-window
+// map goes to the dead letters and its window starts afresh.
 package main

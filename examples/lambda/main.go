@@ -55,6 +55,7 @@ func fromEnv(getenv func(string) string) (*kinesis.Handler[auction.Bid, []byte],
 		opts.Results = &kinesis.WriterOutput{W: os.Stdout}
 		opts.Metrics = os.Stderr // never mixed with the results
 	}
+	opts.NoMetrics = getenv("ROWTIME_NO_METRICS") != ""
 	if d := getenv("ROWTIME_DEADLETTER_DIR"); d != "" {
 		opts.DeadLetters = kinesis.DirOutput{Dir: d}
 	}

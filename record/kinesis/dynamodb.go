@@ -93,6 +93,7 @@ const (
 	attrPending = "pending"
 	attrPendN   = "pendingChunks"
 	attrTTL     = "ttl"
+	attrWriter  = "writer" // a random id of the Save that wrote the head
 )
 
 // TTLAttribute is the attribute that DynamoDB's Time to Live must be set
@@ -221,11 +222,16 @@ func isConditionFailed(err error) bool {
 func (st *DynamoDBStore) Save(ctx context.Context, key string, data []byte, prev Version) (Version, error) {
 	crc := uint64(crc32.Checksum(data, castagnoli))
 	cond, vals := versionCond(prev)
+	var g [16]byte
+	if _, err := rand.Read(g[:]); err != nil {
+		return 0, st.errf("save", key, err)
+	}
+	gen := hex.EncodeToString(g[:]) // this Save's id, and its chunks' generation
 	if len(data) <= st.chunk {
 		out, err := st.api.PutItem(ctx, &dynamodb.PutItemInput{
 			TableName: aws.String(st.table),
 			Item: map[string]types.AttributeValue{
-				attrKey: s(headKey(key)), attrVer: n(uint64(prev) + 1), attrCRC: n(crc),
+				attrKey: s(headKey(key)), attrVer: n(uint64(prev) + 1), attrCRC: n(crc), attrWriter: s(gen),
 				attrData: &types.AttributeValueMemberB{Value: data},
 			},
 			ConditionExpression: aws.String(cond), ExpressionAttributeNames: map[string]string{"#v": attrVer},
@@ -233,6 +239,9 @@ func (st *DynamoDBStore) Save(ctx context.Context, key string, data []byte, prev
 			ReturnValues:              types.ReturnValueAllOld,
 		})
 		if isConditionFailed(err) {
+			if st.landed(ctx, key, prev, gen) {
+				return prev + 1, nil
+			}
 			return 0, fmt.Errorf("%w: %s (the caller read version %d)", ErrConflict, key, prev)
 		}
 		if err != nil {
@@ -245,11 +254,6 @@ func (st *DynamoDBStore) Save(ctx context.Context, key string, data []byte, prev
 	// Chunked: announce the generation in the head (conditional, so a
 	// stale writer stops here), write the chunks, then flip the head to
 	// them, on condition that the version and the announcement still hold.
-	var g [16]byte
-	if _, err := rand.Read(g[:]); err != nil {
-		return 0, st.errf("save", key, err)
-	}
-	gen := hex.EncodeToString(g[:])
 	count := (len(data) + st.chunk - 1) / st.chunk
 	announce := map[string]types.AttributeValue{":gen": s(gen), ":n": n(uint64(count))}
 	for k, v := range vals {
@@ -304,14 +308,17 @@ func (st *DynamoDBStore) Save(ctx context.Context, key string, data []byte, prev
 	out, err := st.api.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 		TableName:           aws.String(st.table),
 		Key:                 map[string]types.AttributeValue{attrKey: s(headKey(key))},
-		UpdateExpression:    aws.String("SET #v = :ver, #g = :gen, #c = :n, #s = :size, #crc = :crc REMOVE #p, #pn, #d"),
+		UpdateExpression:    aws.String("SET #v = :ver, #g = :gen, #c = :n, #s = :size, #crc = :crc, #w = :gen REMOVE #p, #pn, #d"),
 		ConditionExpression: aws.String(flipCond),
 		ExpressionAttributeNames: map[string]string{"#v": attrVer, "#g": attrGen, "#c": attrChunks, "#s": attrSize,
-			"#crc": attrCRC, "#p": attrPending, "#pn": attrPendN, "#d": attrData},
+			"#crc": attrCRC, "#p": attrPending, "#pn": attrPendN, "#d": attrData, "#w": attrWriter},
 		ExpressionAttributeValues: flipVals,
 		ReturnValues:              types.ReturnValueAllOld,
 	})
 	if isConditionFailed(err) {
+		if st.landed(ctx, key, prev, gen) {
+			return prev + 1, nil
+		}
 		st.expire(ctx, key, gen, count)
 		return 0, fmt.Errorf("%w: %s (the caller read version %d)", ErrConflict, key, prev)
 	}
@@ -322,6 +329,21 @@ func (st *DynamoDBStore) Save(ctx context.Context, key string, data []byte, prev
 	}
 	st.expireOld(ctx, key, out.Attributes, gen)
 	return prev + 1, nil
+}
+
+// landed reports whether a write whose condition failed was this Save's
+// own, applied by an earlier attempt that the client retried (a reply
+// lost on the way): the head is at prev+1, written by this Save.
+func (st *DynamoDBStore) landed(ctx context.Context, key string, prev Version, id string) bool {
+	out, err := st.api.GetItem(ctx, &dynamodb.GetItemInput{
+		TableName: aws.String(st.table), ConsistentRead: aws.Bool(true),
+		Key: map[string]types.AttributeValue{attrKey: s(headKey(key))},
+	})
+	if err != nil {
+		return false
+	}
+	ver, _ := getN(out.Item, attrVer)
+	return ver == uint64(prev)+1 && getS(out.Item, attrWriter) == id
 }
 
 // expireOld gives the chunks of the replaced head old their TTL, and

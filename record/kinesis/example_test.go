@@ -173,3 +173,39 @@ func ExampleNewDeadLetter() {
 	// Output:
 	// {"shard":"shardId-000000000000","sequence_number":"100","index":1,"error":"kinesis: payload does not decode: record: decode line 1: record: malformed input: not a JSON object","data":"bm90IGpzb24="}
 }
+
+func ExampleNewHandler() {
+	dir, _ := os.MkdirTemp("", "state")
+	defer os.RemoveAll(dir)
+	dec, _ := record.NewDecoder[Bid]("ts", record.TimeMillis)
+	newQuery := func() (record.Operator[record.Of[Bid], window.Result[int64, int64]], error) {
+		return window.Aggregate(window.Step(10*time.Second), func(b record.Of[Bid]) int64 { return b.Value.Block },
+			aggregate.Sum(func(b record.Of[Bid]) int64 { return b.Value.Amount }), nil)
+	}
+	h, err := kinesis.NewHandler(kinesis.NewJSON[Bid](dec, nil), newQuery, &kinesis.HandlerOptions[window.Result[int64, int64]]{
+		Store:     kinesis.FileStore{Dir: dir},
+		Results:   &kinesis.WriterOutput{W: os.Stdout},
+		NoMetrics: true,
+		Ledger:    kinesis.LedgerOptions{Ordered: true, Name: "spend"},
+		Encode: func(dst []byte, r window.Result[int64, int64]) ([]byte, error) {
+			return fmt.Appendf(dst, `{"block":%d,"spend":%d}`, r.Key, r.Value), nil
+		},
+	})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	batch := events.KinesisEvent{Records: []events.KinesisEventRecord{
+		*event("101", `{"ts":1700000000000,"block":1,"amount":5}`),
+		*event("102", `{"ts":1700000001000,"block":1,"amount":7}`),
+		*event("103", `{"ts":1700000011000,"block":2,"amount":1}`),
+	}}
+	for range 2 { // the batch and its redelivery: the result comes once
+		resp, _ := h.HandleStream(context.Background(), batch)
+		fmt.Println("failures:", len(resp.BatchItemFailures))
+	}
+	// Output:
+	// {"block":1,"spend":12}
+	// failures: 0
+	// failures: 0
+}

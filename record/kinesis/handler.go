@@ -403,18 +403,7 @@ func (h *Handler[T, Out]) attempt(ctx context.Context, st *hstate[T, Out], recs 
 	if h.opts.MaxSkew > 0 {
 		skewLimit, _ = record.FromTime(start.Add(h.opts.MaxSkew))
 	}
-	emit := func(out Out) {
-		var err error
-		n := len(st.saved.Results)
-		st.saved.Results, err = h.opts.Encode(st.saved.Results, out)
-		if err != nil {
-			st.saved.Results = st.saved.Results[:n]
-			h.logf("shard %s: a result does not encode: %v", st.saved.Shard, err)
-			return
-		}
-		st.saved.Results = append(st.saved.Results, '\n')
-		stats.emitted++
-	}
+	emit := h.emitter(st, stats)
 	dead := func(r *Record, it *Item[T], err error) {
 		st.saved.Dead = NewDeadLetter(r, it, err).AppendJSON(st.saved.Dead)
 		st.saved.Deaths++
@@ -506,13 +495,25 @@ func (h *Handler[T, Out]) advanceByClock(st *hstate[T, Out], recs []Record, stat
 	if err != nil {
 		return nil
 	}
-	return st.once.Advance(wm, func(out Out) {
+	return st.once.Advance(wm, h.emitter(st, stats))
+}
+
+// emitter returns the emit function that appends results to st's outbox
+// as JSON lines, counting them in stats. A result that does not encode is
+// logged and left out.
+func (h *Handler[T, Out]) emitter(st *hstate[T, Out], stats *batchStats) func(Out) {
+	return func(out Out) {
 		var err error
-		if st.saved.Results, err = h.opts.Encode(st.saved.Results, out); err == nil {
-			st.saved.Results = append(st.saved.Results, '\n')
-			stats.emitted++
+		n := len(st.saved.Results)
+		st.saved.Results, err = h.opts.Encode(st.saved.Results, out)
+		if err != nil {
+			st.saved.Results = st.saved.Results[:n]
+			h.logf("shard %s: a result does not encode: %v", st.saved.Shard, err)
+			return
 		}
-	})
+		st.saved.Results = append(st.saved.Results, '\n')
+		stats.emitted++
+	}
 }
 
 // writeOutbox writes st's pending output under its name and empties it.

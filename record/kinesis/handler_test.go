@@ -355,11 +355,22 @@ func TestHandlerTransientFailures(t *testing.T) {
 	t.Run("deadline", func(t *testing.T) {
 		e := newHenv()
 		h := e.handler(t)
-		ctx, cancel := context.WithTimeout(context.Background(), time.Millisecond)
+		h.opts.Reserve = time.Hour // more than the invocation has
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
 		r, _ := h.HandleStream(ctx, batch1)
 		// At least one record is taken; the other is reported.
 		if !slices.Equal(ids(r.BatchItemFailures), []string{seqOf(1)}) {
+			t.Fatalf("failures %v", ids(r.BatchItemFailures))
+		}
+	})
+	t.Run("timeout below the default reserve", func(t *testing.T) {
+		// A function timeout of 1 s, under the 2 s the reserve may reach:
+		// the reserve adapts, and the batch is taken whole.
+		e := newHenv()
+		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+		defer cancel()
+		if r, _ := e.handler(t).HandleStream(ctx, batch1); len(r.BatchItemFailures) != 0 {
 			t.Fatalf("failures %v", ids(r.BatchItemFailures))
 		}
 	})

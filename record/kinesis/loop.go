@@ -29,6 +29,14 @@ type LoopOptions struct {
 	// Delay is the query's allowed out-of-orderness, subtracted from the
 	// clock.
 	Delay time.Duration
+	// Now is the wall clock; nil means time.Now.
+	Now func() time.Time
+	// Failures, if set, is where the loop remembers the records that
+	// failed downstream: a consumer that rebuilds its loops after
+	// restoring a checkpoint passes the same map, so a record failing a
+	// second time goes to the dead letters. Nil means a map of the loop's
+	// own.
+	Failures map[Position]error
 }
 
 // A Loop takes the batches of one shard, read from any source, exactly
@@ -69,9 +77,16 @@ type Loop[T, Out any] struct {
 // NewLoop returns the loop of shard, decoding with format into op, which
 // must implement record.Snapshotter.
 func NewLoop[T, Out any](shard string, format Format[T], op record.Operator[record.Of[T], Out], opts *LoopOptions) (*Loop[T, Out], error) {
-	l := &Loop[T, Out]{shard: shard, format: format, fails: map[Position]error{}}
+	l := &Loop[T, Out]{shard: shard, format: format}
 	if opts != nil {
 		l.opts = *opts
+	}
+	if l.opts.Now == nil {
+		l.opts.Now = time.Now
+	}
+	l.fails = l.opts.Failures
+	if l.fails == nil {
+		l.fails = map[Position]error{}
 	}
 	if l.opts.MaxSkew == 0 {
 		l.opts.MaxSkew = time.Hour
@@ -114,10 +129,10 @@ func (l *Loop[T, Out]) Resume() (string, bool) {
 //
 // An error of the query that is not a refusal leaves the state moved:
 // Take returns it, and the caller restores the last checkpoint (Load) and
-// reads again from Resume; a record that fails so a second time is a dead
-// letter. An ErrForgotten or ErrOrder stops the batch at that record.
+// reads again from Resume. A record that fails so on that replay too makes
+// Take fail once more, and is a dead letter on the replay after. An ErrForgotten or ErrOrder stops the batch at that record.
 func (l *Loop[T, Out]) Take(recs []Record, behind time.Duration, emit func(Out), dead func(DeadLetter)) error {
-	now := time.Now()
+	now := l.opts.Now()
 	if len(recs) > 0 || behind > 0 {
 		l.caughtUp, l.lastActive = false, now
 	} else {
@@ -134,9 +149,9 @@ func (l *Loop[T, Out]) Take(recs []Record, behind time.Duration, emit func(Out),
 		for k := range l.items {
 			it := &l.items[k]
 			var why error
-			switch ferr, failed := l.fails[it.Pos]; {
-			case failed:
-				why = fmt.Errorf("failed again after a restore: %w", ferr)
+			switch ferr, twice := l.fails[it.Pos].(failedTwice); {
+			case twice:
+				why = fmt.Errorf("failed again after a restore: %w", ferr.error)
 			case it.Err != nil:
 				why = it.Err
 			case it.Control:
@@ -151,7 +166,13 @@ func (l *Loop[T, Out]) Take(recs []Record, behind time.Duration, emit func(Out),
 				case errors.Is(err, ErrForgotten), errors.Is(err, ErrOrder):
 					return fmt.Errorf("kinesis: shard %s: %w", l.shard, err)
 				default:
-					l.fails[it.Pos] = err
+					// Replayed once after a restore; failing again, it is
+					// a dead letter on the next replay.
+					if _, again := l.fails[it.Pos]; again {
+						l.fails[it.Pos] = failedTwice{err}
+					} else {
+						l.fails[it.Pos] = err
+					}
 					return fmt.Errorf("kinesis: shard %s: record %v failed downstream (restore the checkpoint and read again): %w", l.shard, it.Pos, err)
 				}
 				continue
@@ -172,6 +193,17 @@ func (l *Loop[T, Out]) Take(recs []Record, behind time.Duration, emit func(Out),
 // the shard is caught up and has had no records for IdleAfter, so the last
 // windows of a quiet shard close; it reports whether it did. A shard that
 // is behind (a backfill) never advances by the clock.
+//
+// A consumer that merges the partial results of its shards takes the
+// smallest shard watermark as the merged one, and lets an idle shard
+// follow the most advanced shard so that it does not hold the others back
+// (examples/consumer). The two rules combine as a maximum: an idle,
+// caught-up shard moves to the larger of the most advanced shard's
+// watermark and the clock minus Delay. The shard rule alone never closes
+// the last windows of a stream that went quiet on every shard; the clock
+// does, at the price that a record whose event time lags the clock by more
+// than Delay is late. Streams with synthetic or replayed event times keep
+// the clock off (IdleAfter negative).
 func (l *Loop[T, Out]) Idle(now time.Time, emit func(Out)) (bool, error) {
 	if l.opts.IdleAfter < 0 || !l.caughtUp || now.Sub(l.lastActive) < l.opts.IdleAfter {
 		return false, nil
@@ -236,6 +268,9 @@ func (l *Loop[T, Out]) Load(ctx context.Context, store Store, key string) (Versi
 	l.extra = append(l.extra[:0], r.b...)
 	return ver, nil
 }
+
+// failedTwice marks a record that failed downstream on its replay too.
+type failedTwice struct{ error }
 
 func appendLen(dst, b []byte) []byte {
 	dst = appendUvarint(dst, uint64(len(b)))

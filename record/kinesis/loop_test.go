@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"maps"
+	"strings"
 	"testing"
 	"time"
 
@@ -173,4 +174,110 @@ func ExampleNewLoop() {
 	// Output:
 	// true
 	// block 4 count 1
+}
+
+func sdkRecord(t *testing.T, seq int, data string) kinesis.Record {
+	t.Helper()
+	r, err := kinesis.FromSDK("s", &types.Record{SequenceNumber: aws.String(fmt.Sprintf("4959%052d", seq)), Data: []byte(data), PartitionKey: aws.String("k")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+// failing fails downstream (after moving its state) on block 13.
+type failing struct {
+	*window.Agg[record.Of[loopBid], int64, int64, int64]
+}
+
+func (f failing) Push(r record.Of[loopBid], emit func(window.Result[int64, int64])) error {
+	err := f.Agg.Push(r, emit)
+	if err == nil && r.Value.Block == 13 {
+		return fmt.Errorf("downstream failed")
+	}
+	return err
+}
+
+func TestLoopGuardsIdleAndReplay(t *testing.T) {
+	dec, _ := record.NewDecoder[loopBid]("ts", record.TimeMillis)
+	clock := time.UnixMilli(1700000000000).Add(30 * time.Second)
+	newOp := func() failing {
+		op, err := window.Aggregate(window.Step(10*time.Second), func(r record.Of[loopBid]) int64 { return r.Value.Block },
+			aggregate.Count[record.Of[loopBid]](), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return failing{op}
+	}
+	fails := map[kinesis.Position]error{}
+	newL := func() *kinesis.Loop[loopBid, window.Result[int64, int64]] {
+		l, err := kinesis.NewLoop[loopBid, window.Result[int64, int64]]("s", kinesis.NewJSON[loopBid](dec, nil), newOp(),
+			&kinesis.LoopOptions{Ledger: kinesis.LedgerOptions{Ordered: true}, IdleAfter: 5 * time.Second,
+				Now: func() time.Time { return clock }, Failures: fails})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return l
+	}
+	var got []string
+	emit := func(r window.Result[int64, int64]) { got = append(got, fmt.Sprintf("%d:%d", r.Key, r.Value)) }
+	var dead []string
+	deadFn := func(d kinesis.DeadLetter) { dead = append(dead, d.Error) }
+	store := kinesis.FileStore{Dir: t.TempDir()}
+	ctx := context.Background()
+
+	l := newL()
+	recs := []kinesis.Record{
+		sdkRecord(t, 1, `{"ts":1700000000000,"block":1}`),
+		sdkRecord(t, 2, `{"ts":1800000000000,"block":1}`), // years ahead of the clock
+		sdkRecord(t, 3, `{"ts":1700000001000,"block":1}`),
+	}
+	if err := l.Take(recs, 0, emit, deadFn); err != nil {
+		t.Fatal(err)
+	}
+	if len(dead) != 1 || !strings.Contains(dead[0], "ahead of the clock") {
+		t.Fatalf("dead letters %v", dead)
+	}
+	ver, err := l.Save(ctx, store, "k", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A record failing downstream: Take fails; restored and read again,
+	// it fails again; the replay after that dead-letters it.
+	bad := []kinesis.Record{sdkRecord(t, 4, `{"ts":1700000002000,"block":13}`), sdkRecord(t, 5, `{"ts":1700000003000,"block":1}`)}
+	for attempt := range 3 {
+		err := l.Take(bad, 0, emit, deadFn)
+		if attempt < 2 && err == nil || attempt == 2 && err != nil {
+			t.Fatalf("attempt %d: %v", attempt, err)
+		}
+		if err != nil {
+			l = newL()
+			if _, err := l.Load(ctx, store, "k"); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if len(dead) != 2 || !strings.Contains(dead[1], "failed again") {
+		t.Fatalf("dead letters %v", dead)
+	}
+	if _, err = l.Save(ctx, store, "k", ver); err != nil {
+		t.Fatal(err)
+	}
+	// Caught up and quiet: after IdleAfter the clock closes the window.
+	if err := l.Take(nil, 0, emit, deadFn); err != nil {
+		t.Fatal(err)
+	}
+	if ok, _ := l.Idle(clock.Add(time.Second), emit); ok || len(got) != 0 {
+		t.Fatalf("advanced before IdleAfter: %v", got)
+	}
+	if ok, err := l.Idle(clock.Add(6*time.Second), emit); !ok || err != nil || fmt.Sprint(got) != "[1:3]" {
+		t.Fatalf("Idle: %v %v, results %v", ok, err, got)
+	}
+	// Behind the tip (a backfill): never by the clock.
+	if err := l.Take(nil, time.Minute, emit, deadFn); err != nil {
+		t.Fatal(err)
+	}
+	if ok, _ := l.Idle(clock.Add(time.Hour), emit); ok {
+		t.Fatal("a shard behind advanced by the clock")
+	}
 }

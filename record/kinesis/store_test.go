@@ -325,3 +325,39 @@ func TestDynamoDBStoreHalfWay(t *testing.T) {
 		t.Fatalf("Load = %d bytes, %v", len(data), err)
 	}
 }
+
+// doubled sends every head write twice, as a client that retries after a
+// lost reply does, and returns the second answer (the condition failed).
+type doubled struct{ kinesis.DynamoDBAPI }
+
+func (d doubled) PutItem(ctx context.Context, in *dynamodb.PutItemInput, opts ...func(*dynamodb.Options)) (*dynamodb.PutItemOutput, error) {
+	if _, err := d.DynamoDBAPI.PutItem(ctx, in, opts...); err != nil {
+		return nil, err
+	}
+	return d.DynamoDBAPI.PutItem(ctx, in, opts...)
+}
+
+func (d doubled) UpdateItem(ctx context.Context, in *dynamodb.UpdateItemInput, opts ...func(*dynamodb.Options)) (*dynamodb.UpdateItemOutput, error) {
+	out, err := d.DynamoDBAPI.UpdateItem(ctx, in, opts...)
+	if err != nil || !strings.Contains(aws.ToString(in.UpdateExpression), "REMOVE") {
+		return out, err
+	}
+	return d.DynamoDBAPI.UpdateItem(ctx, in, opts...)
+}
+
+func TestDynamoDBStoreRetriedWrite(t *testing.T) {
+	_, db, table := dynamoStore(t, nil)
+	st := kinesis.NewDynamoDBStore(doubled{db}, table, &kinesis.DynamoDBOptions{ChunkSize: 100})
+	ctx := context.Background()
+	v, err := st.Save(ctx, "k", []byte("small"), 0)
+	if err != nil || v != 1 {
+		t.Fatalf("a retried write of our own: %v, %v", v, err)
+	}
+	if v, err = st.Save(ctx, "k", bytes.Repeat([]byte{'c'}, 250), v); err != nil || v != 2 {
+		t.Fatalf("a retried flip of our own: %v, %v", v, err)
+	}
+	// Another writer's write at that version is still a conflict.
+	if _, err := st.Save(ctx, "k", []byte("small"), 1); !errors.Is(err, kinesis.ErrConflict) {
+		t.Fatalf("stale writer: %v", err)
+	}
+}

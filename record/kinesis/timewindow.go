@@ -126,14 +126,7 @@ func (h *Handler[T, Out]) HandleWindow(ctx context.Context, ev events.KinesisTim
 	}
 	outName := fmt.Sprintf("%s-w%d-", ev.ShardID, ev.Window.Start.Unix())
 	if ev.IsFinalInvokeForWindow {
-		err := st.once.Flush(func(out Out) {
-			var err error
-			if st.saved.Results, err = h.opts.Encode(st.saved.Results, out); err == nil {
-				st.saved.Results = append(st.saved.Results, '\n')
-				stats.emitted++
-			}
-		})
-		if err != nil {
+		if err := st.once.Flush(h.emitter(st, &stats)); err != nil {
 			return retry(fmt.Errorf("kinesis: flushing the query: %w", err))
 		}
 		if st.saved.OutboxName == "" {
