@@ -82,6 +82,9 @@ type Config[T, Out any] struct {
 	// Merge merges the partial results of one (window, key) from two
 	// shards.
 	Merge func(a, b Out) Out
+	// AppendLine appends the output line of a merged result (without its
+	// newline); nil means encoding/json.
+	AppendLine func(dst []byte, r Out) []byte
 	// Output receives the merged results, one write per window named by
 	// its end, with one JSON line per key in key order: an Output that
 	// keeps one object per name holds each result once.

@@ -157,6 +157,10 @@ func (w *Worker[T, Out]) writeWindow(ctx context.Context, end record.Time, heads
 	slices.Sort(keys)
 	var lines []byte
 	for _, k := range keys {
+		if w.cfg.AppendLine != nil {
+			lines = append(w.cfg.AppendLine(lines, byKey[k]), '\n')
+			continue
+		}
 		b, err := json.Marshal(byKey[k])
 		if err != nil {
 			return fmt.Errorf("group: merge: encoding a result: %w", err)
