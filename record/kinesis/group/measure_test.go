@@ -92,7 +92,10 @@ func TestMeasure(t *testing.T) {
 		p := newProducer(5)
 		var wg sync.WaitGroup
 		wg.Add(1)
-		go func() { defer wg.Done(); p.run(ctx, t, c.ks.Kinesis(), c.env.Stream, 10, 100*time.Millisecond, stopProd) }()
+		go func() {
+			defer wg.Done()
+			p.run(ctx, t, c.ks.Kinesis(), c.env.Stream, 10, 100*time.Millisecond, stopProd)
+		}()
 		st := func() kinesis.Store { return kinesis.NewDynamoDBStore(c.db.DynamoDB(), c.env.State, nil) }
 		_, stopA := c.inProcess("a", c.ks.Kinesis(), c.db.DynamoDB(), st())
 		_, _ = c.inProcess("b", c.ks.Kinesis(), c.db.DynamoDB(), st())
