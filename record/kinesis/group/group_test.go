@@ -153,7 +153,9 @@ func (p *producer) put(ctx context.Context, t *testing.T, api *sdk.Client, strea
 	for len(entries) > 0 {
 		out, err := api.PutRecords(ctx, &sdk.PutRecordsInput{StreamName: aws.String(stream), Records: entries})
 		if err != nil {
-			t.Errorf("PutRecords: %v", err)
+			if ctx.Err() == nil {
+				t.Errorf("PutRecords: %v", err)
+			}
 			return
 		}
 		var again []types.PutRecordsRequestEntry

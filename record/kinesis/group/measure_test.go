@@ -120,7 +120,7 @@ func TestMeasure(t *testing.T) {
 		}
 		t.Logf("MEASURE failover %s: every shard on the survivor %.2f s after the worker died", timing, time.Since(died).Seconds())
 		close(stopProd)
-		cancel()
 		wg.Wait()
+		cancel()
 	}
 }
