@@ -9,7 +9,9 @@
 //
 // Flags: -endpoint (a Kinesis-compatible endpoint, such as kinesalite),
 // -region, -delay (allowed out-of-orderness of event time), -idle, -poll,
-// -limit, -checkpoint, -checkpoint-every, -out, -dead, -drain. Credentials
+// -limit, -checkpoint, -checkpoint-every, -out, -dead, -drain, and for a
+// worker of a group -worker, -group, -leases, -state, -out-dir, -lease,
+// -dynamodb-endpoint (see below). Credentials
 // come from AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and AWS_SESSION_TOKEN.
 //
 // # Shards and the merge
@@ -68,4 +70,28 @@
 //
 // -drain makes the consumer exit when every shard is caught up and idle:
 // it flushes every open window first, for backfills and tests.
+//
+// # Several workers
+//
+//	consumer -stream actions -users users.csv -worker host-1 -leases leases -state state -out-dir out
+//
+// With -worker the consumer is one of the workers of a group (package
+// record/kinesis/group) that share the stream's shards through leases in
+// the DynamoDB table -leases (partition key namespace, sort key shard_id,
+// both strings): a dead worker's shards move to the others after about
+// -lease (default 20 s), the children of a resharding are read after
+// their parents. Each shard's checkpoint, operator state and unmerged
+// partial results are one item in the DynamoDB table -state (partition key
+// key, a string), written conditionally, so a worker whose shard was
+// taken over writes nothing more. Every worker merges: a window, once
+// every shard's watermark has passed its end, is written to -out-dir as
+// one file, named by the group (-group, default the stream) and the
+// window's end, with the lines of the one-process consumer in the same
+// order; dead letters go to dead-*.jsonl files there. Rewriting a window
+// writes the same file again, so the directory holds each result once.
+// In this mode a caught-up shard's watermark advances with the wall clock
+// minus -delay after -idle (the merge must not wait on a quiet shard), so
+// event times must follow the clock; -checkpoint, -out, -dead and -drain
+// are for one process alone. -dynamodb-endpoint points at a
+// DynamoDB-compatible server such as dynalite.
 package main
