@@ -5,9 +5,9 @@ import (
 	"fmt"
 	"os"
 
-	"github.com/rowtime/rowtime/examples/internal/atomicfile"
 	"github.com/rowtime/rowtime/examples/internal/trending"
 	"github.com/rowtime/rowtime/record"
+	rk "github.com/rowtime/rowtime/record/kinesis"
 )
 
 // ErrCheckpoint is wrapped by the errors of a checkpoint that cannot be
@@ -20,7 +20,7 @@ var ErrCheckpoint = errors.New("consumer: unusable checkpoint")
 // rest is the record codec's encoding of checkpoint.
 const (
 	checkpointMagic   = "rowtime-consumer"
-	checkpointVersion = 1
+	checkpointVersion = 2
 )
 
 // checkpoint is everything the consumer needs to resume where it stopped.
@@ -34,10 +34,9 @@ type checkpoint struct {
 
 type shardCheckpoint struct {
 	ID, Parent, Adjacent string
-	LastSeq              string // last record taken
 	Finished             bool
 	Records, Dead        uint64
-	Snapshot             []byte // the shard's operator
+	Snapshot             []byte // the shard's bookkeeping and operator
 }
 
 func (c *Consumer) checkpoint() (*checkpoint, error) {
@@ -49,12 +48,12 @@ func (c *Consumer) checkpoint() (*checkpoint, error) {
 		cp.DeadOffset = 0
 	}
 	for _, s := range c.sorted() {
-		snap, err := s.op.AppendSnapshot(nil)
+		snap, err := s.loop.Once().AppendSnapshot(nil)
 		if err != nil {
 			return nil, fmt.Errorf("consumer: snapshot of shard %s: %w", s.id, err)
 		}
 		cp.Shards = append(cp.Shards, shardCheckpoint{
-			ID: s.id, Parent: s.parent, Adjacent: s.adjacent, LastSeq: s.lastSeq,
+			ID: s.id, Parent: s.parent, Adjacent: s.adjacent,
 			Finished: s.finished, Records: s.records, Dead: s.dead, Snapshot: snap,
 		})
 	}
@@ -76,13 +75,13 @@ func (c *Consumer) restore(cp *checkpoint) error {
 	}
 	shards := map[string]*shard{}
 	for _, sc := range cp.Shards {
-		s := &shard{id: sc.ID, parent: sc.Parent, adjacent: sc.Adjacent, lastSeq: sc.LastSeq,
+		s := &shard{id: sc.ID, parent: sc.Parent, adjacent: sc.Adjacent,
 			finished: sc.Finished, records: sc.Records, dead: sc.Dead}
 		op, err := c.newOp(s)
 		if err != nil {
 			return err
 		}
-		if err := op.Restore(sc.Snapshot); err != nil {
+		if err := s.loop.Once().Restore(sc.Snapshot); err != nil {
 			return fmt.Errorf("%w: shard %s: %w", ErrCheckpoint, sc.ID, err)
 		}
 		s.op = op
@@ -102,7 +101,7 @@ func writeCheckpoint(path string, cp *checkpoint) error {
 	if err != nil {
 		return fmt.Errorf("consumer: encoding the checkpoint: %w", err)
 	}
-	if err := atomicfile.Write(path, buf); err != nil {
+	if err := rk.WriteFileAtomic(path, buf); err != nil {
 		return fmt.Errorf("consumer: writing the checkpoint: %w", err)
 	}
 	return nil

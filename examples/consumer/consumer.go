@@ -3,7 +3,6 @@ package main
 import (
 	"cmp"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -15,10 +14,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/kinesis"
 	"github.com/aws/aws-sdk-go-v2/service/kinesis/types"
-	"github.com/rowtime/rowtime/examples/internal/deadletter"
-	"github.com/rowtime/rowtime/examples/internal/seqnum"
 	"github.com/rowtime/rowtime/examples/internal/trending"
 	"github.com/rowtime/rowtime/record"
+	rk "github.com/rowtime/rowtime/record/kinesis"
 	"github.com/rowtime/rowtime/window"
 )
 
@@ -103,10 +101,12 @@ type partialOp interface {
 // shard is the consumer's state of one shard.
 type shard struct {
 	id, parent, adjacent string
-	lastSeq              string // last record taken; "" before any
-	finished             bool   // read to its end (closed by a resharding)
+	finished             bool // read to its end (closed by a resharding)
 	records, dead        uint64
 
+	// loop takes the shard's batches exactly once into op (through
+	// joinOp): its bookkeeping knows what the shard has taken.
+	loop    *rk.Loop[trending.Action, window.Result[trending.Key, trending.State]]
 	op      partialOp
 	late    error // the late report of the current Push
 	wm      record.Time
@@ -131,14 +131,21 @@ type Consumer struct {
 	fetch  chan fetched
 	errs   error // merge errors met while processing
 
-	wrapOp  func(partialOp) partialOp                     // tests: wraps each shard's operator
-	snap    []byte                                        // the snapshot before a batch, reused
-	pending []window.Result[trending.Key, trending.State] // results of the batch being taken
-
 	lastCommit time.Time
 	lastList   time.Time
 	dirty      bool
 	now        func() time.Time
+
+	// fails remembers, per shard, the records that failed downstream, so
+	// that one failing again after the checkpoint is restored goes to
+	// the dead letters; gen numbers the fetchers started since the last
+	// restore.
+	fails map[string]map[rk.Position]error
+	gen   int
+
+	// failPush, set by tests, makes the push of a record fail downstream
+	// (after the operator took it) when it returns true.
+	failPush func(trending.Record) bool
 }
 
 // New returns a consumer of cfg.Stream through api. It loads the checkpoint
@@ -154,8 +161,11 @@ func New(api KinesisAPI, cfg Config) (*Consumer, error) {
 		shards: map[string]*shard{},
 		merge:  newMerge[trending.Key](trending.CountsFunc(), compareKeys),
 		now:    time.Now,
+		fails:  map[string]map[rk.Position]error{},
 	}
-	var outOff, deadOff int64
+	// With no checkpoint to say how much of them it accounts for, existing
+	// output files are appended to (offset -1).
+	outOff, deadOff := int64(-1), int64(-1)
 	if cfg.Checkpoint != "" {
 		cp, err := readCheckpoint(cfg.Checkpoint)
 		switch {
@@ -225,6 +235,7 @@ func (c *Consumer) newShard(id, parent, adjacent string) (*shard, error) {
 	return s, nil
 }
 
+// newOp sets s's operator and the loop that feeds it.
 func (c *Consumer) newOp(s *shard) (partialOp, error) {
 	op, err := trending.Partial(&window.Options[trending.Event]{
 		Delay: c.cfg.Delay,
@@ -237,11 +248,72 @@ func (c *Consumer) newOp(s *shard) (partialOp, error) {
 	if !ok {
 		return nil, fmt.Errorf("consumer: %T has no snapshot", op)
 	}
-	if c.wrapOp != nil {
-		p = c.wrapOp(p)
+	loop, err := rk.NewLoop[trending.Action, window.Result[trending.Key, trending.State]](s.id,
+		rk.NewJSON[trending.Action](actionDecoder{}, nil), &joinOp{s: s, users: c.cfg.Users, op: p, fail: c.failing},
+		&rk.LoopOptions{Ledger: rk.LedgerOptions{Ordered: true, Name: "trending"}, IdleAfter: -1, Failures: c.failures(s.id)})
+	if err != nil {
+		return nil, err
 	}
+	s.loop = loop
 	return p, nil
 }
+
+func (c *Consumer) failing(r trending.Record) bool { return c.failPush != nil && c.failPush(r) }
+
+func (c *Consumer) failures(id string) map[rk.Position]error {
+	if c.fails[id] == nil {
+		c.fails[id] = map[rk.Position]error{}
+	}
+	return c.fails[id]
+}
+
+// actionDecoder decodes action payloads, one per record, its errors
+// wrapping trending.ErrDecode.
+type actionDecoder struct{}
+
+func (actionDecoder) Append(dst []trending.Record, data []byte, _ record.Time) ([]trending.Record, error) {
+	r, err := trending.Decode(data)
+	if err != nil {
+		return dst, err
+	}
+	return append(dst, r), nil
+}
+
+// joinOp joins each action with the users table and pushes the event into
+// the shard's partial counts; a record too late for its window is refused,
+// so that it goes to the dead letters.
+type joinOp struct {
+	s     *shard
+	users *trending.Users
+	op    partialOp
+	fail  func(trending.Record) bool
+}
+
+func (j *joinOp) Push(r trending.Record, emit func(window.Result[trending.Key, trending.State])) error {
+	j.s.late = nil
+	err := j.op.Push(trending.Join(j.users, r), emit)
+	late := j.s.late
+	j.s.late = nil
+	if err == nil && j.fail != nil && j.fail(r) {
+		return errors.New("consumer: a downstream failure (test)")
+	}
+	if err == nil && late != nil {
+		return rk.Refuse(late)
+	}
+	return err
+}
+
+func (j *joinOp) Advance(wm record.Time, emit func(window.Result[trending.Key, trending.State])) error {
+	return j.op.Advance(wm, emit)
+}
+
+func (j *joinOp) Flush(emit func(window.Result[trending.Key, trending.State])) error {
+	return j.op.Flush(emit)
+}
+
+func (j *joinOp) AppendSnapshot(dst []byte) ([]byte, error) { return j.op.AppendSnapshot(dst) }
+
+func (j *joinOp) Restore(data []byte) error { return j.op.Restore(data) }
 
 // emitPartial folds a shard's partial result into the merge.
 func (c *Consumer) emitPartial(r window.Result[trending.Key, trending.State]) {
@@ -263,24 +335,33 @@ func (c *Consumer) advance(s *shard, wm record.Time) error {
 	return nil
 }
 
-func (c *Consumer) deadLetter(s *shard, seq string, cause error, data []byte) {
-	line, _ := json.Marshal(deadletter.Entry{Shard: s.id, SequenceNumber: seq, Error: cause.Error(), Data: data})
-	c.dead.buf = append(append(c.dead.buf, line...), '\n')
+func (c *Consumer) deadLetter(s *shard, d rk.DeadLetter) {
+	c.dead.buf = d.AppendJSON(c.dead.buf)
 	s.dead++
 }
 
-// take runs a fetched batch through its shard's operator.
+// take runs a fetched batch through its shard's loop, which skips the
+// records it has taken before (read again after an iterator was renewed).
 func (c *Consumer) take(f fetched) error {
 	s := c.shards[f.shard]
 	if s == nil || s.finished {
 		return nil
 	}
 	now := c.now()
-	if len(f.records) > 0 {
-		if err := c.takeRecords(s, f.records); err != nil {
-			return err
+	recs := make([]rk.Record, 0, len(f.records))
+	for i := range f.records {
+		r, err := rk.FromSDK(s.id, &f.records[i])
+		if err != nil {
+			c.deadLetter(s, rk.DeadLetter{Shard: s.id, SequenceNumber: aws.ToString(f.records[i].SequenceNumber), Error: err.Error(), Data: f.records[i].Data})
+			continue
 		}
+		recs = append(recs, r)
 	}
+	behind := time.Duration(f.behind) * time.Millisecond
+	if err := s.loop.Take(recs, behind, c.emitPartial, func(d rk.DeadLetter) { c.deadLetter(s, d) }); err != nil {
+		return err
+	}
+	s.records += uint64(len(recs))
 	s.wm = s.op.Stats().Watermark
 	if len(f.records) > 0 || f.behind > 0 {
 		s.caughtUp, s.lastActive = false, now
@@ -298,105 +379,6 @@ func (c *Consumer) take(f fetched) error {
 	}
 	c.dirty = c.dirty || len(f.records) > 0 || f.closed
 	return nil
-}
-
-// takeRecords pushes a batch of records into s's operator under the error
-// contract of record.Operator. A record that does not decode, and a record
-// the operator refuses or reports late, goes to the dead-letter output. Any
-// other error means the operator's state may have moved: the consumer
-// restores the snapshot taken before the batch, replays the records before
-// the failing one and then that one again; if it fails the same way, it is
-// dead-lettered (after one more restore and replay without it). The
-// operator's results are held until the batch is taken, so that what a
-// failed call emitted never reaches the merge.
-func (c *Consumer) takeRecords(s *shard, recs []types.Record) error {
-	base, err := s.op.AppendSnapshot(c.snap[:0])
-	if err != nil {
-		return fmt.Errorf("consumer: shard %s: snapshot before a batch: %w", s.id, err)
-	}
-	c.snap = base
-	lastSeq, records, dead, deadLen := s.lastSeq, s.records, s.dead, len(c.dead.buf)
-	c.pending = c.pending[:0]
-	var failedTwice map[int]error // records to dead-letter on the next pass
-	// push takes recs[i]; it returns only an error that is not a refusal.
-	push := func(i int) error {
-		r := &recs[i]
-		seq := aws.ToString(r.SequenceNumber)
-		if s.lastSeq != "" && !seqnum.Less(s.lastSeq, seq) {
-			return nil // read again after an iterator was renewed
-		}
-		rec, err := trending.Decode(r.Data)
-		if cause, ok := failedTwice[i]; ok {
-			err = cause
-		}
-		if err != nil {
-			c.deadLetter(s, seq, err, r.Data)
-		} else {
-			s.late = nil
-			err := s.op.Push(trending.Join(c.cfg.Users, rec), c.collect)
-			if err != nil && !record.IsRefused(err) {
-				return err
-			}
-			if err == nil {
-				err = s.late
-			}
-			s.late = nil
-			if err != nil {
-				c.deadLetter(s, seq, err, r.Data)
-			}
-		}
-		s.lastSeq = seq
-		s.records++
-		return nil
-	}
-	// rewind restores the state before the batch and takes recs[:i] again.
-	rewind := func(i int) error {
-		if err := s.op.Restore(base); err != nil {
-			return fmt.Errorf("consumer: shard %s: restoring the snapshot before the batch: %w", s.id, err)
-		}
-		c.snap = nil // the restored state may keep parts of base: never reuse it
-		s.lastSeq, s.records, s.dead, c.dead.buf, c.pending = lastSeq, records, dead, c.dead.buf[:deadLen], c.pending[:0]
-		for j := range i {
-			if err := push(j); err != nil {
-				return fmt.Errorf("consumer: shard %s: replaying record %s: %w", s.id, aws.ToString(recs[j].SequenceNumber), err)
-			}
-		}
-		return nil
-	}
-	for i := 0; i < len(recs); i++ {
-		err := push(i)
-		if err == nil {
-			continue
-		}
-		seq := aws.ToString(recs[i].SequenceNumber)
-		c.logf("shard %s: record %s: %v: restoring and replaying", s.id, seq, err)
-		if err := rewind(i); err != nil {
-			return err
-		}
-		if err2 := push(i); err2 != nil {
-			// The same failure again: deterministic, so the record goes
-			// to the dead letters, and the batch is taken without it.
-			c.logf("shard %s: record %s failed again on replay: dead-lettered", s.id, seq)
-			if failedTwice == nil {
-				failedTwice = make(map[int]error)
-			}
-			failedTwice[i] = fmt.Errorf("failed again on replay: %w", err2)
-			if err := rewind(i); err != nil {
-				return err
-			}
-			i-- // take it again: this time into the dead letters
-		}
-	}
-	for k := range c.pending {
-		c.emitPartial(c.pending[k])
-	}
-	c.pending = c.pending[:0]
-	return nil
-}
-
-// collect holds a result of a shard's operator until its batch is taken.
-func (c *Consumer) collect(r window.Result[trending.Key, trending.State]) {
-	c.pending = append(c.pending, r)
 }
 
 // idle reports whether s has been caught up and without records for
@@ -513,7 +495,8 @@ func (c *Consumer) Run(ctx context.Context) (err error) {
 			if !s.running && !s.finished && c.ready(s) {
 				s.running = true
 				s.lastActive = c.now()
-				go c.fetcher(fctx, s.id, s.lastSeq)
+				after, _ := s.loop.Resume()
+				go c.fetcher(fctx, c.gen, s.id, after)
 			}
 		}
 		select {
@@ -524,11 +507,27 @@ func (c *Consumer) Run(ctx context.Context) (err error) {
 			c.summary("stopped")
 			return ctx.Err()
 		case f := <-c.fetch:
+			if f.gen != c.gen {
+				continue // read before a restore
+			}
 			if f.err != nil {
 				return f.err
 			}
 			if err := c.take(f); err != nil {
-				return err
+				if !c.replayable(err) {
+					return err
+				}
+				// A downstream failure: the state has moved. Go back to
+				// the checkpoint and read again from there; a record that
+				// fails again goes to the dead letters.
+				c.logf("%v: restoring the checkpoint and reading again from it", err)
+				stop()
+				fctx, stop = context.WithCancel(ctx)
+				defer stop()
+				if err := c.reload(); err != nil {
+					return err
+				}
+				continue
 			}
 		case <-tick.C:
 		}
@@ -567,11 +566,40 @@ func (c *Consumer) Run(ctx context.Context) (err error) {
 	}
 }
 
+// replayable reports whether err, from take, is a downstream failure that
+// a restore of the checkpoint can replay: with a checkpoint and file
+// outputs, which go back with it.
+func (c *Consumer) replayable(err error) bool {
+	return c.cfg.Checkpoint != "" && c.out.file && c.dead.file &&
+		!errors.Is(err, rk.ErrForgotten) && !errors.Is(err, rk.ErrOrder)
+}
+
+// reload puts the consumer back to its checkpoint (or to the start, with
+// none saved yet): the state, and the output not yet written.
+func (c *Consumer) reload() error {
+	c.gen++
+	c.outBuf, c.dead.buf = c.outBuf[:0], c.dead.buf[:0]
+	cp, err := readCheckpoint(c.cfg.Checkpoint)
+	if errors.Is(err, os.ErrNotExist) {
+		c.shards = map[string]*shard{}
+		c.merge = newMerge[trending.Key](c.merge.f, c.merge.compare)
+		return c.listShards(context.Background())
+	}
+	if err != nil {
+		return err
+	}
+	if cp.OutOffset != c.out.offset || cp.DeadOffset != c.dead.offset {
+		return fmt.Errorf("consumer: the checkpoint accounts for %d and %d bytes of output, the files have %d and %d", cp.OutOffset, cp.DeadOffset, c.out.offset, c.dead.offset)
+	}
+	return c.restore(cp)
+}
+
 // summary logs what each shard has taken.
 func (c *Consumer) summary(why string) {
 	for _, s := range c.sorted() {
+		last, _ := s.loop.Resume()
 		c.logf("%s: shard %s: %d records taken, %d dead letters, watermark %d, last sequence number %q",
-			why, s.id, s.records, s.dead, s.wm, s.lastSeq)
+			why, s.id, s.records, s.dead, s.wm, last)
 	}
 	c.logf("%s: %d merged (window, key) results pending; output %d bytes", why, c.merge.pending(), c.out.offset)
 }
@@ -589,6 +617,7 @@ func (c *Consumer) drained() bool {
 
 // fetched is one GetRecords answer for the coordinator.
 type fetched struct {
+	gen     int // the fetcher's generation
 	shard   string
 	records []types.Record
 	behind  int64 // MillisBehindLatest
@@ -600,8 +629,9 @@ type fetched struct {
 // oldest record when after is ""), and hands each batch to the coordinator.
 // Records a restart reads again are skipped by the coordinator, which
 // knows what it has taken.
-func (c *Consumer) fetcher(ctx context.Context, id, after string) {
+func (c *Consumer) fetcher(ctx context.Context, gen int, id, after string) {
 	send := func(f fetched) bool {
+		f.gen = gen
 		select {
 		case c.fetch <- f:
 			return true
@@ -697,6 +727,9 @@ type sink struct {
 	buf    []byte // lines waiting for the next commit
 }
 
+// openSink opens the output path (std if ""), truncated to offset, the
+// length a checkpoint accounts for, or, with offset -1 (no checkpoint),
+// at its end: lines already there stay.
 func openSink(path string, std *os.File, offset int64) (*sink, error) {
 	if path == "" {
 		return &sink{f: std}, nil
@@ -706,6 +739,9 @@ func openSink(path string, std *os.File, offset int64) (*sink, error) {
 		return nil, err
 	}
 	fi, err := f.Stat()
+	if err == nil && offset < 0 {
+		offset = fi.Size()
+	}
 	if err == nil && fi.Size() < offset {
 		err = fmt.Errorf("consumer: %s has %d bytes, fewer than the %d its checkpoint recorded", path, fi.Size(), offset)
 	}

@@ -16,8 +16,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/kinesis"
 	"github.com/aws/aws-sdk-go-v2/service/kinesis/types"
-	"github.com/rowtime/rowtime/examples/internal/seqnum"
 	"github.com/rowtime/rowtime/examples/internal/trending"
+	rk "github.com/rowtime/rowtime/record/kinesis"
 )
 
 // fakeKinesis is an in-memory stream for the consumer's tests. Iterators
@@ -70,7 +70,7 @@ func (f *fakeKinesis) GetShardIterator(_ context.Context, in *kinesis.GetShardIt
 	pos := 0
 	if in.ShardIteratorType == types.ShardIteratorTypeAfterSequenceNumber {
 		seq := aws.ToString(in.StartingSequenceNumber)
-		for pos < len(s.data) && !seqnum.Less(seq, seqFor(n, pos)) {
+		for pos < len(s.data) && !seqLess(seq, seqFor(n, pos)) {
 			pos++
 		}
 	}
@@ -300,7 +300,7 @@ func TestCheckpointErrors(t *testing.T) {
 func FuzzDecodeCheckpoint(f *testing.F) {
 	buf := append([]byte(checkpointMagic), checkpointVersion)
 	f.Add(buf)
-	cp := checkpoint{Stream: "s", Shards: []shardCheckpoint{{ID: "a", LastSeq: "12", Snapshot: []byte{1, 2}}}, Merge: []byte{1, 0, 0}, OutOffset: 10}
+	cp := checkpoint{Stream: "s", Shards: []shardCheckpoint{{ID: "a", Snapshot: []byte{1, 2}}}, Merge: []byte{1, 0, 0}, OutOffset: 10}
 	dir := f.TempDir()
 	if err := writeCheckpoint(filepath.Join(dir, "c"), &cp); err != nil {
 		f.Fatal(err)
@@ -342,5 +342,74 @@ func TestCheckpointOtherDelay(t *testing.T) {
 	cfg.Delay = 5 * time.Second
 	if _, err := New(fk, cfg); err != nil {
 		t.Fatalf("New with another delay: %v", err)
+	}
+}
+
+// seqLess orders two sequence numbers, "" before any.
+func seqLess(a, b string) bool {
+	if a == "" || b == "" {
+		return a == "" && b != ""
+	}
+	qa, errA := rk.ParseSeq(a)
+	qb, errB := rk.ParseSeq(b)
+	if errA != nil || errB != nil {
+		panic(fmt.Sprintf("bad sequence numbers %q, %q", a, b))
+	}
+	return qa.Less(qb)
+}
+
+// TestConsumerDownstreamFailure fails the push of one record once and of
+// another every time: the consumer restores its checkpoint and reads
+// again, the first record is then taken, the second goes to the dead
+// letters, and the output is the naive one without it, each result once.
+func TestConsumerDownstreamFailure(t *testing.T) {
+	w := newWorkload(13, 600, 300*time.Millisecond)
+	users := loadUsers(t, w)
+	fk := &fakeKinesis{shards: []fakeShard{{id: "a"}, {id: "b"}}}
+	for i, r := range w.recs {
+		fk.append([]string{"a", "b"}[i%2], trending.AppendJSON(nil, r))
+	}
+	cfg := testConfig(t.TempDir(), users)
+	cfg.Drain = true
+	c, err := New(fk, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	once, always := w.recs[100], w.recs[301]
+	failedOnce := false
+	c.failPush = func(r trending.Record) bool {
+		switch r {
+		case once:
+			if !failedOnce {
+				failedOnce = true
+				return true
+			}
+		case always:
+			return true
+		}
+		return false
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	if err := c.Run(ctx); err != nil {
+		t.Fatal(err)
+	}
+	data, _ := os.ReadFile(cfg.Out)
+	got := sortResults(parseResults(t, data))
+	var rest []trending.Record
+	for _, r := range w.recs {
+		if r != always {
+			rest = append(rest, r)
+		}
+	}
+	if want := sortResults(naiveTrending(w, rest)); !slices.Equal(got, want) {
+		t.Fatalf("output differs: %d lines, want %d\n%s", len(got), len(want), diff(got, want))
+	}
+	dead, _ := os.ReadFile(cfg.Dead)
+	if lines := strings.Split(strings.TrimSpace(string(dead)), "\n"); len(lines) != 1 || !strings.Contains(lines[0], "failed again") {
+		t.Fatalf("dead letters: %s", dead)
+	}
+	if !failedOnce {
+		t.Fatal("the first record never failed")
 	}
 }

@@ -9,7 +9,9 @@
 //
 // Flags: -endpoint (a Kinesis-compatible endpoint, such as kinesalite),
 // -region, -delay (allowed out-of-orderness of event time), -idle, -poll,
-// -limit, -checkpoint, -checkpoint-every, -out, -dead, -drain. Credentials
+// -limit, -checkpoint, -checkpoint-every, -out, -dead, -drain, and for a
+// worker of a group -worker, -group, -leases, -state, -out-dir, -lease,
+// -dynamodb-endpoint (see below). Credentials
 // come from AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and AWS_SESSION_TOKEN.
 //
 // # Shards and the merge
@@ -17,9 +19,12 @@
 // The consumer lists the stream's shards (ListShards, again every 30 s to
 // find the children of a resharding) and reads each with GetShardIterator
 // and GetRecords, a child only once its parents are read to their ends.
-// Each shard's records are decoded (a payload that does not decode goes to
-// the dead-letter output), joined to the users table and pushed into that
-// shard's own trending.Partial operator, whose results are the aggregate's
+// Each shard's batches go through its own record/kinesis Loop, which
+// takes every record once (records read again after an iterator was
+// renewed or a restart are skipped by its bookkeeping): the record is
+// decoded (a payload that does not decode goes to the dead-letter output,
+// as a kinesis.DeadLetter line), joined to the users table and pushed into
+// that shard's own trending.Partial operator, whose results are the aggregate's
 // accumulators rather than its values. The consumer merges the
 // accumulators of each (window, key) from every shard with the aggregate's
 // Merge, and a merged window is final, and written, once every shard's
@@ -33,7 +38,16 @@
 // quiet shard does not hold back every window. A record that then arrives
 // on it older than that watermark is late: it goes to the dead-letter
 // output, as do records late for their own shard's windows. A shard closed
-// by a resharding is flushed once read to its end.
+// by a resharding is flushed once read to its end. The watermark never
+// advances with the wall clock here (the Loop's clock progress is off): the
+// workloads replay event times of the past, which the clock would make
+// late; kinesis.Loop.Idle says how the two rules combine.
+//
+// A record that fails downstream (an error of the operator that is not a
+// refusal) leaves the state moved: with a checkpoint and file outputs the
+// consumer goes back to its checkpoint and reads again from there, and a
+// record that fails so a second time goes to the dead letters; otherwise
+// it stops with the error.
 //
 // # Failures
 //
@@ -55,8 +69,8 @@
 //
 // # Checkpoints
 //
-// The checkpoint file holds, per shard, the sequence number of the last
-// record taken and the snapshot of its operator, plus the merge's pending
+// The checkpoint file holds, per shard, its bookkeeping (what it has
+// taken) and the snapshot of its operator, in one kinesis.Once snapshot, plus the merge's pending
 // accumulators and the lengths of the output files that this state
 // accounts for. It is written atomically (a temporary file, fsync, rename,
 // fsync of the directory) after the output lines it accounts for are
@@ -70,4 +84,28 @@
 //
 // -drain makes the consumer exit when every shard is caught up and idle:
 // it flushes every open window first, for backfills and tests.
+//
+// # Several workers
+//
+//	consumer -stream actions -users users.csv -worker host-1 -leases leases -state state -out-dir out
+//
+// With -worker the consumer is one of the workers of a group (package
+// record/kinesis/group) that share the stream's shards through leases in
+// the DynamoDB table -leases (partition key namespace, sort key shard_id,
+// both strings): a dead worker's shards move to the others after about
+// -lease (default 20 s), the children of a resharding are read after
+// their parents. Each shard's checkpoint, operator state and unmerged
+// partial results are one item in the DynamoDB table -state (partition key
+// key, a string), written conditionally, so a worker whose shard was
+// taken over writes nothing more. Every worker merges: a window, once
+// every shard's watermark has passed its end, is written to -out-dir as
+// one file, named by the group (-group, default the stream) and the
+// window's end, with the lines of the one-process consumer in the same
+// order; dead letters go to dead-*.jsonl files there. Rewriting a window
+// writes the same file again, so the directory holds each result once.
+// In this mode a caught-up shard's watermark advances with the wall clock
+// minus -delay after -idle (the merge must not wait on a quiet shard), so
+// event times must follow the clock; -checkpoint, -out, -dead and -drain
+// are for one process alone. -dynamodb-endpoint points at a
+// DynamoDB-compatible server such as dynalite.
 package main

@@ -20,11 +20,10 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/kinesis"
 	"github.com/aws/aws-sdk-go-v2/service/kinesis/types"
-	"github.com/rowtime/rowtime/examples/internal/deadletter"
-	"github.com/rowtime/rowtime/examples/internal/seqnum"
 	"github.com/rowtime/rowtime/examples/internal/testenv"
 	"github.com/rowtime/rowtime/examples/internal/trending"
 	"github.com/rowtime/rowtime/record"
+	rk "github.com/rowtime/rowtime/record/kinesis"
 )
 
 // workload is a small trending workload for the tests: actions on few
@@ -250,7 +249,7 @@ func TestKinesalite(t *testing.T) {
 			}
 			for _, r := range out.Records {
 				sh, seq := aws.ToString(r.ShardId), aws.ToString(r.SequenceNumber)
-				if !seqnum.Less(lastSeq[sh], seq) && lastSeq[sh] != "" {
+				if !seqLess(lastSeq[sh], seq) && lastSeq[sh] != "" {
 					t.Fatalf("shard %s: sequence number %s after %s: records out of order", sh, seq, lastSeq[sh])
 				}
 				lastSeq[sh] = seq
@@ -362,7 +361,7 @@ func TestKinesalite(t *testing.T) {
 		t.Fatalf("dead letters:\n%s\nwant %d, once each", deadData, len(bad))
 	}
 	for i, l := range lines {
-		var d deadletter.Entry
+		var d rk.DeadLetter
 		if err := json.Unmarshal([]byte(l), &d); err != nil || string(d.Data) != string(bad[i]) || !strings.Contains(d.Error, "trending: cannot decode action") {
 			t.Errorf("dead letter %s: %v", l, err)
 		}

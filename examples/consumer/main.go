@@ -32,7 +32,15 @@ func run(ctx context.Context, args []string) error {
 		region   = fs.String("region", os.Getenv("AWS_REGION"), "AWS region (default $AWS_REGION)")
 		users    = fs.String("users", "", "users table, CSV of user_id,gender,segment_id without header (default: empty, every user unknown)")
 		limit    = fs.Int("limit", 1000, "most records per GetRecords")
+		wc       WorkerConfig
+		dynamo   = fs.String("dynamodb-endpoint", "", "DynamoDB endpoint URL for -worker (default: the region's AWS endpoint)")
 	)
+	fs.StringVar(&wc.ID, "worker", "", "run as this worker of a group sharing the stream's shards (needs -leases, -state, -out-dir)")
+	fs.StringVar(&wc.Group, "group", "", "the group's name, for -worker (default: the stream's)")
+	fs.StringVar(&wc.LeaseTable, "leases", "", "DynamoDB lease table, for -worker")
+	fs.StringVar(&wc.StateTable, "state", "", "DynamoDB state table, for -worker")
+	fs.StringVar(&wc.OutDir, "out-dir", "", "directory of the results (a file per window) and dead letters, for -worker")
+	fs.DurationVar(&wc.Lease, "lease", 0, "lease duration, for -worker (default 20s)")
 	fs.StringVar(&cfg.Stream, "stream", "", "Kinesis stream to read (required)")
 	fs.DurationVar(&cfg.Delay, "delay", 0, "allowed out-of-orderness of event time")
 	fs.DurationVar(&cfg.IdleAfter, "idle", 10*time.Second, "advance a caught-up shard's watermark after this long without records")
@@ -67,12 +75,26 @@ func run(ctx context.Context, args []string) error {
 		}
 	}
 	cfg.Log = os.Stderr
+	if wc.ID == "" && (wc.LeaseTable != "" || wc.StateTable != "" || wc.OutDir != "" || wc.Group != "" || wc.Lease != 0 || *dynamo != "") {
+		return errors.New("consumer: -group, -leases, -state, -out-dir, -lease and -dynamodb-endpoint need -worker")
+	}
+	if wc.ID != "" {
+		switch {
+		case wc.LeaseTable == "" || wc.StateTable == "" || wc.OutDir == "":
+			return errors.New("consumer: -worker needs -leases, -state and -out-dir")
+		case cfg.Checkpoint != "" || cfg.Out != "" || cfg.Dead != "" || cfg.Drain:
+			return errors.New("consumer: -worker keeps its checkpoints in -state and writes to -out-dir: -checkpoint, -out, -dead and -drain are for one process alone")
+		}
+	}
 	opts := kinesis.Options{
 		Region:      *region,
 		Credentials: aws.CredentialsProviderFunc(envCredentials),
 	}
 	if *endpoint != "" {
 		opts.BaseEndpoint = aws.String(*endpoint)
+	}
+	if wc.ID != "" {
+		return runWorker(ctx, kinesis.New(opts), dynamoClient(*region, *dynamo), cfg, wc, os.Stderr)
 	}
 	c, err := New(kinesis.New(opts), cfg)
 	if err != nil {

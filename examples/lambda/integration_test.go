@@ -15,10 +15,12 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/rowtime/rowtime/examples/internal/auction"
-	"github.com/rowtime/rowtime/examples/internal/deadletter"
 	"github.com/rowtime/rowtime/examples/internal/testenv"
 	"github.com/rowtime/rowtime/record"
+	"github.com/rowtime/rowtime/record/kinesis"
 )
+
+const testARN = "arn:aws:kinesis:us-east-1:123456789012:stream/test"
 
 // TestEmulator builds the function, runs it under the Lambda Runtime
 // Interface Emulator and invokes it over HTTP as Lambda would: batches of
@@ -124,7 +126,7 @@ func TestEmulator(t *testing.T) {
 		t.Fatalf("%d dead letters, want %d; the first:\n%s", len(dead), len(bad), strings.Join(dead[:min(len(dead), 3)], "\n"))
 	}
 	for i, line := range dead {
-		var d deadletter.Entry
+		var d kinesis.DeadLetter
 		if err := json.Unmarshal([]byte(line), &d); err != nil {
 			t.Fatal(err)
 		}

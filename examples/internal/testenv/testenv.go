@@ -2,7 +2,9 @@
 // integration tests of the lambda and consumer examples run against: the
 // Lambda Runtime Interface Emulator and kinesalite, a Kinesis server in Node.
 //
-// A tool is looked up in this order: the environment variable that names it
+// Kinesalite, dynalite and the process handling come from
+// record/kinesis/kinesistest; this package adds the emulator. A tool is
+// looked up in this order: the environment variable that names it
 // (ROWTIME_RIE for the emulator binary, ROWTIME_KINESALITE for the kinesalite
 // module directory), then the shared cache directory
 // $ROWTIME_TOOLS (default $XDG_CACHE_HOME/rowtime-test-tools, or
@@ -17,7 +19,6 @@
 package testenv
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -26,10 +27,11 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/rowtime/rowtime/record/kinesis/kinesistest"
 )
 
 // Versions of the tools, the same as .ci/run installs.
@@ -37,37 +39,18 @@ const (
 	RIEModule        = "github.com/aws/aws-lambda-runtime-interface-emulator/cmd/aws-lambda-rie"
 	RIEVersion       = "v0.0.0-20261030222936-bef5c4ba774d"
 	KinesaliteModule = "kinesalite"
-	KinesaliteVer    = "3.3.3"
+	KinesaliteVer    = kinesistest.KinesaliteVersion
 )
 
 // ToolsDir returns the shared directory the tools are installed into.
-func ToolsDir() (string, error) {
-	if d := os.Getenv("ROWTIME_TOOLS"); d != "" {
-		return d, nil
-	}
-	cache := os.Getenv("XDG_CACHE_HOME")
-	if cache == "" {
-		home, err := os.UserHomeDir()
-		if err != nil {
-			return "", fmt.Errorf("testenv: no tools directory: %w", err)
-		}
-		cache = filepath.Join(home, ".cache")
-	}
-	return filepath.Join(cache, "rowtime-test-tools"), nil
-}
+func ToolsDir() (string, error) { return kinesistest.ToolsDir() }
 
 // unavailable stops the test because a tool cannot be had: Fatal under CI,
 // Skip otherwise.
 func unavailable(t testing.TB, format string, args ...any) {
 	t.Helper()
-	msg := fmt.Sprintf(format, args...)
-	if os.Getenv("CI") == "true" {
-		t.Fatalf("%s (CI=true: integration tests may not skip)", msg)
-	}
-	t.Skipf("%s; set CI=true to make this a failure", msg)
+	kinesistest.Unavailable(t, format, args...)
 }
-
-var installMu sync.Mutex // one install at a time within a test binary
 
 // RIE returns the path of the aws-lambda-rie binary, installing it into the
 // tools directory if needed.
@@ -84,8 +67,8 @@ func RIE(t testing.TB) string {
 		unavailable(t, "%v", err)
 	}
 	bin := filepath.Join(dir, "bin", "aws-lambda-rie")
-	installMu.Lock()
-	defer installMu.Unlock()
+	kinesistest.InstallMu.Lock()
+	defer kinesistest.InstallMu.Unlock()
 	if _, err := os.Stat(bin); err == nil {
 		return bin
 	}
@@ -98,84 +81,20 @@ func RIE(t testing.TB) string {
 	return bin
 }
 
-// Kinesalite returns the directory of the kinesalite Node module, installing
-// it into the tools directory if needed. It also checks that node runs.
+// Kinesalite returns the directory of the kinesalite Node module,
+// installing it into the tools directory if needed.
 func Kinesalite(t testing.TB) string {
 	t.Helper()
-	if _, err := exec.LookPath("node"); err != nil {
-		unavailable(t, "testenv: node is not installed: %v", err)
-	}
-	if p := os.Getenv("ROWTIME_KINESALITE"); p != "" {
-		if _, err := os.Stat(filepath.Join(p, "package.json")); err != nil {
-			unavailable(t, "testenv: ROWTIME_KINESALITE=%s is not a Node module: %v", p, err)
-		}
-		return p
-	}
-	dir, err := ToolsDir()
-	if err != nil {
-		unavailable(t, "%v", err)
-	}
-	root := filepath.Join(dir, "kinesalite")
-	mod := filepath.Join(root, "node_modules", "kinesalite")
-	installMu.Lock()
-	defer installMu.Unlock()
-	if _, err := os.Stat(filepath.Join(mod, "package.json")); err == nil {
-		return mod
-	}
-	if _, err := exec.LookPath("npm"); err != nil {
-		unavailable(t, "testenv: kinesalite not found (ROWTIME_KINESALITE unset, none in %s) and npm is not installed", mod)
-	}
-	t.Logf("testenv: installing %s@%s into %s", KinesaliteModule, KinesaliteVer, root)
-	if err := os.MkdirAll(root, 0o755); err != nil {
-		unavailable(t, "testenv: %v", err)
-	}
-	pkg := filepath.Join(root, "package.json")
-	if _, err := os.Stat(pkg); err != nil {
-		if err := os.WriteFile(pkg, []byte(`{"private":true}`+"\n"), 0o644); err != nil {
-			unavailable(t, "testenv: %v", err)
-		}
-	}
-	cmd := exec.Command("npm", "install", "--no-audit", "--no-fund", "--loglevel=error", KinesaliteModule+"@"+KinesaliteVer)
-	cmd.Dir = root
-	if out, err := cmd.CombinedOutput(); err != nil {
-		unavailable(t, "testenv: kinesalite not found and npm install failed: %v\n%s", err, out)
-	}
-	return mod
+	return kinesistest.NodeModule(t, KinesaliteModule, KinesaliteVer, "ROWTIME_KINESALITE")
 }
 
 // FreePort returns a TCP port on 127.0.0.1 that was free a moment ago.
-func FreePort(t testing.TB) int {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatalf("testenv: no free port: %v", err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
-}
+func FreePort(t testing.TB) int { return kinesistest.FreePort(t) }
 
 // WaitListening polls addr until a TCP connection succeeds, the process exits
 // (exited is closed), or timeout passes.
 func WaitListening(addr string, exited <-chan struct{}, timeout time.Duration) error {
-	deadline := time.Now().Add(timeout)
-	for {
-		c, err := net.DialTimeout("tcp", addr, 200*time.Millisecond)
-		if err == nil {
-			c.Close()
-			return nil
-		}
-		if exited != nil {
-			select {
-			case <-exited:
-				return fmt.Errorf("testenv: process exited before listening on %s", addr)
-			default:
-			}
-		}
-		if time.Now().After(deadline) {
-			return fmt.Errorf("testenv: nothing listening on %s after %v: %w", addr, timeout, err)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	return kinesistest.WaitListening(addr, exited, timeout)
 }
 
 // waitFree polls addr until nothing accepts connections on it.
@@ -195,83 +114,11 @@ func waitFree(addr string, timeout time.Duration) error {
 }
 
 // Process is a server started in its own process group.
-type Process struct {
-	cmd    *exec.Cmd
-	out    *lockedBuffer
-	exited chan struct{}
-	err    error // set before exited is closed
-	once   sync.Once
-}
-
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
+type Process = kinesistest.Process
 
 // Start starts cmd in a new process group, its output captured, and returns
 // at once. The caller stops it with Stop (t.Cleanup is the usual place).
-func Start(cmd *exec.Cmd) (*Process, error) {
-	p := &Process{cmd: cmd, out: &lockedBuffer{}, exited: make(chan struct{})}
-	if cmd.Stdout == nil {
-		cmd.Stdout = p.out
-	}
-	if cmd.Stderr == nil {
-		cmd.Stderr = p.out
-	}
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	if err := cmd.Start(); err != nil {
-		return nil, err
-	}
-	go func() {
-		p.err = cmd.Wait()
-		close(p.exited)
-	}()
-	return p, nil
-}
-
-// Output returns what the process has written to stdout and stderr so far
-// (those not redirected by the caller).
-func (p *Process) Output() string { return p.out.String() }
-
-// Exited is closed when the process has exited.
-func (p *Process) Exited() <-chan struct{} { return p.exited }
-
-// Err returns the process's exit error; valid once Exited is closed.
-func (p *Process) Err() error { return p.err }
-
-// Pid returns the process id.
-func (p *Process) Pid() int { return p.cmd.Process.Pid }
-
-// Kill sends sig to the process group and waits for the process to exit.
-func (p *Process) Kill(sig syscall.Signal) {
-	p.once.Do(func() {
-		_ = syscall.Kill(-p.cmd.Process.Pid, sig)
-		select {
-		case <-p.exited:
-		case <-time.After(5 * time.Second):
-			_ = syscall.Kill(-p.cmd.Process.Pid, syscall.SIGKILL)
-			<-p.exited
-		}
-		// Children left in the group (a runtime started by the emulator)
-		// go too.
-		_ = syscall.Kill(-p.cmd.Process.Pid, syscall.SIGKILL)
-	})
-}
-
-// Stop kills the process group with SIGKILL and waits for the process.
-func (p *Process) Stop() { p.Kill(syscall.SIGKILL) }
+func Start(cmd *exec.Cmd) (*Process, error) { return kinesistest.Start(cmd) }
 
 // Build compiles the main package pkg (an import path or a directory) into
 // dir/name with CGO_ENABLED=0 and returns the binary's path.
@@ -287,31 +134,13 @@ func Build(t testing.TB, pkg, dir, name string) string {
 }
 
 // Kinesis is a running kinesalite server.
-type Kinesis struct {
-	Endpoint string // http://127.0.0.1:PORT
-	proc     *Process
-}
+type Kinesis = kinesistest.Server
 
 // StartKinesis starts kinesalite on a free loopback port, with streams that
 // become active at once, and stops it when the test ends.
 func StartKinesis(t testing.TB) *Kinesis {
 	t.Helper()
-	mod := Kinesalite(t)
-	port := FreePort(t)
-	script := `require(process.env.K)({createStreamMs: 0, deleteStreamMs: 0, updateStreamMs: 0})` +
-		`.listen(+process.env.PORT, '127.0.0.1', function (err) { if (err) throw err })`
-	cmd := exec.Command("node", "-e", script)
-	cmd.Env = append(os.Environ(), "K="+mod, "PORT="+strconv.Itoa(port))
-	p, err := Start(cmd)
-	if err != nil {
-		unavailable(t, "testenv: starting kinesalite: %v", err)
-	}
-	t.Cleanup(p.Stop)
-	addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
-	if err := WaitListening(addr, p.Exited(), 20*time.Second); err != nil {
-		t.Fatalf("%v\nkinesalite output:\n%s", err, p.Output())
-	}
-	return &Kinesis{Endpoint: "http://" + addr, proc: p}
+	return kinesistest.StartKinesis(t)
 }
 
 // RuntimeAPIAddr is where the emulator serves the Lambda runtime API to the
