@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"reflect"
+	"unsafe"
 )
 
 // Count returns the aggregate COUNT(*): the number of records added. Its
@@ -32,7 +33,7 @@ func (count[R]) ReadState(a *int64, src []byte) (int, error) {
 		return 0, err
 	}
 	if x < 0 {
-		return 0, ErrCorrupt
+		return 0, errCorrupt
 	}
 	*a = x
 	return n, nil
@@ -101,6 +102,10 @@ func (a *SumState[N]) add(k numKind, v N) {
 		a.countNonFinite(float64(v), 1)
 		return
 	}
+	if f, u := float64(v), hugeUnitOf[N](); f >= u || f <= -u {
+		a.addHuge(f, 1)
+		return
+	}
 	a.kahan(v)
 }
 
@@ -114,7 +119,37 @@ func (a *SumState[N]) remove(k numKind, v N) {
 		a.countNonFinite(float64(v), -1)
 		return
 	}
+	if f, u := float64(v), hugeUnitOf[N](); f >= u || f <= -u {
+		a.addHuge(f, -1)
+		return
+	}
 	a.kahan(-v)
+}
+
+// hugeUnitOf splits values near the limits of N: a finite value with
+// |v| ≥ u (2^1000 for float64, 2^100 for float32) is added as q·u + r, the
+// integer q counted exactly beside the non-finite counts and the remainder r
+// (|r| < u) summed as any other value. So a sum whose terms would overflow
+// N keeps its parts finite, and once the large values have left (Remove),
+// the sum is that of what is left, instead of staying infinite.
+func hugeUnitOf[N Number]() float64 {
+	var z N
+	if unsafe.Sizeof(z) == 4 {
+		return 0x1p100
+	}
+	return 0x1p1000
+}
+
+// addHuge adds sign·f for a finite f with |f| ≥ u: the quotient is exact,
+// and so is the remainder (Sterbenz: q·u ≤ |f| < 2·q·u).
+func (a *SumState[N]) addHuge(f float64, sign int64) {
+	u := hugeUnitOf[N]()
+	q := math.Trunc(f / u)
+	r := f - q*u
+	n := a.nonFinite()
+	n.huge += sign * int64(q)
+	a.setNonFinite(n)
+	a.kahan(N(float64(sign) * r))
 }
 
 // countNonFinite adds d to the count of x's kind (NaN, +Inf or -Inf). It is
@@ -174,9 +209,7 @@ func (a *SumState[N]) result(k numKind) N {
 		return a.sum
 	}
 	if a.nf != nil {
-		// Adding the finite part keeps IEEE 754's answer also when it
-		// overflowed to an infinity of the other sign.
-		return N(a.nf.value()) + a.sum
+		return N(a.nf.total(a.finite()))
 	}
 	if s := a.sum; s-s != 0 { // overflowed: the compensation is meaningless
 		return s
@@ -184,20 +217,32 @@ func (a *SumState[N]) result(k numKind) N {
 	return a.sum + a.c
 }
 
+// finite returns the sum of the finite values as a float64 (±Inf when it
+// overflows float64).
+func (a *SumState[N]) finite() float64 {
+	s := float64(a.sum)
+	if s-s == 0 { // the compensation means something only when sum is finite
+		s += float64(a.c)
+	}
+	if a.nf != nil && a.nf.huge != 0 {
+		// huge·u + s, scaled so that only a total beyond float64
+		// overflows (and, converted to N, beyond N).
+		u := hugeUnitOf[N]()
+		return (float64(a.nf.huge) + s/u) * u
+	}
+	return s
+}
+
 // float returns the sum as a float64, with the compensation added in float64
 // so that a float32 sum keeps the precision it gathered.
 func (a *SumState[N]) float(k numKind) float64 {
-	s := float64(a.sum)
 	if k != kindFloat {
-		return s
+		return float64(a.sum)
 	}
 	if a.nf != nil {
-		return a.nf.value() + s
+		return a.nf.total(a.finite())
 	}
-	if s-s != 0 {
-		return s
-	}
-	return s + float64(a.c)
+	return a.finite()
 }
 
 // A float state encodes as sum and c (8 bytes each) and the counts of
@@ -305,14 +350,14 @@ func (s avg[R, N]) ReadState(a *AvgState[N], src []byte) (int, error) {
 		return 0, err
 	}
 	if cnt < 0 {
-		return 0, ErrCorrupt
+		return 0, errCorrupt
 	}
 	m, err := out.sum.readState(src[n:], s.kind)
 	if err != nil {
 		return 0, err
 	}
 	if nf := out.sum.nonFinite(); !nf.within(cnt) {
-		return 0, fmt.Errorf("%w: more non-finite values than values", ErrCorrupt)
+		return 0, fmt.Errorf("%w: more non-finite values than values", errCorrupt)
 	}
 	out.n = cnt
 	*a = out
@@ -404,5 +449,5 @@ func (s extreme[R, V]) ReadState(a *ExtremeState[V], src []byte) (int, error) {
 		*a = ExtremeState[V]{v: v, ok: true}
 		return 1 + n, nil
 	}
-	return 0, ErrCorrupt
+	return 0, errCorrupt
 }

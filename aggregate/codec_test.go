@@ -123,3 +123,19 @@ func FuzzReadState(f *testing.F) {
 		cases[int(which)%len(cases)].check(t, data)
 	})
 }
+
+// TestOldErrorNames checks that the deprecated error names are the one
+// snapshot error, so errors.Is with any of them matches any snapshot error.
+func TestOldErrorNames(t *testing.T) {
+	//lint:ignore SA1019 the deprecated names are what is tested
+	for _, e := range []error{aggregate.ErrCorrupt, aggregate.ErrMismatch} {
+		if e != record.ErrSnapshot {
+			t.Errorf("%v is not record.ErrSnapshot", e)
+		}
+	}
+	for _, e := range []error{aggregate.ErrTruncated, aggregate.ErrVersion} {
+		if !errors.Is(e, record.ErrSnapshot) {
+			t.Errorf("%v does not wrap record.ErrSnapshot", e)
+		}
+	}
+}

@@ -147,7 +147,7 @@ func (o orNull[R, A, V]) ReadState(a *NullState[A], src []byte) (int, error) {
 		return 0, err
 	}
 	if cnt < 0 {
-		return 0, ErrCorrupt
+		return 0, errCorrupt
 	}
 	var inner A
 	m, err := readState(o.codec, &inner, src[n:])

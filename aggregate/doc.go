@@ -98,5 +98,15 @@
 // Column values kept in a state (Min's extreme, TopK's items) use
 // record.AppendBinary, and so do the accumulators of user aggregates wrapped
 // by Where, OrNull, Pair and Triple when those aggregates have no codec of
-// their own. A failed ReadState leaves the accumulator unchanged.
+// their own. A failed ReadState leaves the accumulator unchanged, and its
+// error wraps record.ErrSnapshot, the one error for unreadable or
+// mismatched state (ErrCorrupt and ErrMismatch are old names of it).
+//
+// Every Func in this package is also a Describer: Describe names the
+// aggregate and the codec shape of its state ("Sum[int64]",
+// "Pair(Sum[int64],Count)", "OrNull(Avg[float64])", "TopK[string](k=3,capacity=30)"),
+// and operators write it into the descriptor of their snapshots, so that
+// state written with one aggregate is refused by an operator built with
+// another instead of being read as the wrong numbers. [Describe] describes
+// any Func, falling back to its Go type.
 package aggregate

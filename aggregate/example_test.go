@@ -234,3 +234,13 @@ func ExampleStateCodec() {
 	fmt.Println(n, err, sum.Result(&restored))
 	// Output: 2 <nil> 120
 }
+
+func ExampleDescribe() {
+	// What an operator writes into its snapshot's descriptor: the
+	// aggregate and the codec shape of its state.
+	fmt.Println(aggregate.Describe(aggregate.Pair(aggregate.Sum(amount), aggregate.Count[Bid]())))
+	fmt.Println(aggregate.Describe(aggregate.OrNull(aggregate.Max(amount))))
+	// Output:
+	// Pair(Sum[int64],Count)
+	// OrNull(Max[int64])
+}

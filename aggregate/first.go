@@ -91,5 +91,5 @@ func (s timed[R, V]) ReadState(a *TimedState[V], src []byte) (int, error) {
 		*a = TimedState[V]{t: record.Time(t), v: v, ok: true}
 		return 1 + n + m, nil
 	}
-	return 0, ErrCorrupt
+	return 0, errCorrupt
 }

@@ -83,14 +83,14 @@ func readNum[N Number](src []byte, k numKind) (N, int, error) {
 			return v, 8, nil
 		}
 	}
-	return 0, 0, ErrCorrupt
+	return 0, 0, errCorrupt
 }
 
 func errTruncated(n int) error {
 	if n == 0 {
 		return ErrTruncated
 	}
-	return ErrCorrupt
+	return errCorrupt
 }
 
 // readVarint and readFloat decode fixed-type fields of a state.
@@ -131,6 +131,9 @@ func isNaN[V comparable](v V) bool { return v != v }
 // take them out again exactly. The zero nonFinite holds none.
 type nonFinite struct {
 	nan, pos, neg int64
+	// huge counts, with sign, the multiples of hugeUnit taken out of
+	// values near float64's limits (see SumState.addHuge).
+	huge int64
 }
 
 // count adds d (1 or -1) to the count of x's kind; x is NaN or ±Inf.
@@ -149,13 +152,25 @@ func (c *nonFinite) merge(src *nonFinite) {
 	c.nan += src.nan
 	c.pos += src.pos
 	c.neg += src.neg
+	c.huge += src.huge
 }
 
 func (c *nonFinite) zero() bool { return *c == nonFinite{} }
 
-// value returns what IEEE 754 makes of adding the values counted: NaN when
-// there is a NaN or infinities of both signs, otherwise the one infinity.
-// It is meaningful only when c is not zero.
+// total returns the sum of the values counted and finite, the sum of the
+// finite values: what IEEE 754 makes of adding them all. Adding finite keeps
+// IEEE 754's answer also when the finite part overflowed to an infinity of
+// the other sign.
+func (c *nonFinite) total(finite float64) float64 {
+	if c.nan == 0 && c.pos == 0 && c.neg == 0 {
+		return finite
+	}
+	return c.value() + finite
+}
+
+// value returns what IEEE 754 makes of adding the non-finite values counted:
+// NaN when there is a NaN or infinities of both signs, otherwise the one
+// infinity. It is meaningful only when c counts some.
 func (c *nonFinite) value() float64 {
 	switch {
 	case c.nan != 0 || (c.pos != 0 && c.neg != 0):
@@ -179,8 +194,9 @@ func (c *nonFinite) within(n int64) bool {
 }
 
 // appendState appends the counts compactly: a byte whose bits 0, 1 and 2
-// say whether the NaN, +Inf and -Inf counts are non-zero, then each non-zero
-// count as a uvarint. No non-finite values cost one zero byte.
+// say whether the NaN, +Inf and -Inf counts are non-zero, and bit 3 whether
+// huge is, then each non-zero count as a uvarint and huge as a varint. No
+// non-finite values cost one zero byte.
 func (c *nonFinite) appendState(dst []byte) []byte {
 	ks := [...]int64{c.nan, c.pos, c.neg}
 	var mask byte
@@ -189,11 +205,17 @@ func (c *nonFinite) appendState(dst []byte) []byte {
 			mask |= 1 << i
 		}
 	}
+	if c.huge != 0 {
+		mask |= 1 << 3
+	}
 	dst = append(dst, mask)
 	for _, k := range ks {
 		if k != 0 {
 			dst = binary.AppendUvarint(dst, uint64(k))
 		}
+	}
+	if c.huge != 0 {
+		dst = binary.AppendVarint(dst, c.huge)
 	}
 	return dst
 }
@@ -205,8 +227,8 @@ func (c *nonFinite) readState(src []byte) (int, error) {
 		return 0, ErrTruncated
 	}
 	mask := src[0]
-	if mask > 7 {
-		return 0, fmt.Errorf("%w: bad non-finite count flags %#x", ErrCorrupt, mask)
+	if mask > 15 {
+		return 0, fmt.Errorf("%w: bad non-finite count flags %#x", errCorrupt, mask)
 	}
 	n := 1
 	var ks [3]int64
@@ -219,11 +241,23 @@ func (c *nonFinite) readState(src []byte) (int, error) {
 			return 0, err
 		}
 		if k == 0 || k > math.MaxInt64 {
-			return 0, fmt.Errorf("%w: bad non-finite count %d", ErrCorrupt, k)
+			return 0, fmt.Errorf("%w: bad non-finite count %d", errCorrupt, k)
 		}
 		ks[i] = int64(k)
 		n += m
 	}
-	*c = nonFinite{nan: ks[0], pos: ks[1], neg: ks[2]}
+	var huge int64
+	if mask&(1<<3) != 0 {
+		h, m, err := readVarint(src[n:])
+		if err != nil {
+			return 0, err
+		}
+		if h == 0 {
+			return 0, fmt.Errorf("%w: huge count flagged but zero", errCorrupt)
+		}
+		huge = h
+		n += m
+	}
+	*c = nonFinite{nan: ks[0], pos: ks[1], neg: ks[2], huge: huge}
 	return n, nil
 }

@@ -318,12 +318,12 @@ func (s topK[R, T]) ReadState(a *TopKState[T], src []byte) (int, error) {
 	}
 	capacity, n, floor, l := hdr[0], hdr[1], hdr[2], hdr[3]
 	if capacity != uint64(s.capacity) {
-		return 0, fmt.Errorf("%w: top-K summary of capacity %d, want %d", ErrMismatch, capacity, s.capacity)
+		return 0, fmt.Errorf("%w: top-K summary of capacity %d, want %d", errMismatch, capacity, s.capacity)
 	}
 	// Counts never exceed the records added; keeping n below 2^62 leaves
 	// room to add two summaries' counts without overflow.
 	if n >= 1<<62 || floor > n || l > capacity || l > n {
-		return 0, fmt.Errorf("%w: top-K summary header", ErrCorrupt)
+		return 0, fmt.Errorf("%w: top-K summary header", errCorrupt)
 	}
 	slots := make([]topSlot[T], 0, min(l, uint64(len(src)-p)))
 	seen := make(map[T]int32, cap(slots))
@@ -344,10 +344,10 @@ func (s topK[R, T]) ReadState(a *TopKState[T], src []byte) (int, error) {
 			p += m
 		}
 		if f[0] < 1 || f[0] > n || f[1] >= f[0] || f[2] >= n {
-			return 0, fmt.Errorf("%w: top-K counter %d", ErrCorrupt, i)
+			return 0, fmt.Errorf("%w: top-K counter %d", errCorrupt, i)
 		}
 		if _, dup := seen[sl.item]; dup {
-			return 0, fmt.Errorf("%w: top-K item repeated", ErrCorrupt)
+			return 0, fmt.Errorf("%w: top-K item repeated", errCorrupt)
 		}
 		seen[sl.item] = int32(i)
 		sl.count, sl.err, sl.first = int64(f[0]), int64(f[1]), int64(f[2])

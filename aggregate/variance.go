@@ -10,12 +10,113 @@ import (
 // the count, mean and sum of squared deviations of the finite values
 // (Welford's method), and the count of NaN and infinite ones. The zero
 // VarState is empty.
+//
+// Values near float64's limits (|x| ≥ 2^480, whose squared deviations could
+// overflow) are kept apart, scaled down, behind a pointer that stays nil
+// until one arrives: a variance that exceeds float64 is +Inf, and once such
+// values have left a sliding window its variance is that of the values
+// left. VarState is a value: copies of it are independent.
 type VarState struct {
-	n    int64 // finite values
+	w  welford // the finite values below hugeVar
+	nf int64   // NaN and infinite values, kept out of w
+	// big holds the values with |x| ≥ hugeVar, scaled by 2^-varScale; nil
+	// when there are none. It is never changed in place, since copies of
+	// the state share it: a change stores a new one.
+	big *welford
+}
+
+// welford is a count, mean and sum of squared deviations.
+type welford struct {
+	n    int64
 	mean float64
 	m2   float64
-	nf   int64 // NaN and infinite values, kept out of n, mean and m2
 }
+
+const (
+	hugeVar  = 0x1p480 // values this large or larger go to VarState.big
+	varScale = 600     // ... scaled by 2^-varScale, so never subnormal
+)
+
+func (w *welford) add(x float64) {
+	w.n++
+	d := x - w.mean
+	w.mean += d / float64(w.n)
+	w.m2 += d * (x - w.mean)
+}
+
+// remove runs add backwards.
+func (w *welford) remove(x float64) {
+	if w.n <= 1 {
+		*w = welford{}
+		return
+	}
+	n := w.n - 1
+	mean := w.mean - (x-w.mean)/float64(n)
+	w.m2 -= (x - mean) * (x - w.mean)
+	if w.m2 < 0 || n == 1 { // rounding: a variance is never negative, and one value has none
+		w.m2 = 0
+	}
+	w.n, w.mean = n, mean
+}
+
+// merge is Chan et al.'s pairwise formula.
+func (w *welford) merge(src *welford) {
+	switch {
+	case src.n == 0:
+		return
+	case w.n == 0:
+		*w = *src
+		return
+	}
+	n := w.n + src.n
+	d := src.mean - w.mean
+	fn, fa, fb := float64(n), float64(w.n), float64(src.n)
+	w.mean += d * fb / fn
+	w.m2 += src.m2 + d*d*fa*fb/fn
+	w.n = n
+}
+
+// variance returns the sum of squared deviations of all the finite values
+// divided by div, +Inf when it exceeds float64. The part of the values near
+// float64's limits is divided before it is scaled back, so that only a
+// variance beyond float64 overflows.
+func (a *VarState) variance(div float64) float64 {
+	if a.big == nil {
+		return a.w.m2 / div
+	}
+	b := a.big
+	scaled := b.m2
+	if a.w.n > 0 {
+		// Chan's merge term, in the scaled units of big.
+		d := b.mean - math.Ldexp(a.w.mean, -varScale)
+		fa, fb := float64(a.w.n), float64(b.n)
+		scaled += d * d * fa * fb / (fa + fb)
+	}
+	return a.w.m2/div + math.Ldexp(scaled/div, 2*varScale)
+}
+
+func (a *VarState) count() int64 {
+	if a.big == nil {
+		return a.w.n
+	}
+	return a.w.n + a.big.n
+}
+
+// changeBig applies f to a copy of big and stores the copy (nil if empty).
+func (a *VarState) changeBig(f func(*welford)) {
+	var b welford
+	if a.big != nil {
+		b = *a.big
+	}
+	f(&b)
+	if b.n == 0 {
+		a.big = nil
+		return
+	}
+	a.big = &b
+}
+
+func isHugeVar(x float64) bool { return x >= hugeVar || x <= -hugeVar }
 
 // VarPop returns the aggregate VAR_POP(f(r)), the population variance
 // Σ(x−mean)²/n, as a float64. It is computed with Welford's online method,
@@ -73,61 +174,49 @@ type variance[R any, N Number] struct {
 
 func (s variance[R, N]) Add(a *VarState, r R) {
 	x := float64(s.f(r))
-	if x-x != 0 { // NaN or ±Inf
+	switch {
+	case x-x != 0: // NaN or ±Inf
 		a.nf++
-		return
+	case isHugeVar(x):
+		a.changeBig(func(b *welford) { b.add(math.Ldexp(x, -varScale)) })
+	default:
+		a.w.add(x)
 	}
-	a.n++
-	d := x - a.mean
-	a.mean += d / float64(a.n)
-	a.m2 += d * (x - a.mean)
 }
 
 func (s variance[R, N]) Remove(a *VarState, r R) {
 	x := float64(s.f(r))
-	if x-x != 0 {
+	switch {
+	case x-x != 0:
 		a.nf--
-		return
+	case isHugeVar(x):
+		a.changeBig(func(b *welford) { b.remove(math.Ldexp(x, -varScale)) })
+	default:
+		a.w.remove(x)
 	}
-	if a.n <= 1 {
-		*a = VarState{nf: a.nf}
-		return
-	}
-	n := a.n - 1
-	mean := a.mean - (x-a.mean)/float64(n)
-	a.m2 -= (x - mean) * (x - a.mean)
-	if a.m2 < 0 || n == 1 { // rounding: a variance is never negative, and one value has none
-		a.m2 = 0
-	}
-	a.n, a.mean = n, mean
 }
 
 func (s variance[R, N]) Merge(dst, src *VarState) {
 	dst.nf += src.nf
-	switch {
-	case src.n == 0:
-		return
-	case dst.n == 0:
-		dst.n, dst.mean, dst.m2 = src.n, src.mean, src.m2
-		return
+	dst.w.merge(&src.w)
+	if src.big != nil {
+		if dst.big == nil {
+			dst.big = src.big // never changed in place: safe to share
+		} else {
+			dst.changeBig(func(b *welford) { b.merge(src.big) })
+		}
 	}
-	n := dst.n + src.n
-	d := src.mean - dst.mean
-	fn, fa, fb := float64(n), float64(dst.n), float64(src.n)
-	dst.mean += d * fb / fn
-	dst.m2 += src.m2 + d*d*fa*fb/fn
-	dst.n = n
 }
 
 func (s variance[R, N]) Result(a *VarState) float64 {
-	div := float64(a.n)
+	div := float64(a.count())
 	if s.kind == varSamp || s.kind == stddevSamp {
 		div--
 	}
 	if div <= 0 || a.nf != 0 {
 		return math.NaN()
 	}
-	v := a.m2 / div
+	v := a.variance(div)
 	if s.kind == stddevPop || s.kind == stddevSamp {
 		return math.Sqrt(v)
 	}
@@ -135,14 +224,24 @@ func (s variance[R, N]) Result(a *VarState) float64 {
 }
 
 // A state encodes as the finite count n (varint), the non-finite count
-// (uvarint), and, when n > 0, mean and m2 (8 bytes each).
+// (uvarint), and, when n > 0, mean and m2 (8 bytes each). When the state
+// holds values near float64's limits, n is written as −(n+1), and the
+// scaled count (varint, positive), mean and m2 of those follow.
 func (s variance[R, N]) AppendState(dst []byte, a *VarState) ([]byte, error) {
-	dst = binary.AppendVarint(dst, a.n)
-	dst = binary.AppendUvarint(dst, uint64(a.nf))
-	if a.n == 0 {
-		return dst, nil
+	if a.big == nil {
+		dst = binary.AppendVarint(dst, a.w.n)
+	} else {
+		dst = binary.AppendVarint(dst, -(a.w.n + 1))
 	}
-	return appendFloat(appendFloat(dst, a.mean), a.m2), nil
+	dst = binary.AppendUvarint(dst, uint64(a.nf))
+	if a.w.n > 0 {
+		dst = appendFloat(appendFloat(dst, a.w.mean), a.w.m2)
+	}
+	if a.big != nil {
+		dst = binary.AppendVarint(dst, a.big.n)
+		dst = appendFloat(appendFloat(dst, a.big.mean), a.big.m2)
+	}
+	return dst, nil
 }
 
 func (s variance[R, N]) ReadState(a *VarState, src []byte) (int, error) {
@@ -150,29 +249,53 @@ func (s variance[R, N]) ReadState(a *VarState, src []byte) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	if cnt < 0 {
-		return 0, ErrCorrupt
+	hasBig := cnt < 0
+	if hasBig {
+		cnt = -(cnt + 1)
 	}
 	nf, m, err := readUvarint(src[n:])
 	if err != nil {
 		return 0, err
 	}
 	if nf > uint64(math.MaxInt64-cnt) {
-		return 0, fmt.Errorf("%w: count of values overflows", ErrCorrupt)
+		return 0, fmt.Errorf("%w: count of values overflows", errCorrupt)
 	}
 	n += m
-	if cnt == 0 {
-		*a = VarState{nf: int64(nf)}
-		return n, nil
+	out := VarState{w: welford{n: cnt}, nf: int64(nf)}
+	if cnt > 0 {
+		if out.w.mean, out.w.m2, m, err = readMeanM2(src[n:]); err != nil {
+			return 0, err
+		}
+		n += m
 	}
-	if len(src)-n < 16 {
-		return 0, ErrTruncated
+	if hasBig {
+		bn, m, err := readVarint(src[n:])
+		if err != nil {
+			return 0, err
+		}
+		if bn <= 0 || bn > math.MaxInt64-cnt-int64(nf) {
+			return 0, fmt.Errorf("%w: bad count %d of values near the float64 limits", errCorrupt, bn)
+		}
+		n += m
+		b := welford{n: bn}
+		if b.mean, b.m2, m, err = readMeanM2(src[n:]); err != nil {
+			return 0, err
+		}
+		n += m
+		out.big = &b
 	}
-	mean, _, _ := readFloat(src[n:])
-	m2, _, _ := readFloat(src[n+8:])
+	*a = out
+	return n, nil
+}
+
+func readMeanM2(src []byte) (mean, m2 float64, n int, err error) {
+	if len(src) < 16 {
+		return 0, 0, 0, ErrTruncated
+	}
+	mean, _, _ = readFloat(src)
+	m2, _, _ = readFloat(src[8:])
 	if m2 < 0 {
-		return 0, fmt.Errorf("%w: negative sum of squares", ErrCorrupt)
+		return 0, 0, 0, fmt.Errorf("%w: negative sum of squares", errCorrupt)
 	}
-	*a = VarState{n: cnt, mean: mean, m2: m2, nf: int64(nf)}
-	return n + 16, nil
+	return mean, m2, 16, nil
 }

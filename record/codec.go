@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding"
 	"encoding/binary"
-	"errors"
 	"fmt"
 	"math"
 	"reflect"
@@ -12,10 +11,13 @@ import (
 	"sync"
 )
 
-// ErrCodec is the sentinel wrapped by every error of [AppendBinary] and
-// [ReadBinary]: a type the codec cannot encode, or input that is truncated or
-// corrupt.
-var ErrCodec = errors.New("record: codec")
+// ErrCodec is the error wrapped by every error of [AppendBinary],
+// [ReadBinary] and [CheckCodec]: a type the codec cannot encode, or input
+// that is truncated or corrupt. It is the same value as [ErrSnapshot], so
+// errors.Is with either name matches.
+//
+// Deprecated: use record.ErrSnapshot.
+var ErrCodec = ErrSnapshot
 
 // maxZeroSizeLen bounds the length of a decoded slice whose elements encode to
 // zero bytes (such as []struct{}), so that a corrupt length cannot make
@@ -49,7 +51,10 @@ const maxZeroSizeLen = 1 << 24
 //
 // Channels, functions, interfaces, unsafe pointers, structs with unexported
 // fields, and types containing any of them give an error wrapping
-// [ErrCodec], as does a type that can marshal itself but not unmarshal.
+// [ErrSnapshot], as does a type that can marshal itself but not unmarshal.
+// An interface type is refused even when the values it holds could be
+// encoded: the codec has no registry of concrete types to read them back
+// into. [CheckCodec] tells whether a type encodes without writing anything.
 //
 // Common scalar types take a path without reflection; other types use
 // encoders built once per type and cached, so encoding many values of one
@@ -110,7 +115,7 @@ func appendReflect[T any](dst []byte, v T) ([]byte, error) {
 // src into *v and returns the number of bytes it used. Bytes after the value
 // are left alone, so values can be read one after another.
 //
-// On error, which wraps [ErrCodec], *v is unchanged and n is 0. Lengths in the
+// On error, which wraps [ErrSnapshot], *v is unchanged and n is 0. Lengths in the
 // input are checked against the bytes that remain before anything is
 // allocated, so corrupt input cannot make ReadBinary allocate much more than
 // len(src).
@@ -175,6 +180,28 @@ func ReadBinary[T any](src []byte, v *T) (n int, err error) {
 	return n, nil
 }
 
+// CheckCodec reports whether [AppendBinary] and [ReadBinary] can round-trip
+// values of type T: nil if they can, otherwise an error wrapping
+// [ErrSnapshot] that names the offending type and field (a func, a channel,
+// an unsafe pointer, an interface, a struct with an unexported field, or a
+// type that marshals itself but cannot unmarshal).
+//
+// Operators call it for each type they store at their first AppendSnapshot,
+// so that a type that would not survive a round trip is refused before any
+// state is written, while users who never snapshot may keep any type. The
+// answer is cached per type.
+func CheckCodec[T any]() error { return CheckCodecType(reflect.TypeFor[T]()) }
+
+// CheckCodecType is [CheckCodec] for a type known only at run time. A nil
+// type is refused.
+func CheckCodecType(t reflect.Type) error {
+	if t == nil {
+		return fmt.Errorf("%w: cannot encode a nil type", ErrSnapshot)
+	}
+	_, err := codecOf(t)
+	return err
+}
+
 const strconvIntSize = 32 << (^uint(0) >> 63)
 
 func b2u(b bool) byte {
@@ -185,7 +212,7 @@ func b2u(b bool) byte {
 }
 
 func errTruncated(what string) error {
-	return fmt.Errorf("%w: truncated input reading %s", ErrCodec, what)
+	return fmt.Errorf("%w: truncated input reading %s", ErrSnapshot, what)
 }
 
 func appendBytes(dst, b []byte) []byte {
@@ -203,11 +230,11 @@ func readVarint(src []byte, bits int) (int64, int, error) {
 		return 0, 0, errTruncated("varint")
 	}
 	if n < 0 {
-		return 0, 0, fmt.Errorf("%w: varint overflows 64 bits", ErrCodec)
+		return 0, 0, fmt.Errorf("%w: varint overflows 64 bits", ErrSnapshot)
 	}
 	if bits < 64 {
 		if lim := int64(1) << (bits - 1); x < -lim || x >= lim {
-			return 0, 0, fmt.Errorf("%w: %d overflows int%d", ErrCodec, x, bits)
+			return 0, 0, fmt.Errorf("%w: %d overflows int%d", ErrSnapshot, x, bits)
 		}
 	}
 	return x, n, nil
@@ -220,10 +247,10 @@ func readUvarint(src []byte, bits int) (uint64, int, error) {
 		return 0, 0, errTruncated("varint")
 	}
 	if n < 0 {
-		return 0, 0, fmt.Errorf("%w: varint overflows 64 bits", ErrCodec)
+		return 0, 0, fmt.Errorf("%w: varint overflows 64 bits", ErrSnapshot)
 	}
 	if bits < 64 && x>>bits != 0 {
-		return 0, 0, fmt.Errorf("%w: %d overflows uint%d", ErrCodec, x, bits)
+		return 0, 0, fmt.Errorf("%w: %d overflows uint%d", ErrSnapshot, x, bits)
 	}
 	return x, n, nil
 }
@@ -333,7 +360,7 @@ func (b *builder) build(t reflect.Type) *codec {
 }
 
 func unsupported(t reflect.Type, why string) error {
-	return fmt.Errorf("%w: cannot encode %v: %s", ErrCodec, t, why)
+	return fmt.Errorf("%w: cannot encode %v: %s", ErrSnapshot, t, why)
 }
 
 func (b *builder) fill(c *codec, t reflect.Type) {
@@ -354,7 +381,7 @@ func (b *builder) fill(c *codec, t reflect.Type) {
 				return 0, errTruncated("bool")
 			}
 			if src[0] > 1 {
-				return 0, fmt.Errorf("%w: bad bool byte %#x", ErrCodec, src[0])
+				return 0, fmt.Errorf("%w: bad bool byte %#x", ErrSnapshot, src[0])
 			}
 			v.SetBool(src[0] == 1)
 			return 1, nil
@@ -496,7 +523,7 @@ func marshalEnc(t reflect.Type) encFunc {
 			dst = append(dst, 0)
 			out, err := a.AppendBinary(dst)
 			if err != nil {
-				return dst[:start], fmt.Errorf("%w: %v: %w", ErrCodec, t, err)
+				return dst[:start], fmt.Errorf("%w: %v: %w", ErrSnapshot, t, err)
 			}
 			l := len(out) - start - 1
 			if l < 0x80 {
@@ -512,7 +539,7 @@ func marshalEnc(t reflect.Type) encFunc {
 		}
 		b, err := x.(encoding.BinaryMarshaler).MarshalBinary()
 		if err != nil {
-			return dst, fmt.Errorf("%w: %v: %w", ErrCodec, t, err)
+			return dst, fmt.Errorf("%w: %v: %w", ErrSnapshot, t, err)
 		}
 		dst = binary.AppendUvarint(dst, uint64(len(b)))
 		return append(dst, b...), nil
@@ -527,7 +554,7 @@ func marshalDec(t reflect.Type) decFunc {
 		}
 		p := reflect.New(t)
 		if err := p.Interface().(encoding.BinaryUnmarshaler).UnmarshalBinary(b); err != nil {
-			return 0, fmt.Errorf("%w: %v: %w", ErrCodec, t, err)
+			return 0, fmt.Errorf("%w: %v: %w", ErrSnapshot, t, err)
 		}
 		v.Set(p.Elem())
 		return n, nil
@@ -690,7 +717,7 @@ func (b *builder) pointer(c *codec, t reflect.Type) {
 			return 1, nil
 		case 1:
 		default:
-			return 0, fmt.Errorf("%w: bad pointer byte %#x", ErrCodec, src[0])
+			return 0, fmt.Errorf("%w: bad pointer byte %#x", ErrSnapshot, src[0])
 		}
 		p := reflect.New(t.Elem())
 		n, err := ec.dec(src[1:], p.Elem())

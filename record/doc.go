@@ -1,7 +1,7 @@
 // Package record is the spine of rowtime: event time, records, the operator
-// contract and how operators compose, decoding of Kinesis payloads into
-// typed records, reference tables for joins, and the binary codec that
-// operator snapshots are written with.
+// contract and how operators compose, reference tables for joins, and the
+// binary codec that operator snapshots are written with. Its sub-package
+// decode turns Kinesis payloads into typed records.
 //
 // # Time
 //
@@ -34,27 +34,59 @@
 // and an error from any stage, even one raised inside an emit, comes back
 // from the composed call as a *[StageError] naming the stage. [Tee] fans
 // each record out to several operators. A chain of [Map] stages costs one
-// function call per stage and record, and no allocation.
+// function call per stage and record, and no allocation. A nil emit is
+// accepted everywhere: the results are discarded.
+//
+// # Errors
+//
+// Every operator and every composition keeps one contract for the errors of
+// Push, Advance and Flush (see [Operator]):
+//
+//   - a refusal ([IsRefused] reports true; it wraps [ErrRefused]) changed
+//     nothing: go on with the next record;
+//   - any other error means the state may have moved: drop what the call
+//     emitted, restore the snapshot taken before the call and replay;
+//   - if the replay fails the same way, restore once more and put the input
+//     record in the dead letters;
+//   - Push and Advance after Flush return [ErrFlushed].
+//
+// A composition's error is a refusal only when nothing had moved: a later
+// stage that rejects what an earlier, stateful stage made of a record fails
+// the composed call even if it refused, since the earlier stage had taken
+// the record. [StageError] carries that decision.
+//
+// In code, with a snapshot taken before each call:
+//
+//	err := op.Push(r, emit)
+//	switch {
+//	case err == nil, record.IsRefused(err):
+//		// go on (count or set aside a refused r)
+//	default:
+//		restore(snap) // and drop what the call emitted
+//		if err2 := op.Push(r, emit); err2 != nil && !record.IsRefused(err2) {
+//			restore(snap)
+//			deadLetters = append(deadLetters, r)
+//		}
+//	}
 //
 // Composed operators are [Snapshotter]s: their snapshot holds that of every
 // stateful stage, so a whole pipeline can be saved at the end of one Lambda
-// invocation and restored at the start of the next. A failed Restore leaves
-// the pipeline as it was. [AppendBinary] and [ReadBinary] are the compact
+// invocation and restored at the start of the next. A composition's
+// snapshot is an envelope (see [BeginSnapshot]) whose descriptor names the
+// composition and its number of stages, with a CRC-32C over its bytes;
+// snapshots of earlier releases are still read. A failed Restore leaves the
+// pipeline as it was, and every error of unreadable or mismatched state
+// wraps [ErrSnapshot]. [CheckCodec] tells whether a type survives the codec
+// before any state is written. [AppendBinary] and [ReadBinary] are the compact
 // codec stateful operators write their state with.
 //
 // # Decoding
 //
-// A [Decoder] turns Kinesis payloads (JSON lines, or one JSON object per
-// record) into [Of] records, taking the event time from a named field
-// written as RFC 3339, seconds or milliseconds, or from the record's
-// arrival time, which is KDA's ROWTIME:
-//
-//	dec, err := record.NewDecoder[Trade]("event_time", record.TimeRFC3339)
-//	...
-//	recs, err = dec.Append(recs[:0], kinesisRecord.Data, arrival)
-//
-// A value that does not decode is skipped and reported as a *[DecodeError]
-// naming its line and field; the rest of the batch still decodes.
+// Package [github.com/rowtime/rowtime/record/decode] turns Kinesis payloads
+// (JSON lines, one JSON object per record, or CSV lines) into [Of] records,
+// taking the event time from a field in KDA's formats, or from the record's
+// arrival time, which is KDA's ROWTIME. [ParseRFC3339], [ParseISO8601],
+// [ParseSeconds] and [ParseMillis] read those formats on their own.
 //
 // # Reference tables
 //

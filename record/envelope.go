@@ -5,7 +5,6 @@ import (
 	"encoding/binary"
 	"fmt"
 	"hash/crc32"
-	"hash/fnv"
 	"reflect"
 	"strconv"
 	"strings"
@@ -32,6 +31,8 @@ type Descriptor struct {
 	names   []string
 	values  []string
 	encoded []byte // cached by encode
+	fp      uint64 // cached by Fingerprint, when fpSet
+	fpSet   bool
 }
 
 // NewDescriptor starts the descriptor of an operator kind, such as
@@ -62,7 +63,7 @@ func (d *Descriptor) Schema(name string) *Descriptor {
 func (d *Descriptor) add(name, value string) *Descriptor {
 	d.names = append(d.names, name)
 	d.values = append(d.values, value)
-	d.encoded = nil
+	d.encoded, d.fpSet = nil, false
 	return d
 }
 
@@ -130,10 +131,24 @@ func decodeDescriptor(b []byte) (*Descriptor, error) {
 
 // Fingerprint is a 64-bit FNV-1a hash of the descriptor's encoding.
 func (d *Descriptor) Fingerprint() uint64 {
-	h := fnv.New64a()
-	h.Write(d.encode())
-	return h.Sum64()
+	if d.fpSet {
+		return d.fp
+	}
+	// FNV-1a written out, as hash/fnv computes it, without allocating a
+	// hash.Hash on every snapshot.
+	h := uint64(fnvOffset64)
+	for _, c := range d.encode() {
+		h ^= uint64(c)
+		h *= fnvPrime64
+	}
+	d.fp, d.fpSet = h, true
+	return h
 }
+
+const (
+	fnvOffset64 = 14695981039346656037
+	fnvPrime64  = 1099511628211
+)
 
 // diff says in words how other (the writer) differs from d (the reader).
 func (d *Descriptor) diff(other *Descriptor) string {

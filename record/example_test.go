@@ -81,48 +81,14 @@ func ExampleCollect() {
 	// Output: [25 20] record 1: division by zero
 }
 
-func ExampleNewDecoder() {
-	dec, err := record.NewDecoder[Trade]("ts", record.TimeRFC3339)
-	if err != nil {
-		panic(err)
-	}
-	payload := []byte(`{"ticker":"AMZN","price":178.5,"qty":2,"ts":"2024-02-29T12:00:00Z"}
-{"ticker":"ASD","price":3,"qty":"many","ts":"2024-02-29T12:00:01Z"}
-{"ticker":"MMB","price":1.25,"qty":4,"ts":"2024-02-29T12:00:02.5Z"}`)
-	recs, err := dec.Append(nil, payload, 0)
-	for _, r := range recs {
-		fmt.Println(r.Time, r.Value.Ticker, r.Value.Qty)
-	}
-	fmt.Println(err)
+func ExampleParseISO8601() {
+	t, err := record.ParseISO8601("2018-08-01 20:17:20.797")
+	fmt.Println(t, err)
+	t, err = record.ParseISO8601("2018-08-01T22:17:20+0200")
+	fmt.Println(t, err)
 	// Output:
-	// 2024-02-29T12:00:00Z AMZN 2
-	// 2024-02-29T12:00:02.5Z MMB 4
-	// record: decode line 2 field "qty": record: value does not fit the record type: cannot unmarshal string into Go struct field Trade.qty of type int
-}
-
-func ExampleDecoder_AppendBatch() {
-	// KDA's ROWTIME: stamp each record with its Kinesis arrival time.
-	dec, _ := record.NewDecoder[Trade]("", record.TimeArrival)
-	arrived, _ := record.ParseRFC3339("2024-02-29T12:00:00Z")
-	batch := []record.Payload{
-		{Data: []byte(`{"ticker":"AMZN","qty":1}`), Arrival: arrived},
-		{Data: []byte(`{"ticker":`), Arrival: arrived + record.Time(time.Second)},
-		{Data: []byte(`{"ticker":"MMB","qty":3}`), Arrival: arrived + record.Time(2*time.Second)},
-	}
-	recs, err := dec.AppendBatch(nil, batch)
-	for _, r := range recs {
-		fmt.Println(r.Time, r.Value.Ticker)
-	}
-	var errs record.DecodeErrors
-	if errors.As(err, &errs) {
-		for _, e := range errs {
-			fmt.Println(e.Record, e.Line, errors.Is(e, record.ErrSyntax))
-		}
-	}
-	// Output:
-	// 2024-02-29T12:00:00Z AMZN
-	// 2024-02-29T12:00:02Z MMB
-	// 1 1 true
+	// 2018-08-01T20:17:20.797Z <nil>
+	// 2018-08-01T20:17:20Z <nil>
 }
 
 func ExampleLeftJoin() {
@@ -228,14 +194,14 @@ func ExampleParseSeconds() {
 
 func ExampleSnapshotter() {
 	// Then and Tee are Snapshotters; a chain of stateless stages saves
-	// only its framing.
+	// only its envelope: a descriptor, the empty stages and a checksum.
 	op := record.Then(record.Map(strings.ToUpper), record.Filter(func(s string) bool { return s != "" }))
 	snap, err := op.(record.Snapshotter).AppendSnapshot(nil)
 	fmt.Println(len(snap), err)
 	fmt.Println(op.(record.Snapshotter).Restore(snap))
 	fmt.Println(op.(record.Snapshotter).Restore([]byte{9}) != nil)
 	// Output:
-	// 5 <nil>
+	// 41 <nil>
 	// <nil>
 	// true
 }

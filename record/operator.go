@@ -24,11 +24,39 @@ func (r Of[V]) EventTime() Time { return r.Time }
 // An Operator turns records of type In into results of type Out.
 //
 // Results are handed to emit on the caller's goroutine, during the call that
-// completes them. An Operator is not safe for concurrent use: shard by key
-// across operators instead.
+// completes them. A nil emit is accepted: the results are discarded. An
+// Operator is not safe for concurrent use: shard by key across operators
+// instead.
 //
-// An error from Push means the record was not taken: the operator's state is
-// as it was before the call, and the record is still the caller's.
+// # Errors
+//
+// Push, Advance and Flush of every operator in rowtime, and of every
+// composition of them ([Then], [Tee], [Map], [MapErr], [Filter], [Join]),
+// return nil, a refusal or a failure:
+//
+//   - A refusal, for which [IsRefused] is true (a record that does not
+//     decode, a limit reached, a bad value, a late record the options
+//     refuse), changed nothing: no stage took the record and nothing was
+//     emitted. The caller may go on with the next record; what it does with
+//     the refused one (count it, set it aside) is its own choice.
+//   - Any other error is a failure: the state may have moved, and some
+//     results may have been emitted. The caller drops what the call emitted,
+//     restores the snapshot taken before the call, and replays from there.
+//   - A replay that fails the same way shows a deterministic failure, such
+//     as a later stage's limit refusing what an earlier stage made of the
+//     record. The caller restores the snapshot once more, puts the input
+//     record in its dead letters, and goes on with the next one. Advance and
+//     Flush of a composition have no input record: they go on past a stage
+//     that rejects one of their results (see [Then]), so after a replay that
+//     fails the same way the caller keeps the state the call left and sets
+//     the error aside.
+//   - Push and Advance after Flush return [ErrFlushed], a failure that no
+//     replay mends: Flush ends the input.
+//
+// A composition wraps the error of a stage in a *[StageError], which
+// decides whether it is a refusal: only when nothing had moved, that is when
+// it is the error of the first stage to take the record and that stage
+// refused it.
 type Operator[In, Out any] interface {
 	// Push takes one record and emits the results it completes.
 	Push(in In, emit func(Out)) error
@@ -41,10 +69,18 @@ type Operator[In, Out any] interface {
 
 // StageError is the error a composed operator returns when one of its stages
 // fails. Stage counts from 1 in the order the stages were given.
+//
+// It is a refusal (see [IsRefused]) when the stage's own error is one and
+// Taken is false. Taken is set when another stage had already taken the
+// record or moved before this one failed: a later stage of a [Then]
+// refusing a result that an earlier, stateful stage emitted, or an op of a
+// [Tee] refusing a record another op had taken. Such an error is a failure
+// of the input, whatever the stage's own error says.
 type StageError struct {
 	Op    string // "then" or "tee"
 	Stage int    // the failing stage, from 1
 	Err   error  // the stage's own error
+	Taken bool   // another stage had moved: not a refusal of the input
 }
 
 // Error returns a message naming the composition and the stage.
@@ -55,12 +91,19 @@ func (e *StageError) Error() string {
 // Unwrap returns e.Err.
 func (e *StageError) Unwrap() error { return e.Err }
 
-func stageErr(op string, stage int, err error) error {
+// Refused reports whether the composed call refused its input: the stage
+// refused it and no other stage had moved.
+func (e *StageError) Refused() bool { return !e.Taken && IsRefused(e.Err) }
+
+func stageErr(op string, stage int, err error, taken bool) error {
 	if err == nil {
 		return nil
 	}
-	return &StageError{Op: op, Stage: stage, Err: err}
+	return &StageError{Op: op, Stage: stage, Err: err, Taken: taken}
 }
+
+// discard is the emit that compositions use for a nil one.
+func discard[T any](T) {}
 
 // Then composes x and y: every result of x is pushed into y, and y's results
 // are the composition's results.
@@ -69,9 +112,20 @@ func stageErr(op string, stage int, err error) error {
 // and only then advances y, so x's results are never late in y. Flush does the
 // same with Flush. An error from either stage, including one y returns while
 // consuming x's results inside x's emit, comes back from the composed call as
-// a *[StageError] naming the stage (1 for x, 2 for y). When y rejects one of
-// x's results, the remaining results of the same call still go to y, and all
-// of y's errors are returned joined.
+// a *[StageError] naming the stage (1 for x, 2 for y).
+//
+// Under the contract of [Operator], an error of x is the composition's
+// refusal when x refused; an error of y is one only when x keeps no state
+// and emits at most one result per record ([Map], [MapErr], [Filter],
+// [Join], or Thens of them), since otherwise x has taken the record by the
+// time y sees what x made of it.
+//
+// When y rejects one of x's results, the remaining results of the same call
+// still go to y, and all of y's errors are returned joined. In Advance and
+// Flush, y is then still advanced or flushed, so nothing but the rejected
+// results goes missing; so it is after any failure of x (which the caller
+// undoes by restoring). Only a refusal by x stops the call before y is
+// advanced: nothing moved, and nothing may.
 func Then[A, B, C any](x Operator[A, B], y Operator[B, C]) Operator[A, C] {
 	if f := asFunc(x); f != nil {
 		// x is a pure function (Map, or a Then of Maps): call it and push
@@ -113,6 +167,16 @@ type stepper[In, Out any] interface {
 	step(in In) (Out, bool, error)
 }
 
+// single is implemented by the operators of this package that keep no
+// state and emit at most one result per record, so that a later stage's
+// refusal of that result is a refusal of the record.
+type singler interface{ single() bool }
+
+func single(op any) bool {
+	s, ok := op.(singler)
+	return ok && s.single()
+}
+
 // thenStep is Then when x is a stepper.
 type thenStep[A, B, C any] struct {
 	x Operator[A, B] // for Stages
@@ -128,21 +192,33 @@ func (t *thenStep[A, B, C]) Push(in A, emit func(C)) error {
 	if !ok {
 		return nil
 	}
+	if emit == nil {
+		emit = discard[C]
+	}
 	if err := t.y.Push(b, emit); err != nil {
+		// x keeps no state: y is the first stage to take the record.
 		return &StageError{Op: "then", Stage: 2, Err: err}
 	}
 	return nil
 }
 
 func (t *thenStep[A, B, C]) Advance(wm Time, emit func(C)) error {
-	return stageErr("then", 2, t.y.Advance(wm, emit))
+	if emit == nil {
+		emit = discard[C]
+	}
+	return stageErr("then", 2, t.y.Advance(wm, emit), false)
 }
 
 func (t *thenStep[A, B, C]) Flush(emit func(C)) error {
-	return stageErr("then", 2, t.y.Flush(emit))
+	if emit == nil {
+		emit = discard[C]
+	}
+	return stageErr("then", 2, t.y.Flush(emit), false)
 }
 
 func (t *thenStep[A, B, C]) Stages() []any { return []any{t.x, t.y} }
+
+func (t *thenStep[A, B, C]) single() bool { return single(t.x) && single(t.y) }
 
 // thenFunc is Then when x is a funcOp.
 type thenFunc[A, B, C any] struct {
@@ -154,8 +230,14 @@ type thenFunc[A, B, C any] struct {
 
 func (t *thenFunc[A, B, C]) Push(in A, emit func(C)) error {
 	if t.fused != nil {
-		emit(t.fused(in))
+		c := t.fused(in)
+		if emit != nil {
+			emit(c)
+		}
 		return nil
+	}
+	if emit == nil {
+		emit = discard[C]
 	}
 	if err := t.y.Push(t.f(in), emit); err != nil {
 		return &StageError{Op: "then", Stage: 2, Err: err}
@@ -164,14 +246,22 @@ func (t *thenFunc[A, B, C]) Push(in A, emit func(C)) error {
 }
 
 func (t *thenFunc[A, B, C]) Advance(wm Time, emit func(C)) error {
-	return stageErr("then", 2, t.y.Advance(wm, emit))
+	if emit == nil {
+		emit = discard[C]
+	}
+	return stageErr("then", 2, t.y.Advance(wm, emit), false)
 }
 
 func (t *thenFunc[A, B, C]) Flush(emit func(C)) error {
-	return stageErr("then", 2, t.y.Flush(emit))
+	if emit == nil {
+		emit = discard[C]
+	}
+	return stageErr("then", 2, t.y.Flush(emit), false)
 }
 
 func (t *thenFunc[A, B, C]) Stages() []any { return []any{t.x, t.y} }
+
+func (t *thenFunc[A, B, C]) single() bool { return single(t.x) && single(t.y) }
 
 // fn makes a Then of two functions a function itself, so chains of Maps
 // compose into one call per record. It is only a funcOp when fused is set.
@@ -191,15 +281,19 @@ func (t *then[A, B, C]) push(b B) {
 	}
 }
 
-// run installs emit for one call of f and restores the previous emit after
-// it, so a Then may be re-entered from inside an emit.
-func (t *then[A, B, C]) run(emit func(C), f func() error) error {
+// run installs emit for one call of f on x and restores the previous emit
+// after it, so a Then may be re-entered from inside an emit. It returns x's
+// own error and the errors y returned for x's results.
+func (t *then[A, B, C]) run(emit func(C), f func() error) (xerr, yerr error) {
+	if emit == nil {
+		emit = discard[C]
+	}
 	prevEmit, prevErr := t.emit, t.yerr
 	t.emit, t.yerr = emit, nil
-	xerr := f()
-	yerr := t.yerr
+	xerr = f()
+	yerr = t.yerr
 	t.emit, t.yerr = prevEmit, prevErr
-	return join2(stageErr("then", 1, xerr), stageErr("then", 2, yerr))
+	return xerr, yerr
 }
 
 // join2 is errors.Join for two errors that returns a lone error as it is,
@@ -215,6 +309,9 @@ func join2(a, b error) error {
 }
 
 func (t *then[A, B, C]) Push(in A, emit func(C)) error {
+	if emit == nil {
+		emit = discard[C]
+	}
 	prevEmit, prevErr := t.emit, t.yerr
 	t.emit, t.yerr = emit, nil
 	xerr := t.x.Push(in, t.forward)
@@ -223,63 +320,104 @@ func (t *then[A, B, C]) Push(in A, emit func(C)) error {
 	if xerr == nil && yerr == nil {
 		return nil
 	}
-	return join2(stageErr("then", 1, xerr), stageErr("then", 2, yerr))
+	return join2(stageErr("then", 1, xerr, false), stageErr("then", 2, yerr, !single(t.x)))
 }
 
 func (t *then[A, B, C]) Advance(wm Time, emit func(C)) error {
-	err := t.run(emit, func() error { return t.x.Advance(wm, t.forward) })
-	if err != nil {
-		return err
-	}
-	return stageErr("then", 2, t.y.Advance(wm, emit))
+	xerr, yerr := t.run(emit, func() error { return t.x.Advance(wm, t.forward) })
+	return t.finish(xerr, yerr, func() error { return t.y.Advance(wm, orDiscard(emit)) })
 }
 
 func (t *then[A, B, C]) Flush(emit func(C)) error {
-	err := t.run(emit, func() error { return t.x.Flush(t.forward) })
-	if err != nil {
-		return err
+	xerr, yerr := t.run(emit, func() error { return t.x.Flush(t.forward) })
+	return t.finish(xerr, yerr, func() error { return t.y.Flush(orDiscard(emit)) })
+}
+
+// finish ends an Advance or Flush: unless x refused the call, y is advanced
+// or flushed by next even when it rejected some of x's results, so that only
+// those go missing.
+func (t *then[A, B, C]) finish(xerr, yerr error, next func() error) error {
+	moved := !single(t.x)
+	errs := join2(stageErr("then", 1, xerr, false), stageErr("then", 2, yerr, moved))
+	if xerr != nil && IsRefused(errs) {
+		return errs // nothing moved: neither may y
 	}
-	return stageErr("then", 2, t.y.Flush(emit))
+	return join2(errs, stageErr("then", 2, next(), moved))
+}
+
+func orDiscard[T any](emit func(T)) func(T) {
+	if emit == nil {
+		return discard[T]
+	}
+	return emit
 }
 
 // Stages returns x and y, so tools such as snapshots can walk a pipeline.
 func (t *then[A, B, C]) Stages() []any { return []any{t.x, t.y} }
 
+func (t *then[A, B, C]) single() bool { return single(t.x) && single(t.y) }
+
 // Tee fans each record out to every one of ops, in order, and merges their
 // results into one output. Advance and Flush reach every op. Errors are
-// returned as *[StageError] values (joined when several ops fail); an op that
-// fails does not stop the others from seeing the record.
+// returned as *[StageError] values (joined when several ops fail).
+//
+// Under the contract of [Operator], a Tee refuses a record only when no op
+// has moved: when the first op refuses it, the Tee returns that refusal at
+// once and the other ops do not see the record. Once the first op has taken
+// it, every op sees it, and an error of any op is a failure of the Tee (the
+// caller restores and replays), even if that op refused. Advance and Flush
+// follow the same rule.
 func Tee[In, Out any](ops ...Operator[In, Out]) Operator[In, Out] {
 	return tee[In, Out](ops)
 }
 
 type tee[In, Out any] []Operator[In, Out]
 
+// fail adds the error err of op i to errs, or tells that the Tee refuses
+// the call at once (stop).
+func (t tee[In, Out]) fail(errs error, i int, err error) (_ error, stop bool) {
+	if i == 0 && IsRefused(err) {
+		return &StageError{Op: "tee", Stage: 1, Err: err}, true
+	}
+	return join2(errs, &StageError{Op: "tee", Stage: i + 1, Err: err, Taken: i > 0}), false
+}
+
 func (t tee[In, Out]) each(f func(Operator[In, Out]) error) error {
 	var errs error
 	for i, op := range t {
 		if err := f(op); err != nil {
-			errs = errors.Join(errs, stageErr("tee", i+1, err))
+			var stop bool
+			if errs, stop = t.fail(errs, i, err); stop {
+				return errs
+			}
 		}
 	}
 	return errs
 }
 
 func (t tee[In, Out]) Push(in In, emit func(Out)) error {
+	if emit == nil {
+		emit = discard[Out]
+	}
 	var errs error
 	for i, op := range t {
 		if err := op.Push(in, emit); err != nil {
-			errs = errors.Join(errs, stageErr("tee", i+1, err))
+			var stop bool
+			if errs, stop = t.fail(errs, i, err); stop {
+				return errs
+			}
 		}
 	}
 	return errs
 }
 
 func (t tee[In, Out]) Advance(wm Time, emit func(Out)) error {
+	emit = orDiscard(emit)
 	return t.each(func(op Operator[In, Out]) error { return op.Advance(wm, emit) })
 }
 
 func (t tee[In, Out]) Flush(emit func(Out)) error {
+	emit = orDiscard(emit)
 	return t.each(func(op Operator[In, Out]) error { return op.Flush(emit) })
 }
 
@@ -292,7 +430,8 @@ func (t tee[In, Out]) Stages() []any {
 	return s
 }
 
-// Map returns a stateless operator that emits f(in) for every record.
+// Map returns a stateless operator that emits f(in) for every record. It
+// never fails.
 func Map[In, Out any](f func(In) Out) Operator[In, Out] { return mapOp[In, Out](f) }
 
 type mapOp[In, Out any] func(In) Out
@@ -301,12 +440,22 @@ func (m mapOp[In, Out]) fn() func(In) Out { return m }
 
 func (m mapOp[In, Out]) step(in In) (Out, bool, error) { return m(in), true, nil }
 
-func (m mapOp[In, Out]) Push(in In, emit func(Out)) error { emit(m(in)); return nil }
-func (mapOp[In, Out]) Advance(Time, func(Out)) error      { return nil }
-func (mapOp[In, Out]) Flush(func(Out)) error              { return nil }
+func (m mapOp[In, Out]) Push(in In, emit func(Out)) error {
+	out := m(in)
+	if emit != nil {
+		emit(out)
+	}
+	return nil
+}
+func (mapOp[In, Out]) Advance(Time, func(Out)) error { return nil }
+func (mapOp[In, Out]) Flush(func(Out)) error         { return nil }
+func (mapOp[In, Out]) single() bool                  { return true }
 
 // MapErr is like [Map] for a function that can fail: when f returns an error,
 // Push returns it and emits nothing, so the record goes back to the caller.
+// Whether that error is a refusal is f's to say: wrap [ErrRefused] in it for
+// a record f rejects (a bad value), and return a plain error for one it
+// could not handle this time.
 func MapErr[In, Out any](f func(In) (Out, error)) Operator[In, Out] {
 	return mapErrOp[In, Out](f)
 }
@@ -318,7 +467,9 @@ func (m mapErrOp[In, Out]) Push(in In, emit func(Out)) error {
 	if err != nil {
 		return err
 	}
-	emit(out)
+	if emit != nil {
+		emit(out)
+	}
 	return nil
 }
 func (m mapErrOp[In, Out]) step(in In) (Out, bool, error) {
@@ -328,16 +479,18 @@ func (m mapErrOp[In, Out]) step(in In) (Out, bool, error) {
 
 func (mapErrOp[In, Out]) Advance(Time, func(Out)) error { return nil }
 func (mapErrOp[In, Out]) Flush(func(Out)) error         { return nil }
+func (mapErrOp[In, Out]) single() bool                  { return true }
 
 // Filter returns a stateless operator that passes on the records for which
 // keep returns true. Records it filters out are meant to go: a filter is where
-// a query says so (SQL WHERE, an inner join without a match).
+// a query says so (SQL WHERE, an inner join without a match). It never
+// fails.
 func Filter[T any](keep func(T) bool) Operator[T, T] { return filterOp[T](keep) }
 
 type filterOp[T any] func(T) bool
 
 func (f filterOp[T]) Push(in T, emit func(T)) error {
-	if f(in) {
+	if f(in) && emit != nil {
 		emit(in)
 	}
 	return nil
@@ -346,11 +499,16 @@ func (f filterOp[T]) step(in T) (T, bool, error) { return in, f(in), nil }
 
 func (filterOp[T]) Advance(Time, func(T)) error { return nil }
 func (filterOp[T]) Flush(func(T)) error         { return nil }
+func (filterOp[T]) single() bool                { return true }
 
 // Collect pushes every record of in through op, then flushes it, and returns
 // all results in emission order. A record that op rejects does not stop the
 // run: Collect goes on with the next one and returns the first error, wrapped
 // with the index of the record that caused it.
+//
+// Collect takes no snapshots, so it does not restore and replay after an
+// error that is not a refusal (see [Operator]): it is meant for tests and
+// for input whose run is simply redone when it fails.
 func Collect[In, Out any](op Operator[In, Out], in []In) ([]Out, error) {
 	var out []Out
 	emit := func(o Out) { out = append(out, o) }

@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"sync"
 )
 
 // A Snapshotter is an operator whose state can be saved and restored, for
@@ -35,23 +36,54 @@ func (mapOp[In, Out]) stateless()    {}
 func (mapErrOp[In, Out]) stateless() {}
 func (filterOp[T]) stateless()       {}
 
+// The legacy format of a composition's snapshot, read but no longer
+// written.
 const (
 	snapshotVersion = 1
 	kindThen        = 1
 	kindTee         = 2
 )
 
-// appendStages writes the snapshot of a composition:
+// compositionDescriptor describes the snapshot of a composition: its kind
+// ("record.Then" or "record.Tee") and its number of stages. Each stage's
+// own snapshot carries its own descriptor.
 //
-//	version byte, kind byte, uvarint stage count,
-//	then per stage: uvarint length, the stage's own snapshot.
+// Descriptors are built once per kind and count and shared: their encoding
+// and fingerprint are computed before they are published, so that sharing
+// them across goroutines only reads them.
+func compositionDescriptor(op string, stages int) *Descriptor {
+	key := descKey{op, stages}
+	if d, ok := descriptors.Load(key); ok {
+		return d.(*Descriptor)
+	}
+	kind := "record.Then"
+	if op == "tee" {
+		kind = "record.Tee"
+	}
+	d := NewDescriptor(kind).Param("stages", stages)
+	d.Fingerprint() // fills the encoding and the fingerprint
+	actual, _ := descriptors.LoadOrStore(key, d)
+	return actual.(*Descriptor)
+}
+
+type descKey struct {
+	op     string
+	stages int
+}
+
+var descriptors sync.Map // descKey -> *Descriptor
+
+// appendStages writes the snapshot of a composition in an envelope (see
+// [BeginSnapshot]) whose body is
 //
-// A stateless stage has length 0.
-func appendStages(dst []byte, op string, kind byte, stages []any) ([]byte, error) {
-	dst = append(dst, snapshotVersion, kind)
-	dst = binary.AppendUvarint(dst, uint64(len(stages)))
+//	per stage: uvarint length, the stage's own snapshot,
+//
+// where a stateless stage has length 0.
+func appendStages(dst []byte, op string, stages []any) ([]byte, error) {
+	start := len(dst)
+	dst = BeginSnapshot(dst, compositionDescriptor(op, len(stages)))
 	for i, s := range stages {
-		start := len(dst)
+		at := len(dst)
 		dst = append(dst, 0) // one-byte length guess, fixed below
 		switch s := s.(type) {
 		case Snapshotter:
@@ -59,14 +91,14 @@ func appendStages(dst []byte, op string, kind byte, stages []any) ([]byte, error
 			if err != nil {
 				return dst[:start], &StageError{Op: op, Stage: i + 1, Err: err}
 			}
-			dst = fixLength(out, start)
+			dst = fixLength(out, at)
 		case stateless:
 		default:
 			return dst[:start], &StageError{Op: op, Stage: i + 1,
 				Err: fmt.Errorf("%w: %T keeps state but does not implement record.Snapshotter", ErrSnapshot, s)}
 		}
 	}
-	return dst, nil
+	return EndSnapshot(dst, start), nil
 }
 
 // fixLength rewrites the one-byte placeholder at start as the uvarint length
@@ -85,50 +117,27 @@ func fixLength(b []byte, start int) []byte {
 	return b
 }
 
-// restoreStages restores a snapshot written by appendStages. It checks all
-// the framing first, and when a stage fails to restore it puts back the
-// stages restored before it, so that as far as the stages' own Restore allow,
-// a failed restore changes nothing.
+// restoreStages restores a snapshot written by appendStages, or one in the
+// legacy format. It checks the envelope and the framing of every stage
+// first, and when a stage fails to restore it puts back the stages restored
+// before it, so that as far as the stages' own Restore allow, a failed
+// restore changes nothing.
 func restoreStages(data []byte, op string, kind byte, stages []any) error {
-	if len(data) < 2 {
-		return fmt.Errorf("%w: %s: truncated header", ErrSnapshot, op)
-	}
-	if data[0] != snapshotVersion {
-		return fmt.Errorf("%w: %s: unknown version %d", ErrSnapshot, op, data[0])
-	}
-	if data[1] != kind {
-		return fmt.Errorf("%w: %s: snapshot of a different composition (kind %d)", ErrSnapshot, op, data[1])
-	}
-	rest := data[2:]
-	count, n := binary.Uvarint(rest)
-	if n <= 0 {
-		return fmt.Errorf("%w: %s: truncated stage count", ErrSnapshot, op)
-	}
-	if count != uint64(len(stages)) {
-		return fmt.Errorf("%w: %s: snapshot has %d stages, operator has %d", ErrSnapshot, op, count, len(stages))
-	}
-	rest = rest[n:]
-	frames := make([][]byte, len(stages))
-	for i, s := range stages {
-		l, n := binary.Uvarint(rest)
-		if n <= 0 || l > uint64(len(rest)-n) {
-			return &StageError{Op: op, Stage: i + 1, Err: fmt.Errorf("%w: truncated", ErrSnapshot)}
+	var body []byte
+	if IsLegacySnapshot(data) {
+		var err error
+		if body, err = legacyBody(data, op, kind, len(stages)); err != nil {
+			return err
 		}
-		frames[i] = rest[n : n+int(l)]
-		rest = rest[n+int(l):]
-		switch s.(type) {
-		case Snapshotter:
-		case stateless:
-			if l != 0 {
-				return &StageError{Op: op, Stage: i + 1, Err: fmt.Errorf("%w: %d bytes of state for a stateless stage", ErrSnapshot, l)}
-			}
-		default:
-			return &StageError{Op: op, Stage: i + 1,
-				Err: fmt.Errorf("%w: %T keeps state but does not implement record.Snapshotter", ErrSnapshot, s)}
+	} else {
+		var err error
+		if body, err = OpenSnapshot(data, compositionDescriptor(op, len(stages))); err != nil {
+			return fmt.Errorf("record: %s: %w", op, err)
 		}
 	}
-	if len(rest) != 0 {
-		return fmt.Errorf("%w: %s: %d trailing bytes", ErrSnapshot, op, len(rest))
+	frames, err := splitStages(body, op, stages)
+	if err != nil {
+		return err
 	}
 	// Keep the current state of every stage, to undo a partial restore.
 	backups := make([][]byte, len(stages))
@@ -161,17 +170,75 @@ func restoreStages(data []byte, op string, kind byte, stages []any) error {
 	return nil
 }
 
-// AppendSnapshot appends the state of both stages to dst. It implements
-// [Snapshotter]: a stage built by [Map], [MapErr] or [Filter] writes nothing,
-// and a stage that keeps state must itself implement Snapshotter, or
-// AppendSnapshot fails with an error wrapping [ErrSnapshot].
-func (t *then[A, B, C]) AppendSnapshot(dst []byte) ([]byte, error) {
-	return appendStages(dst, "then", kindThen, t.Stages())
+// legacyBody checks the header of a snapshot in the legacy format,
+//
+//	version byte, kind byte, uvarint stage count, the stages,
+//
+// and returns the stages.
+func legacyBody(data []byte, op string, kind byte, count int) ([]byte, error) {
+	if len(data) < 2 {
+		return nil, fmt.Errorf("%w: %s: truncated header", ErrSnapshot, op)
+	}
+	if data[0] != snapshotVersion {
+		return nil, fmt.Errorf("%w: %s: unknown version %d", ErrSnapshot, op, data[0])
+	}
+	if data[1] != kind {
+		return nil, fmt.Errorf("%w: %s: snapshot of a different composition (kind %d)", ErrSnapshot, op, data[1])
+	}
+	rest := data[2:]
+	n, k := binary.Uvarint(rest)
+	if k <= 0 {
+		return nil, fmt.Errorf("%w: %s: truncated stage count", ErrSnapshot, op)
+	}
+	if n != uint64(count) {
+		return nil, fmt.Errorf("%w: %s: snapshot has %d stages, operator has %d", ErrSnapshot, op, n, count)
+	}
+	return rest[k:], nil
 }
 
-// Restore restores the state written by AppendSnapshot. It checks the framing
-// of every stage before it restores any, and if a stage fails it restores the
-// stages before it to their former state.
+// splitStages cuts body into the frames of the stages and checks each
+// against its stage.
+func splitStages(body []byte, op string, stages []any) ([][]byte, error) {
+	frames := make([][]byte, len(stages))
+	for i, s := range stages {
+		l, n := binary.Uvarint(body)
+		if n <= 0 || l > uint64(len(body)-n) {
+			return nil, &StageError{Op: op, Stage: i + 1, Err: fmt.Errorf("%w: truncated", ErrSnapshot)}
+		}
+		frames[i] = body[n : n+int(l)]
+		body = body[n+int(l):]
+		switch s.(type) {
+		case Snapshotter:
+		case stateless:
+			if l != 0 {
+				return nil, &StageError{Op: op, Stage: i + 1, Err: fmt.Errorf("%w: %d bytes of state for a stateless stage", ErrSnapshot, l)}
+			}
+		default:
+			return nil, &StageError{Op: op, Stage: i + 1,
+				Err: fmt.Errorf("%w: %T keeps state but does not implement record.Snapshotter", ErrSnapshot, s)}
+		}
+	}
+	if len(body) != 0 {
+		return nil, fmt.Errorf("%w: %s: %d trailing bytes", ErrSnapshot, op, len(body))
+	}
+	return frames, nil
+}
+
+// AppendSnapshot appends the state of both stages to dst, in an envelope
+// whose descriptor is the kind "record.Then" and the number of stages (see
+// [BeginSnapshot]). It implements [Snapshotter]: a stage built by [Map],
+// [MapErr] or [Filter] writes nothing, and a stage that keeps state must
+// itself implement Snapshotter, or AppendSnapshot fails with an error
+// wrapping [ErrSnapshot].
+func (t *then[A, B, C]) AppendSnapshot(dst []byte) ([]byte, error) {
+	return appendStages(dst, "then", t.Stages())
+}
+
+// Restore restores the state written by AppendSnapshot, or by the format of
+// earlier releases (see [IsLegacySnapshot]). It checks the envelope and the
+// framing of every stage before it restores any, and if a stage fails it
+// restores the stages before it to their former state: all or nothing, as
+// far as the stages' own Restore allow. Every error wraps [ErrSnapshot].
 func (t *then[A, B, C]) Restore(data []byte) error {
 	return restoreStages(data, "then", kindThen, t.Stages())
 }
@@ -179,7 +246,7 @@ func (t *then[A, B, C]) Restore(data []byte) error {
 // AppendSnapshot is that of [then]: the bytes are the same whichever way
 // Then was built.
 func (t *thenFunc[A, B, C]) AppendSnapshot(dst []byte) ([]byte, error) {
-	return appendStages(dst, "then", kindThen, t.Stages())
+	return appendStages(dst, "then", t.Stages())
 }
 
 // Restore is that of [then].
@@ -189,7 +256,7 @@ func (t *thenFunc[A, B, C]) Restore(data []byte) error {
 
 // AppendSnapshot is that of [then].
 func (t *thenStep[A, B, C]) AppendSnapshot(dst []byte) ([]byte, error) {
-	return appendStages(dst, "then", kindThen, t.Stages())
+	return appendStages(dst, "then", t.Stages())
 }
 
 // Restore is that of [then].
@@ -198,13 +265,13 @@ func (t *thenStep[A, B, C]) Restore(data []byte) error {
 }
 
 // AppendSnapshot appends the state of every fanned-out operator to dst, as
-// [then.AppendSnapshot] does for a Then.
+// [then.AppendSnapshot] does for a Then, with the kind "record.Tee".
 func (t tee[In, Out]) AppendSnapshot(dst []byte) ([]byte, error) {
-	return appendStages(dst, "tee", kindTee, t.Stages())
+	return appendStages(dst, "tee", t.Stages())
 }
 
-// Restore restores the state written by AppendSnapshot, all or nothing as far
-// as the operators' own Restore allow.
+// Restore restores the state written by AppendSnapshot or by an earlier
+// release, all or nothing as far as the operators' own Restore allow.
 func (t tee[In, Out]) Restore(data []byte) error {
 	return restoreStages(data, "tee", kindTee, t.Stages())
 }

@@ -16,6 +16,9 @@ import (
 // Sentinel errors of reference tables, wrapped by a *[TableError] or
 // returned from the constructors.
 var (
+	// ErrSyntax means a table's input is not well-formed: JSON lines that
+	// are not JSON objects, or CSV that encoding/csv rejects.
+	ErrSyntax = errors.New("record: malformed input")
 	// ErrColumns means a row has a different number of values than the
 	// table has columns.
 	ErrColumns = errors.New("record: wrong number of columns")
@@ -80,6 +83,8 @@ type Table struct {
 // contain it.
 const keySep = 0
 
+const utf8BOM = "\ufeff"
+
 // ReadCSV loads a table from CSV (RFC 4180, as [encoding/csv] reads it)
 // keyed by the columns named in key. Values and column names are trimmed of
 // surrounding white space. Loading stops at the first bad line, since a
@@ -89,7 +94,13 @@ func ReadCSV(r io.Reader, key []string, opts *TableOptions) (*Table, error) {
 	if opts == nil {
 		opts = &TableOptions{}
 	}
-	cr := csv.NewReader(r)
+	// A UTF-8 byte-order mark is no part of the first value, with or
+	// without a header row.
+	br := bufio.NewReader(r)
+	if b, err := br.Peek(len(utf8BOM)); err == nil && string(b) == utf8BOM {
+		br.Discard(len(utf8BOM))
+	}
+	cr := csv.NewReader(br)
 	cr.ReuseRecord = true
 	cr.FieldsPerRecord = -1 // checked here, to name the error our way
 	if opts.Comma != 0 {
@@ -116,7 +127,6 @@ func ReadCSV(r io.Reader, key []string, opts *TableOptions) (*Table, error) {
 		line, _ := cr.FieldPos(0)
 		if b.cols == nil {
 			header := slices.Clone(rec)
-			header[0] = strings.TrimPrefix(header[0], "\ufeff")
 			for i := range header {
 				header[i] = strings.TrimSpace(header[i])
 			}
@@ -498,7 +508,7 @@ type joinOp[R, Out any] struct {
 }
 
 func (j joinOp[R, Out]) Push(in R, emit func(Out)) error {
-	if out, ok, _ := j.step(in); ok {
+	if out, ok, _ := j.step(in); ok && emit != nil {
 		emit(out)
 	}
 	return nil
@@ -519,3 +529,4 @@ func (j joinOp[R, Out]) step(in R) (Out, bool, error) {
 func (joinOp[R, Out]) Advance(Time, func(Out)) error { return nil }
 func (joinOp[R, Out]) Flush(func(Out)) error         { return nil }
 func (joinOp[R, Out]) stateless()                    {}
+func (joinOp[R, Out]) single() bool                  { return true }

@@ -350,3 +350,18 @@ func FuzzReadJSONLines(f *testing.F) {
 		}
 	})
 }
+
+func TestReadCSVColumnsByteOrderMark(t *testing.T) {
+	// A file saved with a byte-order mark and no header row: the mark is
+	// not part of the first key, so the join finds that row.
+	for _, data := range []string{"\ufeff101,f,7\n102,m,8\n", "\ufeff\"101\",f,7\n102,m,8\n"} {
+		users, err := ReadCSV(strings.NewReader(data), []string{"user_id"}, &TableOptions{Columns: []string{"user_id", "gender", "segment_id"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		row, ok := users.Lookup("101")
+		if !ok || row.Get("gender") != "f" {
+			t.Fatalf("%q: row 101 not found: %v", data, row)
+		}
+	}
+}

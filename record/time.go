@@ -250,12 +250,33 @@ exp:
 // [ErrTimeRange] for a time outside the range of Time.
 func ParseRFC3339(s string) (Time, error) { return parseRFC3339(s) }
 
+// ParseISO8601 parses the date-and-time texts of ISO 8601 that event
+// streams carry, such as KDA's "2018-08-01 20:17:20.797",
+// "2018-08-01T20:17:20.797945" and "2018-08-01T22:17:20+02:00":
+// YYYY-MM-DD, then 'T', 't' or a space, then HH:MM:SS, an optional fraction
+// after '.' or ',' (digits beyond nanoseconds are dropped), and an optional
+// zone: 'Z', 'z', ±HH:MM, ±HHMM or ±HH. A text without a zone is UTC. It
+// accepts every text [ParseRFC3339] does. It returns an error wrapping
+// [ErrTimeFormat] for text that does not parse (including dates such as
+// February 30) and [ErrTimeRange] for a time outside the range of Time.
+func ParseISO8601(s string) (Time, error) { return parseTimestamp(s, true) }
+
 // parseRFC3339 is ParseRFC3339 over bytes or a string, without allocating.
-func parseRFC3339[S ~string | ~[]byte](s S) (Time, error) {
-	bad := func() (Time, error) { return 0, fmt.Errorf("%w: %q is not RFC 3339", ErrTimeFormat, s) }
+func parseRFC3339[S ~string | ~[]byte](s S) (Time, error) { return parseTimestamp(s, false) }
+
+// parseTimestamp parses RFC 3339, or with iso the wider ISO 8601 forms of
+// ParseISO8601, without allocating.
+func parseTimestamp[S ~string | ~[]byte](s S, iso bool) (Time, error) {
+	bad := func() (Time, error) {
+		if iso {
+			return 0, fmt.Errorf("%w: %q is not an ISO 8601 date and time", ErrTimeFormat, s)
+		}
+		return 0, fmt.Errorf("%w: %q is not RFC 3339", ErrTimeFormat, s)
+	}
 	num := func(i, n int) int {
 		v := 0
-		for _, c := range []byte(s[i : i+n]) {
+		for k := i; k < i+n; k++ {
+			c := s[k]
 			if c < '0' || c > '9' {
 				return -1
 			}
@@ -264,7 +285,14 @@ func parseRFC3339[S ~string | ~[]byte](s S) (Time, error) {
 		return v
 	}
 	// 2006-01-02T15:04:05 is 19 bytes, the shortest zone "Z" one more.
-	if len(s) < 20 || s[4] != '-' || s[7] != '-' || s[10] != 'T' || s[13] != ':' || s[16] != ':' {
+	min := 20
+	if iso {
+		min = 19
+	}
+	if len(s) < min || s[4] != '-' || s[7] != '-' || s[13] != ':' || s[16] != ':' {
+		return bad()
+	}
+	if s[10] != 'T' && (!iso || s[10] != 't' && s[10] != ' ') {
 		return bad()
 	}
 	year, month, day := num(0, 4), num(5, 2), num(8, 2)
@@ -275,7 +303,7 @@ func parseRFC3339[S ~string | ~[]byte](s S) (Time, error) {
 	}
 	i := 19
 	nsec := 0
-	if s[i] == '.' || s[i] == ',' {
+	if i < len(s) && (s[i] == '.' || s[i] == ',') {
 		i++
 		start := i
 		for i < len(s) && s[i] >= '0' && s[i] <= '9' {
@@ -292,17 +320,29 @@ func parseRFC3339[S ~string | ~[]byte](s S) (Time, error) {
 		}
 	}
 	offset := 0
+	sign := func() int {
+		if s[i] == '-' {
+			return -1
+		}
+		return 1
+	}
 	switch {
-	case i == len(s)-1 && s[i] == 'Z':
-	case i == len(s)-6 && (s[i] == '+' || s[i] == '-') && s[i+3] == ':':
-		oh, om := num(i+1, 2), num(i+4, 2)
+	case iso && i == len(s):
+	case i == len(s)-1 && (s[i] == 'Z' || iso && s[i] == 'z'):
+	case i == len(s)-6 && (s[i] == '+' || s[i] == '-') && s[i+3] == ':',
+		iso && i == len(s)-5 && (s[i] == '+' || s[i] == '-'),
+		iso && i == len(s)-3 && (s[i] == '+' || s[i] == '-'):
+		oh, om := num(i+1, 2), 0
+		switch len(s) - i {
+		case 6:
+			om = num(i+4, 2)
+		case 5:
+			om = num(i+3, 2)
+		}
 		if oh < 0 || oh > 23 || om < 0 || om > 59 {
 			return bad()
 		}
-		offset = (oh*60 + om) * 60
-		if s[i] == '-' {
-			offset = -offset
-		}
+		offset = sign() * (oh*60 + om) * 60
 	default:
 		return bad()
 	}

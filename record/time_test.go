@@ -241,3 +241,43 @@ func FuzzParseRFC3339(f *testing.F) {
 		}
 	})
 }
+
+func TestParseISO8601(t *testing.T) {
+	const sec = 1_533_154_640 // 2018-08-01T20:17:20Z
+	for _, tc := range []struct {
+		in   string
+		want Time
+		err  error
+	}{
+		{"2018-08-01 20:17:20.797", sec*1e9 + 797e6, nil},
+		{"2018-08-01T20:17:20.797945", sec*1e9 + 797945e3, nil},
+		{"2018-08-01t20:17:20", sec * 1e9, nil},
+		{"2018-08-01T20:17:20Z", sec * 1e9, nil},
+		{"2018-08-01T20:17:20z", sec * 1e9, nil},
+		{"2018-08-01T22:17:20+02:00", sec * 1e9, nil},
+		{"2018-08-01T22:17:20+0200", sec * 1e9, nil},
+		{"2018-08-01T22:17:20+02", sec * 1e9, nil},
+		{"2018-08-01T15:47:20-04:30", sec * 1e9, nil},
+		{"2018-08-01 20:17:20,25", sec*1e9 + 25e7, nil},
+		{"2018-08-01 20:17:20.1234567891", sec*1e9 + 123456789, nil},
+		{"1677-09-21 00:12:43.145224192", MinTime, nil},
+		{"2018-08-01", 0, ErrTimeFormat},
+		{"2018-08-01 20:17", 0, ErrTimeFormat},
+		{"2018-08-01_20:17:20", 0, ErrTimeFormat},
+		{"2018-08-01 20:17:20.", 0, ErrTimeFormat},
+		{"2018-08-01 20:17:20+2", 0, ErrTimeFormat},
+		{"2018-08-01 20:17:20+24:00", 0, ErrTimeFormat},
+		{"2018-08-01 20:17:20 UTC", 0, ErrTimeFormat},
+		{"2018-02-29 20:17:20", 0, ErrTimeFormat},
+		{"2262-04-12 00:00:00", 0, ErrTimeRange},
+	} {
+		got, err := ParseISO8601(tc.in)
+		if !errors.Is(err, tc.err) || got != tc.want {
+			t.Errorf("ParseISO8601(%q) = %d, %v; want %d, %v", tc.in, got, err, tc.want, tc.err)
+		}
+		// Where RFC 3339 parses it, it agrees.
+		if r, err := ParseRFC3339(tc.in); err == nil && (r != got || tc.err != nil) {
+			t.Errorf("ParseRFC3339(%q) = %d, ParseISO8601 %d", tc.in, r, got)
+		}
+	}
+}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/rowtime/rowtime/examples/internal/querytest"
 	"github.com/rowtime/rowtime/record"
+	"github.com/rowtime/rowtime/record/decode"
 )
 
 func TestDecode(t *testing.T) {
@@ -316,9 +317,9 @@ func TestAppendRecords(t *testing.T) {
 	if !slices.Equal(got, recs) {
 		t.Errorf("decoded %v, want %v", got, recs)
 	}
-	var de *record.DecodeError
-	if !errors.Is(err, ErrDecode) || !errors.Is(err, record.ErrNoTime) || !errors.As(err, &de) || de.Line != 3 {
-		t.Errorf("error %v, want ErrDecode and record.ErrNoTime on line 3", err)
+	var de *decode.Error
+	if !errors.Is(err, ErrDecode) || !errors.Is(err, decode.ErrNoTime) || !errors.As(err, &de) || de.Line != 3 {
+		t.Errorf("error %v, want ErrDecode and decode.ErrNoTime on line 3", err)
 	}
 }
 

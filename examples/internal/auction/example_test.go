@@ -37,5 +37,5 @@ func ExampleDecode() {
 	fmt.Println(err)
 	// Output:
 	// 7000000 0xa1 42 2026-01-27T00:00:00.5Z
-	// auction: cannot decode bid: field "EventTimestamp": record: missing time field
+	// auction: cannot decode bid: field "EventTimestamp": decode: missing time field
 }

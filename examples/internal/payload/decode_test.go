@@ -1,4 +1,4 @@
-package decode
+package payload
 
 import (
 	"errors"
@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/rowtime/rowtime/record"
+	"github.com/rowtime/rowtime/record/decode"
 )
 
 var errTest = errors.New("test: cannot decode")
@@ -17,7 +18,7 @@ type thing struct {
 }
 
 func TestOne(t *testing.T) {
-	d, err := record.NewDecoder[thing]("T", record.TimeSeconds)
+	d, err := decode.NewJSON[thing]("T", decode.Seconds)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -33,9 +34,9 @@ func TestOne(t *testing.T) {
 		is       error  // wrapped beside errTest
 		msg      string // the error's text starts with this
 	}{
-		{"bad field", `{"Name":"a","Size":"x","T":2}`, record.ErrValue, `test: cannot decode: field "Size": `},
-		{"no time", `{"Name":"a","Size":1}`, record.ErrNoTime, "test: cannot decode: "},
-		{"syntax", `{"Name":`, record.ErrSyntax, "test: cannot decode: "},
+		{"bad field", `{"Name":"a","Size":"x","T":2}`, decode.ErrValue, `test: cannot decode: field "Size": `},
+		{"no time", `{"Name":"a","Size":1}`, decode.ErrNoTime, "test: cannot decode: "},
+		{"syntax", `{"Name":`, decode.ErrSyntax, "test: cannot decode: "},
 		{"two objects", `{"Name":"a","T":1}` + "\n" + `{"Name":"b","T":2}`, nil, "test: cannot decode: 2 objects in one payload, want 1"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

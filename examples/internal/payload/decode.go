@@ -1,21 +1,22 @@
-// Package decode decodes the Kinesis payloads of the example programs that
-// hold exactly one JSON object, with a record.Decoder, and words their
+// Package payload decodes the Kinesis payloads of the example programs that
+// hold exactly one JSON object, with a decode.JSON, and words their
 // errors for a single object.
-package decode
+package payload
 
 import (
 	"errors"
 	"fmt"
 
 	"github.com/rowtime/rowtime/record"
+	"github.com/rowtime/rowtime/record/decode"
 )
 
 // One decodes a payload holding exactly one object with d. Every
 // error wraps errDecode, the example's own sentinel, beside the record
-// package's errors (record.ErrSyntax, record.ErrValue, record.ErrNoTime,
+// decode package's errors (decode.ErrSyntax, decode.ErrValue, decode.ErrNoTime,
 // ...); the error of the one object is worded without the record and line
 // numbers, which say nothing there.
-func One[T any](d *record.Decoder[T], payload []byte, errDecode error) (record.Of[T], error) {
+func One[T any](d *decode.JSON[T], payload []byte, errDecode error) (record.Of[T], error) {
 	var buf [1]record.Of[T]
 	recs, err := d.Append(buf[:0], payload, 0)
 	switch {
@@ -28,8 +29,8 @@ func One[T any](d *record.Decoder[T], payload []byte, errDecode error) (record.O
 }
 
 func oneError(err, errDecode error) error {
-	var de *record.DecodeError
-	if errs, ok := err.(record.DecodeErrors); ok && len(errs) == 1 && errors.As(err, &de) {
+	var de *decode.Error
+	if errs, ok := err.(decode.Errors); ok && len(errs) == 1 && errors.As(err, &de) {
 		msg := fmt.Sprintf("%v: %v", errDecode, de.Err)
 		if de.Field != "" {
 			msg = fmt.Sprintf("%v: field %q: %v", errDecode, de.Field, de.Err)
