@@ -136,16 +136,7 @@ type Consumer struct {
 	dirty      bool
 	now        func() time.Time
 
-	// fails remembers, per shard, the records that failed downstream, so
-	// that one failing again after the checkpoint is restored goes to
-	// the dead letters; gen numbers the fetchers started since the last
-	// restore.
-	fails map[string]map[rk.Position]error
-	gen   int
-
-	// failPush, set by tests, makes the push of a record fail downstream
-	// (after the operator took it) when it returns true.
-	failPush func(trending.Record) bool
+	wrapOp func(partialOp) partialOp // tests: wraps each shard's operator
 }
 
 // New returns a consumer of cfg.Stream through api. It loads the checkpoint
@@ -161,11 +152,8 @@ func New(api KinesisAPI, cfg Config) (*Consumer, error) {
 		shards: map[string]*shard{},
 		merge:  newMerge[trending.Key](trending.CountsFunc(), compareKeys),
 		now:    time.Now,
-		fails:  map[string]map[rk.Position]error{},
 	}
-	// With no checkpoint to say how much of them it accounts for, existing
-	// output files are appended to (offset -1).
-	outOff, deadOff := int64(-1), int64(-1)
+	var outOff, deadOff int64
 	if cfg.Checkpoint != "" {
 		cp, err := readCheckpoint(cfg.Checkpoint)
 		switch {
@@ -248,23 +236,17 @@ func (c *Consumer) newOp(s *shard) (partialOp, error) {
 	if !ok {
 		return nil, fmt.Errorf("consumer: %T has no snapshot", op)
 	}
+	if c.wrapOp != nil {
+		p = c.wrapOp(p)
+	}
 	loop, err := rk.NewLoop[trending.Action, window.Result[trending.Key, trending.State]](s.id,
-		rk.NewJSON[trending.Action](actionDecoder{}, nil), &joinOp{s: s, users: c.cfg.Users, op: p, fail: c.failing},
-		&rk.LoopOptions{Ledger: rk.LedgerOptions{Ordered: true, Name: "trending"}, IdleAfter: -1, Failures: c.failures(s.id)})
+		rk.NewJSON[trending.Action](actionDecoder{}, nil), &joinOp{s: s, users: c.cfg.Users, op: p},
+		&rk.LoopOptions{Ledger: rk.LedgerOptions{Ordered: true, Name: "trending"}, IdleAfter: -1})
 	if err != nil {
 		return nil, err
 	}
 	s.loop = loop
 	return p, nil
-}
-
-func (c *Consumer) failing(r trending.Record) bool { return c.failPush != nil && c.failPush(r) }
-
-func (c *Consumer) failures(id string) map[rk.Position]error {
-	if c.fails[id] == nil {
-		c.fails[id] = map[rk.Position]error{}
-	}
-	return c.fails[id]
 }
 
 // actionDecoder decodes action payloads, one per record, its errors
@@ -286,7 +268,6 @@ type joinOp struct {
 	s     *shard
 	users *trending.Users
 	op    partialOp
-	fail  func(trending.Record) bool
 }
 
 func (j *joinOp) Push(r trending.Record, emit func(window.Result[trending.Key, trending.State])) error {
@@ -294,9 +275,6 @@ func (j *joinOp) Push(r trending.Record, emit func(window.Result[trending.Key, t
 	err := j.op.Push(trending.Join(j.users, r), emit)
 	late := j.s.late
 	j.s.late = nil
-	if err == nil && j.fail != nil && j.fail(r) {
-		return errors.New("consumer: a downstream failure (test)")
-	}
 	if err == nil && late != nil {
 		return rk.Refuse(late)
 	}
@@ -496,7 +474,7 @@ func (c *Consumer) Run(ctx context.Context) (err error) {
 				s.running = true
 				s.lastActive = c.now()
 				after, _ := s.loop.Resume()
-				go c.fetcher(fctx, c.gen, s.id, after)
+				go c.fetcher(fctx, s.id, after)
 			}
 		}
 		select {
@@ -507,27 +485,11 @@ func (c *Consumer) Run(ctx context.Context) (err error) {
 			c.summary("stopped")
 			return ctx.Err()
 		case f := <-c.fetch:
-			if f.gen != c.gen {
-				continue // read before a restore
-			}
 			if f.err != nil {
 				return f.err
 			}
 			if err := c.take(f); err != nil {
-				if !c.replayable(err) {
-					return err
-				}
-				// A downstream failure: the state has moved. Go back to
-				// the checkpoint and read again from there; a record that
-				// fails again goes to the dead letters.
-				c.logf("%v: restoring the checkpoint and reading again from it", err)
-				stop()
-				fctx, stop = context.WithCancel(ctx)
-				defer stop()
-				if err := c.reload(); err != nil {
-					return err
-				}
-				continue
+				return err
 			}
 		case <-tick.C:
 		}
@@ -566,34 +528,6 @@ func (c *Consumer) Run(ctx context.Context) (err error) {
 	}
 }
 
-// replayable reports whether err, from take, is a downstream failure that
-// a restore of the checkpoint can replay: with a checkpoint and file
-// outputs, which go back with it.
-func (c *Consumer) replayable(err error) bool {
-	return c.cfg.Checkpoint != "" && c.out.file && c.dead.file &&
-		!errors.Is(err, rk.ErrForgotten) && !errors.Is(err, rk.ErrOrder)
-}
-
-// reload puts the consumer back to its checkpoint (or to the start, with
-// none saved yet): the state, and the output not yet written.
-func (c *Consumer) reload() error {
-	c.gen++
-	c.outBuf, c.dead.buf = c.outBuf[:0], c.dead.buf[:0]
-	cp, err := readCheckpoint(c.cfg.Checkpoint)
-	if errors.Is(err, os.ErrNotExist) {
-		c.shards = map[string]*shard{}
-		c.merge = newMerge[trending.Key](c.merge.f, c.merge.compare)
-		return c.listShards(context.Background())
-	}
-	if err != nil {
-		return err
-	}
-	if cp.OutOffset != c.out.offset || cp.DeadOffset != c.dead.offset {
-		return fmt.Errorf("consumer: the checkpoint accounts for %d and %d bytes of output, the files have %d and %d", cp.OutOffset, cp.DeadOffset, c.out.offset, c.dead.offset)
-	}
-	return c.restore(cp)
-}
-
 // summary logs what each shard has taken.
 func (c *Consumer) summary(why string) {
 	for _, s := range c.sorted() {
@@ -617,7 +551,6 @@ func (c *Consumer) drained() bool {
 
 // fetched is one GetRecords answer for the coordinator.
 type fetched struct {
-	gen     int // the fetcher's generation
 	shard   string
 	records []types.Record
 	behind  int64 // MillisBehindLatest
@@ -629,9 +562,8 @@ type fetched struct {
 // oldest record when after is ""), and hands each batch to the coordinator.
 // Records a restart reads again are skipped by the coordinator, which
 // knows what it has taken.
-func (c *Consumer) fetcher(ctx context.Context, gen int, id, after string) {
+func (c *Consumer) fetcher(ctx context.Context, id, after string) {
 	send := func(f fetched) bool {
-		f.gen = gen
 		select {
 		case c.fetch <- f:
 			return true
@@ -727,9 +659,6 @@ type sink struct {
 	buf    []byte // lines waiting for the next commit
 }
 
-// openSink opens the output path (std if ""), truncated to offset, the
-// length a checkpoint accounts for, or, with offset -1 (no checkpoint),
-// at its end: lines already there stay.
 func openSink(path string, std *os.File, offset int64) (*sink, error) {
 	if path == "" {
 		return &sink{f: std}, nil
@@ -739,9 +668,6 @@ func openSink(path string, std *os.File, offset int64) (*sink, error) {
 		return nil, err
 	}
 	fi, err := f.Stat()
-	if err == nil && offset < 0 {
-		offset = fi.Size()
-	}
 	if err == nil && fi.Size() < offset {
 		err = fmt.Errorf("consumer: %s has %d bytes, fewer than the %d its checkpoint recorded", path, fi.Size(), offset)
 	}

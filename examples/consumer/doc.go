@@ -43,18 +43,12 @@
 // workloads replay event times of the past, which the clock would make
 // late; kinesis.Loop.Idle says how the two rules combine.
 //
-// A record that fails downstream (an error of the operator that is not a
-// refusal) leaves the state moved: with a checkpoint and file outputs the
-// consumer goes back to its checkpoint and reads again from there, and a
-// record that fails so a second time goes to the dead letters; otherwise
-// it stops with the error.
-//
 // # Failures
 //
 // The consumer follows the error contract of record.Operator. A record that
 // does not decode, that the operator refuses, or that is late goes to the
 // dead-letter output as a JSON line
-// {"shard":…,"sequence_number":…,"error":…,"data":<payload, base64>}, and
+// {"shard":…,"sequence_number":…,"index":…,"error":…,"data":<payload, base64>}, and
 // the shard goes on. Any other error from Push means the operator's state
 // may have moved: the consumer restores the snapshot it took before the
 // batch, drops what the batch emitted, replays the records before the

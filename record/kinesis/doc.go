@@ -5,7 +5,7 @@
 // however often it is delivered, and stores for the snapshots that carry
 // the state from one batch to the next.
 //
-//	dec, _ := record.NewDecoder[Bid]("ts", record.TimeMillis)
+//	dec, _ := decode.NewJSON[Bid]("ts", decode.Millis)
 //	format := kinesis.NewJSON[Bid](dec, nil)          // KPL aggregates too
 //	once, _ := kinesis.NewOnce(query, &kinesis.LedgerOptions{Ordered: true})
 //	store := kinesis.NewDynamoDBStore(client, "rowtime-state", nil)

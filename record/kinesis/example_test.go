@@ -10,6 +10,7 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/rowtime/rowtime/aggregate"
 	"github.com/rowtime/rowtime/record"
+	"github.com/rowtime/rowtime/record/decode"
 	"github.com/rowtime/rowtime/record/kinesis"
 	"github.com/rowtime/rowtime/window"
 )
@@ -27,7 +28,7 @@ func event(seq, data string) *events.KinesisEventRecord {
 }
 
 func ExampleNewJSON() {
-	dec, _ := record.NewDecoder[Bid]("ts", record.TimeMillis)
+	dec, _ := decode.NewJSON[Bid]("ts", decode.Millis)
 	format := kinesis.NewJSON[Bid](dec, nil)
 	r, _ := kinesis.FromEvent(event("49590338271490256608559692538361571095921575989136588898",
 		`{"ts":1700000000000,"block":1,"amount":5}
@@ -104,7 +105,7 @@ func ExampleNewOnce() {
 	count, _ := window.Aggregate(window.Step(time.Minute), func(r record.Of[Bid]) int64 { return r.Value.Block },
 		aggregate.Count[record.Of[Bid]](), nil)
 	once, _ := kinesis.NewOnce[record.Of[Bid], window.Result[int64, int64]](count, &kinesis.LedgerOptions{Ordered: true})
-	dec, _ := record.NewDecoder[Bid]("ts", record.TimeMillis)
+	dec, _ := decode.NewJSON[Bid]("ts", decode.Millis)
 	format := kinesis.NewJSON[Bid](dec, nil)
 	emit := func(r window.Result[int64, int64]) { fmt.Println("block", r.Key, "count", r.Value) }
 
@@ -163,7 +164,7 @@ func ExampleNewDynamoDBStore() {
 }
 
 func ExampleNewDeadLetter() {
-	dec, _ := record.NewDecoder[Bid]("ts", record.TimeMillis)
+	dec, _ := decode.NewJSON[Bid]("ts", decode.Millis)
 	r, _ := kinesis.FromEvent(event("100", "{\"ts\":1700000000000,\"block\":1}\nnot json"))
 	for _, it := range kinesis.NewJSON[Bid](dec, nil).AppendItems(nil, &r) {
 		if it.Err != nil {
@@ -171,13 +172,13 @@ func ExampleNewDeadLetter() {
 		}
 	}
 	// Output:
-	// {"shard":"shardId-000000000000","sequence_number":"100","index":1,"error":"kinesis: payload does not decode: record: decode line 1: record: malformed input: not a JSON object","data":"bm90IGpzb24="}
+	// {"shard":"shardId-000000000000","sequence_number":"100","index":1,"error":"kinesis: payload does not decode: decode: line 1: decode: malformed input: not a JSON object","data":"bm90IGpzb24="}
 }
 
 func ExampleNewHandler() {
 	dir, _ := os.MkdirTemp("", "state")
 	defer os.RemoveAll(dir)
-	dec, _ := record.NewDecoder[Bid]("ts", record.TimeMillis)
+	dec, _ := decode.NewJSON[Bid]("ts", decode.Millis)
 	newQuery := func() (record.Operator[record.Of[Bid], window.Result[int64, int64]], error) {
 		return window.Aggregate(window.Step(10*time.Second), func(b record.Of[Bid]) int64 { return b.Value.Block },
 			aggregate.Sum(func(b record.Of[Bid]) int64 { return b.Value.Amount }), nil)

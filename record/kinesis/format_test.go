@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/rowtime/rowtime/record"
+	"github.com/rowtime/rowtime/record/decode"
 	"google.golang.org/protobuf/encoding/protowire"
 )
 
@@ -19,8 +20,8 @@ type bid struct {
 	Amount int64  `json:"amount"`
 }
 
-func bidDecoder(t testing.TB) *record.Decoder[bid] {
-	d, err := record.NewDecoder[bid]("ts", record.TimeMillis)
+func bidDecoder(t testing.TB) *decode.JSON[bid] {
+	d, err := decode.NewJSON[bid]("ts", decode.Millis)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -31,12 +31,6 @@ type LoopOptions struct {
 	Delay time.Duration
 	// Now is the wall clock; nil means time.Now.
 	Now func() time.Time
-	// Failures, if set, is where the loop remembers the records that
-	// failed downstream: a consumer that rebuilds its loops after
-	// restoring a checkpoint passes the same map, so a record failing a
-	// second time goes to the dead letters. Nil means a map of the loop's
-	// own.
-	Failures map[Position]error
 }
 
 // A Loop takes the batches of one shard, read from any source, exactly
@@ -67,8 +61,11 @@ type Loop[T, Out any] struct {
 	once   *Once[record.Of[T], Out]
 	opts   LoopOptions
 	items  []Item[T]
-	fails  map[Position]error // downstream failures, kept across restores
 	extra  []byte
+
+	base    []byte       // the snapshot before the batch under way
+	pending []Out        // its results, emitted once it is taken
+	dead    []DeadLetter // its dead letters, the same way
 
 	caughtUp   bool
 	lastActive time.Time
@@ -83,10 +80,6 @@ func NewLoop[T, Out any](shard string, format Format[T], op record.Operator[reco
 	}
 	if l.opts.Now == nil {
 		l.opts.Now = time.Now
-	}
-	l.fails = l.opts.Failures
-	if l.fails == nil {
-		l.fails = map[Position]error{}
 	}
 	if l.opts.MaxSkew == 0 {
 		l.opts.MaxSkew = time.Hour
@@ -122,15 +115,19 @@ func (l *Loop[T, Out]) Resume() (string, bool) {
 
 // Take takes a batch of the shard: each record decoded, skipped if taken
 // before, pushed into the query; records that can never be processed
-// (undecodable, refused by the query, too far ahead of the clock, failing
-// downstream again after a restore) go to dead. behind is how far the
-// batch is behind the tip of the shard (MillisBehindLatest): zero with no
-// records makes the shard caught up, which Idle uses.
+// (undecodable, refused by the query, too far ahead of the clock) go to
+// dead. behind is how far the batch is behind the tip of the shard
+// (MillisBehindLatest): zero with no records makes the shard caught up,
+// which Idle uses.
 //
-// An error of the query that is not a refusal leaves the state moved:
-// Take returns it, and the caller restores the last checkpoint (Load) and
-// reads again from Resume. A record that fails so on that replay too makes
-// Take fail once more, and is a dead letter on the replay after. An ErrForgotten or ErrOrder stops the batch at that record.
+// Take follows the error contract of record.Operator: an error of the
+// query that is not a refusal may have moved its state, so Take restores
+// the snapshot it took before the batch and replays the batch up to that
+// record and the record again; a record that fails the same way on replay
+// goes to dead (after one more restore and replay without it). Results
+// and dead letters are handed over once the batch is taken, so what a
+// failed attempt emitted never reaches the caller. An ErrForgotten or
+// ErrOrder stops the batch at that record, with what came before taken.
 func (l *Loop[T, Out]) Take(recs []Record, behind time.Duration, emit func(Out), dead func(DeadLetter)) error {
 	now := l.opts.Now()
 	if len(recs) > 0 || behind > 0 {
@@ -138,10 +135,56 @@ func (l *Loop[T, Out]) Take(recs []Record, behind time.Duration, emit func(Out),
 	} else {
 		l.caughtUp = true
 	}
+	if len(recs) == 0 {
+		return nil
+	}
+	base, err := l.once.AppendSnapshot(l.base[:0])
+	if err != nil {
+		return fmt.Errorf("kinesis: shard %s: snapshot before a batch: %w", l.shard, err)
+	}
+	l.base = base
+	var tries, poison map[Position]error
+	for {
+		l.pending, l.dead = l.pending[:0], l.dead[:0]
+		failed, err := l.attempt(recs, now, poison)
+		if failed == nil {
+			for _, o := range l.pending {
+				emit(o)
+			}
+			for _, d := range l.dead {
+				dead(d)
+			}
+			return err
+		}
+		if _, again := tries[*failed]; again {
+			if poison == nil {
+				poison = map[Position]error{}
+			}
+			poison[*failed] = err
+		}
+		if tries == nil {
+			tries = map[Position]error{}
+		}
+		tries[*failed] = err
+		if rerr := l.once.Restore(l.base); rerr != nil {
+			return fmt.Errorf("kinesis: shard %s: restoring the snapshot before the batch: %w", l.shard, rerr)
+		}
+		l.base = nil // the restored state may keep parts of it: never reuse it
+		if base, err = l.once.AppendSnapshot(nil); err != nil {
+			return fmt.Errorf("kinesis: shard %s: snapshot before a batch: %w", l.shard, err)
+		}
+		l.base = base
+	}
+}
+
+// attempt is one pass of Take. failed is the position of a record that
+// failed downstream, with the error.
+func (l *Loop[T, Out]) attempt(recs []Record, now time.Time, poison map[Position]error) (*Position, error) {
 	var skew record.Time = record.MaxTime
 	if l.opts.MaxSkew > 0 {
 		skew, _ = record.FromTime(now.Add(l.opts.MaxSkew))
 	}
+	emit := func(o Out) { l.pending = append(l.pending, o) }
 	s := l.once.Shard(l.shard)
 	for i := range recs {
 		r := &recs[i]
@@ -149,9 +192,9 @@ func (l *Loop[T, Out]) Take(recs []Record, behind time.Duration, emit func(Out),
 		for k := range l.items {
 			it := &l.items[k]
 			var why error
-			switch ferr, twice := l.fails[it.Pos].(failedTwice); {
-			case twice:
-				why = fmt.Errorf("failed again after a restore: %w", ferr.error)
+			switch perr, poisoned := poison[it.Pos]; {
+			case poisoned:
+				why = fmt.Errorf("failed again on replay: %w", perr)
 			case it.Err != nil:
 				why = it.Err
 			case it.Control:
@@ -162,31 +205,24 @@ func (l *Loop[T, Out]) Take(recs []Record, behind time.Duration, emit func(Out),
 				switch {
 				case err == nil:
 				case taken:
-					dead(NewDeadLetter(r, it, err))
+					l.dead = append(l.dead, NewDeadLetter(r, it, err))
 				case errors.Is(err, ErrForgotten), errors.Is(err, ErrOrder):
-					return fmt.Errorf("kinesis: shard %s: %w", l.shard, err)
+					return nil, fmt.Errorf("kinesis: shard %s: %w", l.shard, err)
 				default:
-					// Replayed once after a restore; failing again, it is
-					// a dead letter on the next replay.
-					if _, again := l.fails[it.Pos]; again {
-						l.fails[it.Pos] = failedTwice{err}
-					} else {
-						l.fails[it.Pos] = err
-					}
-					return fmt.Errorf("kinesis: shard %s: record %v failed downstream (restore the checkpoint and read again): %w", l.shard, it.Pos, err)
+					return &it.Pos, err
 				}
 				continue
 			}
 			taken, err := l.once.Take(s, it.Pos)
 			if err != nil {
-				return fmt.Errorf("kinesis: shard %s: %w", l.shard, err)
+				return nil, fmt.Errorf("kinesis: shard %s: %w", l.shard, err)
 			}
 			if taken && why != nil {
-				dead(NewDeadLetter(r, it, why))
+				l.dead = append(l.dead, NewDeadLetter(r, it, why))
 			}
 		}
 	}
-	return nil
+	return nil, nil
 }
 
 // Idle advances the watermark with the wall clock (now minus Delay) when
@@ -268,9 +304,6 @@ func (l *Loop[T, Out]) Load(ctx context.Context, store Store, key string) (Versi
 	l.extra = append(l.extra[:0], r.b...)
 	return ver, nil
 }
-
-// failedTwice marks a record that failed downstream on its replay too.
-type failedTwice struct{ error }
 
 func appendLen(dst, b []byte) []byte {
 	dst = appendUvarint(dst, uint64(len(b)))

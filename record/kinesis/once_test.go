@@ -15,7 +15,7 @@ import (
 	"github.com/rowtime/rowtime/window"
 )
 
-type countOp = window.Agg[record.Of[bid], int64, int64, int64]
+type countOp = window.Agg[record.Of[bid], int64, int64]
 
 func newCount(t testing.TB) *countOp {
 	op, err := window.Aggregate(window.Step(10*time.Second), func(r record.Of[bid]) int64 { return r.Value.Block },

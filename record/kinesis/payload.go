@@ -22,7 +22,7 @@ var (
 const MaxRecordSize = 1 << 20
 
 // A Decoder decodes one payload into typed records, appending them to dst.
-// It is the contract of record.Decoder: a value that cannot be decoded is
+// It is the contract of the decoders of record/decode: a value that cannot be decoded is
 // skipped and reported in the error, the others are appended. The arrival
 // time is the Kinesis record's, for decoders that stamp records with it.
 type Decoder[T any] interface {
@@ -83,7 +83,7 @@ type JSON[T any] struct {
 }
 
 // NewJSON returns the JSON format decoding values with dec. A
-// *record.Decoder[T] is a Decoder.
+// A *decode.JSON[T] or a *decode.CSV[T] (package record/decode) is a Decoder.
 func NewJSON[T any](dec Decoder[T], opts *Options) *JSON[T] {
 	return &JSON[T]{dec: dec, maxSize: opts.maxSize(), logs: NewLogs(opts)}
 }

@@ -32,7 +32,8 @@ func ParseSeq(s string) (Seq, error) {
 		return Seq{}, fmt.Errorf("%w: empty", ErrSequenceNumber)
 	}
 	var q Seq
-	// The leading len%8 digits one by one, then eight at a time.
+	// The leading len%8 digits one by one, then eight at a time, two
+	// groups of eight (one multiplication of q) where there are sixteen.
 	head := len(s) % 8
 	var v uint64
 	for i := range head {
@@ -43,43 +44,47 @@ func ParseSeq(s string) (Seq, error) {
 		v = v*10 + uint64(d)
 	}
 	q.lo = v
+	var bad uint64
 	for i := head; i < len(s); {
-		a, ok := parse8(s[i : i+8])
+		x, b := digits8(load8(s, i))
 		m := uint64(1e8)
-		if i+16 <= len(s) { // sixteen digits, one multiplication of q
-			b, ok2 := parse8(s[i+8 : i+16])
-			a, m, ok = a*1e8+b, 1e16, ok && ok2
+		if i+16 <= len(s) {
+			y, b2 := digits8(load8(s, i+8))
+			x, m, b = x*1e8+y, 1e16, b|b2
 			i += 16
 		} else {
 			i += 8
 		}
-		if !ok {
-			return Seq{}, fmt.Errorf("%w: %q holds a non-digit", ErrSequenceNumber, s)
-		}
+		bad |= b
 		var carry bool
-		if q, carry = q.mulAdd(m, a); carry {
+		if q, carry = q.mulAdd(m, x); carry {
 			return Seq{}, fmt.Errorf("%w: %q is too large (at most 57 digits)", ErrSequenceNumber, s)
 		}
+	}
+	if bad != 0 {
+		return Seq{}, fmt.Errorf("%w: %q holds a non-digit", ErrSequenceNumber, s)
 	}
 	return q, nil
 }
 
-// parse8 parses eight decimal digits at once (the SWAR method of Wojciech
-// Muła and Daniel Lemire's fast number parsing): each byte less '0', then
-// pairs, quads and the two halves combined by multiplications.
-func parse8(s string) (uint64, bool) {
-	_ = s[7]
-	x := uint64(s[0]) | uint64(s[1])<<8 | uint64(s[2])<<16 | uint64(s[3])<<24 |
+// load8 returns the eight bytes of s from i as a little-endian word.
+func load8(s string, i int) uint64 {
+	s = s[i : i+8]
+	return uint64(s[0]) | uint64(s[1])<<8 | uint64(s[2])<<16 | uint64(s[3])<<24 |
 		uint64(s[4])<<32 | uint64(s[5])<<40 | uint64(s[6])<<48 | uint64(s[7])<<56
+}
+
+// digits8 parses the eight decimal digits of the word x (the SWAR method
+// of Wojciech Muła and Daniel Lemire's fast number parsing): each byte
+// less '0', then pairs, quads and the two halves combined by
+// multiplications. bad is non-zero when a byte is not a digit: a byte
+// below '0' borrows into its top bit, one above '9' carries into it when
+// 0x46 (0x7f - '9') is added.
+func digits8(x uint64) (v, bad uint64) {
 	d := x - 0x3030303030303030
-	// A byte below '0' borrows into its top bit; one above '9' carries
-	// into it when 0x46 (0x7f - '9') is added.
-	if (d|(x+0x4646464646464646))&0x8080808080808080 != 0 {
-		return 0, false
-	}
+	bad = (d | (x + 0x4646464646464646)) & 0x8080808080808080
 	d = d*10 + d>>8
-	d = ((d&0x000000FF000000FF)*(100+(1000000<<32)) + (d>>16&0x000000FF000000FF)*(1+(10000<<32))) >> 32
-	return d, true
+	return ((d&0x000000FF000000FF)*(100+(1000000<<32)) + (d>>16&0x000000FF000000FF)*(1+(10000<<32))) >> 32, bad
 }
 
 // mulAdd returns q*m + a and whether it overflowed 192 bits.

@@ -13,6 +13,7 @@ import (
 
 	"github.com/rowtime/rowtime/aggregate"
 	"github.com/rowtime/rowtime/record"
+	"github.com/rowtime/rowtime/record/decode"
 	"github.com/rowtime/rowtime/record/kinesis"
 	"github.com/rowtime/rowtime/record/kinesis/group"
 	"github.com/rowtime/rowtime/window"
@@ -79,7 +80,7 @@ func TestBadTables(t *testing.T) {
 func TestStateOfAnotherQuery(t *testing.T) {
 	c := newCluster(t, 1)
 	ctx := context.Background()
-	dec, _ := record.NewDecoder[event]("ts", record.TimeMillis)
+	dec, _ := decode.NewJSON[event]("ts", decode.Millis)
 	op, err := window.Aggregate(window.Step(3*time.Second), func(r record.Of[event]) string { return r.Value.Key },
 		aggregate.Count[record.Of[event]](), nil)
 	if err != nil {

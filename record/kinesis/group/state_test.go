@@ -9,6 +9,7 @@ import (
 
 	"github.com/rowtime/rowtime/aggregate"
 	"github.com/rowtime/rowtime/record"
+	"github.com/rowtime/rowtime/record/decode"
 	"github.com/rowtime/rowtime/record/kinesis"
 	"github.com/rowtime/rowtime/window"
 )
@@ -31,7 +32,7 @@ func TestExtraOfLoopLayout(t *testing.T) {
 	type ev struct {
 		K string `json:"k"`
 	}
-	dec, _ := record.NewDecoder[ev]("ts", record.TimeMillis)
+	dec, _ := decode.NewJSON[ev]("ts", decode.Millis)
 	for _, n := range []int{0, 1, 50, 5000} {
 		op, err := window.Aggregate(window.Step(time.Second), func(r record.Of[ev]) string { return r.Value.K },
 			aggregate.Count[record.Of[ev]](), nil)

@@ -16,6 +16,7 @@ import (
 
 	"github.com/rowtime/rowtime/aggregate"
 	"github.com/rowtime/rowtime/record"
+	"github.com/rowtime/rowtime/record/decode"
 	"github.com/rowtime/rowtime/record/kinesis"
 	"github.com/rowtime/rowtime/record/kinesis/group"
 	"github.com/rowtime/rowtime/record/kinesis/kinesistest"
@@ -70,7 +71,7 @@ func newQuery() (record.Operator[record.Of[event], result], error) {
 
 // testConfig is the worker configuration of the tests, on e.
 func testConfig(e env, api group.KinesisAPI, db *dynamodb.Client, state kinesis.Store) group.Config[event, result] {
-	dec, err := record.NewDecoder[event]("ts", record.TimeMillis)
+	dec, err := decode.NewJSON[event]("ts", decode.Millis)
 	if err != nil {
 		panic(err)
 	}
