@@ -153,7 +153,9 @@ func New(api KinesisAPI, cfg Config) (*Consumer, error) {
 		merge:  newMerge[trending.Key](trending.CountsFunc(), compareKeys),
 		now:    time.Now,
 	}
-	var outOff, deadOff int64
+	// With no checkpoint to say how much of them it accounts for, existing
+	// output files are appended to (offset -1).
+	outOff, deadOff := int64(-1), int64(-1)
 	if cfg.Checkpoint != "" {
 		cp, err := readCheckpoint(cfg.Checkpoint)
 		switch {
@@ -659,6 +661,9 @@ type sink struct {
 	buf    []byte // lines waiting for the next commit
 }
 
+// openSink opens the output path (std if ""), truncated to offset, the
+// length a checkpoint accounts for, or, with offset -1 (no checkpoint),
+// at its end: lines already there stay.
 func openSink(path string, std *os.File, offset int64) (*sink, error) {
 	if path == "" {
 		return &sink{f: std}, nil
@@ -668,6 +673,9 @@ func openSink(path string, std *os.File, offset int64) (*sink, error) {
 		return nil, err
 	}
 	fi, err := f.Stat()
+	if err == nil && offset < 0 {
+		offset = fi.Size()
+	}
 	if err == nil && fi.Size() < offset {
 		err = fmt.Errorf("consumer: %s has %d bytes, fewer than the %d its checkpoint recorded", path, fi.Size(), offset)
 	}
