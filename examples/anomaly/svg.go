@@ -2,15 +2,14 @@ package main
 
 import (
 	"bufio"
-	"encoding/xml"
 	"fmt"
 	"io"
 	"math"
 	"os"
-	"strconv"
 	"strings"
 	"time"
 
+	"github.com/rowtime/rowtime/examples/internal/plot"
 	"github.com/rowtime/rowtime/record"
 )
 
@@ -75,9 +74,9 @@ func (p picture) draw(w io.Writer) {
 	fmt.Fprintf(w, `<?xml version="1.0" encoding="UTF-8"?>
 <svg xmlns="http://www.w3.org/2000/svg" width="%d" height="%d" viewBox="0 0 %d %d" font-family="Helvetica, Arial, sans-serif" font-size="13">
 `, svgW, svgH, svgW, svgH)
-	fmt.Fprintf(w, "<title>%s</title>\n", esc(title))
+	fmt.Fprintf(w, "<title>%s</title>\n", plot.Esc(title))
 	fmt.Fprintf(w, `<path d="M0 0H%dV%dH0Z" fill="white"/>`+"\n", svgW, svgH)
-	fmt.Fprintf(w, `<text x="%d" y="30" font-size="16" font-weight="bold">%s</text>`+"\n", plotX, esc(title))
+	fmt.Fprintf(w, `<text x="%d" y="30" font-size="16" font-weight="bold">%s</text>`+"\n", plotX, plot.Esc(title))
 	high := 0
 	for _, v := range s.score {
 		if v > highScore {
@@ -85,7 +84,7 @@ func (p picture) draw(w io.Writer) {
 		}
 	}
 	fmt.Fprintf(w, `<text x="%d" y="50" fill="#555">%s</text>`+"\n", plotX,
-		esc(fmt.Sprintf("top: %s; bottom: ANOMALY_SCORE; %d records score above %d (red)", strings.Join(p.Fields, ", "), high, highScore)))
+		plot.Esc(fmt.Sprintf("top: %s; bottom: ANOMALY_SCORE; %d records score above %d (red)", strings.Join(p.Fields, ", "), high, highScore)))
 
 	sx := func(i int) float64 {
 		if n <= 1 {
@@ -112,7 +111,7 @@ func (p picture) draw(w io.Writer) {
 		}
 	}
 	if single {
-		step := niceStep((hi[0] - lo[0]) / 5)
+		step := plot.NiceStep((hi[0] - lo[0]) / 5)
 		lo[0], hi[0] = math.Floor(lo[0]/step)*step, math.Ceil(hi[0]/step)*step
 		p.yAxis(w, valuesY, valuesH, lo[0], hi[0], step, p.Fields[0])
 	} else {
@@ -128,12 +127,12 @@ func (p picture) draw(w io.Writer) {
 				fmt.Fprintf(w, "%.1f,%.1f ", sx(i), vy(j, v[j]))
 			}
 		}
-		fmt.Fprintf(w, `"><title>%s</title></polyline>`+"\n", esc(name))
+		fmt.Fprintf(w, `"><title>%s</title></polyline>`+"\n", plot.Esc(name))
 	}
 	fmt.Fprintf(w, `<g id="high" fill="%s">`+"\n", highColor)
 	for i, v := range s.vals {
 		if s.score[i] > highScore && len(v) > 0 {
-			fmt.Fprintf(w, `<circle cx="%.1f" cy="%.1f" r="3"><title>record %d: score %s</title></circle>`+"\n", sx(i), vy(0, v[0]), i+1, num(s.score[i]))
+			fmt.Fprintf(w, `<circle cx="%.1f" cy="%.1f" r="3"><title>record %d: score %s</title></circle>`+"\n", sx(i), vy(0, v[0]), i+1, plot.Num(s.score[i]))
 		}
 	}
 	fmt.Fprintln(w, `</g>`)
@@ -146,7 +145,7 @@ func (p picture) draw(w io.Writer) {
 			top = max(top, s.other[i])
 		}
 	}
-	step := niceStep(top / 5)
+	step := plot.NiceStep(top / 5)
 	top = math.Ceil(top/step) * step
 	p.yAxis(w, scoresY, scoresH, 0, top, step, "ANOMALY_SCORE")
 	sy := func(v float64) float64 { return scoresY + scoresH - v/top*scoresH }
@@ -169,7 +168,7 @@ func (p picture) draw(w io.Writer) {
 	// The x axis, under the scores.
 	base := scoresY + scoresH
 	fmt.Fprintf(w, `<path d="M%d %dH%d" stroke="%s" stroke-width="1.5"/>`+"\n", plotX, base, plotX+plotW, axisColor)
-	xstep := max(1, int(niceStep(float64(n)/8)))
+	xstep := max(1, int(plot.NiceStep(float64(n)/8)))
 	for i := 0; i < n; i += xstep {
 		x := sx(i)
 		fmt.Fprintf(w, `<line x1="%.1f" y1="%d" x2="%.1f" y2="%d" stroke="%s"/>`+"\n", x, base, x, base+6, axisColor)
@@ -179,7 +178,7 @@ func (p picture) draw(w io.Writer) {
 	if p.TimeField != "" && n > 0 {
 		xlabel = fmt.Sprintf("record (%s from %s to %s)", p.TimeField, stamp(s.at[0]), stamp(s.at[n-1]))
 	}
-	fmt.Fprintf(w, `<text x="%d" y="%d" text-anchor="middle" font-weight="bold">%s</text>`+"\n", plotX+plotW/2, base+45, esc(xlabel))
+	fmt.Fprintf(w, `<text x="%d" y="%d" text-anchor="middle" font-weight="bold">%s</text>`+"\n", plotX+plotW/2, base+45, plot.Esc(xlabel))
 
 	// Legend.
 	y := valuesY + 10
@@ -187,7 +186,7 @@ func (p picture) draw(w io.Writer) {
 	y += 25
 	for j, name := range p.Fields {
 		fmt.Fprintf(w, `<path d="M%d %dh20" stroke="%s" stroke-width="2"/><text x="%d" y="%d" dominant-baseline="middle">%s</text>`+"\n",
-			legendX, y, fieldColors[j%len(fieldColors)], legendX+26, y, esc(name))
+			legendX, y, fieldColors[j%len(fieldColors)], legendX+26, y, plot.Esc(name))
 		y += 20
 	}
 	fmt.Fprintf(w, `<circle cx="%d" cy="%d" r="3" fill="%s"/><text x="%d" y="%d" dominant-baseline="middle">score above %d</text>`+"\n", legendX+10, y, highColor, legendX+26, y, highScore)
@@ -197,9 +196,9 @@ func (p picture) draw(w io.Writer) {
 	if p.Compare != "" {
 		label := p.Compare
 		if p.CompareScale != 1 {
-			label = fmt.Sprintf("%s × %s", p.Compare, num(p.CompareScale))
+			label = fmt.Sprintf("%s × %s", p.Compare, plot.Num(p.CompareScale))
 		}
-		fmt.Fprintf(w, `<path d="M%d %dh20" stroke="%s" stroke-width="2"/><text x="%d" y="%d" dominant-baseline="middle">%s</text>`+"\n", legendX, y, otherColor, legendX+26, y, esc(label))
+		fmt.Fprintf(w, `<path d="M%d %dh20" stroke="%s" stroke-width="2"/><text x="%d" y="%d" dominant-baseline="middle">%s</text>`+"\n", legendX, y, otherColor, legendX+26, y, plot.Esc(label))
 		y += 20
 	}
 	fmt.Fprintln(w, `</g>`)
@@ -214,48 +213,13 @@ func (p picture) yAxis(w io.Writer, top, height int, lo, hi, step float64, label
 		y := sy(v)
 		fmt.Fprintf(w, `<line x1="%d" y1="%.1f" x2="%d" y2="%.1f" stroke="#eee"/>`+"\n", plotX, y, plotX+plotW, y)
 		fmt.Fprintf(w, `<line x1="%d" y1="%.1f" x2="%d" y2="%.1f" stroke="%s"/>`+"\n", plotX-6, y, plotX, y, axisColor)
-		fmt.Fprintf(w, `<text x="%d" y="%.1f" text-anchor="end" dominant-baseline="middle">%s</text>`+"\n", plotX-10, y, tick(v, step))
+		fmt.Fprintf(w, `<text x="%d" y="%.1f" text-anchor="end" dominant-baseline="middle">%s</text>`+"\n", plotX-10, y, plot.Tick(v, step))
 	}
 	fmt.Fprintf(w, `<path d="M%d %dV%d" stroke="%s" stroke-width="1.5"/>`+"\n", plotX, top, top+height, axisColor)
-	fmt.Fprintf(w, `<text transform="translate(%d %d) rotate(-90)" text-anchor="middle" font-weight="bold">%s</text>`+"\n", plotX-60, top+height/2, esc(label))
+	fmt.Fprintf(w, `<text transform="translate(%d %d) rotate(-90)" text-anchor="middle" font-weight="bold">%s</text>`+"\n", plotX-60, top+height/2, plot.Esc(label))
 	fmt.Fprintln(w, `</g>`)
 }
 
 func stamp(t record.Time) string {
 	return time.Unix(0, int64(t)).UTC().Format("2006-01-02 15:04")
-}
-
-// niceStep returns the 1, 2 or 5 times a power of ten nearest above d.
-func niceStep(d float64) float64 {
-	if d <= 0 || math.IsNaN(d) || math.IsInf(d, 0) {
-		return 1
-	}
-	p := math.Pow(10, math.Floor(math.Log10(d)))
-	for _, m := range []float64{1, 2, 5, 10} {
-		if m*p >= d {
-			return m * p
-		}
-	}
-	return 10 * p
-}
-
-// tick formats an axis value with as many decimals as the step needs.
-func tick(v, step float64) string {
-	dec := max(0, int(-math.Floor(math.Log10(step))))
-	if math.Abs(v) < step/1e6 {
-		v = 0
-	}
-	return strconv.FormatFloat(v, 'f', dec, 64)
-}
-
-// num formats a number for labels: at most 4 significant decimals.
-func num(f float64) string {
-	s := strconv.FormatFloat(f, 'f', 4, 64)
-	return strings.TrimRight(strings.TrimRight(s, "0"), ".")
-}
-
-func esc(s string) string {
-	var b strings.Builder
-	xml.EscapeText(&b, []byte(s))
-	return b.String()
 }

@@ -2,14 +2,13 @@ package main
 
 import (
 	"bufio"
-	"encoding/xml"
 	"fmt"
 	"io"
 	"math"
 	"os"
 	"strconv"
-	"strings"
 
+	"github.com/rowtime/rowtime/examples/internal/plot"
 	"github.com/rowtime/rowtime/hotspot"
 )
 
@@ -70,7 +69,7 @@ func (p picture) draw(w io.Writer) {
 	hs := p.drawn()
 	lo, hi := extent(p.Points, hs)
 	side := max(hi[0]-lo[0], hi[1]-lo[1])
-	step := niceStep(side / 8)
+	step := plot.NiceStep(side / 8)
 	lo[0], lo[1] = math.Floor(lo[0]/step)*step, math.Floor(lo[1]/step)*step
 	side = max(math.Ceil((hi[0]-lo[0])/step), math.Ceil((hi[1]-lo[1])/step), 1) * step
 	sx := func(x float64) float64 { return plotX + (x-lo[0])/side*plotSide }
@@ -79,11 +78,11 @@ func (p picture) draw(w io.Writer) {
 	fmt.Fprintf(w, `<?xml version="1.0" encoding="UTF-8"?>
 <svg xmlns="http://www.w3.org/2000/svg" width="%d" height="%d" viewBox="0 0 %d %d" font-family="Helvetica, Arial, sans-serif" font-size="13">
 `, svgW, svgH, svgW, svgH)
-	fmt.Fprintf(w, "<title>%s</title>\n", esc(p.title(len(hs))))
+	fmt.Fprintf(w, "<title>%s</title>\n", plot.Esc(p.title(len(hs))))
 	fmt.Fprintf(w, `<path d="M0 0H%dV%dH0Z" fill="white"/>`+"\n", svgW, svgH)
-	fmt.Fprintf(w, `<text x="%d" y="30" font-size="16" font-weight="bold">%s</text>`+"\n", plotX, esc(p.title(len(hs))))
+	fmt.Fprintf(w, `<text x="%d" y="30" font-size="16" font-weight="bold">%s</text>`+"\n", plotX, plot.Esc(p.title(len(hs))))
 	fmt.Fprintf(w, `<text x="%d" y="50" fill="#555">%s</text>`+"\n", plotX,
-		esc(fmt.Sprintf("last %d points; boxes: hotspots with density ≥ %s (of %d in the window)", len(p.Points), num(p.MinDensity), len(p.Hotspots))))
+		plot.Esc(fmt.Sprintf("last %d points; boxes: hotspots with density ≥ %s (of %d in the window)", len(p.Points), plot.Num(p.MinDensity), len(p.Hotspots))))
 
 	// Grid, ticks and axes.
 	fmt.Fprintln(w, `<g id="axes" stroke-width="1">`)
@@ -91,17 +90,17 @@ func (p picture) draw(w io.Writer) {
 		x := sx(v)
 		fmt.Fprintf(w, `<line x1="%.1f" y1="%d" x2="%.1f" y2="%d" stroke="#eee"/>`+"\n", x, plotY, x, plotY+plotSide)
 		fmt.Fprintf(w, `<line x1="%.1f" y1="%d" x2="%.1f" y2="%d" stroke="%s"/>`+"\n", x, plotY+plotSide, x, plotY+plotSide+6, axisColor)
-		fmt.Fprintf(w, `<text x="%.1f" y="%d" text-anchor="middle">%s</text>`+"\n", x, plotY+plotSide+22, tick(v, step))
+		fmt.Fprintf(w, `<text x="%.1f" y="%d" text-anchor="middle">%s</text>`+"\n", x, plotY+plotSide+22, plot.Tick(v, step))
 	}
 	for v := lo[1]; v <= lo[1]+side+step/2; v += step {
 		y := sy(v)
 		fmt.Fprintf(w, `<line x1="%d" y1="%.1f" x2="%d" y2="%.1f" stroke="#eee"/>`+"\n", plotX, y, plotX+plotSide, y)
 		fmt.Fprintf(w, `<line x1="%d" y1="%.1f" x2="%d" y2="%.1f" stroke="%s"/>`+"\n", plotX-6, y, plotX, y, axisColor)
-		fmt.Fprintf(w, `<text x="%d" y="%.1f" text-anchor="end" dominant-baseline="middle">%s</text>`+"\n", plotX-10, y, tick(v, step))
+		fmt.Fprintf(w, `<text x="%d" y="%.1f" text-anchor="end" dominant-baseline="middle">%s</text>`+"\n", plotX-10, y, plot.Tick(v, step))
 	}
 	fmt.Fprintf(w, `<path d="M%d %dV%dH%d" fill="none" stroke="%s" stroke-width="1.5"/>`+"\n", plotX, plotY, plotY+plotSide, plotX+plotSide, axisColor)
-	fmt.Fprintf(w, `<text x="%d" y="%d" text-anchor="middle" font-weight="bold">%s</text>`+"\n", plotX+plotSide/2, plotY+plotSide+45, esc(p.XName))
-	fmt.Fprintf(w, `<text transform="translate(%d %d) rotate(-90)" text-anchor="middle" font-weight="bold">%s</text>`+"\n", plotX-55, plotY+plotSide/2, esc(p.YName))
+	fmt.Fprintf(w, `<text x="%d" y="%d" text-anchor="middle" font-weight="bold">%s</text>`+"\n", plotX+plotSide/2, plotY+plotSide+45, plot.Esc(p.XName))
+	fmt.Fprintf(w, `<text transform="translate(%d %d) rotate(-90)" text-anchor="middle" font-weight="bold">%s</text>`+"\n", plotX-55, plotY+plotSide/2, plot.Esc(p.YName))
 	fmt.Fprintln(w, `</g>`)
 
 	// Points: the ones in a drawn hotspot last, so they are on top.
@@ -135,8 +134,8 @@ func (p picture) draw(w io.Writer) {
 		y0, y1 := sy(h.Max[1]), sy(h.Min[1])
 		fmt.Fprintf(w, `<rect class="hotspot" x="%.1f" y="%.1f" width="%.1f" height="%.1f"><title>%s</title></rect>`+"\n",
 			x0, y0, max(x1-x0, 1), max(y1-y0, 1),
-			esc(fmt.Sprintf("density %s, %d points, %s∈[%s, %s], %s∈[%s, %s]", num(h.Density), h.Count,
-				p.XName, num(h.Min[0]), num(h.Max[0]), p.YName, num(h.Min[1]), num(h.Max[1]))))
+			plot.Esc(fmt.Sprintf("density %s, %d points, %s∈[%s, %s], %s∈[%s, %s]", plot.Num(h.Density), h.Count,
+				p.XName, plot.Num(h.Min[0]), plot.Num(h.Max[0]), p.YName, plot.Num(h.Min[1]), plot.Num(h.Max[1]))))
 	}
 	fmt.Fprintln(w, `</g>`)
 	fmt.Fprintf(w, `<g id="densities" fill="%s" font-size="11" font-weight="bold" stroke="white" stroke-width="3" paint-order="stroke">`+"\n", hotColor)
@@ -154,20 +153,20 @@ func (p picture) draw(w io.Writer) {
 	fmt.Fprintf(w, `<circle cx="%d" cy="%d" r="3" fill="%s"/><text x="%d" y="%d" dominant-baseline="middle">point in a hotspot box</text>`+"\n", legendX+8, y, hotColor, legendX+22, y)
 	y += 24
 	fmt.Fprintf(w, `<path d="M%d %dh16v12h-16Z" stroke="%s" stroke-width="2" fill="%s" fill-opacity="0.08"/><text x="%d" y="%d" dominant-baseline="middle">hotspot, density ≥ %s</text><text x="%d" y="%d" font-size="11" fill="#555">(its density beside it)</text>`+"\n",
-		legendX, y-6, hotColor, hotColor, legendX+22, y, esc(num(p.MinDensity)), legendX+22, y+16)
+		legendX, y-6, hotColor, hotColor, legendX+22, y, plot.Esc(plot.Num(p.MinDensity)), legendX+22, y+16)
 	y += 40
 	bar := p.Radius / side * plotSide
 	fmt.Fprintf(w, `<path d="M%d %dv-6M%d %dh%.1fM%.1f %dv-6" stroke="%s" stroke-width="2" fill="none"/>`+"\n",
 		legendX, y, legendX, y, bar, float64(legendX)+bar, y, axisColor)
-	fmt.Fprintf(w, `<text x="%d" y="%d">scan radius %s</text>`+"\n", legendX, y+18, esc(num(p.Radius)))
+	fmt.Fprintf(w, `<text x="%d" y="%d">scan radius %s</text>`+"\n", legendX, y+18, plot.Esc(plot.Num(p.Radius)))
 	y += 50
 	for _, l := range []string{
 		fmt.Sprintf("window: %d records", p.Window),
-		fmt.Sprintf("radius: %s", num(p.Radius)),
+		fmt.Sprintf("radius: %s", plot.Num(p.Radius)),
 		fmt.Sprintf("minimum points: %d", p.MinPts),
-		fmt.Sprintf("scale: 1 grid step = %s", num(step)),
+		fmt.Sprintf("scale: 1 grid step = %s", plot.Num(step)),
 	} {
-		fmt.Fprintf(w, `<text x="%d" y="%d" fill="#555">%s</text>`+"\n", legendX, y, esc(l))
+		fmt.Fprintf(w, `<text x="%d" y="%d" fill="#555">%s</text>`+"\n", legendX, y, plot.Esc(l))
 		y += 20
 	}
 	fmt.Fprintln(w, `</g>`)
@@ -179,7 +178,7 @@ func (p picture) title(n int) string {
 	if n == 1 {
 		noun = "hotspot"
 	}
-	return fmt.Sprintf("HOTSPOTS(window %d, radius %s, minPts %d): %d %s", p.Window, num(p.Radius), p.MinPts, n, noun)
+	return fmt.Sprintf("HOTSPOTS(window %d, radius %s, minPts %d): %d %s", p.Window, plot.Num(p.Radius), p.MinPts, n, noun)
 }
 
 // extent returns the bounding box of the points and hotspot boxes, or the
@@ -205,40 +204,4 @@ func extent(pts [][2]float64, hs []hotspot.Hotspot) (lo, hi [2]float64) {
 		hi[0], hi[1] = lo[0]+1, lo[1]+1
 	}
 	return lo, hi
-}
-
-// niceStep returns the 1, 2 or 5 times a power of ten nearest above d.
-func niceStep(d float64) float64 {
-	if d <= 0 || math.IsNaN(d) || math.IsInf(d, 0) {
-		return 1
-	}
-	p := math.Pow(10, math.Floor(math.Log10(d)))
-	for _, m := range []float64{1, 2, 5, 10} {
-		if m*p >= d {
-			return m * p
-		}
-	}
-	return 10 * p
-}
-
-// tick formats an axis value with as many decimals as the step needs.
-func tick(v, step float64) string {
-	dec := max(0, int(-math.Floor(math.Log10(step))))
-	if math.Abs(v) < step/1e6 {
-		v = 0
-	}
-	return strconv.FormatFloat(v, 'f', dec, 64)
-}
-
-// num formats a number for labels: at most 4 significant decimals.
-func num(f float64) string {
-	s := strconv.FormatFloat(f, 'f', 4, 64)
-	s = strings.TrimRight(strings.TrimRight(s, "0"), ".")
-	return s
-}
-
-func esc(s string) string {
-	var b strings.Builder
-	xml.EscapeText(&b, []byte(s))
-	return b.String()
 }
