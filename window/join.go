@@ -726,6 +726,10 @@ func hold[L, R record.Timed, K comparable, T any](s *joinState[L, R, K], side *j
 func (j *Join[L, R, K, O]) process(in Either[L, R], t record.Time, id int32, emit func(record.Of[O])) {
 	s := &j.st
 	s.keys[id].pending++ // keep the key while its own rows leave
+	// The two branches mirror each other. They stay written out because the
+	// sides' row types differ (L and R): one generic side helper would take
+	// the rows behind an interface or a func value per match, on the path
+	// every row takes.
 	if in.IsRight {
 		j.curR = in.Right
 		if i := s.evictee(1, j.win.right, id); i >= 0 {
