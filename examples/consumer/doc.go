@@ -11,7 +11,7 @@
 // -region, -delay (allowed out-of-orderness of event time), -idle, -poll,
 // -limit, -checkpoint, -checkpoint-every, -out, -dead, -drain, and for a
 // worker of a group -worker, -group, -leases, -state, -out-dir, -lease,
-// -dynamodb-endpoint (see below). Credentials
+// -keyed-shards, -dynamodb-endpoint (see below). Credentials
 // come from AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and AWS_SESSION_TOKEN.
 //
 // # Shards and the merge
@@ -102,4 +102,16 @@
 // event times must follow the clock; -checkpoint, -out, -dead and -drain
 // are for one process alone. -dynamodb-endpoint points at a
 // DynamoDB-compatible server such as dynalite.
+//
+// -keyed-shards says that the producer's partition key is the article id
+// (or any function of it), so that all the actions on an article, and so
+// every (gender, segment, article) key, are on one shard: each shard's
+// results are then final, and each shard writes its own file per window
+// (named by the group, the window's end and the shard, its lines in the
+// same order as a merged window's), with no merge. Only the windows open
+// across a resharding, which a parent and its children share, are still
+// merged. The lines of one window are then spread over several files:
+// sort them by (window end, key) to compare with the one-process output.
+// With any other partition key, -keyed-shards would give a (window, key)
+// one line per shard: leave it off.
 package main

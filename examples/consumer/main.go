@@ -41,6 +41,7 @@ func run(ctx context.Context, args []string) error {
 	fs.StringVar(&wc.StateTable, "state", "", "DynamoDB state table, for -worker")
 	fs.StringVar(&wc.OutDir, "out-dir", "", "directory of the results (a file per window) and dead letters, for -worker")
 	fs.DurationVar(&wc.Lease, "lease", 0, "lease duration, for -worker (default 20s)")
+	fs.BoolVar(&wc.KeyedShards, "keyed-shards", false, "for -worker: the producer's partition key is the article_id (or a function of the article), so each shard's results are final and written without a merge")
 	fs.StringVar(&cfg.Stream, "stream", "", "Kinesis stream to read (required)")
 	fs.DurationVar(&cfg.Delay, "delay", 0, "allowed out-of-orderness of event time")
 	fs.DurationVar(&cfg.IdleAfter, "idle", 10*time.Second, "advance a caught-up shard's watermark after this long without records")
@@ -75,8 +76,8 @@ func run(ctx context.Context, args []string) error {
 		}
 	}
 	cfg.Log = os.Stderr
-	if wc.ID == "" && (wc.LeaseTable != "" || wc.StateTable != "" || wc.OutDir != "" || wc.Group != "" || wc.Lease != 0 || *dynamo != "") {
-		return errors.New("consumer: -group, -leases, -state, -out-dir, -lease and -dynamodb-endpoint need -worker")
+	if wc.ID == "" && (wc.LeaseTable != "" || wc.StateTable != "" || wc.OutDir != "" || wc.Group != "" || wc.Lease != 0 || wc.KeyedShards || *dynamo != "") {
+		return errors.New("consumer: -group, -leases, -state, -out-dir, -lease, -keyed-shards and -dynamodb-endpoint need -worker")
 	}
 	if wc.ID != "" {
 		switch {

@@ -157,21 +157,35 @@ func (w *Worker[T, Out]) writeWindow(ctx context.Context, end record.Time, heads
 	slices.Sort(keys)
 	var lines []byte
 	for _, k := range keys {
-		if w.cfg.AppendLine != nil {
-			lines = append(w.cfg.AppendLine(lines, byKey[k]), '\n')
-			continue
+		var err error
+		if lines, err = w.line(lines, byKey[k]); err != nil {
+			return fmt.Errorf("group: merge: %w", err)
 		}
-		b, err := json.Marshal(byKey[k])
-		if err != nil {
-			return fmt.Errorf("group: merge: encoding a result: %w", err)
-		}
-		lines = append(append(lines, b...), '\n')
+		lines = append(lines, '\n')
 	}
-	name := fmt.Sprintf("%s-%020d", w.cfg.Group, int64(end)-int64(record.MinTime))
+	name := w.windowName(end)
 	if err := w.cfg.Output.Write(ctx, name, lines); err != nil {
 		return fmt.Errorf("group: merge: writing window %s: %w", strconv.FormatInt(int64(end), 10), err)
 	}
 	return nil
+}
+
+// line appends r's output line (without its newline) to dst.
+func (w *Worker[T, Out]) line(dst []byte, r Out) ([]byte, error) {
+	if w.cfg.AppendLine != nil {
+		return w.cfg.AppendLine(dst, r), nil
+	}
+	b, err := json.Marshal(r)
+	if err != nil {
+		return dst, fmt.Errorf("encoding a result: %w", err)
+	}
+	return append(dst, b...), nil
+}
+
+// windowName is the output name of the window ending at end: the group
+// and end-MinTime in twenty digits, so that names sort in order of end.
+func (w *Worker[T, Out]) windowName(end record.Time) string {
+	return fmt.Sprintf("%s-%020d", w.cfg.Group, uint64(end)^(1<<63))
 }
 
 // shardIDs lists every shard of the stream, closed ones too.
