@@ -13,6 +13,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/kinesis"
 	"github.com/rowtime/rowtime/examples/internal/trending"
+	rk "github.com/rowtime/rowtime/record/kinesis"
+	"github.com/rowtime/rowtime/record/kinesis/group"
 )
 
 func main() {
@@ -20,8 +22,26 @@ func main() {
 	defer stop()
 	if err := run(ctx, os.Args[1:]); err != nil && !errors.Is(err, context.Canceled) {
 		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
+		os.Exit(exitStatus(err))
 	}
+}
+
+// Exit statuses: exitFix says that starting again will not help until an
+// operator has done what the error says (a missing table or one of another
+// schema, state or a checkpoint of another query, a checkpoint past the trim
+// horizon); exitError is any other error.
+const (
+	exitError = 1
+	exitFix   = 3
+)
+
+func exitStatus(err error) int {
+	for _, e := range []error{group.ErrTable, group.ErrTrimmed, rk.ErrState, ErrCheckpoint, ErrTrimmed} {
+		if errors.Is(err, e) {
+			return exitFix
+		}
+	}
+	return exitError
 }
 
 func run(ctx context.Context, args []string) error {

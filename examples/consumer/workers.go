@@ -39,6 +39,7 @@ type partial = window.Result[trending.Key, trending.State]
 // db until ctx ends.
 func runWorker(ctx context.Context, api group.KinesisAPI, db *dynamodb.Client, cfg Config, wc WorkerConfig, log io.Writer) error {
 	if err := group.CheckStateTable(ctx, db, wc.StateTable); err != nil {
+		slog.New(slog.NewTextHandler(log, nil)).Error("the worker stops", "worker", wc.ID, "err", err, "exit_status", exitStatus(err))
 		return err
 	}
 	counts := trending.CountsFunc()
@@ -93,6 +94,9 @@ func runWorker(ctx context.Context, api group.KinesisAPI, db *dynamodb.Client, c
 	st := w.Stats()
 	gc.Log.Info("stopped", "records", st.Records, "batches", st.Batches, "shards", st.Shards, "fenced", st.Fenced,
 		"closed", st.Closed, "merged", st.Merged, "final", st.Final, "seconds", fmt.Sprintf("%.3f", time.Since(start).Seconds()))
+	if err != nil {
+		gc.Log.Error("the worker stops", "err", err, "exit_status", exitStatus(err))
+	}
 	return err
 }
 

@@ -125,8 +125,9 @@
 //
 // A lease table that is missing or has another key schema (ErrTable), a
 // state item of another query or format (kinesis.ErrState), and a
-// checkpoint past the stream's trim horizon (ErrTrimmed) stop Run with an
-// error that says what to do. A record that cannot be processed is a dead
+// checkpoint past the stream's trim horizon (ErrTrimmed: GetShardIterator
+// refuses its sequence number, or the iterator at it expires at once) stop
+// Run with an error that says what to do. A record that cannot be processed is a dead
 // letter (Config.DeadLetters), written after the save that accounts for
 // it, under a name per shard and batch.
 package group

@@ -74,6 +74,7 @@ type owned[T, Out any] struct {
 	// since the shard's children may add to their windows.
 	flushed int
 	dead    bytes.Buffer
+	iterAt  time.Time // when the iterator in use was got
 }
 
 // read takes shard id over and reads it until its end (true), the lease
@@ -126,6 +127,11 @@ func (w *Worker[T, Out]) read(ctx context.Context, s types.Shard) (bool, error) 
 		case ctx.Err() != nil:
 			return false, ctx.Err()
 		case errors.As(err, &expired):
+			// An iterator lives five minutes: one that expires at once
+			// points at records that are gone.
+			if time.Since(o.iterAt) < time.Minute {
+				return false, o.trimmed(err)
+			}
 			if iter, err = o.iterator(ctx); err != nil {
 				return false, err
 			}
@@ -138,6 +144,7 @@ func (w *Worker[T, Out]) read(ctx context.Context, s types.Shard) (bool, error) 
 		case err != nil:
 			return false, fmt.Errorf("group: shard %s: GetRecords: %w", id, err)
 		}
+		o.iterAt = time.Now() // of res.NextShardIterator
 		recs = recs[:0]
 		for i := range res.Records {
 			r, err := kinesis.FromSDK(id, &res.Records[i])
@@ -397,18 +404,31 @@ func (o *owned[T, Out]) iterator(ctx context.Context) (*string, error) {
 	}
 	out, err := o.w.cfg.Kinesis.GetShardIterator(ctx, in)
 	if err != nil {
-		if ok && isTrimmed(err) {
-			return nil, fmt.Errorf("%w: shard %s, sequence number %s in item %s: %w (the records after it are gone; to read the shard from its trim horizon, accepting the loss, delete the item)",
-				ErrTrimmed, o.id, at, o.key, err)
+		if ok && IsTrimmed(err) {
+			return nil, o.trimmed(err)
 		}
 		return nil, fmt.Errorf("group: shard %s: GetShardIterator: %w", o.id, err)
 	}
+	o.iterAt = time.Now()
 	return out.ShardIterator, nil
 }
 
-// isTrimmed tells the error Kinesis answers for a starting sequence
-// number it no longer holds (the test the lease library uses as well).
-func isTrimmed(err error) bool {
+// trimmed is the error of a checkpoint past the trim horizon (or, with no
+// checkpoint, of a shard whose oldest records expire as they are read).
+func (o *owned[T, Out]) trimmed(err error) error {
+	at, ok := o.loop.Resume()
+	if !ok {
+		return fmt.Errorf("%w: shard %s, read from its trim horizon: %w (the stream trims records faster than they are read: raise its retention period)",
+			ErrTrimmed, o.id, err)
+	}
+	return fmt.Errorf("%w: shard %s, sequence number %s in item %s: %w (the records after it are gone; to read the shard from its trim horizon, accepting the loss, delete the item)",
+		ErrTrimmed, o.id, at, o.key, err)
+}
+
+// IsTrimmed tells the error Kinesis answers GetShardIterator for a
+// starting sequence number it no longer holds (the test the lease library
+// uses as well).
+func IsTrimmed(err error) bool {
 	var ia *types.InvalidArgumentException
 	if !errors.As(err, &ia) {
 		return false
