@@ -217,7 +217,7 @@ func TestBadInput(t *testing.T) {
 		e.waitLog("trim", "took the shard", 20*time.Second)
 		deadline := time.Now().Add(20 * time.Second)
 		for {
-			cp, err := trendingCheckpoint(e, "shard/trim/actions/shardId-000000000000")
+			cp, err := trendingCheckpoint(e, "shardId-000000000000", "shard/trim/actions/shardId-000000000000")
 			if err == nil && cp != "" {
 				break
 			}
@@ -282,8 +282,8 @@ func checkLog(t *testing.T, log string, want ...string) {
 }
 
 // trendingCheckpoint returns the checkpoint (the last sequence number
-// taken) in the shard item key of the consumer's query.
-func trendingCheckpoint(e *groupEnv, key string) (string, error) {
+// taken) in the item key of shard shardID of the consumer's query.
+func trendingCheckpoint(e *groupEnv, shardID, key string) (string, error) {
 	op, err := trending.Partial(nil)
 	if err != nil {
 		return "", err
@@ -292,7 +292,7 @@ func trendingCheckpoint(e *groupEnv, key string) (string, error) {
 	if !ok {
 		return "", fmt.Errorf("%T has no snapshot", op)
 	}
-	loop, err := rk.NewLoop[trending.Action, partial]("shardId-000000000000", rk.NewJSON[trending.Action](actionDecoder{}, nil),
+	loop, err := rk.NewLoop[trending.Action, partial](shardID, rk.NewJSON[trending.Action](actionDecoder{}, nil),
 		&joinOp{s: &shard{}, op: p}, &rk.LoopOptions{Ledger: rk.LedgerOptions{Name: "trending", Ordered: true}})
 	if err != nil {
 		return "", err

@@ -153,7 +153,13 @@ func (e *groupEnv) command(args ...string) *exec.Cmd {
 // start starts worker id (again, if it ran before).
 func (e *groupEnv) start(id string, extra ...string) *kinesistest.Process {
 	e.t.Helper()
-	p, err := kinesistest.Start(e.command(e.args(id, extra...)...))
+	return e.startArgs(id, e.args(id, extra...))
+}
+
+// startArgs starts worker id with the command line args.
+func (e *groupEnv) startArgs(id string, args []string) *kinesistest.Process {
+	e.t.Helper()
+	p, err := kinesistest.Start(e.command(args...))
 	if err != nil {
 		e.t.Fatal(err)
 	}
@@ -545,13 +551,7 @@ func TestWorkerFencedWritesNothing(t *testing.T) {
 			args[i+1] = rec.srv.URL
 		}
 	}
-	pa, err := kinesistest.Start(e.command(args...))
-	if err != nil {
-		t.Fatal(err)
-	}
-	e.mu.Lock()
-	e.procs["a"] = pa
-	e.mu.Unlock()
+	pa := e.startArgs("a", args)
 	e.waitLog("a", "took the shard", 20*time.Second)
 	time.Sleep(time.Second)
 	if ok, _ := rec.shardWrites(time.Time{}); len(ok) < 2 {
