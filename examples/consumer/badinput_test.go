@@ -227,19 +227,7 @@ func TestBadInput(t *testing.T) {
 			time.Sleep(100 * time.Millisecond)
 		}
 		p.Kill(syscall.SIGTERM)
-		for _, f := range []struct {
-			name             string
-			trimmed, expired bool
-			want             string
-		}{{"GetShardIterator refused", true, false, "is not in the range"}, {"iterator expired at once", false, true, "Iterator expired"}} {
-			proxy := newFaultProxy(t, e.ks.Endpoint, f.trimmed, f.expired)
-			code, log := e.runToExit(with(args, "-endpoint", proxy.srv.URL)...)
-			if code != exitFix {
-				t.Errorf("%s: exit status %d, want %d:\n%s", f.name, code, exitFix, log)
-			}
-			checkLog(t, log, "the checkpoint is past the stream's trim horizon", "shard shardId-000000000000, sequence number",
-				"to read the shard from its trim horizon, accepting the loss, delete the item", f.want)
-		}
+		e.trimmedRuns(t, args, "to read the shard from its trim horizon, accepting the loss, delete the item")
 	})
 
 	t.Run("one-process checkpoint past the trim horizon", func(t *testing.T) {
@@ -249,20 +237,27 @@ func TestBadInput(t *testing.T) {
 		if code, log := e.runToExit(one...); code != 0 {
 			t.Fatalf("first run: exit status %d:\n%s", code, log)
 		}
-		for _, f := range []struct {
-			name             string
-			trimmed, expired bool
-			want             string
-		}{{"GetShardIterator refused", true, false, "is not in the range"}, {"iterator expired at once", false, true, "Iterator expired"}} {
-			proxy := newFaultProxy(t, e.ks.Endpoint, f.trimmed, f.expired)
-			code, log := e.runToExit(with(one, "-endpoint", proxy.srv.URL)...)
-			if code != exitFix {
-				t.Errorf("%s: exit status %d, want %d:\n%s", f.name, code, exitFix, log)
-			}
-			checkLog(t, log, "the checkpoint is past the stream's trim horizon", "shard shardId-000000000000, sequence number",
-				"delete the checkpoint file and the output it accounts for", f.want)
-		}
+		e.trimmedRuns(t, one, "delete the checkpoint file and the output it accounts for")
 	})
+}
+
+// trimmedRuns runs the consumer with args through a faultProxy, once for
+// each of Kinesis's answers to a checkpoint past the trim horizon, and
+// checks that it stops with exit status 3, saying so and what to do (fix).
+func (e *groupEnv) trimmedRuns(t *testing.T, args []string, fix string) {
+	t.Helper()
+	for _, f := range []struct {
+		name             string
+		trimmed, expired bool
+		want             string
+	}{{"GetShardIterator refused", true, false, "is not in the range"}, {"iterator expired at once", false, true, "Iterator expired"}} {
+		proxy := newFaultProxy(t, e.ks.Endpoint, f.trimmed, f.expired)
+		code, log := e.runToExit(with(args, "-endpoint", proxy.srv.URL)...)
+		if code != exitFix {
+			t.Errorf("%s: exit status %d, want %d:\n%s", f.name, code, exitFix, log)
+		}
+		checkLog(t, log, "the checkpoint is past the stream's trim horizon", "shard shardId-000000000000, sequence number", fix, f.want)
+	}
 }
 
 // checkLog checks that the log has each of want, and that a worker's log
