@@ -203,10 +203,13 @@ type producer struct {
 	put   int
 	stop  chan struct{}
 	done  chan struct{}
+	once  sync.Once
 }
 
 func (e *groupEnv) produce(seed uint64, n int, gap time.Duration, keyed bool) *producer {
 	p := &producer{e: e, keyed: keyed, rng: rand.New(rand.NewPCG(seed, 2)), stop: make(chan struct{}), done: make(chan struct{})}
+	// A test that fails early stops the producer before its servers.
+	e.t.Cleanup(func() { p.end() })
 	go func() {
 		defer close(p.done)
 		tick := time.NewTicker(gap)
@@ -255,7 +258,7 @@ func (e *groupEnv) produce(seed uint64, n int, gap time.Duration, keyed bool) *p
 
 // end stops the producer and returns the records it put.
 func (p *producer) end() []trending.Record {
-	close(p.stop)
+	p.once.Do(func() { close(p.stop) })
 	<-p.done
 	p.mu.Lock()
 	defer p.mu.Unlock()
