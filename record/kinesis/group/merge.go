@@ -60,21 +60,6 @@ func (w *Worker[T, Out]) Merge(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	data, ver, err := w.cfg.State.Load(ctx, w.mergeKey())
-	ms := mergeState{Through: record.MinTime}
-	switch {
-	case errors.Is(err, kinesis.ErrNotFound):
-	case err != nil:
-		return fmt.Errorf("group: merge: %w", err)
-	default:
-		if err := json.Unmarshal(data, &ms); err != nil {
-			return fmt.Errorf("%w: merge item %s: %w", errHeader, w.mergeKey(), err)
-		}
-	}
-	w.mu.Lock()
-	w.through = max(w.through, ms.Through)
-	w.mu.Unlock()
-
 	low := record.MaxTime
 	heads := make([]header, 0, len(ids))
 	for _, id := range ids {
@@ -96,6 +81,28 @@ func (w *Worker[T, Out]) Merge(ctx context.Context) error {
 		low = min(low, h.Watermark)
 		heads = append(heads, h)
 	}
+	// The progress is read after the items: a shard drops its partials
+	// of a window only once it has seen the progress past it, so if the
+	// progress read now is not past a window, the items read before hold
+	// all of its partials. (Read before them, the progress could be
+	// overtaken by another worker's merge, and a shard's item read
+	// afterwards miss partials it had dropped since: this worker would
+	// then write the window again, short.)
+	data, ver, err := w.cfg.State.Load(ctx, w.mergeKey())
+	ms := mergeState{Through: record.MinTime}
+	switch {
+	case errors.Is(err, kinesis.ErrNotFound):
+	case err != nil:
+		return fmt.Errorf("group: merge: %w", err)
+	default:
+		if err := json.Unmarshal(data, &ms); err != nil {
+			return fmt.Errorf("%w: merge item %s: %w", errHeader, w.mergeKey(), err)
+		}
+	}
+	w.mu.Lock()
+	w.through = max(w.through, ms.Through)
+	w.mu.Unlock()
+
 	// Windows every shard is past, not written yet.
 	var ends []record.Time
 	for _, h := range heads {
