@@ -295,6 +295,11 @@ func (e *groupEnv) await(recs []trending.Record, d time.Duration) {
 		time.Sleep(200 * time.Millisecond)
 	}
 	if !slices.Equal(got, want) {
+		dead, _ := filepath.Glob(filepath.Join(e.out, "dead-*"))
+		for _, f := range dead {
+			b, _ := os.ReadFile(f)
+			e.t.Logf("dead letters %s:\n%.2000s", filepath.Base(f), b)
+		}
 		e.t.Fatalf("output, sorted by (window end, key), differs from the naive group-by of %d records (%d lines, want %d):\n%s",
 			len(recs), len(got), len(want), diff(got, want))
 	}
