@@ -119,6 +119,9 @@ func newGroupEnv(t *testing.T, shards int, w *workload) *groupEnv {
 				t.Logf("worker %s:\n%s%s", id, e.earlier[id], p.Output())
 			}
 		}
+		if t.Failed() {
+			t.Logf("kinesalite:\n%.3000s\ndynalite:\n%.3000s", e.ks.Output(), e.db.Output())
+		}
 	})
 	return e
 }

@@ -318,7 +318,8 @@ func checkTable(ctx context.Context, api *dynamodb.Client, table, what string, k
 		return fmt.Errorf("%w: the %s table %s does not exist: %s", ErrTable, what, table, fix)
 	}
 	if err != nil {
-		return fmt.Errorf("%w: describing the %s table %s: %w", ErrTable, what, table, err)
+		// Not ErrTable: the table may be fine and DynamoDB out of reach.
+		return fmt.Errorf("group: describing the %s table %s: %w", what, table, err)
 	}
 	types := map[string]ddbtypes.ScalarAttributeType{}
 	for _, a := range out.Table.AttributeDefinitions {
