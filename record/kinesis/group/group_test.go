@@ -25,8 +25,9 @@ import (
 	"github.com/rowtime/rowtime/record/kinesis/kinesistest"
 )
 
-// cluster is a kinesalite stream, a dynalite with the two tables, and the
-// worker processes the test starts.
+// cluster is a kinesalite stream and a dynalite with the two tables; the
+// tests run workers in this process on it (the tests of examples/consumer
+// run them as processes).
 type cluster struct {
 	t      *testing.T
 	ks, db *kinesistest.Server
