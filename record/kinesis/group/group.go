@@ -100,8 +100,10 @@ type Config[T, Out any] struct {
 	// newline); nil means encoding/json.
 	AppendLine func(dst []byte, r Out) []byte
 	// Output receives the merged results, one write per window named by
-	// its end, with one JSON line per key in key order: an Output that
-	// keeps one object per name holds each result once.
+	// the group and its end, with one JSON line per key in key order (and
+	// with KeyedShards each shard's final results, one write per window
+	// named by the group, its end and the shard): an Output that keeps one
+	// object per name holds each result once.
 	Output kinesis.Output
 	// DeadLetters receives records that cannot be processed, one write
 	// per shard and batch. Nil means they are logged.
