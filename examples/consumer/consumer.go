@@ -17,8 +17,13 @@ import (
 	"github.com/rowtime/rowtime/examples/internal/trending"
 	"github.com/rowtime/rowtime/record"
 	rk "github.com/rowtime/rowtime/record/kinesis"
+	"github.com/rowtime/rowtime/record/kinesis/group"
 	"github.com/rowtime/rowtime/window"
 )
+
+// ErrTrimmed reports a checkpoint past the stream's trim horizon: the
+// records after it are gone from the stream.
+var ErrTrimmed = errors.New("consumer: the checkpoint is past the stream's trim horizon")
 
 // KinesisAPI is the part of the Kinesis client the consumer uses;
 // *kinesis.Client implements it.
@@ -601,6 +606,15 @@ func (c *Consumer) fetcher(ctx context.Context, id, after string) {
 		return true
 	}
 	var iter *string
+	var iterAt time.Time // when iter was got
+	trimmed := func(err error) {
+		if after == "" {
+			send(fetched{shard: id, err: fmt.Errorf("%w: shard %s, read from its trim horizon: %w (the stream trims records faster than they are read: raise its retention period)", ErrTrimmed, id, err)})
+			return
+		}
+		send(fetched{shard: id, err: fmt.Errorf("%w: shard %s, sequence number %s: %w (the records after it are gone; to read on from the trim horizon, accepting the loss, delete the checkpoint file and the output it accounts for, and start again)",
+			ErrTrimmed, id, after, err)})
+	}
 	for ctx.Err() == nil {
 		if iter == nil {
 			in := &kinesis.GetShardIteratorInput{StreamName: aws.String(c.cfg.Stream), ShardId: aws.String(id), ShardIteratorType: types.ShardIteratorTypeTrimHorizon}
@@ -610,17 +624,27 @@ func (c *Consumer) fetcher(ctx context.Context, id, after string) {
 			}
 			out, err := c.api.GetShardIterator(ctx, in)
 			if err != nil {
+				if after != "" && group.IsTrimmed(err) {
+					trimmed(err)
+					return
+				}
 				if !retry(err) {
 					return
 				}
 				continue
 			}
-			iter = out.ShardIterator
+			iter, iterAt = out.ShardIterator, time.Now()
 		}
 		out, err := c.api.GetRecords(ctx, &kinesis.GetRecordsInput{ShardIterator: iter, Limit: aws.Int32(c.cfg.Limit)})
 		if err != nil {
 			var expired *types.ExpiredIteratorException
 			if errors.As(err, &expired) {
+				// An iterator lives five minutes: one that expires at
+				// once points at records that are gone.
+				if time.Since(iterAt) < time.Minute {
+					trimmed(err)
+					return
+				}
 				iter = nil
 				continue
 			}
@@ -637,7 +661,7 @@ func (c *Consumer) fetcher(ctx context.Context, id, after string) {
 		if !send(f) || f.closed {
 			return
 		}
-		iter = out.NextShardIterator
+		iter, iterAt = out.NextShardIterator, time.Now()
 		if len(out.Records) == 0 && !sleep(c.cfg.Poll) {
 			return
 		}

@@ -11,7 +11,7 @@
 // -region, -delay (allowed out-of-orderness of event time), -idle, -poll,
 // -limit, -checkpoint, -checkpoint-every, -out, -dead, -drain, and for a
 // worker of a group -worker, -group, -leases, -state, -out-dir, -lease,
-// -dynamodb-endpoint (see below). Credentials
+// -keyed-shards, -dynamodb-endpoint (see below). Credentials
 // come from AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and AWS_SESSION_TOKEN.
 //
 // # Shards and the merge
@@ -76,6 +76,13 @@
 // least once. A checkpoint of another stream, or with operator snapshots
 // of other parameters (another -delay), is refused with an error.
 //
+// A checkpoint whose sequence number the stream no longer holds (past its
+// trim horizon: GetShardIterator refuses it, or the iterator at it expires
+// at once) stops the consumer with ErrTrimmed: the records after it are
+// gone, and reading on from the trim horizon would hide the loss. To accept
+// it, delete the checkpoint file and the output it accounts for, and start
+// again.
+//
 // -drain makes the consumer exit when every shard is caught up and idle:
 // it flushes every open window first, for backfills and tests.
 //
@@ -102,4 +109,31 @@
 // event times must follow the clock; -checkpoint, -out, -dead and -drain
 // are for one process alone. -dynamodb-endpoint points at a
 // DynamoDB-compatible server such as dynalite.
+//
+// A worker stops with an error that says what to do, logged and printed
+// on stderr, when the lease table or the state table is missing or has
+// another key schema, when a shard's item in the state table is of another
+// query (another -group is the fix, or deleting the item), or when a
+// shard's checkpoint is past the stream's trim horizon.
+//
+// -keyed-shards says that the producer's partition key is the article id
+// (or any function of it), so that all the actions on an article, and so
+// every (gender, segment, article) key, are on one shard: each shard's
+// results are then final, and each shard writes its own file per window
+// (named by the group, the window's end and the shard, its lines in the
+// same order as a merged window's), with no merge. Only the windows open
+// across a resharding, which a parent and its children share, are still
+// merged. The lines of one window are then spread over several files:
+// sort them by (window end, key) to compare with the one-process output.
+// With any other partition key, -keyed-shards would give a (window, key)
+// one line per shard: leave it off.
+//
+// # Exit status
+//
+// 0 after SIGINT or SIGTERM, or a drained stream (-drain). 3 when starting
+// again will not help until an operator has done what the error says: a
+// lease or state table missing or of another schema, a state item or
+// checkpoint of another query or stream, a checkpoint past the trim
+// horizon. 1 for any other error (bad flags, a server that cannot be
+// reached), which a supervisor may retry.
 package main

@@ -13,6 +13,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/kinesis"
 	"github.com/rowtime/rowtime/examples/internal/trending"
+	rk "github.com/rowtime/rowtime/record/kinesis"
+	"github.com/rowtime/rowtime/record/kinesis/group"
 )
 
 func main() {
@@ -20,8 +22,26 @@ func main() {
 	defer stop()
 	if err := run(ctx, os.Args[1:]); err != nil && !errors.Is(err, context.Canceled) {
 		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
+		os.Exit(exitStatus(err))
 	}
+}
+
+// Exit statuses: exitFix says that starting again will not help until an
+// operator has done what the error says (a missing table or one of another
+// schema, state or a checkpoint of another query, a checkpoint past the trim
+// horizon); exitError is any other error.
+const (
+	exitError = 1
+	exitFix   = 3
+)
+
+func exitStatus(err error) int {
+	for _, e := range []error{group.ErrTable, group.ErrTrimmed, rk.ErrState, ErrCheckpoint, ErrTrimmed} {
+		if errors.Is(err, e) {
+			return exitFix
+		}
+	}
+	return exitError
 }
 
 func run(ctx context.Context, args []string) error {
@@ -41,6 +61,7 @@ func run(ctx context.Context, args []string) error {
 	fs.StringVar(&wc.StateTable, "state", "", "DynamoDB state table, for -worker")
 	fs.StringVar(&wc.OutDir, "out-dir", "", "directory of the results (a file per window) and dead letters, for -worker")
 	fs.DurationVar(&wc.Lease, "lease", 0, "lease duration, for -worker (default 20s)")
+	fs.BoolVar(&wc.KeyedShards, "keyed-shards", false, "for -worker: the producer's partition key is the article_id (or a function of the article), so each shard's results are final and written without a merge")
 	fs.StringVar(&cfg.Stream, "stream", "", "Kinesis stream to read (required)")
 	fs.DurationVar(&cfg.Delay, "delay", 0, "allowed out-of-orderness of event time")
 	fs.DurationVar(&cfg.IdleAfter, "idle", 10*time.Second, "advance a caught-up shard's watermark after this long without records")
@@ -75,8 +96,8 @@ func run(ctx context.Context, args []string) error {
 		}
 	}
 	cfg.Log = os.Stderr
-	if wc.ID == "" && (wc.LeaseTable != "" || wc.StateTable != "" || wc.OutDir != "" || wc.Group != "" || wc.Lease != 0 || *dynamo != "") {
-		return errors.New("consumer: -group, -leases, -state, -out-dir, -lease and -dynamodb-endpoint need -worker")
+	if wc.ID == "" && (wc.LeaseTable != "" || wc.StateTable != "" || wc.OutDir != "" || wc.Group != "" || wc.Lease != 0 || wc.KeyedShards || *dynamo != "") {
+		return errors.New("consumer: -group, -leases, -state, -out-dir, -lease, -keyed-shards and -dynamodb-endpoint need -worker")
 	}
 	if wc.ID != "" {
 		switch {

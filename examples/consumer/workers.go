@@ -26,6 +26,11 @@ type WorkerConfig struct {
 	StateTable string        // DynamoDB table of the shards' items
 	OutDir     string        // results (one file per window) and dead letters
 	Lease      time.Duration // lease duration; 0 means the library's 20 s
+	// KeyedShards says the producer partitions by the article (the
+	// partition key is a function of the article id): every record of a
+	// (group, article) key is on one shard, so each shard writes its
+	// results as final, without the merge (group.Config.KeyedShards).
+	KeyedShards bool
 }
 
 type partial = window.Result[trending.Key, trending.State]
@@ -34,6 +39,7 @@ type partial = window.Result[trending.Key, trending.State]
 // db until ctx ends.
 func runWorker(ctx context.Context, api group.KinesisAPI, db *dynamodb.Client, cfg Config, wc WorkerConfig, log io.Writer) error {
 	if err := group.CheckStateTable(ctx, db, wc.StateTable); err != nil {
+		slog.New(slog.NewTextHandler(log, nil)).Error("the worker stops", "worker", wc.ID, "err", err, "exit_status", exitStatus(err))
 		return err
 	}
 	counts := trending.CountsFunc()
@@ -72,6 +78,7 @@ func runWorker(ctx context.Context, api group.KinesisAPI, db *dynamodb.Client, c
 			return trending.AppendLine(dst, window.Result[trending.Key, trending.Counts]{
 				Start: r.Start, End: r.End, Key: r.Key, Value: counts.Result(&r.Value)})
 		},
+		KeyedShards:   wc.KeyedShards,
 		Output:        rk.DirOutput{Dir: wc.OutDir},
 		DeadLetters:   rk.DirOutput{Dir: wc.OutDir},
 		LeaseDuration: lease, RenewInterval: lease / 4, AssignInterval: lease / 2,
@@ -82,7 +89,15 @@ func runWorker(ctx context.Context, api group.KinesisAPI, db *dynamodb.Client, c
 	if err != nil {
 		return err
 	}
-	return w.Run(ctx)
+	start := time.Now()
+	err = w.Run(ctx)
+	st := w.Stats()
+	gc.Log.Info("stopped", "records", st.Records, "batches", st.Batches, "shards", st.Shards, "fenced", st.Fenced,
+		"closed", st.Closed, "merged", st.Merged, "final", st.Final, "seconds", fmt.Sprintf("%.3f", time.Since(start).Seconds()))
+	if err != nil {
+		gc.Log.Error("the worker stops", "err", err, "exit_status", exitStatus(err))
+	}
+	return err
 }
 
 // keyString orders keys as compareKeys does: known groups first, by gender

@@ -103,8 +103,9 @@ func TestStateOfAnotherQuery(t *testing.T) {
 }
 
 // TestCheckpointTrimmed: a checkpoint older than the stream's trim horizon
-// (Kinesis's answer injected: kinesalite keeps 24 hours) stops the worker
-// with ErrTrimmed, saying what to do.
+// (Kinesis's answers injected: kinesalite keeps 24 hours), refused by
+// GetShardIterator or expiring the iterator at once, stops the worker with
+// ErrTrimmed, saying what to do.
 func TestCheckpointTrimmed(t *testing.T) {
 	c := newCluster(t, 1)
 	ctx := context.Background()
@@ -122,5 +123,10 @@ func TestCheckpointTrimmed(t *testing.T) {
 	err := runErr(t, c, e, gatedKinesis{Client: api, g: newGate(), trimmed: true})
 	if !errors.Is(err, group.ErrTrimmed) || !strings.Contains(err.Error(), "delete the item") {
 		t.Errorf("trimmed checkpoint: %v", err)
+	}
+	// Kinesis may hand out the iterator and expire it at once instead.
+	err = runErr(t, c, e, gatedKinesis{Client: api, g: newGate(), expired: true})
+	if !errors.Is(err, group.ErrTrimmed) || !strings.Contains(err.Error(), "delete the item") || !strings.Contains(err.Error(), "Iterator expired") {
+		t.Errorf("iterator at the checkpoint expired at once: %v", err)
 	}
 }

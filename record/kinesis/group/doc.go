@@ -15,6 +15,7 @@
 //		Window: func(r Result) (record.Time, string) { return r.End, r.Key },
 //		Merge:  func(a, b Result) Result { a.Value += b.Value; return a },
 //		Output: kinesis.DirOutput{Dir: "out"},
+//		// KeyedShards: true, if the producer partitions by the key
 //	})
 //	err := w.Run(ctx)
 //
@@ -56,9 +57,28 @@
 // The query must emit each (window, key) once, when its watermark passes
 // the window's end (no allowed lateness: an update after the merge could
 // not be merged; such a result is logged as an error, not dropped
-// quietly). Results whose key decides the shard (the producer's partition
-// key) could be written per shard as final; this package always merges,
-// which is correct in both cases and across reshardings.
+// quietly).
+//
+// # Keys that decide the shard
+//
+// When the producer's partition key is a function of the query's key
+// (the key itself, or a part of it: the article of an (article, group)
+// key), every record of a key is on one shard, and a shard's result of a
+// (window, key) is already the final one. Config.KeyedShards says so: the
+// shards then write their results themselves, with no merge and no merge
+// item. A batch's final results are an outbox in the shard's item, like
+// its dead letters: written after the save that accounts for them, one
+// Output write per window and shard, named by the window's end and the
+// shard, one line per key in key order, and written again, identically,
+// by the next owner after a kill. Each line is the only one of its
+// (window, key) in the output. Across a resharding a key's records are on
+// the parent and then on a child, so the windows open at the parent's end
+// (those it flushes there, see below) still go through the merge: the
+// item records the end of the last such window (inherited by children
+// and grandchildren), the shard's results up to it are partials and
+// later ones final. The check is the producer's to keep: with keys spread
+// over shards, KeyedShards would write one line per shard for a (window,
+// key).
 //
 // # Resharding
 //
@@ -71,7 +91,8 @@
 // partials of all shards, a window open across the resharding is the sum
 // of the parent's and the children's partials, and a record late for the
 // parent is late for its children as well, so none lands in a window the
-// merge has written.
+// merge has written. With KeyedShards, the windows up to the last one a
+// parent flushed are shared, and merged, the later ones final per shard.
 //
 // # Idle shards
 //
@@ -104,8 +125,9 @@
 //
 // A lease table that is missing or has another key schema (ErrTable), a
 // state item of another query or format (kinesis.ErrState), and a
-// checkpoint past the stream's trim horizon (ErrTrimmed) stop Run with an
-// error that says what to do. A record that cannot be processed is a dead
+// checkpoint past the stream's trim horizon (ErrTrimmed: GetShardIterator
+// refuses its sequence number, or the iterator at it expires at once) stop
+// Run with an error that says what to do. A record that cannot be processed is a dead
 // letter (Config.DeadLetters), written after the save that accounts for
 // it, under a name per shard and batch.
 package group

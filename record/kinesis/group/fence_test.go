@@ -74,16 +74,20 @@ func (t gatedTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 
 // gatedKinesis holds GetRecords while its gate is paused, and answers
 // GetShardIterator at a sequence number with the error Kinesis gives for
-// a trimmed one when trimmed is set.
+// a trimmed one when trimmed is set, and GetRecords with an expired
+// iterator when expired is.
 type gatedKinesis struct {
 	*sdk.Client
-	g       *gate
-	trimmed bool
+	g                *gate
+	trimmed, expired bool
 }
 
 func (k gatedKinesis) GetRecords(ctx context.Context, in *sdk.GetRecordsInput, opt ...func(*sdk.Options)) (*sdk.GetRecordsOutput, error) {
 	if err := k.g.wait(ctx); err != nil {
 		return nil, err
+	}
+	if k.expired {
+		return nil, &types.ExpiredIteratorException{Message: aws.String("Iterator expired. The iterator was created at time X while right now it is Y which is further in the future than the tolerated delay of 300000 milliseconds.")}
 	}
 	return k.Client.GetRecords(ctx, in, opt...)
 }

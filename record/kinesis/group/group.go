@@ -82,12 +82,28 @@ type Config[T, Out any] struct {
 	// Merge merges the partial results of one (window, key) from two
 	// shards.
 	Merge func(a, b Out) Out
+	// KeyedShards says that the query's key decides the shard: the
+	// producer's partition key is a function of the query's key (the key
+	// itself, or a part of it), so every record of a key is on one shard
+	// and a shard's result of a (window, key) is the final one. The
+	// shards then write their results themselves, without the merge:
+	// after the save that accounts for them, one Output write per shard
+	// and window, named by the window's end and the shard, one line per
+	// key in key order (rewritten identically by the next owner after a
+	// kill). Only the windows open across a resharding, which a parent and
+	// its children share, still go through the merge, so Merge is needed
+	// all the same (see the package docs). If the producer's partition
+	// key is not such a function, the output has one line per shard for a
+	// (window, key) instead of one: leave KeyedShards off.
+	KeyedShards bool
 	// AppendLine appends the output line of a merged result (without its
 	// newline); nil means encoding/json.
 	AppendLine func(dst []byte, r Out) []byte
 	// Output receives the merged results, one write per window named by
-	// its end, with one JSON line per key in key order: an Output that
-	// keeps one object per name holds each result once.
+	// the group and its end, with one JSON line per key in key order (and
+	// with KeyedShards each shard's final results, one write per window
+	// named by the group, its end and the shard): an Output that keeps one
+	// object per name holds each result once.
 	Output kinesis.Output
 	// DeadLetters receives records that cannot be processed, one write
 	// per shard and batch. Nil means they are logged.
@@ -127,6 +143,7 @@ type Stats struct {
 	Fenced   uint64 // shards stopped because another worker took them
 	Shards   uint64 // shards taken
 	Merged   uint64 // windows merged and written by this worker
+	Final    uint64 // windows of a shard written without a merge (KeyedShards)
 	Closed   uint64 // shards read to their ends
 	Handoffs uint64 // shards given up to a rebalance
 }
@@ -303,7 +320,8 @@ func checkTable(ctx context.Context, api *dynamodb.Client, table, what string, k
 		return fmt.Errorf("%w: the %s table %s does not exist: %s", ErrTable, what, table, fix)
 	}
 	if err != nil {
-		return fmt.Errorf("%w: describing the %s table %s: %w", ErrTable, what, table, err)
+		// Not ErrTable: the table may be fine and DynamoDB out of reach.
+		return fmt.Errorf("group: describing the %s table %s: %w", what, table, err)
 	}
 	types := map[string]ddbtypes.ScalarAttributeType{}
 	for _, a := range out.Table.AttributeDefinitions {

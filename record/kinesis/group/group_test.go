@@ -10,12 +10,9 @@ import (
 	"math/big"
 	"math/rand/v2"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
-	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
@@ -28,24 +25,21 @@ import (
 	"github.com/rowtime/rowtime/record/kinesis/kinesistest"
 )
 
-// cluster is a kinesalite stream, a dynalite with the two tables, and the
-// worker processes the test starts.
+// cluster is a kinesalite stream and a dynalite with the two tables; the
+// tests run workers in this process on it (the tests of examples/consumer
+// run them as processes).
 type cluster struct {
-	t       *testing.T
-	ks, db  *kinesistest.Server
-	env     env
-	mu      sync.Mutex
-	workers map[string]*kinesistest.Process
-	logs    map[string]*strings.Builder
+	t      *testing.T
+	ks, db *kinesistest.Server
+	env    env
 }
 
 func newCluster(t *testing.T, shards int) *cluster {
 	t.Helper()
 	if testing.Short() {
-		t.Skip("starts kinesalite, dynalite and worker processes; not in -short")
+		t.Skip("starts kinesalite and dynalite; not in -short")
 	}
-	c := &cluster{t: t, ks: kinesistest.StartKinesis(t), db: kinesistest.StartDynamoDB(t),
-		workers: map[string]*kinesistest.Process{}, logs: map[string]*strings.Builder{}}
+	c := &cluster{t: t, ks: kinesistest.StartKinesis(t), db: kinesistest.StartDynamoDB(t)}
 	dir := t.TempDir()
 	c.env = env{Kinesis: c.ks.Endpoint, DynamoDB: c.db.Endpoint, Stream: "events", Leases: "leases", State: "state",
 		Out: filepath.Join(dir, "out"), Dead: filepath.Join(dir, "dead"), Lease: 2 * time.Second}
@@ -59,16 +53,6 @@ func newCluster(t *testing.T, shards int) *cluster {
 		t.Fatal(err)
 	}
 	kinesistest.StateTable(t, c.db, c.env.State)
-	t.Cleanup(func() {
-		c.mu.Lock()
-		defer c.mu.Unlock()
-		for id, p := range c.workers {
-			p.Stop()
-			if t.Failed() {
-				t.Logf("worker %s:\n%s", id, p.Output())
-			}
-		}
-	})
 	return c
 }
 
@@ -85,39 +69,12 @@ func (c *cluster) waitActive(ctx context.Context) {
 	}
 }
 
-// start starts worker id as a process of the test binary.
-func (c *cluster) start(id string) {
-	c.t.Helper()
-	e := c.env
-	e.Worker = id
-	cmd := exec.Command(os.Args[0], "-test.run=^$")
-	cmd.Env = append(os.Environ(), e.list()...)
-	p, err := kinesistest.Start(cmd)
-	if err != nil {
-		c.t.Fatal(err)
-	}
-	c.mu.Lock()
-	if old := c.workers[id]; old != nil {
-		c.logs[id+"-before"] = &strings.Builder{}
-		c.logs[id+"-before"].WriteString(old.Output())
-	}
-	c.workers[id] = p
-	c.mu.Unlock()
-}
-
-// kill sends sig to worker id and waits for it.
-func (c *cluster) kill(id string, sig syscall.Signal) string {
-	c.mu.Lock()
-	p := c.workers[id]
-	c.mu.Unlock()
-	p.Kill(sig)
-	return p.Output()
-}
-
 // producer puts events with random partition keys (so a key's events are
-// on every shard: the merge is needed) and wall-clock times, and counts
+// on every shard: the merge is needed), or with the key as partition key
+// (keyed: a key's events on one shard), and wall-clock times, and counts
 // them naively.
 type producer struct {
+	keyed bool
 	mu    sync.Mutex
 	want  map[[2]int64]int64 // (window end, key index) → count
 	keys  []string
@@ -142,9 +99,13 @@ func (p *producer) put(ctx context.Context, t *testing.T, api *sdk.Client, strea
 	for i := range entries {
 		k := p.rng.IntN(len(p.keys))
 		at := now - int64(p.rng.IntN(1000)) // up to 1 s out of order
+		pk := fmt.Sprintf("pk-%d", p.rng.Uint64())
+		if p.keyed {
+			pk = p.keys[k]
+		}
 		entries[i] = types.PutRecordsRequestEntry{
 			Data:         fmt.Appendf(nil, `{"ts":%d,"k":%q}`, at, p.keys[k]),
-			PartitionKey: aws.String(fmt.Sprintf("pk-%d", p.rng.Uint64())),
+			PartitionKey: aws.String(pk),
 		}
 		w := testWindow.Milliseconds()
 		counted[i] = [2]int64{(at/w + 1) * w, int64(k)}
@@ -234,6 +195,8 @@ func (c *cluster) await(p *producer, timeout time.Duration) {
 	for k := range want {
 		ends[k[0]] = true
 	}
+	// Until the output holds every (window, key): with KeyedShards a
+	// window's lines come from several shards, at their own times.
 	deadline := time.Now().Add(timeout)
 	var got map[[2]int64]int64
 	for {
@@ -242,16 +205,12 @@ func (c *cluster) await(p *producer, timeout time.Duration) {
 		if err != nil {
 			c.t.Fatal(err)
 		}
-		have := map[int64]bool{}
-		for k := range got {
-			have[k[0]] = true
-		}
-		if len(have) >= len(ends) || time.Now().After(deadline) {
+		if maps.Equal(got, want) || time.Now().After(deadline) {
 			break
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
-	// Sorted by (window end, key), as the issue of the merge has it.
+	// Sorted by (window end, key).
 	ids := slices.Collect(maps.Keys(want))
 	for k := range got {
 		if _, ok := want[k]; !ok {
@@ -278,139 +237,6 @@ func (c *cluster) await(p *producer, timeout time.Duration) {
 		c.t.Fatalf("%d of %d (window, key) differ from the naive group-by over %d events", bad, len(ids), p.total)
 	}
 	c.t.Logf("%d events, %d (window, key) results, %d windows: merged output equals the naive group-by", p.total, len(ids), len(ends))
-}
-
-// TestWorkersKillAndRejoin runs three worker processes on a four-shard
-// stream, kills one with SIGKILL mid-stream (the survivors take its
-// shards), restarts it (it rejoins, and takes shards when a second worker
-// is killed), and checks the merged output against a naive group-by:
-// nothing lost, nothing counted twice.
-func TestWorkersKillAndRejoin(t *testing.T) {
-	c := newCluster(t, 4)
-	for _, id := range []string{"w1", "w2", "w3"} {
-		c.start(id)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 150*time.Second)
-	defer cancel()
-	api := c.ks.Kinesis()
-	p := newProducer(18)
-	stop := make(chan struct{})
-	done := make(chan struct{})
-	go func() { defer close(done); p.run(ctx, t, api, c.env.Stream, 20, 50*time.Millisecond, stop) }()
-	// The first worker to die is one that holds shards (the library
-	// balances coarsely: with 4 shards and 3 workers one may hold none).
-	time.Sleep(4 * time.Second)
-	victim := ""
-	for _, id := range []string{"w1", "w2", "w3"} {
-		c.mu.Lock()
-		out := c.workers[id].Output()
-		c.mu.Unlock()
-		if strings.Contains(out, "took the shard") {
-			victim = id
-			break
-		}
-	}
-	if victim == "" {
-		t.Fatal("no worker took a shard in 4 s")
-	}
-	killed := c.kill(victim, syscall.SIGKILL)
-	time.Sleep(5 * time.Second)
-	c.start(victim)
-	time.Sleep(3 * time.Second)
-	var second string
-	for _, id := range []string{"w1", "w2", "w3"} {
-		if id != victim {
-			second = id
-			c.mu.Lock()
-			out := c.workers[id].Output()
-			c.mu.Unlock()
-			if strings.Contains(out, "took the shard") {
-				break
-			}
-		}
-	}
-	secondLog := c.kill(second, syscall.SIGKILL)
-	time.Sleep(5 * time.Second)
-	close(stop)
-	<-done
-	c.await(p, 60*time.Second)
-	logs := map[string]string{}
-	for _, id := range []string{"w1", "w2", "w3"} {
-		if id != second {
-			logs[id] = c.kill(id, syscall.SIGTERM)
-		}
-	}
-	if took := strings.Count(logs["w1"]+logs["w2"]+logs["w3"]+secondLog, "from="+victim); took == 0 {
-		t.Errorf("no survivor took a shard of the killed %s:\n%s", victim, killed)
-	}
-	if !strings.Contains(logs[victim], "took the shard") {
-		t.Errorf("the restarted %s took no shard after %s was killed:\n%s", victim, second, logs[victim])
-	}
-	for id, l := range logs {
-		if strings.Contains(l, "level=ERROR") {
-			t.Errorf("worker %s logged an error:\n%s", id, l)
-		}
-	}
-}
-
-// TestWorkersReshard splits a shard and merges two during the run.
-func TestWorkersReshard(t *testing.T) {
-	c := newCluster(t, 4)
-	for _, id := range []string{"w1", "w2"} {
-		c.start(id)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 150*time.Second)
-	defer cancel()
-	api := c.ks.Kinesis()
-	p := newProducer(1818)
-	stop := make(chan struct{})
-	done := make(chan struct{})
-	go func() { defer close(done); p.run(ctx, t, api, c.env.Stream, 20, 50*time.Millisecond, stop) }()
-	shards := func() []types.Shard {
-		out, err := api.ListShards(ctx, &sdk.ListShardsInput{StreamName: aws.String(c.env.Stream)})
-		if err != nil {
-			t.Fatal(err)
-		}
-		return out.Shards
-	}
-	time.Sleep(3 * time.Second)
-	s0 := shards()[0]
-	lo, hi := hashRange(t, s0)
-	mid := new(big.Int).Rsh(new(big.Int).Add(lo, hi), 1).String()
-	if _, err := api.SplitShard(ctx, &sdk.SplitShardInput{StreamName: aws.String(c.env.Stream), ShardToSplit: s0.ShardId,
-		NewStartingHashKey: aws.String(mid)}); err != nil {
-		t.Fatal(err)
-	}
-	c.waitActive(ctx)
-	time.Sleep(4 * time.Second)
-	// Merge the split's upper child with the next shard up.
-	var open []types.Shard
-	for _, s := range shards() {
-		if s.SequenceNumberRange.EndingSequenceNumber == nil {
-			open = append(open, s)
-		}
-	}
-	slices.SortFunc(open, func(a, b types.Shard) int {
-		x, _ := hashRange(t, a)
-		y, _ := hashRange(t, b)
-		return x.Cmp(y)
-	})
-	if _, err := api.MergeShards(ctx, &sdk.MergeShardsInput{StreamName: aws.String(c.env.Stream),
-		ShardToMerge: open[1].ShardId, AdjacentShardToMerge: open[2].ShardId}); err != nil {
-		t.Fatal(err)
-	}
-	c.waitActive(ctx)
-	time.Sleep(4 * time.Second)
-	close(stop)
-	<-done
-	c.await(p, 60*time.Second)
-	all := c.kill("w1", syscall.SIGTERM) + c.kill("w2", syscall.SIGTERM)
-	if n := strings.Count(all, "shard read to its end"); n < 3 {
-		t.Errorf("%d shards read to their ends, want 3 (the split's parent and the merge's two):\n%s", n, all)
-	}
-	if strings.Contains(all, "level=ERROR") {
-		t.Errorf("a worker logged an error:\n%s", all)
-	}
 }
 
 func hashRange(t *testing.T, s types.Shard) (lo, hi *big.Int) {

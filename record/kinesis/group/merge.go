@@ -60,21 +60,6 @@ func (w *Worker[T, Out]) Merge(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	data, ver, err := w.cfg.State.Load(ctx, w.mergeKey())
-	ms := mergeState{Through: record.MinTime}
-	switch {
-	case errors.Is(err, kinesis.ErrNotFound):
-	case err != nil:
-		return fmt.Errorf("group: merge: %w", err)
-	default:
-		if err := json.Unmarshal(data, &ms); err != nil {
-			return fmt.Errorf("%w: merge item %s: %w", errHeader, w.mergeKey(), err)
-		}
-	}
-	w.mu.Lock()
-	w.through = max(w.through, ms.Through)
-	w.mu.Unlock()
-
 	low := record.MaxTime
 	heads := make([]header, 0, len(ids))
 	for _, id := range ids {
@@ -96,6 +81,28 @@ func (w *Worker[T, Out]) Merge(ctx context.Context) error {
 		low = min(low, h.Watermark)
 		heads = append(heads, h)
 	}
+	// The progress is read after the items: a shard drops its partials
+	// of a window only once it has seen the progress past it, so if the
+	// progress read now is not past a window, the items read before hold
+	// all of its partials. (Read before them, the progress could be
+	// overtaken by another worker's merge, and a shard's item read
+	// afterwards miss partials it had dropped since: this worker would
+	// then write the window again, short.)
+	data, ver, err := w.cfg.State.Load(ctx, w.mergeKey())
+	ms := mergeState{Through: record.MinTime}
+	switch {
+	case errors.Is(err, kinesis.ErrNotFound):
+	case err != nil:
+		return fmt.Errorf("group: merge: %w", err)
+	default:
+		if err := json.Unmarshal(data, &ms); err != nil {
+			return fmt.Errorf("%w: merge item %s: %w", errHeader, w.mergeKey(), err)
+		}
+	}
+	w.mu.Lock()
+	w.through = max(w.through, ms.Through)
+	w.mu.Unlock()
+
 	// Windows every shard is past, not written yet.
 	var ends []record.Time
 	for _, h := range heads {
@@ -157,21 +164,35 @@ func (w *Worker[T, Out]) writeWindow(ctx context.Context, end record.Time, heads
 	slices.Sort(keys)
 	var lines []byte
 	for _, k := range keys {
-		if w.cfg.AppendLine != nil {
-			lines = append(w.cfg.AppendLine(lines, byKey[k]), '\n')
-			continue
+		var err error
+		if lines, err = w.line(lines, byKey[k]); err != nil {
+			return fmt.Errorf("group: merge: %w", err)
 		}
-		b, err := json.Marshal(byKey[k])
-		if err != nil {
-			return fmt.Errorf("group: merge: encoding a result: %w", err)
-		}
-		lines = append(append(lines, b...), '\n')
+		lines = append(lines, '\n')
 	}
-	name := fmt.Sprintf("%s-%020d", w.cfg.Group, int64(end)-int64(record.MinTime))
+	name := w.windowName(end)
 	if err := w.cfg.Output.Write(ctx, name, lines); err != nil {
 		return fmt.Errorf("group: merge: writing window %s: %w", strconv.FormatInt(int64(end), 10), err)
 	}
 	return nil
+}
+
+// line appends r's output line (without its newline) to dst.
+func (w *Worker[T, Out]) line(dst []byte, r Out) ([]byte, error) {
+	if w.cfg.AppendLine != nil {
+		return w.cfg.AppendLine(dst, r), nil
+	}
+	b, err := json.Marshal(r)
+	if err != nil {
+		return dst, fmt.Errorf("encoding a result: %w", err)
+	}
+	return append(dst, b...), nil
+}
+
+// windowName is the output name of the window ending at end: the group
+// and end-MinTime in twenty digits, so that names sort in order of end.
+func (w *Worker[T, Out]) windowName(end record.Time) string {
+	return fmt.Sprintf("%s-%020d", w.cfg.Group, uint64(end)^(1<<63))
 }
 
 // shardIDs lists every shard of the stream, closed ones too.

@@ -2,10 +2,12 @@ package group
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -67,14 +69,19 @@ type owned[T, Out any] struct {
 	ver  kinesis.Version
 	hdr  header
 	out  []Out
-	dead bytes.Buffer
+	// flushed is the index in out of the first result of the flush at
+	// the shard's end (-1: none): with KeyedShards they are partials,
+	// since the shard's children may add to their windows.
+	flushed int
+	dead    bytes.Buffer
+	iterAt  time.Time // when the iterator in use was got
 }
 
 // read takes shard id over and reads it until its end (true), the lease
 // is lost (ErrFenced, or ctx ends) or an error.
 func (w *Worker[T, Out]) read(ctx context.Context, s types.Shard) (bool, error) {
 	id := aws.ToString(s.ShardId)
-	o := &owned[T, Out]{w: w, id: id, key: w.stateKey(id)}
+	o := &owned[T, Out]{w: w, id: id, key: w.stateKey(id), flushed: -1}
 	if err := o.load(ctx); err != nil {
 		return false, err
 	}
@@ -98,7 +105,7 @@ func (w *Worker[T, Out]) read(ctx context.Context, s types.Shard) (bool, error) 
 	w.count(func(s *Stats) { s.Shards++ })
 	w.log.Info("took the shard", "shard", id, "epoch", o.hdr.Epoch, "from", prevOwner)
 	// The outbox of the last batch saved, perhaps never written.
-	if err := o.flushDead(ctx); err != nil {
+	if err := o.flushOutbox(ctx); err != nil {
 		return false, err
 	}
 
@@ -120,6 +127,11 @@ func (w *Worker[T, Out]) read(ctx context.Context, s types.Shard) (bool, error) 
 		case ctx.Err() != nil:
 			return false, ctx.Err()
 		case errors.As(err, &expired):
+			// An iterator lives five minutes: one that expires at once
+			// points at records that are gone.
+			if time.Since(o.iterAt) < time.Minute {
+				return false, o.trimmed(err)
+			}
 			if iter, err = o.iterator(ctx); err != nil {
 				return false, err
 			}
@@ -132,6 +144,7 @@ func (w *Worker[T, Out]) read(ctx context.Context, s types.Shard) (bool, error) 
 		case err != nil:
 			return false, fmt.Errorf("group: shard %s: GetRecords: %w", id, err)
 		}
+		o.iterAt = time.Now() // of res.NextShardIterator
 		recs = recs[:0]
 		for i := range res.Records {
 			r, err := kinesis.FromSDK(id, &res.Records[i])
@@ -166,6 +179,7 @@ func (w *Worker[T, Out]) read(ctx context.Context, s types.Shard) (bool, error) 
 			// shard's partials; its children start empty (see the
 			// package docs).
 			o.hdr.Closed, o.hdr.Drained = true, o.loop.Watermark()
+			o.flushed = len(o.out)
 			if err := o.loop.Once().Flush(o.emit); err != nil {
 				return false, fmt.Errorf("group: shard %s: %w", id, err)
 			}
@@ -217,6 +231,10 @@ func (o *owned[T, Out]) inherit(ctx context.Context, s types.Shard) error {
 			return fmt.Errorf("group: shard %s: parent item %s: %w", o.id, key, err)
 		}
 		wm = max(wm, h.Drained)
+		// Windows a parent flushed at its end (or shared with its own
+		// parents) may get records from this child too: with
+		// KeyedShards their results go through the merge.
+		o.hdr.Shared = max(o.hdr.Shared, h.Shared)
 	}
 	if wm > record.MinTime {
 		if err := o.loop.Once().Advance(wm, o.emit); err != nil {
@@ -260,13 +278,37 @@ func (o *owned[T, Out]) deadLetter(d kinesis.DeadLetter) {
 	o.dead.WriteByte('\n')
 }
 
-// commit files the batch's results among the partials and its dead
-// letters in the outbox, and saves the item conditional on the version
-// read; then writes the dead letters.
+// commit files the batch's results among the partials (or, with
+// KeyedShards, the final results in the outbox) and its dead letters in
+// the outbox, and saves the item conditional on the version read; then
+// writes the outbox.
 func (o *owned[T, Out]) commit(ctx context.Context) error {
 	through := o.w.merged()
-	for _, r := range o.out {
-		end, _ := o.w.cfg.Window(r)
+	o.hdr.Final = o.hdr.Final[:0]
+	var finals map[record.Time][]keyed
+	for i, r := range o.out {
+		end, key := o.w.cfg.Window(r)
+		atEnd := o.flushed >= 0 && i >= o.flushed
+		if atEnd {
+			// The children may add to this window: it is shared.
+			o.hdr.Shared = max(o.hdr.Shared, end)
+		}
+		if o.w.cfg.KeyedShards && !atEnd && end > o.hdr.Shared {
+			if end <= o.hdr.FinalThrough {
+				o.w.log.Error("a result of a window already written is dropped (a query with allowed lateness?)",
+					"shard", o.id, "window_end", end, "written_through", o.hdr.FinalThrough)
+				continue
+			}
+			if finals == nil {
+				finals = map[record.Time][]keyed{}
+			}
+			line, err := o.w.line(nil, r)
+			if err != nil {
+				return fmt.Errorf("group: shard %s: %w", o.id, err)
+			}
+			finals[end] = append(finals[end], keyed{key, line})
+			continue
+		}
 		if end <= through {
 			// Cannot happen with a query that emits a window once, when
 			// its watermark passes the end: say so, never drop quietly.
@@ -280,7 +322,17 @@ func (o *owned[T, Out]) commit(ctx context.Context) error {
 		}
 		o.hdr.add(end, b)
 	}
-	o.out = o.out[:0]
+	o.out, o.flushed = o.out[:0], -1
+	for end, ks := range finals {
+		slices.SortFunc(ks, func(a, b keyed) int { return strings.Compare(a.key, b.key) })
+		var lines []byte
+		for _, k := range ks {
+			lines = append(append(lines, k.line...), '\n')
+		}
+		o.hdr.Final = append(o.hdr.Final, final{End: end, Lines: lines})
+		o.hdr.FinalThrough = max(o.hdr.FinalThrough, end)
+	}
+	slices.SortFunc(o.hdr.Final, func(a, b final) int { return cmp.Compare(a.End, b.End) })
 	o.hdr.prune(through)
 	o.hdr.Watermark = o.loop.Watermark()
 	if o.hdr.Closed {
@@ -293,7 +345,13 @@ func (o *owned[T, Out]) commit(ctx context.Context) error {
 		return err
 	}
 	o.w.count(func(s *Stats) { s.Batches++ })
-	return o.flushDead(ctx)
+	return o.flushOutbox(ctx)
+}
+
+// keyed is an output line and its key.
+type keyed struct {
+	key  string
+	line []byte
 }
 
 func (o *owned[T, Out]) save(ctx context.Context) error {
@@ -309,9 +367,18 @@ func (o *owned[T, Out]) save(ctx context.Context) error {
 	return nil
 }
 
-// flushDead writes the saved outbox's dead letters, under a name that
-// identifies the batch (a repeat rewrites the same lines).
-func (o *owned[T, Out]) flushDead(ctx context.Context) error {
+// flushOutbox writes the saved outbox: the final results of the batch
+// (KeyedShards), under a name per window and shard, and its dead letters,
+// under a name per shard and batch. A repeat, by this worker or the next
+// owner, writes the same lines under the same names.
+func (o *owned[T, Out]) flushOutbox(ctx context.Context) error {
+	for _, f := range o.hdr.Final {
+		name := fmt.Sprintf("%s-%s", o.w.windowName(f.End), o.id)
+		if err := o.w.cfg.Output.Write(ctx, name, f.Lines); err != nil {
+			return fmt.Errorf("group: shard %s: writing window %d: %w", o.id, f.End, err)
+		}
+		o.w.count(func(s *Stats) { s.Final++ })
+	}
 	if len(o.hdr.Dead) == 0 {
 		return nil
 	}
@@ -337,18 +404,31 @@ func (o *owned[T, Out]) iterator(ctx context.Context) (*string, error) {
 	}
 	out, err := o.w.cfg.Kinesis.GetShardIterator(ctx, in)
 	if err != nil {
-		if ok && isTrimmed(err) {
-			return nil, fmt.Errorf("%w: shard %s, sequence number %s in item %s: %w (the records after it are gone; to read the shard from its trim horizon, accepting the loss, delete the item)",
-				ErrTrimmed, o.id, at, o.key, err)
+		if ok && IsTrimmed(err) {
+			return nil, o.trimmed(err)
 		}
 		return nil, fmt.Errorf("group: shard %s: GetShardIterator: %w", o.id, err)
 	}
+	o.iterAt = time.Now()
 	return out.ShardIterator, nil
 }
 
-// isTrimmed tells the error Kinesis answers for a starting sequence
-// number it no longer holds (the test the lease library uses as well).
-func isTrimmed(err error) bool {
+// trimmed is the error of a checkpoint past the trim horizon (or, with no
+// checkpoint, of a shard whose oldest records expire as they are read).
+func (o *owned[T, Out]) trimmed(err error) error {
+	at, ok := o.loop.Resume()
+	if !ok {
+		return fmt.Errorf("%w: shard %s, read from its trim horizon: %w (the stream trims records faster than they are read: raise its retention period)",
+			ErrTrimmed, o.id, err)
+	}
+	return fmt.Errorf("%w: shard %s, sequence number %s in item %s: %w (the records after it are gone; to read the shard from its trim horizon, accepting the loss, delete the item)",
+		ErrTrimmed, o.id, at, o.key, err)
+}
+
+// IsTrimmed tells the error Kinesis answers GetShardIterator for a
+// starting sequence number it no longer holds (the test the lease library
+// uses as well).
+func IsTrimmed(err error) bool {
 	var ia *types.InvalidArgumentException
 	if !errors.As(err, &ia) {
 		return false

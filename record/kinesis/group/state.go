@@ -25,6 +25,23 @@ type header struct {
 	Batch     uint64      `json:"batch"`
 	Partials  []partial   `json:"partials,omitempty"`
 	Dead      []byte      `json:"dead,omitempty"`
+
+	// With Config.KeyedShards: Shared is the end of the last window that
+	// a parent of the shard (or the shard itself, at its end) may have
+	// results of, so that its results go through the merge; the shard's
+	// results of later windows are final. Final is the outbox of the last
+	// batch's final results, by window, written after the save and again
+	// by the next owner; FinalThrough the last window end among them.
+	Shared       record.Time `json:"shared"`
+	Final        []final     `json:"final,omitempty"`
+	FinalThrough record.Time `json:"final_through"`
+}
+
+// A final is a shard's final results of one window (KeyedShards): its
+// output lines in key order, each under the identity (window, key).
+type final struct {
+	End   record.Time `json:"end"`
+	Lines []byte      `json:"lines"`
 }
 
 // A partial is a shard's results of one window end: one JSON line per key,
@@ -41,7 +58,7 @@ var errHeader = errors.New("group: the state item's group header is unreadable")
 func parseHeader(b []byte) (header, error) {
 	var h header
 	if len(b) == 0 {
-		return header{Magic: headerMagic, Watermark: record.MinTime}, nil
+		return header{Magic: headerMagic, Watermark: record.MinTime, Shared: record.MinTime, FinalThrough: record.MinTime}, nil
 	}
 	if err := json.Unmarshal(b, &h); err != nil {
 		return h, fmt.Errorf("%w: %w", errHeader, err)

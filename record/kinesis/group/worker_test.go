@@ -1,13 +1,6 @@
 package group_test
 
 import (
-	"context"
-	"fmt"
-	"log/slog"
-	"os"
-	"os/signal"
-	"strconv"
-	"syscall"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -37,23 +30,11 @@ type event struct {
 
 type result = window.Result[string, int64]
 
-// env is how the test hands a worker process its setting.
+// env is a worker's setting in the tests.
 type env struct {
 	Kinesis, DynamoDB, Stream, Leases, State, Out, Dead, Worker string
 	Lease                                                       time.Duration
-}
-
-func (e env) list() []string {
-	return []string{"ROWTIME_GROUP_WORKER=1", "GW_KINESIS=" + e.Kinesis, "GW_DYNAMODB=" + e.DynamoDB, "GW_STREAM=" + e.Stream,
-		"GW_LEASES=" + e.Leases, "GW_STATE=" + e.State, "GW_OUT=" + e.Out, "GW_DEAD=" + e.Dead, "GW_WORKER=" + e.Worker,
-		"GW_LEASE=" + e.Lease.String()}
-}
-
-func envFromOS() env {
-	d, _ := time.ParseDuration(os.Getenv("GW_LEASE"))
-	return env{Kinesis: os.Getenv("GW_KINESIS"), DynamoDB: os.Getenv("GW_DYNAMODB"), Stream: os.Getenv("GW_STREAM"),
-		Leases: os.Getenv("GW_LEASES"), State: os.Getenv("GW_STATE"), Out: os.Getenv("GW_OUT"), Dead: os.Getenv("GW_DEAD"),
-		Worker: os.Getenv("GW_WORKER"), Lease: d}
+	Keyed                                                       bool // KeyedShards
 }
 
 func kinesisClient(endpoint string) *sdk.Client {
@@ -92,35 +73,10 @@ func testConfig(e env, api group.KinesisAPI, db *dynamodb.Client, state kinesis.
 			a.Value += b.Value
 			return a
 		},
+		KeyedShards:   e.Keyed,
 		Output:        kinesis.DirOutput{Dir: e.Out},
 		DeadLetters:   kinesis.DirOutput{Dir: e.Dead},
 		LeaseDuration: lease, RenewInterval: renew, AssignInterval: renew,
 		Poll: 100 * time.Millisecond, MergeEvery: 300 * time.Millisecond,
 	}
-}
-
-// workerMain runs a worker process until SIGTERM.
-func workerMain() int {
-	e := envFromOS()
-	db := dynamoClient(e.DynamoDB)
-	log := slog.New(slog.NewTextHandler(os.Stderr, nil))
-	cfg := testConfig(e, kinesisClient(e.Kinesis), db, kinesis.NewDynamoDBStore(db, e.State, nil))
-	cfg.Log = log
-	w, err := group.New(cfg)
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 2
-	}
-	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
-	defer stop()
-	start := time.Now()
-	err = w.Run(ctx)
-	st := w.Stats()
-	log.Info("stats", "records", st.Records, "batches", st.Batches, "shards", st.Shards, "fenced", st.Fenced,
-		"merged", st.Merged, "closed", st.Closed, "seconds", strconv.FormatFloat(time.Since(start).Seconds(), 'f', 3, 64))
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
-	}
-	return 0
 }
