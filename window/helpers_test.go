@@ -8,16 +8,45 @@ import (
 	"github.com/rowtime/rowtime/record"
 )
 
-// tev is the record type of the tests: a time, a key and an integer value.
-type tev struct {
+// rec is the record of the tests and benchmarks: a time, a key and a value.
+type rec[K comparable, V any] struct {
 	T   record.Time
-	Key string
-	V   int64
+	Key K
+	V   V
 }
 
-func (e tev) EventTime() record.Time { return e.T }
+func (r rec[K, V]) EventTime() record.Time { return r.T }
+
+func recKey[K comparable, V any](r rec[K, V]) K { return r.Key }
+func recV[K comparable, V any](r rec[K, V]) V   { return r.V }
+
+// tev is the record of most tests: a string key and an integer value. Its
+// shape is in the snapshots the golden scripts measure.
+type tev = rec[string, int64]
 
 func tevKey(e tev) string { return e.Key }
+
+// weatherRows is the WEATHER stream of KDA's reference: the key is the city,
+// the value the temperature.
+func weatherRows() []tev {
+	rows := []struct {
+		t    string
+		city string
+		temp int64
+	}{
+		{"2018-11-01 01:00", "Denver", 29}, {"2018-11-01 01:00", "Anchorage", 2}, {"2018-11-01 06:00", "Miami", 65},
+		{"2018-11-01 07:00", "Denver", 32}, {"2018-11-01 09:00", "Anchorage", 9}, {"2018-11-01 13:00", "Denver", 50},
+		{"2018-11-01 17:00", "Anchorage", 10}, {"2018-11-01 18:00", "Miami", 71}, {"2018-11-01 19:00", "Denver", 43},
+		{"2018-11-02 01:00", "Anchorage", 4}, {"2018-11-02 01:00", "Denver", 39}, {"2018-11-02 07:00", "Denver", 46},
+		{"2018-11-02 09:00", "Anchorage", 3}, {"2018-11-02 13:00", "Denver", 56}, {"2018-11-02 17:00", "Anchorage", 2},
+		{"2018-11-02 19:00", "Denver", 50}, {"2018-11-03 01:00", "Denver", 36}, {"2018-11-03 01:00", "Anchorage", 1},
+	}
+	out := make([]tev, len(rows))
+	for i, r := range rows {
+		out[i] = tev{utc(r.t + ":00"), r.city, r.temp}
+	}
+	return out
+}
 
 // tevSum sums V exactly.
 type tevSum struct{}

@@ -651,8 +651,7 @@ func (countAgg) Result(a *int) int             { return *a }
 func TestJoinAllocs(t *testing.T) {
 	for _, typ := range []JoinType{Inner, LeftOuter} {
 		op, _ := NewJoin(typ, BothWindows(Range(time.Minute), Range(time.Minute)),
-			func(r benchSide) int64 { return r.K }, func(r benchSide) int64 { return r.K },
-			func(l, r *benchSide) int64 { return 0 }, nil)
+			tickKey, tickKey, benchResult, nil)
 		g := newJoinBenchGen(time.Minute)
 		for range 100_000 {
 			g.push(op)

@@ -378,54 +378,32 @@ func overClose(a, b, tol float64) bool {
 	return math.Abs(a-b) <= tol*math.Max(1, math.Max(math.Abs(a), math.Abs(b)))
 }
 
-// overWeather is SPEC section 10's WEATHER stream.
-type overWeather struct {
-	At   record.Time
-	City string
-	Temp int64
-}
-
-func (w overWeather) EventTime() record.Time { return w.At }
-
-func overWeatherStream() []overWeather {
-	at := func(day, hour int) record.Time {
-		return record.Time(time.Date(2018, 11, day, hour, 0, 0, 0, time.UTC).UnixNano())
-	}
-	return []overWeather{
-		{at(1, 1), "Denver", 29}, {at(1, 1), "Anchorage", 2}, {at(1, 6), "Miami", 65},
-		{at(1, 7), "Denver", 32}, {at(1, 9), "Anchorage", 9}, {at(1, 13), "Denver", 50},
-		{at(1, 17), "Anchorage", 10}, {at(1, 18), "Miami", 71}, {at(1, 19), "Denver", 43},
-		{at(2, 1), "Anchorage", 4}, {at(2, 1), "Denver", 39}, {at(2, 7), "Denver", 46},
-		{at(2, 9), "Anchorage", 3}, {at(2, 13), "Denver", 56}, {at(2, 17), "Anchorage", 2},
-		{at(2, 19), "Denver", 50}, {at(3, 1), "Denver", 36}, {at(3, 1), "Anchorage", 1},
-	}
-}
-
+// overTempMinMax is overMinMax of the weather stream's temperatures.
 type overTempMinMax struct{}
 
-func (overTempMinMax) Add(a *overMMAcc, w overWeather) { overMinMax{}.Add(a, overRec{X: w.Temp}) }
-func (overTempMinMax) Merge(d, s *overMMAcc)           { overMinMax{}.Merge(d, s) }
-func (overTempMinMax) Result(a *overMMAcc) [2]int64    { return [2]int64{a.Min, a.Max} }
+func (overTempMinMax) Add(a *overMMAcc, w tev)      { overMinMax{}.Add(a, overRec{X: w.V}) }
+func (overTempMinMax) Merge(d, s *overMMAcc)        { overMinMax{}.Merge(d, s) }
+func (overTempMinMax) Result(a *overMMAcc) [2]int64 { return [2]int64{a.Min, a.Max} }
 
-// TestOverVectorC is SPEC section 10 vector C: MIN and MAX of temp over
+// TestOverVectorC is KDA's vector C: MIN and MAX of temp over
 // RANGE INTERVAL '1' DAY PRECEDING, over all cities.
 func TestOverVectorC(t *testing.T) {
 	want := [][2]int64{{29, 29}, {2, 29}, {2, 65}, {2, 65}, {2, 65}, {2, 65}, {2, 65}, {2, 71}, {2, 71},
 		{2, 71}, {2, 71}, {4, 71}, {3, 71}, {3, 71}, {2, 71}, {2, 56}, {2, 56}, {1, 56}}
 	for _, delay := range []time.Duration{0, time.Hour} {
 		t.Run(fmt.Sprintf("delay=%v", delay), func(t *testing.T) {
-			op, err := NewOver[overWeather, struct{}](nil, overTempMinMax{}, &Options[overWeather]{Delay: delay}, Range(24*time.Hour))
+			op, err := NewOver[tev, struct{}](nil, overTempMinMax{}, &Options[tev]{Delay: delay}, Range(24*time.Hour))
 			if err != nil {
 				t.Fatal(err)
 			}
-			rows, err := record.Collect(op, overWeatherStream())
+			rows, err := record.Collect(op, weatherRows())
 			if err != nil {
 				t.Fatal(err)
 			}
 			var got [][2]int64
 			for i, r := range rows {
 				got = append(got, r.Value)
-				if r.Record != overWeatherStream()[i] {
+				if r.Record != weatherRows()[i] {
 					t.Errorf("row %d carries %+v", i, r.Record)
 				}
 			}
@@ -438,14 +416,14 @@ func TestOverVectorC(t *testing.T) {
 
 // TestOverVectorCByCity is vector C partitioned by city, against the oracle.
 func TestOverVectorCByCity(t *testing.T) {
-	ws := overWeatherStream()
-	op, err := NewOver(func(w overWeather) string { return w.City }, overTempMinMax{}, nil, Range(24*time.Hour), Rows(1))
+	ws := weatherRows()
+	op, err := NewOver(func(w tev) string { return w.Key }, overTempMinMax{}, nil, Range(24*time.Hour), Rows(1))
 	if err != nil {
 		t.Fatal(err)
 	}
 	var got []string
 	for _, w := range ws {
-		if err := op.Push(w, func(r Row[overWeather, [2]int64]) { got = append(got, fmt.Sprint(r.Values)) }); err != nil {
+		if err := op.Push(w, func(r Row[tev, [2]int64]) { got = append(got, fmt.Sprint(r.Values)) }); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -453,13 +431,13 @@ func TestOverVectorCByCity(t *testing.T) {
 	for i, w := range ws {
 		var day, two []int64
 		for _, q := range ws[:i+1] {
-			if q.City == w.City && q.At >= w.At-record.Time(24*time.Hour) {
-				day = append(day, q.Temp)
+			if q.Key == w.Key && q.T >= w.T-record.Time(24*time.Hour) {
+				day = append(day, q.V)
 			}
 		}
 		for j := i; j >= 0 && len(two) < 2; j-- {
-			if ws[j].City == w.City {
-				two = append(two, ws[j].Temp)
+			if ws[j].Key == w.Key {
+				two = append(two, ws[j].V)
 			}
 		}
 		want = append(want, fmt.Sprint([][2]int64{{slices.Min(day), slices.Max(day)}, {slices.Min(two), slices.Max(two)}}))

@@ -120,7 +120,7 @@ func TestTopKRestoreErrors(t *testing.T) {
 	}
 	t.Run("truncated", func(t *testing.T) {
 		op := newTopKOp(t, 3, 6, time.Second)
-		op.Push(click{T: 1, Section: "s", Article: 1}, func(TopKItem[string, int]) {})
+		op.Push(click{T: 1, Key: "s", V: 1}, func(TopKItem[string, int]) {})
 		before, _ := op.AppendSnapshot(nil)
 		for n := range len(snap) {
 			if err := op.Restore(snap[:n]); !errors.Is(err, ErrSnapshot) {
@@ -150,7 +150,7 @@ func FuzzTopKRestore(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		op := newTopKOp(t, 2, 4, time.Second)
-		op.Push(click{T: 1, Section: "s", Article: 1}, func(TopKItem[string, int]) {})
+		op.Push(click{T: 1, Key: "s", V: 1}, func(TopKItem[string, int]) {})
 		before, _ := op.AppendSnapshot(nil)
 		if err := op.Restore(data); err != nil {
 			if !errors.Is(err, ErrSnapshot) {
@@ -162,7 +162,7 @@ func FuzzTopKRestore(f *testing.F) {
 			return
 		}
 		emit := func(TopKItem[string, int]) {}
-		op.Push(click{T: record.Time(time.Minute), Section: "t", Article: 2}, emit)
+		op.Push(click{T: record.Time(time.Minute), Key: "t", V: 2}, emit)
 		op.Stats()
 		op.Flush(emit)
 	})

@@ -15,17 +15,10 @@ import (
 	"github.com/rowtime/rowtime/record"
 )
 
-// click is the TopK tests' record: a time, a section (the key) and an article.
-type click struct {
-	T       record.Time
-	Section string
-	Article int
-}
+// click is the TopK tests' record: the key is a section, the value an article.
+type click = rec[string, int]
 
-func (c click) EventTime() record.Time { return c.T }
-
-func clickSection(c click) string { return c.Section }
-func clickArticle(c click) int    { return c.Article }
+var clickSection, clickArticle = recKey[string, int], recV[string, int]
 
 // zipfClicks returns n clicks 1 ms apart, articles Zipf-distributed (s) over
 // [0, items), sections uniform over sections.
@@ -36,7 +29,7 @@ func zipfClicks(seed uint64, n, items, sections int, s float64) []click {
 	t := record.Time(rng.Int64N(int64(time.Minute)))
 	for i := range out {
 		t += record.Time(time.Millisecond)
-		out[i] = click{T: t, Section: fmt.Sprint("s", rng.IntN(sections)), Article: int(z.Uint64())}
+		out[i] = click{T: t, Key: fmt.Sprint("s", rng.IntN(sections)), V: int(z.Uint64())}
 	}
 	return out
 }
@@ -61,7 +54,7 @@ func oracleTopK(w Assigner, in []click, keyed bool) (map[topKey]*oracleCounts, [
 		span, _ := w.Window(c.T)
 		k := topKey{start: span.Start}
 		if keyed {
-			k.section = c.Section
+			k.section = c.Key
 		}
 		o := m[k]
 		if o == nil {
@@ -69,11 +62,11 @@ func oracleTopK(w Assigner, in []click, keyed bool) (map[topKey]*oracleCounts, [
 			m[k] = o
 			order = append(order, k)
 		}
-		if _, ok := o.first[c.Article]; !ok {
-			o.first[c.Article] = o.n
+		if _, ok := o.first[c.V]; !ok {
+			o.first[c.V] = o.n
 		}
 		o.n++
-		o.counts[c.Article]++
+		o.counts[c.V]++
 	}
 	return m, order
 }
@@ -212,7 +205,7 @@ func TestTopKItemsZipf(t *testing.T) {
 // TestTopKItemsLate checks late data and allowed lateness: a late record
 // within the lateness re-emits every row of its window, marked Update.
 func TestTopKItemsLate(t *testing.T) {
-	at := func(s int, a int) click { return click{T: record.Time(s) * record.Time(time.Second), Article: a} }
+	at := func(s int, a int) click { return click{T: record.Time(s) * record.Time(time.Second), V: a} }
 	in := []click{at(1, 7), at(2, 8), at(3, 7), at(11, 9), at(4, 8), at(5, 8), at(25, 1), at(6, 3)}
 	var late []int
 	opts := &TopKOptions[click]{}
@@ -221,7 +214,7 @@ func TestTopKItemsLate(t *testing.T) {
 		if !errors.Is(err, ErrLate) {
 			t.Errorf("late error %v", err)
 		}
-		late = append(late, c.Article)
+		late = append(late, c.V)
 	}
 	op, err := TopKItems(Step(10*time.Second), 2, clickArticle, opts)
 	if err != nil {
