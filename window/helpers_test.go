@@ -48,6 +48,19 @@ func weatherRows() []tev {
 	return out
 }
 
+// snapshotter is what the operators have for snapshots.
+type snapshotter interface {
+	AppendSnapshot([]byte) ([]byte, error)
+	Restore([]byte) error
+}
+
+// operator is what the operators of the package have in common.
+type operator[In, Out any] interface {
+	record.Operator[In, Out]
+	snapshotter
+	Stats() Stats
+}
+
 // tevSum sums V exactly.
 type tevSum struct{}
 
