@@ -16,62 +16,34 @@ import (
 func overRecX(r overRec) int64   { return r.X }
 func overRecF(r overRec) float64 { return r.F }
 
-// analyticFrames returns, for every row of events in processing order, its
-// partition's rows before it and the rows of each frame, as the oracle of
-// TestOverOracle defines them.
+// analyticFrames returns the rows of events in processing order, and for
+// each its partition's rows before it and the rows of each frame, as the
+// oracle of TestOverOracle defines them.
 func analyticFrames(events []overEvent, frames []Frame) (rows []overRec, before [][]overRec, inFrame [][][]overRec) {
-	var taken []overRec
 	for _, e := range events {
 		if !e.advance {
-			taken = append(taken, e.r)
+			rows = append(rows, e.r)
 		}
 	}
-	slices.SortStableFunc(taken, func(a, b overRec) int { return cmp.Compare(a.T, b.T) })
-	seen := map[string][]overRec{}
-	for _, r := range taken {
-		prev := seen[r.Key]
-		var fr [][]overRec
-		for _, f := range frames {
-			var w []overRec
-			for j := len(prev) - 1; j >= 0; j-- {
-				q := prev[j]
-				if (!f.byTime && len(prev)-j > int(f.n)) || (f.byTime && q.T < r.T-record.Time(f.n)) {
-					break
-				}
-				w = append(w, q)
-			}
-			slices.Reverse(w)
-			fr = append(fr, append(w, r))
-		}
-		rows = append(rows, r)
-		before = append(before, prev)
-		inFrame = append(inFrame, fr)
-		seen[r.Key] = append(prev, r)
-	}
+	slices.SortStableFunc(rows, func(a, b overRec) int { return cmp.Compare(a.T, b.T) })
+	before, inFrame = overFrames(rows, frames, true)
 	return rows, before, inFrame
 }
 
 func analyticRun[A, V any](t *testing.T, f Analytic[overRec, A, V], events []overEvent, delay time.Duration, frames []Frame, snapEvery int) []Row[overRec, V] {
 	t.Helper()
-	op, err := NewOver(func(r overRec) string { return r.Key }, f, &Options[overRec]{Delay: delay}, frames...)
-	if err != nil {
-		t.Fatal(err)
+	newOp := func() *Over[overRec, string, V] {
+		return must(NewOver(overKey, f, &Options[overRec]{Delay: delay}, frames...))
 	}
+	op := newOp()
 	var out []Row[overRec, V]
 	emit := func(r Row[overRec, V]) { out = append(out, r.Clone()) }
 	for i, e := range events {
-		if err := op.Push(e.r, emit); err != nil {
+		if err := apply(op, e, emit); err != nil {
 			t.Fatal(err)
 		}
 		if snapEvery > 0 && i%snapEvery == 0 {
-			snap, err := op.AppendSnapshot(nil)
-			if err != nil {
-				t.Fatal(err)
-			}
-			op, _ = NewOver(func(r overRec) string { return r.Key }, f, &Options[overRec]{Delay: delay}, frames...)
-			if err := op.Restore(snap); err != nil {
-				t.Fatal(err)
-			}
+			op, _ = restored(t, op, newOp)
 		}
 	}
 	if err := op.Flush(emit); err != nil {
@@ -263,12 +235,12 @@ func TestAnalyticAllocs(t *testing.T) {
 // (ExpAvg).
 func FuzzOverRestoreLag(f *testing.F) {
 	overFuzzRestore(f, func() *Over[overRec, string, aggregate.Null[int64]] {
-		return overMust(NewOver(overKey, Lag(overRecX, 3), &Options[overRec]{Delay: 3}, Rows(1), Range(5)))
+		return must(NewOver(overKey, Lag(overRecX, 3), &Options[overRec]{Delay: 3}, Rows(1), Range(5)))
 	})
 }
 
 func FuzzOverRestoreExpAvg(f *testing.F) {
 	overFuzzRestore(f, func() *Over[overRec, string, float64] {
-		return overMust(NewOver(overKey, ExpAvg(overRecF, 2), &Options[overRec]{Delay: 3}, Rows(2), Range(5)))
+		return must(NewOver(overKey, ExpAvg(overRecF, 2), &Options[overRec]{Delay: 3}, Rows(2), Range(5)))
 	})
 }

@@ -304,15 +304,9 @@ func command[In, Out any, O operator[In, Out]](t *testing.T, op *O, newOp func()
 	case "flush":
 		return nil, (*op).Flush(emit)
 	case "snapshot":
-		snap, err := (*op).AppendSnapshot(nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		*op = newOp()
-		if err := (*op).Restore(snap); err != nil {
-			t.Fatal(err)
-		}
-		return []string{fmt.Sprintf("  %d bytes, restored", len(snap))}, nil
+		var n int
+		*op, n = restored(t, *op, newOp)
+		return []string{fmt.Sprintf("  %d bytes, restored", n)}, nil
 	case "stats":
 		return []string{"  " + stats((*op).Stats())}, nil
 	}

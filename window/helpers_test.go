@@ -1,8 +1,11 @@
 package window
 
 import (
+	"bytes"
 	"fmt"
+	"slices"
 	"strings"
+	"testing"
 	"time"
 
 	"github.com/rowtime/rowtime/record"
@@ -59,6 +62,154 @@ type operator[In, Out any] interface {
 	record.Operator[In, Out]
 	snapshotter
 	Stats() Stats
+}
+
+// step is one call of a test stream: a record pushed or, when advance is
+// set, the watermark raised to wm.
+type step[R any] struct {
+	advance bool
+	wm      record.Time
+	r       R
+}
+
+// pushes is the stream that pushes recs.
+func pushes[R any](recs []R) []step[R] {
+	out := make([]step[R], len(recs))
+	for i, r := range recs {
+		out[i] = step[R]{r: r}
+	}
+	return out
+}
+
+// apply makes the call of s on op.
+func apply[In, Out any](op record.Operator[In, Out], s step[In], emit func(Out)) error {
+	if s.advance {
+		return op.Advance(s.wm, emit)
+	}
+	return op.Push(s.r, emit)
+}
+
+// feed makes the calls of steps on op, up to the first error.
+func feed[In, Out any](op record.Operator[In, Out], steps []step[In], emit func(Out)) error {
+	for _, s := range steps {
+		if err := apply(op, s, emit); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// mustFeed makes the calls of steps on op, discarding the results.
+func mustFeed[In, Out any](t testing.TB, op record.Operator[In, Out], steps []step[In]) {
+	t.Helper()
+	if err := feed(op, steps, nil); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// checkCuts runs steps through an operator from newOp uninterrupted, then
+// again cut at each of cuts: there the operator is snapshotted and the
+// snapshot restored into another one, which had state of its own, to go on.
+// After the restore the stats and a new snapshot are those of the operator
+// snapshotted; at the end the results, the stats and the snapshot are those
+// of the uninterrupted run, and so are the results and stats after Flush.
+// Results are compared as fmt prints them when emitted.
+func checkCuts[In, Out any, O operator[In, Out]](t *testing.T, newOp func() O, steps []step[In], cuts []int) {
+	t.Helper()
+	run := func(op O, steps []step[In], out *[]string) {
+		t.Helper()
+		if err := feed(op, steps, func(o Out) { *out = append(*out, fmt.Sprint(o)) }); err != nil {
+			t.Fatal(err)
+		}
+	}
+	flush := func(op O, out *[]string) Stats {
+		t.Helper()
+		if err := op.Flush(func(o Out) { *out = append(*out, fmt.Sprint(o)) }); err != nil {
+			t.Fatal(err)
+		}
+		return statsOf(op)
+	}
+	var want []string
+	whole := newOp()
+	run(whole, steps, &want)
+	wantStats, wantSnap := statsOf(whole), snapshotOf(t, whole, nil)
+	wantFlushed := flush(whole, &want)
+	for _, cut := range cuts {
+		var got []string
+		a := newOp()
+		run(a, steps[:cut], &got)
+		snap := snapshotOf(t, a, []byte("prefix"))
+		if !bytes.HasPrefix(snap, []byte("prefix")) {
+			t.Fatal("AppendSnapshot did not append")
+		}
+		snap = snap[len("prefix"):]
+		b := newOp()
+		run(b, steps[:cut/2], new([]string)) // state that Restore replaces
+		if err := b.Restore(snap); err != nil {
+			t.Fatalf("cut %d: %v", cut, err)
+		}
+		if sa, sb := statsOf(a), statsOf(b); sa != sb {
+			t.Fatalf("cut %d: stats %+v, restored %+v", cut, sa, sb)
+		}
+		if again := snapshotOf(t, b, nil); !bytes.Equal(again, snap) {
+			t.Fatalf("cut %d: the restored operator snapshots differently", cut)
+		}
+		run(b, steps[cut:], &got)
+		if st := statsOf(b); st != wantStats {
+			t.Fatalf("cut %d: stats at the end %+v, want %+v", cut, st, wantStats)
+		}
+		if final := snapshotOf(t, b, nil); !bytes.Equal(final, wantSnap) {
+			t.Fatalf("cut %d: the snapshot at the end differs from the uninterrupted run's", cut)
+		}
+		if st := flush(b, &got); st != wantFlushed {
+			t.Fatalf("cut %d: stats after Flush %+v, want %+v", cut, st, wantFlushed)
+		}
+		if !slices.Equal(got, want) {
+			for i := range min(len(got), len(want)) {
+				if got[i] != want[i] {
+					t.Fatalf("cut %d: result %d is %s, want %s", cut, i, got[i], want[i])
+				}
+			}
+			t.Fatalf("cut %d: %d results, want %d", cut, len(got), len(want))
+		}
+	}
+}
+
+// restored returns an operator from newOp restored from a snapshot of op,
+// and the snapshot's size.
+func restored[O snapshotter](t *testing.T, op O, newOp func() O) (O, int) {
+	t.Helper()
+	snap := snapshotOf(t, op, nil)
+	op = newOp()
+	if err := op.Restore(snap); err != nil {
+		t.Fatal(err)
+	}
+	return op, len(snap)
+}
+
+// must returns v, or panics with err.
+func must[T any](v T, err error) T {
+	if err != nil {
+		panic(err)
+	}
+	return v
+}
+
+// statsOf is op's Stats but StateBytes, which counts capacities that a
+// restored operator sizes tighter.
+func statsOf(op interface{ Stats() Stats }) Stats {
+	s := op.Stats()
+	s.StateBytes = 0
+	return s
+}
+
+func snapshotOf(t *testing.T, op snapshotter, dst []byte) []byte {
+	t.Helper()
+	snap, err := op.AppendSnapshot(dst)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return snap
 }
 
 // tevSum sums V exactly.

@@ -3,7 +3,6 @@ package window
 import (
 	"bytes"
 	"errors"
-	"fmt"
 	"math/rand/v2"
 	"slices"
 	"testing"
@@ -26,80 +25,7 @@ var overSnapshotCases = []overCase{
 	{"mixed/delay", []Frame{Range(5), Rows(2)}, 3},
 }
 
-// overFeed runs events through op and returns the rows, rendered.
-func overFeed[V any](t testing.TB, op *Over[overRec, string, V], events []overEvent) []string {
-	var out []string
-	emit := func(r Row[overRec, V]) { out = append(out, fmt.Sprintf("%d:%v", r.Record.ID, r.Values)) }
-	for _, e := range events {
-		var err error
-		if e.advance {
-			err = op.Advance(e.wm, emit)
-		} else {
-			err = op.Push(e.r, emit)
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-	}
-	return out
-}
-
-// overCheckSnapshots runs events uninterrupted, and again cut at several points
-// with a snapshot restored into a fresh operator: the outputs, the stats and
-// the final snapshots must all be equal.
-func overCheckSnapshots[V any](t *testing.T, mk func() *Over[overRec, string, V], events []overEvent, cuts []int) {
-	t.Helper()
-	whole := mk()
-	want := overFeed(t, whole, events)
-	wantStats := whole.Stats()
-	wantSnap, err := whole.AppendSnapshot(nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, cut := range cuts {
-		a := mk()
-		got := overFeed(t, a, events[:cut])
-		snap, err := a.AppendSnapshot([]byte("prefix"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if !bytes.HasPrefix(snap, []byte("prefix")) {
-			t.Fatal("AppendSnapshot did not append")
-		}
-		snap = snap[len("prefix"):]
-		b := mk()
-		// Give b some state of its own, which Restore must replace.
-		overFeed(t, b, events[:cut/2])
-		if err := b.Restore(snap); err != nil {
-			t.Fatalf("cut %d: %v", cut, err)
-		}
-		again, _ := b.AppendSnapshot(nil)
-		if !bytes.Equal(again, snap) {
-			t.Fatalf("cut %d: snapshot of the restored operator differs", cut)
-		}
-		sa, sb := a.Stats(), b.Stats()
-		if sa.Records != sb.Records || sa.Late != sb.Late || sa.Emitted != sb.Emitted || sa.Keys != sb.Keys || sa.Watermark != sb.Watermark {
-			t.Fatalf("cut %d: stats %+v, restored %+v", cut, sa, sb)
-		}
-		got = append(got, overFeed(t, b, events[cut:])...)
-		if !slices.Equal(got, want) {
-			for i := range min(len(got), len(want)) {
-				if got[i] != want[i] {
-					t.Fatalf("cut %d: output %d is %s, want %s", cut, i, got[i], want[i])
-				}
-			}
-			t.Fatalf("cut %d: %d outputs, want %d", cut, len(got), len(want))
-		}
-		if st := b.Stats(); st.Records != wantStats.Records || st.Emitted != wantStats.Emitted || st.Late != wantStats.Late {
-			t.Fatalf("cut %d: final stats %+v, want %+v", cut, st, wantStats)
-		}
-		final, _ := b.AppendSnapshot(nil)
-		if !bytes.Equal(final, wantSnap) {
-			t.Fatalf("cut %d: final snapshot differs from the uninterrupted run's", cut)
-		}
-	}
-}
-
+// TestOverSnapshot checks that a snapshot carries all state: see checkCuts.
 func TestOverSnapshot(t *testing.T) {
 	n, extra := 1500, 5 // records, and cut points at random
 	if testing.Short() {
@@ -113,38 +39,27 @@ func TestOverSnapshot(t *testing.T) {
 			cuts = append(cuts, rng.IntN(len(events)+1))
 		}
 		opts := &Options[overRec]{Delay: c.delay}
-		t.Run(c.name+"/list", func(t *testing.T) {
-			overCheckSnapshots(t, func() *Over[overRec, string, string] {
-				op, _ := NewOver(overKey, overList{}, opts, c.frames...)
-				return op
-			}, events, cuts)
-		})
-		t.Run(c.name+"/list-subtract", func(t *testing.T) {
-			overCheckSnapshots(t, func() *Over[overRec, string, string] {
-				op, _ := NewOver(overKey, overListRm{}, opts, c.frames...)
-				return op
-			}, events, cuts)
-		})
-		// Float sums subtracted over a long history: only restoring the
-		// accumulators bit for bit continues exactly.
-		t.Run(c.name+"/sum-subtract", func(t *testing.T) {
-			overCheckSnapshots(t, func() *Over[overRec, string, overSumAcc] {
-				op, _ := NewOver(overKey, overSum{}, opts, c.frames...)
-				return op
-			}, events, cuts)
-		})
-		t.Run(c.name+"/nokey", func(t *testing.T) {
-			overCheckSnapshots(t, func() *Over[overRec, string, string] {
-				op, _ := NewOver[overRec, string](nil, overList{}, opts, c.frames...)
-				return op
-			}, events, cuts)
-		})
-		t.Run(c.name+"/minmax", func(t *testing.T) {
-			overCheckSnapshots(t, func() *Over[overRec, string, [2]int64] {
-				op, _ := NewOver(overKey, overMinMax{}, opts, c.frames...)
-				return op
-			}, events, cuts)
-		})
+		for _, a := range []struct {
+			name string
+			run  func(t *testing.T, key func(overRec) string, opts *Options[overRec], frames []Frame, events []overEvent, cuts []int)
+		}{
+			{"list", overCuts(overList{})},
+			{"list-subtract", overCuts(overListRm{})},
+			// Float sums subtracted over a long history: only restoring the
+			// accumulators bit for bit continues exactly.
+			{"sum-subtract", overCuts(overSum{})},
+			{"minmax", overCuts(overMinMax{})},
+		} {
+			t.Run(c.name+"/"+a.name, func(t *testing.T) { a.run(t, overKey, opts, c.frames, events, cuts) })
+		}
+		t.Run(c.name+"/nokey", func(t *testing.T) { overCuts(overList{})(t, nil, opts, c.frames, events, cuts) })
+	}
+}
+
+// overCuts returns checkCuts on Over with the aggregate f.
+func overCuts[A, V any](f aggregate.Func[overRec, A, V]) func(*testing.T, func(overRec) string, *Options[overRec], []Frame, []overEvent, []int) {
+	return func(t *testing.T, key func(overRec) string, opts *Options[overRec], frames []Frame, events []overEvent, cuts []int) {
+		checkCuts(t, func() *Over[overRec, string, V] { return must(NewOver(key, f, opts, frames...)) }, events, cuts)
 	}
 }
 
@@ -153,7 +68,7 @@ func TestOverSnapshot(t *testing.T) {
 func TestOverSnapshotCodec(t *testing.T) {
 	f := &overCodecSum{}
 	op, _ := NewOver(overKey, f, nil, Rows(2))
-	overFeed(t, op, overStream(rand.New(rand.NewPCG(1, 2)), 50, 3, 0, false))
+	mustFeed(t, op, overStream(rand.New(rand.NewPCG(1, 2)), 50, 3, 0, false))
 	snap, err := op.AppendSnapshot(nil)
 	if err != nil {
 		t.Fatal(err)
@@ -188,7 +103,7 @@ func (c *overCodecSum) ReadState(a *overSumAcc, src []byte) (int, error) {
 func TestOverRestoreMismatch(t *testing.T) {
 	events := overStream(rand.New(rand.NewPCG(3, 4)), 100, 3, 2, false)
 	src, _ := NewOver(overKey, overSum{}, &Options[overRec]{Delay: 2}, Rows(3), Range(5))
-	overFeed(t, src, events)
+	mustFeed(t, src, events)
 	snap, err := src.AppendSnapshot(nil)
 	if err != nil {
 		t.Fatal(err)
@@ -197,10 +112,10 @@ func TestOverRestoreMismatch(t *testing.T) {
 		name string
 		op   interface{ Restore([]byte) error }
 	}{
-		{"other frame", overMust(NewOver(overKey, overSum{}, &Options[overRec]{Delay: 2}, Rows(4), Range(5)))},
-		{"other kind", overMust(NewOver(overKey, overSum{}, &Options[overRec]{Delay: 2}, Rows(3), Rows(5)))},
-		{"fewer frames", overMust(NewOver(overKey, overSum{}, &Options[overRec]{Delay: 2}, Rows(3)))},
-		{"two stacks", overMust(NewOver(overKey, overSumMerge{}, &Options[overRec]{Delay: 2}, Rows(3), Range(5)))},
+		{"other frame", must(NewOver(overKey, overSum{}, &Options[overRec]{Delay: 2}, Rows(4), Range(5)))},
+		{"other kind", must(NewOver(overKey, overSum{}, &Options[overRec]{Delay: 2}, Rows(3), Rows(5)))},
+		{"fewer frames", must(NewOver(overKey, overSum{}, &Options[overRec]{Delay: 2}, Rows(3)))},
+		{"two stacks", must(NewOver(overKey, overSumMerge{}, &Options[overRec]{Delay: 2}, Rows(3), Range(5)))},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			if err := tt.op.Restore(snap); !errors.Is(err, ErrSnapshot) {
@@ -208,7 +123,7 @@ func TestOverRestoreMismatch(t *testing.T) {
 			}
 		})
 	}
-	good := overMust(NewOver(overKey, overSum{}, &Options[overRec]{Delay: 2}, Rows(3), Range(5)))
+	good := must(NewOver(overKey, overSum{}, &Options[overRec]{Delay: 2}, Rows(3), Range(5)))
 	for _, bad := range [][]byte{nil, {}, {1}, {2}, snap[:1], snap[:5], {1, 3, 'A', 'g', 'g'}, snap[:len(snap)-1], append(slices.Clone(snap), 0)} {
 		if err := good.Restore(bad); !errors.Is(err, ErrSnapshot) {
 			t.Errorf("Restore(%x) = %v, want ErrSnapshot", bad, err)
@@ -216,25 +131,18 @@ func TestOverRestoreMismatch(t *testing.T) {
 	}
 }
 
-func overMust[T any](v T, err error) T {
-	if err != nil {
-		panic(err)
-	}
-	return v
-}
-
 // TestOverRestoreUnchanged: a failed Restore leaves the operator as it was,
 // for every truncation of a valid snapshot and for single-byte corruptions.
 func TestOverRestoreUnchanged(t *testing.T) {
 	events := overStream(rand.New(rand.NewPCG(5, 6)), 200, 3, 3, true)
 	mk := func() *Over[overRec, string, string] {
-		return overMust(NewOver(overKey, overList{}, &Options[overRec]{Delay: 3}, Rows(3), Range(6)))
+		return must(NewOver(overKey, overList{}, &Options[overRec]{Delay: 3}, Rows(3), Range(6)))
 	}
 	src := mk()
-	overFeed(t, src, events[:150])
+	mustFeed(t, src, events[:150])
 	snap, _ := src.AppendSnapshot(nil)
 	dst := mk()
-	overFeed(t, dst, events[:70])
+	mustFeed(t, dst, events[:70])
 	before, _ := dst.AppendSnapshot(nil)
 	check := func(data []byte) {
 		if err := dst.Restore(data); err == nil {
@@ -264,13 +172,13 @@ func TestOverRestoreUnchanged(t *testing.T) {
 // operator, so the second target uses an aggregate that accepts any state.)
 func FuzzOverRestore(f *testing.F) {
 	overFuzzRestore(f, func() *Over[overRec, string, string] {
-		return overMust(NewOver(overKey, overList{}, &Options[overRec]{Delay: 3}, Rows(2), Range(5)))
+		return must(NewOver(overKey, overList{}, &Options[overRec]{Delay: 3}, Rows(2), Range(5)))
 	})
 }
 
 func FuzzOverRestoreSubtract(f *testing.F) {
 	overFuzzRestore(f, func() *Over[overRec, string, overSumAcc] {
-		return overMust(NewOver(overKey, overSum{}, &Options[overRec]{Delay: 3}, Rows(2), Range(5)))
+		return must(NewOver(overKey, overSum{}, &Options[overRec]{Delay: 3}, Rows(2), Range(5)))
 	})
 }
 
@@ -278,7 +186,7 @@ func overFuzzRestore[V any](f *testing.F, mk func() *Over[overRec, string, V]) {
 	events := overStream(rand.New(rand.NewPCG(8, 9)), 60, 3, 3, true)
 	for _, n := range []int{0, 1, 5, 20, 60} {
 		op := mk()
-		overFeed(f, op, events[:n])
+		mustFeed(f, op, events[:n])
 		snap, _ := op.AppendSnapshot(nil)
 		f.Add(snap)
 	}
@@ -288,7 +196,7 @@ func overFuzzRestore[V any](f *testing.F, mk func() *Over[overRec, string, V]) {
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		op := mk()
-		overFeed(t, op, events[:10])
+		mustFeed(t, op, events[:10])
 		before, _ := op.AppendSnapshot(nil)
 		if err := op.Restore(data); err != nil {
 			after, _ := op.AppendSnapshot(nil)
@@ -362,14 +270,14 @@ func (overHiddenSum) Result(a *int64) int64              { return *a }
 // encoding it round-trips.
 func TestOverSnapshotLossy(t *testing.T) {
 	count := aggregate.Count[overHidden]()
-	op := overMust(NewOver[overHidden, struct{}](nil, count, nil, Rows(3)))
+	op := must(NewOver[overHidden, struct{}](nil, count, nil, Rows(3)))
 	op.Push(overHidden{T: 1, x: 5}, nil)
 	if _, err := op.AppendSnapshot(nil); !errors.Is(err, record.ErrCodec) {
 		t.Errorf("AppendSnapshot of a record with unexported fields: %v, want ErrCodec", err)
 	}
 
 	mk := func() *Over[overHiddenCodec, struct{}, int64] {
-		return overMust(NewOver[overHiddenCodec, struct{}](nil, overHiddenSum{}, nil, Rows(1)))
+		return must(NewOver[overHiddenCodec, struct{}](nil, overHiddenSum{}, nil, Rows(1)))
 	}
 	a := mk()
 	a.Push(overHiddenCodec{overHidden{T: 1, x: 5}}, nil)
@@ -387,7 +295,7 @@ func TestOverSnapshotLossy(t *testing.T) {
 		t.Errorf("sum after restore = %d, want 12", got)
 	}
 	// An accumulator with unexported fields and no StateCodec.
-	hs := overMust(NewOver[overRec, struct{}](nil, overHiddenAcc{}, nil, Rows(1)))
+	hs := must(NewOver[overRec, struct{}](nil, overHiddenAcc{}, nil, Rows(1)))
 	hs.Push(overRec{T: 1, X: 3}, nil)
 	if _, err := hs.AppendSnapshot(nil); !errors.Is(err, record.ErrCodec) {
 		t.Errorf("AppendSnapshot of an accumulator with unexported fields: %v, want ErrCodec", err)
@@ -405,8 +313,8 @@ func (overHiddenAcc) Result(a *overHiddenAccState) int64      { return a.s }
 
 // TestOverSnapshotNotAgg: the snapshots of Over and Agg are told apart.
 func TestOverSnapshotNotAgg(t *testing.T) {
-	over := overMust(NewOver(overKey, overSum{}, nil, Rows(1)))
-	agg := overMust(Aggregate(Step(10), overKey, overSum{}, nil))
+	over := must(NewOver(overKey, overSum{}, nil, Rows(1)))
+	agg := must(Aggregate(Step(10), overKey, overSum{}, nil))
 	for i := range 5 {
 		r := overRec{T: record.Time(i), Key: "a", X: int64(i)}
 		over.Push(r, nil)

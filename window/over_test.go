@@ -129,11 +129,7 @@ func overKey(r overRec) string { return r.Key }
 // ---- the oracle ----
 
 // overEvent is one step of a test stream: a record, or an explicit watermark.
-type overEvent struct {
-	advance bool
-	wm      record.Time
-	r       overRec
-}
+type overEvent = step[overRec]
 
 // overExpect returns, by a naive recomputation, the IDs of the rows each
 // frame holds for every output, in output order, and the IDs of the late
@@ -158,33 +154,47 @@ func overExpect(events []overEvent, frames []Frame, delay record.Time, partition
 		released[i], _ = slices.BinarySearch(times, wm+1) // taken with time ≤ wm
 	}
 	// Processing order: by time, and by arrival among equal times.
-	order := slices.Clone(taken)
-	slices.SortStableFunc(order, func(a, b overRec) int { return cmp.Compare(a.T, b.T) })
+	outRec = slices.Clone(taken)
+	slices.SortStableFunc(outRec, func(a, b overRec) int { return cmp.Compare(a.T, b.T) })
+	_, inFrame := overFrames(outRec, frames, partitioned)
+	for _, fr := range inFrame {
+		vals := make([][]int, len(fr))
+		for fi, rows := range fr {
+			for _, q := range rows {
+				vals[fi] = append(vals[fi], q.ID)
+			}
+		}
+		out = append(out, vals)
+	}
+	return out, outRec, late, released
+}
+
+// overFrames returns, for each of rows (in processing order), the rows of
+// its partition before it and the rows of each frame's window, ending with
+// itself; partitioned false puts all rows in one partition.
+func overFrames(rows []overRec, frames []Frame, partitioned bool) (before [][]overRec, inFrame [][][]overRec) {
 	seen := map[string][]overRec{} // each partition's rows, in processing order
-	for _, r := range order {
+	for _, r := range rows {
 		k := r.Key
 		if !partitioned {
 			k = ""
 		}
-		before := seen[k]
-		vals := make([][]int, len(frames))
+		prev := seen[k]
+		fr := make([][]overRec, len(frames))
 		for fi, f := range frames {
-			var ids []int
-			for j := len(before) - 1; j >= 0; j-- {
-				q := before[j]
-				if (!f.byTime && len(before)-j > int(f.n)) || (f.byTime && q.T < r.T-record.Time(f.n)) {
+			j := len(prev) // the window is prev[j:] and r
+			for ; j > 0; j-- {
+				if q, back := prev[j-1], len(prev)-j+1; f.byTime && q.T < r.T-record.Time(f.n) || !f.byTime && back > int(f.n) {
 					break
 				}
-				ids = append(ids, q.ID)
 			}
-			slices.Reverse(ids)
-			vals[fi] = append(ids, r.ID)
+			fr[fi] = append(slices.Clone(prev[j:]), r)
 		}
-		seen[k] = append(before, r)
-		out = append(out, vals)
-		outRec = append(outRec, r)
+		before = append(before, prev)
+		inFrame = append(inFrame, fr)
+		seen[k] = append(prev, r)
 	}
-	return out, outRec, late, released
+	return before, inFrame
 }
 
 // overStream makes n records over nkeys partitions whose times run ahead
@@ -213,19 +223,13 @@ func overStream(rng *rand.Rand, n, nkeys int, jitter int64, advances bool) []ove
 	return events
 }
 
-// overRun feeds events into an operator and returns its outputs (cloned), the
-// IDs handed to Late, and the number of outputs after each event.
+// overRun feeds events into an operator and returns its outputs (cloned)
+// and the number of outputs after each event.
 func overRun[V any](t *testing.T, op *Over[overRec, string, V], events []overEvent) (rows []Row[overRec, V], released []int) {
 	t.Helper()
 	emit := func(r Row[overRec, V]) { rows = append(rows, r.Clone()) }
 	for _, e := range events {
-		var err error
-		if e.advance {
-			err = op.Advance(e.wm, emit)
-		} else {
-			err = op.Push(e.r, emit)
-		}
-		if err != nil {
+		if err := apply(op, e, emit); err != nil {
 			t.Fatal(err)
 		}
 		released = append(released, len(rows))
