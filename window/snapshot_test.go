@@ -105,15 +105,11 @@ func FuzzRestore(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		for _, w := range snapAssigners {
-			op, _ := Aggregate(w, tevKey, tevList{}, &Options[tev]{Delay: 2 * time.Second, Lateness: 3 * time.Second})
-			before, _ := op.AppendSnapshot(nil)
-			if err := op.Restore(data); err != nil {
-				if !errors.Is(err, ErrSnapshot) {
-					t.Fatalf("%v: error %v does not wrap ErrSnapshot", w, err)
-				}
-				if after, _ := op.AppendSnapshot(nil); !bytes.Equal(before, after) {
-					t.Fatalf("%v: failed Restore changed the operator", w)
-				}
+			newOp := func() *Agg[tev, string, string] {
+				return must(Aggregate(w, tevKey, tevList{}, &Options[tev]{Delay: 2 * time.Second, Lateness: 3 * time.Second}))
+			}
+			op := newOp()
+			if !restoreFuzzed(t, op, newOp, data) {
 				continue
 			}
 			// A restored operator must keep working.
@@ -123,6 +119,33 @@ func FuzzRestore(f *testing.F) {
 			_ = op.Flush(emit)
 		}
 	})
+}
+
+// restoreFuzzed restores data, from a fuzz target, into op and reports
+// whether it was taken. Either Restore fails with an ErrSnapshot and
+// changes nothing, or op's snapshot restores into another operator from
+// newOp, whose snapshot is the same.
+func restoreFuzzed[O snapshotter](t *testing.T, op O, newOp func() O, data []byte) bool {
+	t.Helper()
+	before := snapshotOf(t, op, nil)
+	if err := op.Restore(data); err != nil {
+		if !errors.Is(err, ErrSnapshot) {
+			t.Fatalf("error %v does not wrap ErrSnapshot", err)
+		}
+		if after := snapshotOf(t, op, nil); !bytes.Equal(before, after) {
+			t.Fatal("a failed Restore changed the operator")
+		}
+		return false
+	}
+	snap := snapshotOf(t, op, nil)
+	back := newOp()
+	if err := back.Restore(snap); err != nil {
+		t.Fatalf("a restored state does not restore again: %v", err)
+	}
+	if again := snapshotOf(t, back, nil); !bytes.Equal(again, snap) {
+		t.Fatal("the snapshot of a restored state does not round-trip")
+	}
+	return true
 }
 
 // otherOperatorSeeds returns snapshots of every kind of operator of the
