@@ -187,6 +187,14 @@ func restored[O snapshotter](t *testing.T, op O, newOp func() O) (O, int) {
 	return op, len(snap)
 }
 
+// sized returns n, or short under go test -short.
+func sized(n, short int) int {
+	if testing.Short() {
+		return short
+	}
+	return n
+}
+
 // must returns v, or panics with err.
 func must[T any](v T, err error) T {
 	if err != nil {

@@ -14,10 +14,7 @@ func checkKeyIndex[K comparable](t *testing.T, keys []K, seed uint64) {
 	x := newKeyIndex[K]()
 	want := map[K]int32{}
 	next := int32(0)
-	steps := 20000
-	if testing.Short() {
-		steps = 4000
-	}
+	steps := sized(20000, 4000)
 	for step := range steps {
 		k := keys[rng.IntN(len(keys))]
 		switch op := rng.IntN(100); {

@@ -241,19 +241,19 @@ func overRun[V any](t *testing.T, op *Over[overRec, string, V], events []overEve
 	return rows, released
 }
 
-var overOracleFrames = map[string][]Frame{
-	"rows":  {Rows(0), Rows(1), Rows(4), Rows(30)},
-	"range": {Range(0), Range(1), Range(5), Range(40)},
-	"mixed": {Range(3), Rows(2), Range(0), Rows(0)},
+var overOracleFrames = []struct {
+	name   string
+	frames []Frame
+}{
+	{"rows", []Frame{Rows(0), Rows(1), Rows(4), Rows(30)}},
+	{"range", []Frame{Range(0), Range(1), Range(5), Range(40)}},
+	{"mixed", []Frame{Range(3), Rows(2), Range(0), Rows(0)}},
 }
 
 func TestOverOracle(t *testing.T) {
-	n := 2000
-	if testing.Short() {
-		n = 500
-	}
-	for _, name := range []string{"rows", "range", "mixed"} {
-		frames := overOracleFrames[name]
+	n := sized(2000, 500)
+	for _, fs := range overOracleFrames {
+		name, frames := fs.name, fs.frames
 		for _, delay := range []int64{0, 4} {
 			for _, nkeys := range []int{1, 5} {
 				for _, sub := range []bool{false, true} {
@@ -323,12 +323,9 @@ func overAdvances(events []overEvent) int {
 // TestOverOracleNumbers checks MIN/MAX (two stacks), integer and float sums
 // (subtracted and on two stacks) against recomputation from raw records.
 func TestOverOracleNumbers(t *testing.T) {
-	n := 4000
-	if testing.Short() {
-		n = 800
-	}
-	for _, name := range []string{"rows", "range", "mixed"} {
-		frames := overOracleFrames[name]
+	n := sized(4000, 800)
+	for _, fs := range overOracleFrames {
+		name, frames := fs.name, fs.frames
 		t.Run("frames="+name, func(t *testing.T) {
 			rng := rand.New(rand.NewPCG(7, uint64(len(name))))
 			events := overStream(rng, n, 4, 3, true)
@@ -663,10 +660,9 @@ func TestOverExpire(t *testing.T) {
 // not grow with the window: the same for ROWS 10 and ROWS 10,000, and for
 // RANGE windows of those sizes.
 func TestOverWorkCount(t *testing.T) {
-	m := 100_000 // records counted, after the windows have filled
-	if testing.Short() {
-		m = 30_000 // still three flips of the 10,000-row window
-	}
+	// Records counted after the windows have filled; under -short still
+	// three flips of the 10,000-row window.
+	m := sized(100_000, 30_000)
 	perRecord := func(f Frame, sub bool) float64 {
 		c := &overCounter{}
 		var push func(overRec) error
@@ -1057,10 +1053,7 @@ var overSnapshotCases = []overCase{
 
 // TestOverSnapshot checks that a snapshot carries all state: see checkCuts.
 func TestOverSnapshot(t *testing.T) {
-	n, extra := 1500, 5 // records, and cut points at random
-	if testing.Short() {
-		n, extra = 300, 1
-	}
+	n, extra := sized(1500, 300), sized(5, 1) // records, and cut points at random
 	for _, c := range overSnapshotCases {
 		rng := rand.New(rand.NewPCG(11, uint64(len(c.name))))
 		events := overStream(rng, n, 4, int64(c.delay)+2, true)

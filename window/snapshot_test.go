@@ -28,10 +28,7 @@ var snapOptions = []Options[tev]{
 // kind of window, with and without Delay and Lateness: see checkCuts. The
 // float sum checks that accumulators are restored bit for bit.
 func TestSnapshotContinues(t *testing.T) {
-	n := 1500
-	if testing.Short() {
-		n = 400
-	}
+	n := sized(1500, 400)
 	steps := pushes(genStream(7, streamSpec{n: n, keys: 12, start: -record.Time(time.Minute), step: 150 * time.Millisecond, jitter: 6 * time.Second}))
 	cuts := []int{0, 1, n / 7, n / 2, n - 3, n}
 	fsum := aggregate.Sum(func(r tev) float64 { return float64(r.V) / 3 })

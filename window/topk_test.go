@@ -153,10 +153,7 @@ func TestTopKItemsExact(t *testing.T) {
 // true top 10, in true order except between items whose true counts differ
 // by less than the reported error, and every count bounds the true one.
 func TestTopKItemsZipf(t *testing.T) {
-	draws := 200_000
-	if testing.Short() {
-		draws = 50_000
-	}
+	draws := sized(200_000, 50_000)
 	for seed := range uint64(5) {
 		t.Run(fmt.Sprint("seed=", seed), func(t *testing.T) {
 			in := zipfClicks(seed, draws, 100_000, 1, 1.2)

@@ -14,10 +14,7 @@ import (
 // are sparse, each record is in size/slide results (the output grows), and
 // the calls per result stay constant.
 func TestHopWorkCount(t *testing.T) {
-	n := 200000
-	if testing.Short() {
-		n = 40000
-	}
+	n := sized(200000, 40000)
 	// bound is the guarantee: one Add per record, at most three merges per
 	// pane (a push onto the back, two when the back turns), at most two
 	// per result.
