@@ -2,6 +2,7 @@ package window
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -173,6 +174,23 @@ func checkCuts[In, Out any, O operator[In, Out]](t *testing.T, newOp func() O, s
 			t.Fatalf("cut %d: %d results, want %d", cut, len(got), len(want))
 		}
 	}
+}
+
+// restoreChecked restores data into op and returns the error of Restore,
+// having checked that it wraps ErrSnapshot and left op as it was.
+func restoreChecked(t *testing.T, op snapshotter, data []byte) error {
+	t.Helper()
+	before := snapshotOf(t, op, nil)
+	err := op.Restore(data)
+	if err != nil {
+		if !errors.Is(err, ErrSnapshot) {
+			t.Fatalf("Restore: %v does not wrap ErrSnapshot", err)
+		}
+		if after := snapshotOf(t, op, nil); !bytes.Equal(before, after) {
+			t.Fatal("a failed Restore changed the operator")
+		}
+	}
+	return err
 }
 
 // restored returns an operator from newOp restored from a snapshot of op,

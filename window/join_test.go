@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
-	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -79,7 +78,7 @@ func TestJoinKDAVectors(t *testing.T) {
 			if err := op.Flush(emit); err != nil {
 				t.Fatal(err)
 			}
-			if !reflect.DeepEqual(got, c.want) {
+			if !slices.Equal(got, c.want) {
 				t.Errorf("got  %v\nwant %v", got, c.want)
 			}
 		})
@@ -320,7 +319,7 @@ func TestJoinOracle(t *testing.T) {
 							got := runJoin(t, op, steps)
 							checkAscending(t, got)
 							want := joinOracle(typ, f.w, steps)
-							if g, w := sortJoined(got), sortJoined(want); !reflect.DeepEqual(g, w) {
+							if g, w := sortJoined(got), sortJoined(want); !slices.Equal(g, w) {
 								t.Fatalf("seed %d: %d results, oracle %d\n%s", seed, len(got), len(want), diffJoined(g, w))
 							}
 							if st := op.Stats(); st.OpenWindows != 0 || st.Keys != 0 {
