@@ -285,6 +285,14 @@ func (tevList) Result(a *[]int64) string {
 	return b.String()
 }
 
+// countOf counts records. Unlike aggregate.Count it cannot subtract, so
+// hopping windows merge their panes.
+type countOf[R any] struct{}
+
+func (countOf[R]) Add(a *int64, _ R)     { *a++ }
+func (countOf[R]) Merge(d, s *int64)     { *d += *s }
+func (countOf[R]) Result(a *int64) int64 { return *a }
+
 // tevCounting is tevSum that counts its own calls.
 type tevCounting struct{ calls *int }
 

@@ -575,14 +575,14 @@ func TestJoinExpiresIdleKeys(t *testing.T) {
 func TestJoinThen(t *testing.T) {
 	op, _ := NewJoin(Inner, BothWindows(Range(time.Minute), Range(time.Minute)), jrowKey, jrowKey, jresult,
 		&JoinOptions[jrow, jrow]{OneClock: true})
-	count := countAgg{}
+	count := countOf[record.Of[jout]]{}
 	agg, err := Aggregate(Step(10*time.Second), func(record.Of[jout]) struct{} { return struct{}{} }, count, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	q := record.Then[Either[jrow, jrow]](op, agg)
-	var got []Result[struct{}, int]
-	emit := func(r Result[struct{}, int]) { got = append(got, r) }
+	var got []Result[struct{}, int64]
+	emit := func(r Result[struct{}, int64]) { got = append(got, r) }
 	for _, in := range kdaJoinInput() {
 		if err := q.Push(in, emit); err != nil {
 			t.Fatal(err)
@@ -595,12 +595,6 @@ func TestJoinThen(t *testing.T) {
 		t.Fatalf("got %v", got)
 	}
 }
-
-type countAgg struct{}
-
-func (countAgg) Add(a *int, _ record.Of[jout]) { *a++ }
-func (countAgg) Merge(dst, src *int)           { *dst += *src }
-func (countAgg) Result(a *int) int             { return *a }
 
 func TestJoinAllocs(t *testing.T) {
 	for _, typ := range []JoinType{Inner, LeftOuter} {

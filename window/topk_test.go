@@ -1,5 +1,8 @@
 package window
 
+// The standard packages below are also six of those oracle_test.go imports:
+// the two files use the same tools for other subjects, which is no logic
+// repeated, and neither is the natural place for the other's tests.
 import (
 	"cmp"
 	"errors"

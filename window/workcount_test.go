@@ -65,7 +65,7 @@ func TestHopWorkCount(t *testing.T) {
 // TestHopAllocs checks that steady-state pushes do not allocate.
 func TestHopAllocs(t *testing.T) {
 	for _, w := range []Assigner{Step(time.Second), Hop(10*time.Second, time.Second), Session(time.Second), Stagger(time.Second)} {
-		op, _ := Aggregate(w, func(r record.Of[int64]) int64 { return r.Value % 100 }, countOf{}, nil)
+		op, _ := Aggregate(w, func(r record.Of[int64]) int64 { return r.Value % 100 }, countOf[record.Of[int64]]{}, nil)
 		emit := func(Result[int64, int64]) {}
 		var x record.Of[int64]
 		push := func() {
@@ -81,9 +81,3 @@ func TestHopAllocs(t *testing.T) {
 		}
 	}
 }
-
-type countOf struct{}
-
-func (countOf) Add(a *int64, _ record.Of[int64]) { *a++ }
-func (countOf) Merge(d, s *int64)                { *d += *s }
-func (countOf) Result(a *int64) int64            { return *a }
