@@ -15,7 +15,11 @@ import (
 	"github.com/rowtime/rowtime/record"
 )
 
-var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
+var (
+	update     = flag.Bool("update", false, "rewrite the golden files in testdata/")
+	updateJoin = flag.Bool("update-join", false, "rewrite window/testdata/join/*.golden from the current output")
+	updateOver = flag.Bool("update-over", false, "rewrite window/testdata/over_*.txt from the current output")
+)
 
 // TestGolden runs the scripts testdata/*.txt (but over_*) and compares what happens with
 // testdata/*.golden: an ASCII timeline of the records and the windows

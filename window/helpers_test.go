@@ -229,6 +229,7 @@ func statsOf(op interface{ Stats() Stats }) Stats {
 	return s
 }
 
+// snapshotOf appends op's snapshot to dst.
 func snapshotOf(t *testing.T, op snapshotter, dst []byte) []byte {
 	t.Helper()
 	snap, err := op.AppendSnapshot(dst)

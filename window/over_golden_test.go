@@ -1,7 +1,6 @@
 package window
 
 import (
-	"flag"
 	"fmt"
 	"path/filepath"
 	"strings"
@@ -10,8 +9,6 @@ import (
 
 	"github.com/rowtime/rowtime/record"
 )
-
-var updateOver = flag.Bool("update-over", false, "rewrite window/testdata/over_*.txt from the current output")
 
 // overScript is a golden timeline: the operator's configuration and a list
 // of steps, written as text, each followed in the output by what it emitted.
