@@ -11,35 +11,6 @@ import (
 	"github.com/rowtime/rowtime/record"
 )
 
-// wx is a WEATHER row of KDA's reference.
-type wx struct {
-	T    record.Time
-	City string
-	Temp int64
-}
-
-func (w wx) EventTime() record.Time { return w.T }
-
-func weatherRows() []wx {
-	rows := []struct {
-		t    string
-		city string
-		temp int64
-	}{
-		{"2018-11-01 01:00", "Denver", 29}, {"2018-11-01 01:00", "Anchorage", 2}, {"2018-11-01 06:00", "Miami", 65},
-		{"2018-11-01 07:00", "Denver", 32}, {"2018-11-01 09:00", "Anchorage", 9}, {"2018-11-01 13:00", "Denver", 50},
-		{"2018-11-01 17:00", "Anchorage", 10}, {"2018-11-01 18:00", "Miami", 71}, {"2018-11-01 19:00", "Denver", 43},
-		{"2018-11-02 01:00", "Anchorage", 4}, {"2018-11-02 01:00", "Denver", 39}, {"2018-11-02 07:00", "Denver", 46},
-		{"2018-11-02 09:00", "Anchorage", 3}, {"2018-11-02 13:00", "Denver", 56}, {"2018-11-02 17:00", "Anchorage", 2},
-		{"2018-11-02 19:00", "Denver", 50}, {"2018-11-03 01:00", "Denver", 36}, {"2018-11-03 01:00", "Anchorage", 1},
-	}
-	out := make([]wx, len(rows))
-	for i, r := range rows {
-		out[i] = wx{utc(r.t + ":00"), r.city, r.temp}
-	}
-	return out
-}
-
 // mma is MIN, MAX and AVG of the temperature in one aggregate.
 type mmaState struct {
 	min, max aggregate.ExtremeState[int64]
@@ -49,12 +20,12 @@ type mmaState struct {
 type mma struct{}
 
 var (
-	mmaMin = aggregate.Min(func(w wx) int64 { return w.Temp })
-	mmaMax = aggregate.Max(func(w wx) int64 { return w.Temp })
-	mmaAvg = aggregate.Avg(func(w wx) int64 { return w.Temp })
+	mmaMin = aggregate.Min(func(w tev) int64 { return w.V })
+	mmaMax = aggregate.Max(func(w tev) int64 { return w.V })
+	mmaAvg = aggregate.Avg(func(w tev) int64 { return w.V })
 )
 
-func (mma) Add(a *mmaState, r wx) {
+func (mma) Add(a *mmaState, r tev) {
 	mmaMin.Add(&a.min, r)
 	mmaMax.Add(&a.max, r)
 	mmaAvg.Add(&a.avg, r)
@@ -74,7 +45,7 @@ func day(r Result[string, string]) string {
 
 // TestVectorA is KDA's FLOOR(DAY) MIN/MAX over all cities.
 func TestVectorA(t *testing.T) {
-	op, err := Aggregate(Floor(Day), func(wx) string { return "" }, mma{}, nil)
+	op, err := Aggregate(Floor(Day), func(tev) string { return "" }, mma{}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -107,11 +78,11 @@ func TestVectorA(t *testing.T) {
 // TestVectorB is KDA's FLOOR(DAY) by city, MIN/MAX/AVG, keys in order of
 // first appearance.
 func TestVectorB(t *testing.T) {
-	op, err := Aggregate(Floor(Day), func(w wx) string { return w.City }, mma{}, nil)
+	op, err := Aggregate(Floor(Day), func(w tev) string { return w.Key }, mma{}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	got, err := record.Collect[wx, Result[string, string]](op, weatherRows())
+	got, err := record.Collect[tev, Result[string, string]](op, weatherRows())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -297,6 +268,40 @@ func TestKeyChurn(t *testing.T) {
 		}
 		if n, s := op.eng.(*tumbler[tev, string, int64, int64]).idx.len(), op.Stats(); n > 4*s.Keys+4096 {
 			t.Errorf("delay %v: %d keys in the map for %d live ones", delay, n, s.Keys)
+		}
+	}
+}
+
+// TestKeyChurnInt is TestKeyChurn with integer keys, which use keyIndex's
+// own table: with and without overlapping windows (Delay), dead keys leave
+// it, so it stays bounded, and the counts stay right.
+func TestKeyChurnInt(t *testing.T) {
+	for _, delay := range []time.Duration{0, 3 * time.Second} {
+		key := func(r record.Of[int64]) int64 { return r.Value }
+		op, err := Aggregate(Step(time.Second), key, aggregate.Count[record.Of[int64]](), &Options[record.Of[int64]]{Delay: delay})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := map[int64]int64{}
+		emit := func(r Result[int64, int64]) { got[r.Key] += r.Value }
+		for i := range 50000 {
+			_ = op.Push(record.Of[int64]{Time: record.Time(i) * record.Time(time.Millisecond), Value: int64(i)}, emit)
+			// At most 4,000 keys are live (a window of 1,000 records and
+			// three more held by the delay); dead ones are dropped when a
+			// window is purged, so a window's worth of new keys comes on top.
+			if n := op.eng.(*tumbler[record.Of[int64], int64, int64, int64]).idx.len(); n > 4*4000+4096+1000 {
+				t.Fatalf("delay %v, after %d records: %d keys in the index", delay, i+1, n)
+			}
+		}
+		_ = op.Flush(emit)
+		for k := range int64(50000) {
+			if got[k] != 1 {
+				t.Fatalf("delay %v: key %d counted %d, want 1", delay, k, got[k])
+			}
+		}
+		// 50,000 keys held at once would need 131,072 slots.
+		if n := len(op.eng.(*tumbler[record.Of[int64], int64, int64, int64]).idx.tab.t); n > 1<<16 {
+			t.Errorf("delay %v: table of %d slots", delay, n)
 		}
 	}
 }

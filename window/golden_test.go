@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -14,7 +15,11 @@ import (
 	"github.com/rowtime/rowtime/record"
 )
 
-var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
+var (
+	update     = flag.Bool("update", false, "rewrite the golden files in testdata/")
+	updateJoin = flag.Bool("update-join", false, "rewrite window/testdata/join/*.golden from the current output")
+	updateOver = flag.Bool("update-over", false, "rewrite window/testdata/over_*.txt from the current output")
+)
 
 // TestGolden runs the scripts testdata/*.txt (but over_*) and compares what happens with
 // testdata/*.golden: an ASCII timeline of the records and the windows
@@ -39,44 +44,79 @@ var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
 // which records went where. Run go test -run TestGolden -update to rewrite
 // the golden files after a deliberate change.
 func TestGolden(t *testing.T) {
-	files, err := filepath.Glob("testdata/*.txt")
+	runScripts(t, "testdata/*.txt", goldenAgg, runScript)
+}
+
+// goldenFlag is the flag that rewrites a kind of golden file.
+type goldenFlag struct {
+	update *bool
+	name   string
+}
+
+var (
+	goldenAgg  = goldenFlag{update, "-update"}
+	goldenJoin = goldenFlag{updateJoin, "-update-join"}
+	goldenOver = goldenFlag{updateOver, "-update-over"}
+)
+
+// runScripts runs every script that pattern matches, but those of the
+// per-record windows (over_*, which are outputs), and checks what run makes
+// of it against the .golden file beside it.
+func runScripts(t *testing.T, pattern string, fl goldenFlag, run func(t *testing.T, script string) string) {
+	files, err := filepath.Glob(pattern)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if len(files) == 0 {
-		t.Fatal("no scripts in testdata")
+		t.Fatalf("no scripts match %s", pattern)
 	}
 	for _, file := range files {
 		name := strings.TrimSuffix(filepath.Base(file), ".txt")
 		if strings.HasPrefix(name, "over_") {
-			continue // scripts of the per-record windows, run by their own test
+			continue // outputs of the per-record windows' scripts, checked by TestOverGolden
 		}
 		t.Run(name, func(t *testing.T) {
 			script, err := os.ReadFile(file)
 			if err != nil {
 				t.Fatal(err)
 			}
-			got := runScript(t, string(script))
-			golden := strings.TrimSuffix(file, ".txt") + ".golden"
-			if *update {
-				if err := os.WriteFile(golden, []byte(got), 0o644); err != nil {
-					t.Fatal(err)
-				}
-				return
-			}
-			want, err := os.ReadFile(golden)
-			if err != nil {
-				t.Fatalf("%v (run with -update to create it)", err)
-			}
-			if got != string(want) {
-				t.Errorf("output differs from %s (run with -update to accept):\n--- got\n%s--- want\n%s", golden, got, want)
-			}
+			checkGolden(t, strings.TrimSuffix(file, ".txt")+".golden", run(t, string(script)), fl)
 		})
 	}
 }
 
+// checkGolden compares got with the file golden or, when fl is set, writes
+// got there.
+func checkGolden(t *testing.T, golden, got string, fl goldenFlag) {
+	t.Helper()
+	if *fl.update {
+		if err := os.MkdirAll(filepath.Dir(golden), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(golden, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(golden)
+	if err != nil {
+		t.Fatalf("%v (run with %s to create it)", err, fl.name)
+	}
+	if got != string(want) {
+		t.Errorf("output differs from %s (run with %s to accept):\n--- got\n%s--- want\n%s", golden, fl.name, got, want)
+	}
+}
+
+// parseT reads a time of a script: a Go duration since the epoch (such as
+// -5s or 1m30s), or hh:mm:ss since its midnight.
 func parseT(t *testing.T, s string) record.Time {
 	t.Helper()
+	if p := strings.Split(s, ":"); len(p) == 3 {
+		h, _ := strconv.Atoi(p[0])
+		m, _ := strconv.Atoi(p[1])
+		sec, _ := strconv.Atoi(p[2])
+		return record.Time(time.Duration(h)*time.Hour + time.Duration(m)*time.Minute + time.Duration(sec)*time.Second)
+	}
 	d, err := time.ParseDuration(s)
 	if err != nil {
 		t.Fatalf("bad time %q: %v", s, err)
@@ -84,6 +124,7 @@ func parseT(t *testing.T, s string) record.Time {
 	return record.Time(d)
 }
 
+// fmtT writes a time as a duration since the epoch.
 func fmtT(x record.Time) string {
 	switch x {
 	case record.MinTime:
@@ -197,10 +238,14 @@ func runScript(t *testing.T, script string) string {
 		out.WriteString(", late records to a callback")
 	}
 	out.WriteString("\n\n")
-	op, err := Aggregate(w, tevKey, tevList{}, &o)
-	if err != nil {
-		t.Fatal(err)
+	newOp := func() *Agg[tev, string, string] {
+		op, err := Aggregate(w, tevKey, tevList{}, &o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return op
 	}
+	op := newOp()
 	emit := func(r Result[string, string]) {
 		emits = append(emits, r)
 		u := ""
@@ -230,26 +275,13 @@ func runScript(t *testing.T, script string) string {
 			} else if len(events) == n {
 				events = append(events, goldenEvent{r.T, r.Key, false})
 			}
-		case "advance":
-			_ = op.Advance(parseT(t, f[1]), emit)
-		case "flush":
-			_ = op.Flush(emit)
-		case "snapshot":
-			snap, err := op.AppendSnapshot(nil)
-			if err != nil {
-				t.Fatal(err)
-			}
-			op, _ = Aggregate(w, tevKey, tevList{}, &o)
-			if err := op.Restore(snap); err != nil {
-				t.Fatal(err)
-			}
-			lines = append(lines, fmt.Sprintf("  %d bytes, restored", len(snap)))
-		case "stats":
-			s := op.Stats()
-			lines = append(lines, fmt.Sprintf("  records %d, late %d, updates %d, emitted %d, open windows %d, keys %d",
-				s.Records, s.Late, s.Updates, s.Emitted, s.OpenWindows, s.Keys))
 		default:
-			t.Fatalf("bad command %v", f)
+			// The transcript leaves out the errors of Advance and Flush.
+			l, _ := command(t, &op, newOp, f, emit, func(s Stats) string {
+				return fmt.Sprintf("records %d, late %d, updates %d, emitted %d, open windows %d, keys %d",
+					s.Records, s.Late, s.Updates, s.Emitted, s.OpenWindows, s.Keys)
+			})
+			lines = append(lines, l...)
 		}
 		if wm := op.Stats().Watermark; wm != before.Watermark {
 			lines = append(lines, "  watermark "+fmtT(wm))
@@ -263,65 +295,132 @@ func runScript(t *testing.T, script string) string {
 	return out.String()
 }
 
-// drawTimeline draws one row per key with its records (o, or x when late)
-// and one row per emitted window, on a common time axis.
+// command runs a command that the scripts of every operator have on op:
+// advance T, flush, snapshot (go on with an operator from newOp restored
+// from a snapshot of op) and stats (the line that stats writes). It returns
+// the lines it adds to the transcript after what emit adds, and the error
+// of Advance or Flush.
+func command[In, Out any, O operator[In, Out]](t *testing.T, op *O, newOp func() O, f []string, emit func(Out), stats func(Stats) string) ([]string, error) {
+	t.Helper()
+	switch f[0] {
+	case "advance":
+		return nil, (*op).Advance(parseT(t, f[1]), emit)
+	case "flush":
+		return nil, (*op).Flush(emit)
+	case "snapshot":
+		var n int
+		*op, n = restored(t, *op, newOp)
+		return []string{fmt.Sprintf("  %d bytes, restored", n)}, nil
+	case "stats":
+		return []string{"  " + stats((*op).Stats())}, nil
+	}
+	t.Fatalf("bad command %v", f)
+	return nil, nil
+}
+
+// timeline is the time axis of a golden file's drawing: column c stands
+// for the times from lo+c·scale, and there are width columns.
+type timeline struct {
+	lo, scale record.Time
+	width     int
+}
+
+// mark is a mark on a row of a timeline.
+type mark struct {
+	t   record.Time
+	row int
+	c   byte
+}
+
+// newTimeline returns the axis over the marks and the times more, at most
+// 100 columns wide, with extra columns after the last; false when it does
+// not fit.
+func newTimeline(marks []mark, scale time.Duration, extra int, more ...record.Time) (timeline, bool) {
+	lo, hi := marks[0].t, marks[0].t
+	for _, m := range marks {
+		lo, hi = min(lo, m.t), max(hi, m.t)
+	}
+	for _, x := range more {
+		lo, hi = min(lo, x), max(hi, x)
+	}
+	lo = lo.Truncate(scale)
+	cols := int((hi-lo)/record.Time(scale)) + 1
+	return timeline{lo, record.Time(scale), cols + extra}, cols <= 100
+}
+
+func (tl timeline) col(x record.Time) int { return int((x - tl.lo) / tl.scale) }
+
+// blank returns an empty row of the drawing.
+func (tl timeline) blank() []byte { return []byte(strings.Repeat(" ", tl.width)) }
+
+// labels writes the time of every tenth column at that column, unless the
+// label before runs into it.
+func (tl timeline) labels(format func(record.Time) string) string {
+	var b strings.Builder
+	for c := 0; c < tl.width; c += 10 {
+		if b.Len() > c {
+			continue
+		}
+		b.WriteString(strings.Repeat(" ", c-b.Len()))
+		b.WriteString(format(tl.lo + record.Time(c)*tl.scale))
+	}
+	return b.String()
+}
+
+// row returns row r of the drawing, its marks put in their columns by
+// combine, which gives what a mark makes of what its column holds.
+func (tl timeline) row(marks []mark, r int, combine func(old, c byte) byte) string {
+	row := tl.blank()
+	for _, m := range marks {
+		if m.row == r {
+			c := tl.col(m.t)
+			row[c] = combine(row[c], m.c)
+		}
+	}
+	return strings.TrimRight(string(row), " ")
+}
+
+// drawTimeline draws one row per key with its records (o, or x when late;
+// # for several in a column) and one row per emitted window, on a common
+// time axis.
 func drawTimeline(out *strings.Builder, scale time.Duration, keys []string, events []goldenEvent, emits []Result[string, string]) {
 	if len(events) == 0 {
 		return
 	}
-	lo, hi := events[0].t, events[0].t
-	for _, e := range events {
-		lo, hi = min(lo, e.t), max(hi, e.t)
+	marks := make([]mark, len(events))
+	for i, e := range events {
+		marks[i] = mark{t: e.t, row: slices.Index(keys, e.key), c: 'o'}
+		if e.late {
+			marks[i].c = 'x'
+		}
 	}
+	var spans []record.Time
 	for _, r := range emits {
-		lo, hi = min(lo, r.Start), max(hi, r.End)
+		spans = append(spans, r.Start, r.End)
 	}
-	s := record.Time(scale)
-	lo = lo.Truncate(scale)
-	cols := int((hi-lo)/s) + 1
-	if cols > 100 {
+	tl, ok := newTimeline(marks, scale, 1, spans...) // one more for the end of the last window
+	if !ok {
 		out.WriteString("(timeline too wide to draw)\n")
 		return
 	}
-	col := func(x record.Time) int { return int((x - lo) / s) }
-	label := 12
-	axis := []byte(strings.Repeat(" ", cols+1))
-	for c := 0; c <= cols; c += 10 {
+	const label = 12
+	axis := tl.blank()
+	for c := 0; c < tl.width; c += 10 {
 		axis[c] = '|'
 	}
 	fmt.Fprintf(out, "%-*s%s\n", label, "", axis)
-	// Labels of the axis every 10 columns.
-	var lb strings.Builder
-	for c := 0; c <= cols; c += 10 {
-		txt := fmtT(lo + record.Time(c)*s)
-		if lb.Len() > c {
-			continue
-		}
-		lb.WriteString(strings.Repeat(" ", c-lb.Len()))
-		lb.WriteString(txt)
-	}
-	fmt.Fprintf(out, "%-*s%s\n", label, "time", lb.String())
-	for _, k := range keys {
-		row := []byte(strings.Repeat(" ", cols+1))
-		for _, e := range events {
-			if e.key != k {
-				continue
+	fmt.Fprintf(out, "%-*s%s\n", label, "time", tl.labels(fmtT))
+	for i, k := range keys {
+		fmt.Fprintf(out, "%-*s%s\n", label, "key "+k, tl.row(marks, i, func(old, c byte) byte {
+			if c == 'x' || old == ' ' {
+				return c
 			}
-			c := col(e.t)
-			switch {
-			case e.late:
-				row[c] = 'x'
-			case row[c] == ' ':
-				row[c] = 'o'
-			default:
-				row[c] = '#' // several records in one column
-			}
-		}
-		fmt.Fprintf(out, "%-*s%s\n", label, "key "+k, strings.TrimRight(string(row), " "))
+			return '#' // several records in one column
+		}))
 	}
 	for _, r := range emits {
-		row := []byte(strings.Repeat(" ", cols+1))
-		a, b := col(r.Start), col(r.End)
+		row := tl.blank()
+		a, b := tl.col(r.Start), tl.col(r.End)
 		row[a] = '['
 		for c := a + 1; c < b; c++ {
 			row[c] = '-'

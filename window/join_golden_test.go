@@ -3,10 +3,7 @@ package window
 import (
 	"bufio"
 	"errors"
-	"flag"
 	"fmt"
-	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -15,10 +12,9 @@ import (
 	"github.com/rowtime/rowtime/record"
 )
 
-var updateJoin = flag.Bool("update-join", false, "rewrite window/testdata/join/*.golden from the current output")
-
 // jrow is a row of either input in the join tests: a time, a key and an
-// id naming the row in the output.
+// id naming the row in the output. It is not a rec: its field names are in
+// the snapshots whose sizes the join goldens show.
 type jrow struct {
 	T   record.Time
 	Key string
@@ -49,35 +45,12 @@ func jresult(l, r *jrow) jout {
 type jop = Join[jrow, jrow, string, jout]
 
 // clock prints a time as hh:mm:ss since midnight of the epoch when it is
-// one, else as a duration.
+// one, else as fmtT does.
 func clock(t record.Time) string {
-	switch t {
-	case record.MinTime:
-		return "-∞"
-	case record.MaxTime:
-		return "+∞"
-	}
-	d := time.Duration(t)
-	if d >= 0 && d < 24*time.Hour && d%time.Second == 0 {
+	if d := time.Duration(t); d >= 0 && d < 24*time.Hour && d%time.Second == 0 {
 		return fmt.Sprintf("%02d:%02d:%02d", int(d.Hours()), int(d.Minutes())%60, int(d.Seconds())%60)
 	}
-	return d.String()
-}
-
-// parseClock reads hh:mm:ss or a Go duration.
-func parseClock(t *testing.T, s string) record.Time {
-	t.Helper()
-	if p := strings.Split(s, ":"); len(p) == 3 {
-		h, _ := strconv.Atoi(p[0])
-		m, _ := strconv.Atoi(p[1])
-		sec, _ := strconv.Atoi(p[2])
-		return record.Time(time.Duration(h)*time.Hour + time.Duration(m)*time.Minute + time.Duration(sec)*time.Second)
-	}
-	d, err := time.ParseDuration(s)
-	if err != nil {
-		t.Fatalf("bad time %q", s)
-	}
-	return record.Time(d)
+	return fmtT(t)
 }
 
 func parseFrame(t *testing.T, f []string) (Frame, []string) {
@@ -136,37 +109,7 @@ func parseJoinType(t *testing.T, s string) JoinType {
 //
 // Run go test -run TestJoinGolden -update-join after a deliberate change.
 func TestJoinGolden(t *testing.T) {
-	files, err := filepath.Glob("testdata/join/*.txt")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(files) == 0 {
-		t.Fatal("no scripts in testdata/join")
-	}
-	for _, file := range files {
-		name := strings.TrimSuffix(filepath.Base(file), ".txt")
-		t.Run(name, func(t *testing.T) {
-			script, err := os.ReadFile(file)
-			if err != nil {
-				t.Fatal(err)
-			}
-			got := runJoinScript(t, string(script))
-			golden := strings.TrimSuffix(file, ".txt") + ".golden"
-			if *updateJoin {
-				if err := os.WriteFile(golden, []byte(got), 0o644); err != nil {
-					t.Fatal(err)
-				}
-				return
-			}
-			want, err := os.ReadFile(golden)
-			if err != nil {
-				t.Fatalf("%v (run with -update-join to create it)", err)
-			}
-			if got != string(want) {
-				t.Errorf("output differs from %s (run with -update-join to accept):\n--- got\n%s--- want\n%s", golden, got, want)
-			}
-		})
-	}
+	runScripts(t, "testdata/join/*.txt", goldenJoin, runJoinScript)
 }
 
 type joinScript struct {
@@ -210,20 +153,20 @@ func parseJoinScript(t *testing.T, script string) *joinScript {
 				r, _ := parseFrame(t, rest)
 				sc.win = BothWindows(l, r)
 			case "interval":
-				sc.win = Interval(time.Duration(parseClock(t, f[2])), time.Duration(parseClock(t, f[3])))
+				sc.win = Interval(time.Duration(parseT(t, f[2])), time.Duration(parseT(t, f[3])))
 			default:
 				t.Fatalf("bad window %v", f)
 			}
 		case "names":
 			sc.names = [2]string{f[1], f[2]}
 		case "scale":
-			sc.scale = time.Duration(parseClock(t, f[1]))
+			sc.scale = time.Duration(parseT(t, f[1]))
 		case "options":
 			for _, kv := range f[1:] {
 				k, v, _ := strings.Cut(kv, "=")
 				switch k {
 				case "delay":
-					sc.opts.Delay = time.Duration(parseClock(t, v))
+					sc.opts.Delay = time.Duration(parseT(t, v))
 				case "oneclock":
 					sc.opts.OneClock = true
 				case "refuselate":
@@ -248,17 +191,11 @@ func parseJoinScript(t *testing.T, script string) *joinScript {
 	return sc
 }
 
-type jevent struct {
-	t    record.Time
-	side int // 0, 1, or 2 for a result
-	mark byte
-}
-
 func runJoinScript(t *testing.T, script string) string {
 	sc := parseJoinScript(t, script)
 	var out strings.Builder
 	var lines []string
-	var events []jevent
+	var events []mark // rows 0 and 1 the inputs, 2 the results
 	for _, a := range sc.about {
 		out.WriteString(a + "\n")
 	}
@@ -306,19 +243,19 @@ func runJoinScript(t *testing.T, script string) string {
 	emit := func(r record.Of[jout]) {
 		o := r.Value
 		l, rr := "-", "-"
-		mark := byte('*')
+		c := byte('*')
 		if o.L != 0 {
 			l = fmt.Sprintf("%d@%s", o.L, clock(o.LT))
 		} else {
-			mark = '>'
+			c = '>'
 		}
 		if o.R != 0 {
 			rr = fmt.Sprintf("%d@%s", o.R, clock(o.RT))
 		} else {
-			mark = '<'
+			c = '<'
 		}
 		lines = append(lines, fmt.Sprintf("  emit %s %s  %s %s  %s %s", clock(r.Time), side(o), sc.names[0], l, sc.names[1], rr))
-		events = append(events, jevent{r.Time, 2, mark})
+		events = append(events, mark{r.Time, 2, c})
 	}
 	var last record.Time = record.MinTime
 	for _, f := range sc.cmds {
@@ -328,7 +265,7 @@ func runJoinScript(t *testing.T, script string) string {
 		switch f[0] {
 		case "push":
 			var in Either[jrow, jrow]
-			r := jrow{T: parseClock(t, f[2]), Key: f[3]}
+			r := jrow{T: parseT(t, f[2]), Key: f[3]}
 			r.ID, _ = strconv.ParseInt(f[4], 10, 64)
 			switch f[1] {
 			case sc.names[0]:
@@ -346,31 +283,18 @@ func runJoinScript(t *testing.T, script string) string {
 			if late && len(lines) == n && err == nil {
 				lines = append(lines, "  late, dropped")
 			}
-			mark := byte('o')
+			c := byte('o')
 			if late {
-				mark = 'x'
+				c = 'x'
 			}
-			events = append(events, jevent{r.T, b2i(in.IsRight), mark})
-		case "advance":
-			err = op.Advance(parseClock(t, f[1]), emit)
-		case "flush":
-			err = op.Flush(emit)
-		case "snapshot":
-			snap, serr := op.AppendSnapshot(nil)
-			if serr != nil {
-				t.Fatal(serr)
-			}
-			op = newOp()
-			if rerr := op.Restore(snap); rerr != nil {
-				t.Fatal(rerr)
-			}
-			lines = append(lines, fmt.Sprintf("  %d bytes, restored", len(snap)))
-		case "stats":
-			s := op.Stats()
-			lines = append(lines, fmt.Sprintf("  records %d, late %d, emitted %d, rows held %d, keys %d",
-				s.Records, s.Late, s.Emitted, s.OpenWindows, s.Keys))
+			events = append(events, mark{r.T, b2i(in.IsRight), c})
 		default:
-			t.Fatalf("bad command %v", f)
+			var l []string
+			l, err = command(t, &op, newOp, f, emit, func(s Stats) string {
+				return fmt.Sprintf("records %d, late %d, emitted %d, rows held %d, keys %d",
+					s.Records, s.Late, s.Emitted, s.OpenWindows, s.Keys)
+			})
+			lines = append(lines, l...)
 		}
 		if err != nil {
 			lines = append(lines, fmt.Sprintf("  error: %v (refusal: %v)", err, record.IsRefused(err)))
@@ -381,7 +305,7 @@ func runJoinScript(t *testing.T, script string) string {
 	}
 	// Results must come out in ascending time.
 	for _, e := range events {
-		if e.side == 2 {
+		if e.row == 2 {
 			if e.t < last {
 				t.Errorf("result at %s after one at %s", clock(e.t), clock(last))
 			}
@@ -396,46 +320,23 @@ func runJoinScript(t *testing.T, script string) string {
 	return out.String()
 }
 
-func drawJoinTimeline(out *strings.Builder, sc *joinScript, events []jevent) {
-	if len(events) == 0 {
+func drawJoinTimeline(out *strings.Builder, sc *joinScript, marks []mark) {
+	if len(marks) == 0 {
 		return
 	}
-	lo, hi := events[0].t, events[0].t
-	for _, e := range events {
-		lo, hi = min(lo, e.t), max(hi, e.t)
-	}
-	s := record.Time(sc.scale)
-	lo -= record.Time(record.FloorMod(int64(lo), int64(s)))
-	cols := int((hi-lo)/s) + 1
-	if cols > 100 {
+	tl, ok := newTimeline(marks, sc.scale, 0)
+	if !ok {
 		out.WriteString("(timeline too wide to draw)\n")
 		return
 	}
 	const label = 10
-	var lb strings.Builder
-	for c := 0; c < cols; c += 10 {
-		txt := clock(lo + record.Time(c)*s)
-		if lb.Len() > c {
-			continue
-		}
-		lb.WriteString(strings.Repeat(" ", c-lb.Len()))
-		lb.WriteString(txt)
-	}
-	fmt.Fprintf(out, "%-*s%s\n", label, "time", lb.String())
-	names := []string{sc.names[0], sc.names[1], "out"}
-	for side, n := range names {
-		row := []byte(strings.Repeat(" ", cols))
-		for _, e := range events {
-			if e.side != side {
-				continue
+	fmt.Fprintf(out, "%-*s%s\n", label, "time", tl.labels(clock))
+	for side, n := range []string{sc.names[0], sc.names[1], "out"} {
+		fmt.Fprintf(out, "%-*s%s\n", label, n, tl.row(marks, side, func(old, c byte) byte {
+			if old == ' ' || old == c {
+				return c
 			}
-			c := int((e.t - lo) / s)
-			if row[c] == ' ' {
-				row[c] = e.mark
-			} else if row[c] != e.mark {
-				row[c] = '#' // several kinds in one column
-			}
-		}
-		fmt.Fprintf(out, "%-*s%s\n", label, n, strings.TrimRight(string(row), " "))
+			return '#' // several kinds in one column
+		}))
 	}
 }

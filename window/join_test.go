@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
-	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -79,7 +78,7 @@ func TestJoinKDAVectors(t *testing.T) {
 			if err := op.Flush(emit); err != nil {
 				t.Fatal(err)
 			}
-			if !reflect.DeepEqual(got, c.want) {
+			if !slices.Equal(got, c.want) {
 				t.Errorf("got  %v\nwant %v", got, c.want)
 			}
 		})
@@ -114,12 +113,8 @@ func joinForms() []joinForm {
 
 var joinTypes = []JoinType{Inner, LeftOuter, RightOuter, FullOuter}
 
-// joinStep is one call in a test stream: a push, or an advance to adv.
-type joinStep struct {
-	in  Either[jrow, jrow]
-	adv record.Time
-	is  bool // an advance
-}
+// joinStep is one call in a test stream: a push, or an advance.
+type joinStep = step[Either[jrow, jrow]]
 
 // randomJoinStream returns n rows, out of order by up to delay, never late
 // for either watermark mode, with advances that make no row late.
@@ -142,7 +137,7 @@ func randomJoinStream(rng *rand.Rand, n, keys int, delay time.Duration) []joinSt
 	}
 	var steps []joinStep
 	for i, in := range rows {
-		steps = append(steps, joinStep{in: in})
+		steps = append(steps, joinStep{r: in})
 		if rng.IntN(8) == 0 {
 			// The smallest time still to come, minus what the shared clock
 			// allows: no later row is below it.
@@ -151,7 +146,7 @@ func randomJoinStream(rng *rand.Rand, n, keys int, delay time.Duration) []joinSt
 				lo = min(lo, r.EventTime())
 			}
 			if lo != record.MaxTime {
-				steps = append(steps, joinStep{adv: lo, is: true})
+				steps = append(steps, joinStep{advance: true, wm: lo})
 			}
 		}
 	}
@@ -162,16 +157,8 @@ func runJoin(t *testing.T, op *jop, steps []joinStep) []record.Of[jout] {
 	t.Helper()
 	var got []record.Of[jout]
 	emit := func(r record.Of[jout]) { got = append(got, r) }
-	for _, s := range steps {
-		var err error
-		if s.is {
-			err = op.Advance(s.adv, emit)
-		} else {
-			err = op.Push(s.in, emit)
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
+	if err := feed(op, steps, emit); err != nil {
+		t.Fatal(err)
 	}
 	if err := op.Flush(emit); err != nil {
 		t.Fatal(err)
@@ -187,8 +174,8 @@ func runJoin(t *testing.T, op *jop, steps []joinStep) []record.Of[jout] {
 func joinOracle(typ JoinType, w JoinWindow, steps []joinStep) []record.Of[jout] {
 	var rows []Either[jrow, jrow]
 	for _, s := range steps {
-		if !s.is {
-			rows = append(rows, s.in)
+		if !s.advance {
+			rows = append(rows, s.r)
 		}
 	}
 	// Processing order: time, then arrival.
@@ -332,7 +319,7 @@ func TestJoinOracle(t *testing.T) {
 							got := runJoin(t, op, steps)
 							checkAscending(t, got)
 							want := joinOracle(typ, f.w, steps)
-							if g, w := sortJoined(got), sortJoined(want); !reflect.DeepEqual(g, w) {
+							if g, w := sortJoined(got), sortJoined(want); !slices.Equal(g, w) {
 								t.Fatalf("seed %d: %d results, oracle %d\n%s", seed, len(got), len(want), diffJoined(g, w))
 							}
 							if st := op.Stats(); st.OpenWindows != 0 || st.Keys != 0 {
@@ -367,55 +354,22 @@ func diffJoined(got, want []record.Of[jout]) string {
 }
 
 // TestJoinSnapshotEveryCut snapshots the join after every call of a
-// random stream, restores it into a fresh join and goes on: the results
-// and stats are those of the uninterrupted run.
+// random stream, restores it into another join and goes on: see checkCuts.
 func TestJoinSnapshotEveryCut(t *testing.T) {
 	for _, f := range joinForms() {
 		t.Run(f.name, func(t *testing.T) {
-			rng := rand.New(rand.NewPCG(7, 7))
-			steps := randomJoinStream(rng, 40, 3, 2*time.Second)
-			opts := &JoinOptions[jrow, jrow]{Delay: 2 * time.Second}
-			newOp := func() *jop {
-				op, err := NewJoin(FullOuter, f.w, jrowKey, jrowKey, jresult, opts)
+			steps := randomJoinStream(rand.New(rand.NewPCG(7, 7)), 40, 3, 2*time.Second)
+			cuts := make([]int, len(steps)+1)
+			for i := range cuts {
+				cuts[i] = i
+			}
+			checkCuts(t, func() *jop {
+				op, err := NewJoin(FullOuter, f.w, jrowKey, jrowKey, jresult, &JoinOptions[jrow, jrow]{Delay: 2 * time.Second})
 				if err != nil {
 					t.Fatal(err)
 				}
 				return op
-			}
-			ref := newOp()
-			want := runJoin(t, ref, steps)
-			for cut := 0; cut <= len(steps); cut++ {
-				op := newOp()
-				var got []record.Of[jout]
-				emit := func(r record.Of[jout]) { got = append(got, r) }
-				for _, s := range steps[:cut] {
-					if s.is {
-						_ = op.Advance(s.adv, emit)
-					} else if err := op.Push(s.in, emit); err != nil {
-						t.Fatal(err)
-					}
-				}
-				snap, err := op.AppendSnapshot(nil)
-				if err != nil {
-					t.Fatal(err)
-				}
-				back := newOp()
-				if err := back.Restore(snap); err != nil {
-					t.Fatalf("cut %d: %v", cut, err)
-				}
-				if a, b := op.Stats(), back.Stats(); a.Records != b.Records || a.Watermark != b.Watermark ||
-					a.OpenWindows != b.OpenWindows || a.Keys != b.Keys || a.Emitted != b.Emitted {
-					t.Fatalf("cut %d: stats %+v, restored %+v", cut, a, b)
-				}
-				again, err := back.AppendSnapshot(nil)
-				if err != nil || string(again) != string(snap) {
-					t.Fatalf("cut %d: the restored join snapshots differently (%v)", cut, err)
-				}
-				got = append(got, runJoin(t, back, steps[cut:])...)
-				if !reflect.DeepEqual(got, want) {
-					t.Fatalf("cut %d:\n%s", cut, diffJoined(got, want))
-				}
-			}
+			}, steps, cuts)
 		})
 	}
 }
@@ -621,14 +575,14 @@ func TestJoinExpiresIdleKeys(t *testing.T) {
 func TestJoinThen(t *testing.T) {
 	op, _ := NewJoin(Inner, BothWindows(Range(time.Minute), Range(time.Minute)), jrowKey, jrowKey, jresult,
 		&JoinOptions[jrow, jrow]{OneClock: true})
-	count := countAgg{}
+	count := countOf[record.Of[jout]]{}
 	agg, err := Aggregate(Step(10*time.Second), func(record.Of[jout]) struct{} { return struct{}{} }, count, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	q := record.Then[Either[jrow, jrow]](op, agg)
-	var got []Result[struct{}, int]
-	emit := func(r Result[struct{}, int]) { got = append(got, r) }
+	var got []Result[struct{}, int64]
+	emit := func(r Result[struct{}, int64]) { got = append(got, r) }
 	for _, in := range kdaJoinInput() {
 		if err := q.Push(in, emit); err != nil {
 			t.Fatal(err)
@@ -642,17 +596,10 @@ func TestJoinThen(t *testing.T) {
 	}
 }
 
-type countAgg struct{}
-
-func (countAgg) Add(a *int, _ record.Of[jout]) { *a++ }
-func (countAgg) Merge(dst, src *int)           { *dst += *src }
-func (countAgg) Result(a *int) int             { return *a }
-
 func TestJoinAllocs(t *testing.T) {
 	for _, typ := range []JoinType{Inner, LeftOuter} {
 		op, _ := NewJoin(typ, BothWindows(Range(time.Minute), Range(time.Minute)),
-			func(r benchSide) int64 { return r.K }, func(r benchSide) int64 { return r.K },
-			func(l, r *benchSide) int64 { return 0 }, nil)
+			tickKey, tickKey, benchResult, nil)
 		g := newJoinBenchGen(time.Minute)
 		for range 100_000 {
 			g.push(op)
@@ -673,11 +620,7 @@ func FuzzJoinRestore(f *testing.F) {
 	steps := randomJoinStream(rng, 30, 3, 2*time.Second)
 	op := newOp()
 	for i, s := range steps {
-		if s.is {
-			_ = op.Advance(s.adv, nil)
-		} else {
-			_ = op.Push(s.in, nil)
-		}
+		_ = apply(op, s, nil)
 		if i%6 == 0 {
 			snap, _ := op.AppendSnapshot(nil)
 			f.Add(snap, false)
@@ -690,22 +633,8 @@ func FuzzJoinRestore(f *testing.F) {
 		if wrap { // the body alone, in a valid envelope
 			data = record.EndSnapshot(append(record.BeginSnapshot(nil, op.descriptor()), data...), 0)
 		}
-		if err := op.Restore(data); err != nil {
-			if !errors.Is(err, ErrSnapshot) {
-				t.Fatalf("error %v does not wrap ErrSnapshot", err)
-			}
+		if !restoreFuzzed(t, op, newOp, data) {
 			return
-		}
-		snap, err := op.AppendSnapshot(nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		back := newOp()
-		if err := back.Restore(snap); err != nil {
-			t.Fatalf("a restored state does not restore again: %v", err)
-		}
-		if again, _ := back.AppendSnapshot(nil); string(again) != string(snap) {
-			t.Fatal("restore of a snapshot of a restored state differs")
 		}
 		// It must go on working.
 		var last record.Time = record.MinTime

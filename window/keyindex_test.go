@@ -4,10 +4,6 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"testing"
-	"time"
-
-	"github.com/rowtime/rowtime/aggregate"
-	"github.com/rowtime/rowtime/record"
 )
 
 // checkKeyIndex runs random puts, gets, deletions and resets on a keyIndex
@@ -18,10 +14,7 @@ func checkKeyIndex[K comparable](t *testing.T, keys []K, seed uint64) {
 	x := newKeyIndex[K]()
 	want := map[K]int32{}
 	next := int32(0)
-	steps := 20000
-	if testing.Short() {
-		steps = 4000
-	}
+	steps := sized(20000, 4000)
 	for step := range steps {
 		k := keys[rng.IntN(len(keys))]
 		switch op := rng.IntN(100); {
@@ -110,38 +103,4 @@ func TestKeyIndex(t *testing.T) {
 		}
 		checkKeyIndex(t, []float64{0, 1, 2.5, -1, 1e300}, 7)
 	})
-}
-
-// TestKeyChurnInt is TestKeyChurn with integer keys, which use keyIndex's
-// own table: with and without overlapping windows (Delay), dead keys leave
-// it, so it stays bounded, and the counts stay right.
-func TestKeyChurnInt(t *testing.T) {
-	for _, delay := range []time.Duration{0, 3 * time.Second} {
-		key := func(r record.Of[int64]) int64 { return r.Value }
-		op, err := Aggregate(Step(time.Second), key, aggregate.Count[record.Of[int64]](), &Options[record.Of[int64]]{Delay: delay})
-		if err != nil {
-			t.Fatal(err)
-		}
-		got := map[int64]int64{}
-		emit := func(r Result[int64, int64]) { got[r.Key] += r.Value }
-		for i := range 50000 {
-			_ = op.Push(record.Of[int64]{Time: record.Time(i) * record.Time(time.Millisecond), Value: int64(i)}, emit)
-			// At most 4,000 keys are live (a window of 1,000 records and
-			// three more held by the delay); dead ones are dropped when a
-			// window is purged, so a window's worth of new keys comes on top.
-			if n := op.eng.(*tumbler[record.Of[int64], int64, int64, int64]).idx.len(); n > 4*4000+4096+1000 {
-				t.Fatalf("delay %v, after %d records: %d keys in the index", delay, i+1, n)
-			}
-		}
-		_ = op.Flush(emit)
-		for k := range int64(50000) {
-			if got[k] != 1 {
-				t.Fatalf("delay %v: key %d counted %d, want 1", delay, k, got[k])
-			}
-		}
-		// 50,000 keys held at once would need 131,072 slots.
-		if n := len(op.eng.(*tumbler[record.Of[int64], int64, int64, int64]).idx.tab.t); n > 1<<16 {
-			t.Errorf("delay %v: table of %d slots", delay, n)
-		}
-	}
 }

@@ -20,6 +20,7 @@ type streamSpec struct {
 	start  record.Time
 	step   time.Duration // mean gap between records
 	jitter time.Duration // records arrive up to this much out of order
+	round  time.Duration // times are rounded down to a multiple of this
 }
 
 // genStream returns a fixed-seed random stream: times advance by a random
@@ -34,6 +35,9 @@ func genStream(seed uint64, s streamSpec) []tev {
 		t := base
 		if s.jitter > 0 {
 			t -= record.Time(rng.Int64N(int64(s.jitter)))
+		}
+		if s.round > 0 {
+			t = t.Truncate(s.round)
 		}
 		out[i] = tev{T: t, Key: fmt.Sprintf("k%d", rng.IntN(s.keys)), V: rng.Int64N(2000) - 1000}
 	}
@@ -130,10 +134,25 @@ func closeSum(got, want, scale float64) bool {
 	return math.Abs(got-want) <= 1e-9*max(math.Abs(want), scale)
 }
 
-func checkOracle(t *testing.T, w Assigner, delay time.Duration, recs []tev) {
-	t.Helper()
-	want, late := naiveAligned(t, w, delay, recs)
-	checkAgainst(t, w, delay, recs, want, late)
+// oracleStream is a stream of the oracle tests and the Delay it runs with.
+type oracleStream struct {
+	name  string
+	spec  streamSpec
+	delay time.Duration
+}
+
+// checkOracle runs every stream through Aggregate with each assigner and
+// checks the results and the late records against naive's.
+func checkOracle(t *testing.T, assigners []Assigner, streams []oracleStream, naive func(t *testing.T, w Assigner, delay time.Duration, recs []tev) ([]oracleOut, int)) {
+	for _, st := range streams {
+		for _, w := range assigners {
+			t.Run(st.name+"/"+w.String(), func(t *testing.T) {
+				recs := genStream(uint64(len(st.name)), st.spec)
+				want, late := naive(t, w, st.delay, recs)
+				checkAgainst(t, w, st.delay, recs, want, late)
+			})
+		}
+	}
 }
 
 func checkAgainst(t *testing.T, w Assigner, delay time.Duration, recs []tev, want []oracleOut, late int) {
@@ -164,20 +183,13 @@ func checkAgainst(t *testing.T, w Assigner, delay time.Duration, recs []tev, wan
 }
 
 func TestOracleAligned(t *testing.T) {
-	n := 6000
-	if testing.Short() {
-		n = 1500
-	}
+	n := sized(6000, 1500)
 	assigners := []Assigner{
 		Step(7 * time.Second), Step(time.Minute), Floor(Minute), Floor(Week), Months(1), Years(1),
 		Hop(10*time.Second, time.Second), Hop(60*time.Second, time.Second), Hop(10*time.Second, 4*time.Second),
 		Hop(7*time.Second, 3*time.Second), Hop(time.Minute, 20*time.Second),
 	}
-	streams := []struct {
-		name  string
-		spec  streamSpec
-		delay time.Duration
-	}{
+	checkOracle(t, assigners, []oracleStream{
 		{"in order", streamSpec{n: n, keys: 20, start: -record.Time(time.Minute), step: 40 * time.Millisecond}, 0},
 		{"sparse keys", streamSpec{n: n, keys: 2000, start: 0, step: 300 * time.Millisecond}, 0},
 		{"shuffled within delay", streamSpec{n: n, keys: 20, start: -record.Time(time.Minute), step: 40 * time.Millisecond, jitter: 5 * time.Second}, 5 * time.Second},
@@ -185,20 +197,13 @@ func TestOracleAligned(t *testing.T) {
 		{"gaps", streamSpec{n: n / 10, keys: 5, start: 0, step: 30 * time.Second}, 0},
 		{"key churn", streamSpec{n: 2 * n, keys: 1 << 30, start: 0, step: 20 * time.Millisecond, jitter: 2 * time.Second}, 2 * time.Second},
 		{"calendar scale", streamSpec{n: n / 10, keys: 5, start: record.Time(utc("1969-06-01 00:00:00")), step: 6 * time.Hour, jitter: 24 * time.Hour}, 24 * time.Hour},
-	}
-	for _, st := range streams {
-		for _, w := range assigners {
-			t.Run(st.name+"/"+w.String(), func(t *testing.T) {
-				checkOracle(t, w, st.delay, genStream(uint64(len(st.name)), st.spec))
-			})
-		}
-	}
+	}, naiveAligned)
 }
 
 // naiveSequenced computes session or stagger windows after the fact: drop
 // the records below the watermark at their arrival, sort the rest by time
 // (stable), and cut each key's records into windows.
-func naiveSequenced(w Assigner, delay time.Duration, recs []tev) (out []oracleOut, late int) {
+func naiveSequenced(_ *testing.T, w Assigner, delay time.Duration, recs []tev) (out []oracleOut, late int) {
 	type idx struct {
 		tev
 		i int
@@ -260,34 +265,100 @@ func naiveSequenced(w Assigner, delay time.Duration, recs []tev) (out []oracleOu
 }
 
 func TestOracleSequenced(t *testing.T) {
-	n := 6000
-	if testing.Short() {
-		n = 1500
-	}
+	n := sized(6000, 1500)
 	assigners := []Assigner{Session(time.Second), Session(10 * time.Second), Stagger(time.Second), Stagger(10 * time.Second)}
-	streams := []struct {
-		name  string
-		spec  streamSpec
-		delay time.Duration
-	}{
+	checkOracle(t, assigners, []oracleStream{
 		{"in order", streamSpec{n: n, keys: 20, start: -record.Time(time.Minute), step: 200 * time.Millisecond}, 0},
-		{"whole seconds", streamSpec{n: n, keys: 5, start: 0, step: 500 * time.Millisecond}, 0},
+		// Many records exactly a gap apart, and equal times.
+		{"whole seconds", streamSpec{n: n, keys: 5, start: 0, step: 500 * time.Millisecond, round: time.Second}, 0},
 		{"shuffled within delay", streamSpec{n: n, keys: 20, start: 0, step: 200 * time.Millisecond, jitter: 5 * time.Second}, 5 * time.Second},
 		{"late beyond delay", streamSpec{n: n, keys: 20, start: 0, step: 200 * time.Millisecond, jitter: 20 * time.Second}, 5 * time.Second},
-	}
-	for _, st := range streams {
-		for _, w := range assigners {
-			t.Run(st.name+"/"+w.String(), func(t *testing.T) {
-				recs := genStream(uint64(len(st.name)), st.spec)
-				if st.name == "whole seconds" {
-					// Many records exactly a gap apart, and equal times.
-					for i := range recs {
-						recs[i].T = recs[i].T.Truncate(time.Second)
+	}, naiveSequenced)
+}
+
+// TestHopClosedWindowsStayClosed checks hopping windows against a model of
+// the hopping windows' definition under explicit watermarks: a record joins only the
+// windows that contain it and end after the watermark, and a window whose end
+// the watermark has passed is never emitted again, also when the operator
+// held no state at the time the watermark passed it.
+func TestHopClosedWindowsStayClosed(t *testing.T) {
+	const s = record.Time(time.Second)
+	for _, tc := range []struct {
+		size, slide, delay time.Duration
+	}{
+		{10 * time.Second, 5 * time.Second, 0},
+		{6 * time.Second, 2 * time.Second, 0},
+		{6 * time.Second, 2 * time.Second, 3 * time.Second},
+		{9 * time.Second, 3 * time.Second, time.Second},
+	} {
+		for seed := range uint64(300) {
+			rng := rand.New(rand.NewPCG(seed, 7))
+			op, err := Aggregate(Hop(tc.size, tc.slide),
+				tevKey,
+				tevSum{},
+				&Options[tev]{Delay: tc.delay})
+			if err != nil {
+				t.Fatal(err)
+			}
+			type win struct {
+				start, end record.Time
+				key        string
+			}
+			want := map[win]int64{}
+			got := map[win]int64{}
+			var wm, maxSeen record.Time = record.MinTime, record.MinTime
+			var lastWM record.Time = record.MinTime
+			var trace []string
+			emit := func(r Result[string, int64]) {
+				w := win{r.Start, r.End, r.Key}
+				if _, dup := got[w]; dup {
+					t.Fatalf("%v seed %d: window %v emitted twice\n%v", tc, seed, w, trace)
+				}
+				if r.End <= lastWM {
+					t.Fatalf("%v seed %d: window %v emitted after the watermark %v had passed its end\n%v", tc, seed, w, lastWM, trace)
+				}
+				got[w] = r.Value
+			}
+			size, slide := record.Time(tc.size), record.Time(tc.slide)
+			for range 40 {
+				if rng.IntN(3) == 0 {
+					to := max(wm, 0) + record.Time(rng.IntN(25))*s
+					trace = append(trace, fmt.Sprintf("advance %d", int64(to/s)))
+					if err := op.Advance(to, emit); err != nil {
+						t.Fatal(err)
+					}
+					lastWM = max(lastWM, op.Stats().Watermark)
+					wm = max(wm, to)
+					continue
+				}
+				r := tev{T: max(wm, 0) + record.Time(rng.IntN(20)-10)*s, Key: string(rune('a' + rng.IntN(3))), V: 1 + rng.Int64N(9)}
+				trace = append(trace, fmt.Sprintf("push %d %s", int64(r.T/s), r.Key))
+				if r.T > maxSeen {
+					maxSeen = r.T
+					wm = max(wm, r.T-record.Time(tc.delay))
+				}
+				last := r.T - record.Time(record.FloorMod(int64(r.T), int64(slide)))
+				for st := last; st > r.T-size; st -= slide {
+					if st+size > wm {
+						want[win{st, st + size, r.Key}] += r.V
 					}
 				}
-				want, late := naiveSequenced(w, st.delay, recs)
-				checkAgainst(t, w, st.delay, recs, want, late)
-			})
+				if err := op.Push(r, emit); err != nil {
+					t.Fatal(err)
+				}
+				lastWM = max(lastWM, op.Stats().Watermark)
+			}
+			if err := op.Flush(emit); err != nil {
+				t.Fatal(err)
+			}
+			if len(got) != len(want) {
+				t.Fatalf("%v seed %d: %d results, want %d\n%v", tc, seed, len(got), len(want), trace)
+			}
+			for w, v := range want {
+				if got[w] != v {
+					t.Fatalf("%v seed %d: window %v = %d, want %d\n%v", tc, seed, w, got[w], v, trace)
+				}
+			}
 		}
 	}
 }

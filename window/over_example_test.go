@@ -124,18 +124,12 @@ func ExampleRange() {
 	if err != nil {
 		panic(err)
 	}
-	in := []cityTemp{
-		{when("2018-11-01 01:00"), "Denver", 29},
-		{when("2018-11-01 02:00"), "Anchorage", 2},
-		{when("2018-11-01 06:00"), "Denver", 32},
-		{when("2018-11-01 07:00"), "Denver", 35}, // 01:00 is 6 hours back: inclusive
-		{when("2018-11-01 07:01"), "Denver", 33}, // 01:00 has left, 07:01 joined
-	}
-	for _, r := range in {
-		op.Push(r, func(row window.Row[cityTemp, int64]) {
-			fmt.Println(row.Record.City, row.Value)
-		})
-	}
+	emit := func(row window.Row[cityTemp, int64]) { fmt.Println(row.Record.City, row.Value) }
+	op.Push(cityTemp{when("2018-11-01 01:00"), "Denver", 29}, emit)
+	op.Push(cityTemp{when("2018-11-01 02:00"), "Anchorage", 2}, emit)
+	op.Push(cityTemp{when("2018-11-01 06:00"), "Denver", 32}, emit)
+	op.Push(cityTemp{when("2018-11-01 07:00"), "Denver", 35}, emit) // 01:00 is 6 hours back: inclusive
+	op.Push(cityTemp{when("2018-11-01 07:01"), "Denver", 33}, emit) // 01:00 has left, 07:01 joined
 	// Output:
 	// Denver 1
 	// Anchorage 1

@@ -1,9 +1,7 @@
 package window
 
 import (
-	"flag"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -11,8 +9,6 @@ import (
 
 	"github.com/rowtime/rowtime/record"
 )
-
-var updateOver = flag.Bool("update-over", false, "rewrite window/testdata/over_*.txt from the current output")
 
 // overScript is a golden timeline: the operator's configuration and a list
 // of steps, written as text, each followed in the output by what it emitted.
@@ -73,27 +69,13 @@ var overScripts = []overScript{
 	},
 }
 
+// TestOverGolden renders overScripts and compares each with
+// testdata/NAME.txt. Run go test -run TestOverGolden -update-over after a
+// deliberate change.
 func TestOverGolden(t *testing.T) {
 	for _, sc := range overScripts {
 		t.Run(sc.name, func(t *testing.T) {
-			got := sc.render(t)
-			path := filepath.Join("testdata", sc.name+".txt")
-			if *updateOver {
-				if err := os.MkdirAll("testdata", 0o755); err != nil {
-					t.Fatal(err)
-				}
-				if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-					t.Fatal(err)
-				}
-				return
-			}
-			want, err := os.ReadFile(path)
-			if err != nil {
-				t.Fatalf("%v (run go test -run TestOverGolden -update-over to create it)", err)
-			}
-			if got != string(want) {
-				t.Errorf("%s differs from the output (rerun with -update-over if the change is intended):\n%s", path, got)
-			}
+			checkGolden(t, filepath.Join("testdata", sc.name+".txt"), sc.render(t), goldenOver)
 		})
 	}
 }

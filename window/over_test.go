@@ -129,11 +129,7 @@ func overKey(r overRec) string { return r.Key }
 // ---- the oracle ----
 
 // overEvent is one step of a test stream: a record, or an explicit watermark.
-type overEvent struct {
-	advance bool
-	wm      record.Time
-	r       overRec
-}
+type overEvent = step[overRec]
 
 // overExpect returns, by a naive recomputation, the IDs of the rows each
 // frame holds for every output, in output order, and the IDs of the late
@@ -158,33 +154,47 @@ func overExpect(events []overEvent, frames []Frame, delay record.Time, partition
 		released[i], _ = slices.BinarySearch(times, wm+1) // taken with time ≤ wm
 	}
 	// Processing order: by time, and by arrival among equal times.
-	order := slices.Clone(taken)
-	slices.SortStableFunc(order, func(a, b overRec) int { return cmp.Compare(a.T, b.T) })
+	outRec = slices.Clone(taken)
+	slices.SortStableFunc(outRec, func(a, b overRec) int { return cmp.Compare(a.T, b.T) })
+	_, inFrame := overFrames(outRec, frames, partitioned)
+	for _, fr := range inFrame {
+		vals := make([][]int, len(fr))
+		for fi, rows := range fr {
+			for _, q := range rows {
+				vals[fi] = append(vals[fi], q.ID)
+			}
+		}
+		out = append(out, vals)
+	}
+	return out, outRec, late, released
+}
+
+// overFrames returns, for each of rows (in processing order), the rows of
+// its partition before it and the rows of each frame's window, ending with
+// itself; partitioned false puts all rows in one partition.
+func overFrames(rows []overRec, frames []Frame, partitioned bool) (before [][]overRec, inFrame [][][]overRec) {
 	seen := map[string][]overRec{} // each partition's rows, in processing order
-	for _, r := range order {
+	for _, r := range rows {
 		k := r.Key
 		if !partitioned {
 			k = ""
 		}
-		before := seen[k]
-		vals := make([][]int, len(frames))
+		prev := seen[k]
+		fr := make([][]overRec, len(frames))
 		for fi, f := range frames {
-			var ids []int
-			for j := len(before) - 1; j >= 0; j-- {
-				q := before[j]
-				if (!f.byTime && len(before)-j > int(f.n)) || (f.byTime && q.T < r.T-record.Time(f.n)) {
+			j := len(prev) // the window is prev[j:] and r
+			for ; j > 0; j-- {
+				if q, back := prev[j-1], len(prev)-j+1; f.byTime && q.T < r.T-record.Time(f.n) || !f.byTime && back > int(f.n) {
 					break
 				}
-				ids = append(ids, q.ID)
 			}
-			slices.Reverse(ids)
-			vals[fi] = append(ids, r.ID)
+			fr[fi] = append(slices.Clone(prev[j:]), r)
 		}
-		seen[k] = append(before, r)
-		out = append(out, vals)
-		outRec = append(outRec, r)
+		before = append(before, prev)
+		inFrame = append(inFrame, fr)
+		seen[k] = append(prev, r)
 	}
-	return out, outRec, late, released
+	return before, inFrame
 }
 
 // overStream makes n records over nkeys partitions whose times run ahead
@@ -213,19 +223,13 @@ func overStream(rng *rand.Rand, n, nkeys int, jitter int64, advances bool) []ove
 	return events
 }
 
-// overRun feeds events into an operator and returns its outputs (cloned), the
-// IDs handed to Late, and the number of outputs after each event.
+// overRun feeds events into an operator and returns its outputs (cloned)
+// and the number of outputs after each event.
 func overRun[V any](t *testing.T, op *Over[overRec, string, V], events []overEvent) (rows []Row[overRec, V], released []int) {
 	t.Helper()
 	emit := func(r Row[overRec, V]) { rows = append(rows, r.Clone()) }
 	for _, e := range events {
-		var err error
-		if e.advance {
-			err = op.Advance(e.wm, emit)
-		} else {
-			err = op.Push(e.r, emit)
-		}
-		if err != nil {
+		if err := apply(op, e, emit); err != nil {
 			t.Fatal(err)
 		}
 		released = append(released, len(rows))
@@ -236,19 +240,19 @@ func overRun[V any](t *testing.T, op *Over[overRec, string, V], events []overEve
 	return rows, released
 }
 
-var overOracleFrames = map[string][]Frame{
-	"rows":  {Rows(0), Rows(1), Rows(4), Rows(30)},
-	"range": {Range(0), Range(1), Range(5), Range(40)},
-	"mixed": {Range(3), Rows(2), Range(0), Rows(0)},
+var overOracleFrames = []struct {
+	name   string
+	frames []Frame
+}{
+	{"rows", []Frame{Rows(0), Rows(1), Rows(4), Rows(30)}},
+	{"range", []Frame{Range(0), Range(1), Range(5), Range(40)}},
+	{"mixed", []Frame{Range(3), Rows(2), Range(0), Rows(0)}},
 }
 
 func TestOverOracle(t *testing.T) {
-	n := 2000
-	if testing.Short() {
-		n = 500
-	}
-	for _, name := range []string{"rows", "range", "mixed"} {
-		frames := overOracleFrames[name]
+	n := sized(2000, 500)
+	for _, fs := range overOracleFrames {
+		name, frames := fs.name, fs.frames
 		for _, delay := range []int64{0, 4} {
 			for _, nkeys := range []int{1, 5} {
 				for _, sub := range []bool{false, true} {
@@ -318,12 +322,9 @@ func overAdvances(events []overEvent) int {
 // TestOverOracleNumbers checks MIN/MAX (two stacks), integer and float sums
 // (subtracted and on two stacks) against recomputation from raw records.
 func TestOverOracleNumbers(t *testing.T) {
-	n := 4000
-	if testing.Short() {
-		n = 800
-	}
-	for _, name := range []string{"rows", "range", "mixed"} {
-		frames := overOracleFrames[name]
+	n := sized(4000, 800)
+	for _, fs := range overOracleFrames {
+		name, frames := fs.name, fs.frames
 		t.Run("frames="+name, func(t *testing.T) {
 			rng := rand.New(rand.NewPCG(7, uint64(len(name))))
 			events := overStream(rng, n, 4, 3, true)
@@ -378,54 +379,32 @@ func overClose(a, b, tol float64) bool {
 	return math.Abs(a-b) <= tol*math.Max(1, math.Max(math.Abs(a), math.Abs(b)))
 }
 
-// overWeather is SPEC section 10's WEATHER stream.
-type overWeather struct {
-	At   record.Time
-	City string
-	Temp int64
-}
-
-func (w overWeather) EventTime() record.Time { return w.At }
-
-func overWeatherStream() []overWeather {
-	at := func(day, hour int) record.Time {
-		return record.Time(time.Date(2018, 11, day, hour, 0, 0, 0, time.UTC).UnixNano())
-	}
-	return []overWeather{
-		{at(1, 1), "Denver", 29}, {at(1, 1), "Anchorage", 2}, {at(1, 6), "Miami", 65},
-		{at(1, 7), "Denver", 32}, {at(1, 9), "Anchorage", 9}, {at(1, 13), "Denver", 50},
-		{at(1, 17), "Anchorage", 10}, {at(1, 18), "Miami", 71}, {at(1, 19), "Denver", 43},
-		{at(2, 1), "Anchorage", 4}, {at(2, 1), "Denver", 39}, {at(2, 7), "Denver", 46},
-		{at(2, 9), "Anchorage", 3}, {at(2, 13), "Denver", 56}, {at(2, 17), "Anchorage", 2},
-		{at(2, 19), "Denver", 50}, {at(3, 1), "Denver", 36}, {at(3, 1), "Anchorage", 1},
-	}
-}
-
+// overTempMinMax is overMinMax of the weather stream's temperatures.
 type overTempMinMax struct{}
 
-func (overTempMinMax) Add(a *overMMAcc, w overWeather) { overMinMax{}.Add(a, overRec{X: w.Temp}) }
-func (overTempMinMax) Merge(d, s *overMMAcc)           { overMinMax{}.Merge(d, s) }
-func (overTempMinMax) Result(a *overMMAcc) [2]int64    { return [2]int64{a.Min, a.Max} }
+func (overTempMinMax) Add(a *overMMAcc, w tev)      { overMinMax{}.Add(a, overRec{X: w.V}) }
+func (overTempMinMax) Merge(d, s *overMMAcc)        { overMinMax{}.Merge(d, s) }
+func (overTempMinMax) Result(a *overMMAcc) [2]int64 { return [2]int64{a.Min, a.Max} }
 
-// TestOverVectorC is SPEC section 10 vector C: MIN and MAX of temp over
+// TestOverVectorC is KDA's vector C: MIN and MAX of temp over
 // RANGE INTERVAL '1' DAY PRECEDING, over all cities.
 func TestOverVectorC(t *testing.T) {
 	want := [][2]int64{{29, 29}, {2, 29}, {2, 65}, {2, 65}, {2, 65}, {2, 65}, {2, 65}, {2, 71}, {2, 71},
 		{2, 71}, {2, 71}, {4, 71}, {3, 71}, {3, 71}, {2, 71}, {2, 56}, {2, 56}, {1, 56}}
 	for _, delay := range []time.Duration{0, time.Hour} {
 		t.Run(fmt.Sprintf("delay=%v", delay), func(t *testing.T) {
-			op, err := NewOver[overWeather, struct{}](nil, overTempMinMax{}, &Options[overWeather]{Delay: delay}, Range(24*time.Hour))
+			op, err := NewOver[tev, struct{}](nil, overTempMinMax{}, &Options[tev]{Delay: delay}, Range(24*time.Hour))
 			if err != nil {
 				t.Fatal(err)
 			}
-			rows, err := record.Collect(op, overWeatherStream())
+			rows, err := record.Collect(op, weatherRows())
 			if err != nil {
 				t.Fatal(err)
 			}
 			var got [][2]int64
 			for i, r := range rows {
 				got = append(got, r.Value)
-				if r.Record != overWeatherStream()[i] {
+				if r.Record != weatherRows()[i] {
 					t.Errorf("row %d carries %+v", i, r.Record)
 				}
 			}
@@ -438,14 +417,14 @@ func TestOverVectorC(t *testing.T) {
 
 // TestOverVectorCByCity is vector C partitioned by city, against the oracle.
 func TestOverVectorCByCity(t *testing.T) {
-	ws := overWeatherStream()
-	op, err := NewOver(func(w overWeather) string { return w.City }, overTempMinMax{}, nil, Range(24*time.Hour), Rows(1))
+	ws := weatherRows()
+	op, err := NewOver(func(w tev) string { return w.Key }, overTempMinMax{}, nil, Range(24*time.Hour), Rows(1))
 	if err != nil {
 		t.Fatal(err)
 	}
 	var got []string
 	for _, w := range ws {
-		if err := op.Push(w, func(r Row[overWeather, [2]int64]) { got = append(got, fmt.Sprint(r.Values)) }); err != nil {
+		if err := op.Push(w, func(r Row[tev, [2]int64]) { got = append(got, fmt.Sprint(r.Values)) }); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -453,13 +432,13 @@ func TestOverVectorCByCity(t *testing.T) {
 	for i, w := range ws {
 		var day, two []int64
 		for _, q := range ws[:i+1] {
-			if q.City == w.City && q.At >= w.At-record.Time(24*time.Hour) {
-				day = append(day, q.Temp)
+			if q.Key == w.Key && q.T >= w.T-record.Time(24*time.Hour) {
+				day = append(day, q.V)
 			}
 		}
 		for j := i; j >= 0 && len(two) < 2; j-- {
-			if ws[j].City == w.City {
-				two = append(two, ws[j].Temp)
+			if ws[j].Key == w.Key {
+				two = append(two, ws[j].V)
 			}
 		}
 		want = append(want, fmt.Sprint([][2]int64{{slices.Min(day), slices.Max(day)}, {slices.Min(two), slices.Max(two)}}))
@@ -680,10 +659,9 @@ func TestOverExpire(t *testing.T) {
 // not grow with the window: the same for ROWS 10 and ROWS 10,000, and for
 // RANGE windows of those sizes.
 func TestOverWorkCount(t *testing.T) {
-	m := 100_000 // records counted, after the windows have filled
-	if testing.Short() {
-		m = 30_000 // still three flips of the 10,000-row window
-	}
+	// Records counted after the windows have filled; under -short still
+	// three flips of the 10,000-row window.
+	m := sized(100_000, 30_000)
 	perRecord := func(f Frame, sub bool) float64 {
 		c := &overCounter{}
 		var push func(overRec) error
@@ -824,5 +802,534 @@ func TestOverStats(t *testing.T) {
 	op.Flush(emit)
 	if st := op.Stats(); st.Emitted != 1000 || st.Keys != 0 || st.OpenWindows != 0 || st.Watermark != 999 {
 		t.Errorf("after Flush: %+v", st)
+	}
+}
+
+func overRecX(r overRec) int64   { return r.X }
+func overRecF(r overRec) float64 { return r.F }
+
+// analyticFrames returns the rows of events in processing order, and for
+// each its partition's rows before it and the rows of each frame, as the
+// oracle of TestOverOracle defines them.
+func analyticFrames(events []overEvent, frames []Frame) (rows []overRec, before [][]overRec, inFrame [][][]overRec) {
+	for _, e := range events {
+		if !e.advance {
+			rows = append(rows, e.r)
+		}
+	}
+	slices.SortStableFunc(rows, func(a, b overRec) int { return cmp.Compare(a.T, b.T) })
+	before, inFrame = overFrames(rows, frames, true)
+	return rows, before, inFrame
+}
+
+func analyticRun[A, V any](t *testing.T, f Analytic[overRec, A, V], events []overEvent, delay time.Duration, frames []Frame, snapEvery int) []Row[overRec, V] {
+	t.Helper()
+	newOp := func() *Over[overRec, string, V] {
+		return must(NewOver(overKey, f, &Options[overRec]{Delay: delay}, frames...))
+	}
+	op := newOp()
+	var out []Row[overRec, V]
+	emit := func(r Row[overRec, V]) { out = append(out, r.Clone()) }
+	for i, e := range events {
+		if err := apply(op, e, emit); err != nil {
+			t.Fatal(err)
+		}
+		if snapEvery > 0 && i%snapEvery == 0 {
+			op, _ = restored(t, op, newOp)
+		}
+	}
+	if err := op.Flush(emit); err != nil {
+		t.Fatal(err)
+	}
+	if st := op.Stats(); st.Late != 0 {
+		t.Fatalf("%d late", st.Late)
+	}
+	return out
+}
+
+var analyticFrameSets = map[string][]Frame{
+	"rows":  {Rows(0), Rows(3), Rows(20)},
+	"range": {Range(0), Range(6), Range(40)},
+	"mixed": {Range(15), Rows(2)},
+}
+
+// TestAnalyticOracle checks Lag, NthValue and ExpAvg against their
+// definitions over random partitioned streams, in order and out of order
+// within Delay, with and without snapshots along the way.
+func TestAnalyticOracle(t *testing.T) {
+	for name, frames := range analyticFrameSets {
+		for _, jitter := range []int64{0, 5} {
+			for _, snap := range []int{0, 7} {
+				rng := rand.New(rand.NewPCG(uint64(jitter), 3))
+				events := overStream(rng, 400, 3, jitter, false)
+				delay := time.Duration(jitter)
+				rows, before, inFrame := analyticFrames(events, frames)
+				t.Run(name+"/lag", func(t *testing.T) {
+					for _, n := range []int{0, 1, 4, 25} {
+						got := analyticRun(t, Lag(overRecX, n), events, delay, frames, snap)
+						if len(got) != len(rows) {
+							t.Fatalf("%d rows, want %d", len(got), len(rows))
+						}
+						for i, g := range got {
+							want := aggregate.Null[int64]{}
+							if b := before[i]; n == 0 {
+								want = aggregate.Null[int64]{Value: rows[i].X, Valid: true}
+							} else if len(b) >= n {
+								want = aggregate.Null[int64]{Value: b[len(b)-n].X, Valid: true}
+							}
+							for fi, v := range g.Values {
+								if g.Record.ID != rows[i].ID || v != want {
+									t.Fatalf("LAG %d, row %d frame %d: got %v of %d, want %v of %d", n, i, fi, v, g.Record.ID, want, rows[i].ID)
+								}
+							}
+						}
+					}
+				})
+				t.Run(name+"/nth", func(t *testing.T) {
+					for _, n := range []int{1, 2, 5} {
+						for _, from := range []From{FromFirst, FromLast} {
+							got := analyticRun(t, NthValue(overRecX, n, from), events, delay, frames, snap)
+							for i, g := range got {
+								for fi, v := range g.Values {
+									w := inFrame[i][fi]
+									want := aggregate.Null[int64]{}
+									if len(w) >= n {
+										j := n - 1
+										if from == FromLast {
+											j = len(w) - n
+										}
+										want = aggregate.Null[int64]{Value: w[j].X, Valid: true}
+									}
+									if v != want {
+										t.Fatalf("NTH_VALUE %d %v, row %d frame %d: got %v, want %v", n, from, i, fi, v, want)
+									}
+								}
+							}
+						}
+					}
+				})
+				t.Run(name+"/expavg", func(t *testing.T) {
+					for _, h := range []time.Duration{1, 4, 1000} {
+						got := analyticRun(t, ExpAvg(overRecF, h), events, delay, frames, snap)
+						for i, g := range got {
+							for fi, v := range g.Values {
+								w := inFrame[i][fi]
+								now := w[len(w)-1].T
+								var s, ws float64
+								for _, q := range w {
+									wt := math.Pow(0.5, math.Floor(float64(now-q.T)/float64(h)))
+									s += wt * q.F
+									ws += wt
+								}
+								if want := s / ws; math.Abs(v-want) > 1e-9*math.Max(1, math.Abs(want)) {
+									t.Fatalf("EXP_AVG h=%v, row %d frame %d: got %v, want %v", h, i, fi, v, want)
+								}
+							}
+						}
+					}
+				})
+			}
+		}
+	}
+}
+
+// TestExpAvgWeights is the half-life example: RANGE 30 s, half-life 10 s.
+func TestExpAvgWeights(t *testing.T) {
+	op, err := NewOver(func(overRec) int { return 0 }, ExpAvg(overRecF, 10*time.Second), nil, Range(30*time.Second))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []float64
+	emit := func(r Row[overRec, float64]) { got = append(got, r.Value) }
+	s := func(n int) record.Time { return record.Time(time.Duration(n) * time.Second) }
+	// Ages 30 s (weight 1/8), 25 s (1/4), 15 s (1/2), 5 s and 0 s (1).
+	for i, r := range []overRec{{T: s(0), F: 8}, {T: s(5), F: 4}, {T: s(15), F: 2}, {T: s(25), F: 1}, {T: s(30), F: 1}} {
+		r.ID = i
+		if err := op.Push(r, emit); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want := (8.0/8 + 4.0/4 + 2.0/2 + 1 + 1) / (1.0/8 + 1.0/4 + 1.0/2 + 1 + 1)
+	if v := got[len(got)-1]; math.Abs(v-want) > 1e-12 {
+		t.Fatalf("got %v, want %v", v, want)
+	}
+	if got[0] != 8 {
+		t.Fatalf("a lone row: got %v", got[0])
+	}
+}
+
+func TestExpAvgNonFinite(t *testing.T) {
+	op, _ := NewOver(func(overRec) int { return 0 }, ExpAvg(overRecF, time.Second), nil, Rows(1))
+	var got []float64
+	emit := func(r Row[overRec, float64]) { got = append(got, r.Value) }
+	for i, f := range []float64{1, math.Inf(1), 2, math.NaN(), 3, 4, math.Inf(-1), math.Inf(1)} {
+		_ = op.Push(overRec{T: record.Time(i), F: f}, emit)
+	}
+	want := []float64{1, math.Inf(1), math.Inf(1), math.NaN(), math.NaN(), 3.5, math.Inf(-1), math.NaN()}
+	for i := range want {
+		if !(got[i] == want[i] || (math.IsNaN(got[i]) && math.IsNaN(want[i]))) {
+			t.Fatalf("row %d: got %v, want %v", i, got[i], want[i])
+		}
+	}
+}
+
+func TestAnalyticInvalid(t *testing.T) {
+	key := func(overRec) int { return 0 }
+	for name, err := range map[string]error{
+		"lag -1":   func() error { _, err := NewOver(key, Lag(overRecX, -1), nil, Rows(1)); return err }(),
+		"nth 0":    func() error { _, err := NewOver(key, NthValue(overRecX, 0, FromFirst), nil, Rows(1)); return err }(),
+		"nth from": func() error { _, err := NewOver(key, NthValue(overRecX, 1, From(5)), nil, Rows(1)); return err }(),
+		"expavg 0": func() error { _, err := NewOver(key, ExpAvg(overRecF, 0), nil, Range(time.Second)); return err }(),
+		"expavg nil x": func() error {
+			_, err := NewOver(key, ExpAvg[overRec, float64](nil, 1), nil, Range(time.Second))
+			return err
+		}(),
+	} {
+		if !errors.Is(err, ErrInvalid) {
+			t.Errorf("%s: got %v, want ErrInvalid", name, err)
+		}
+	}
+}
+
+// TestLagKeepsPartitions checks that a RANGE frame does not release a
+// partition whose rows LAG still reads.
+func TestLagKeepsPartitions(t *testing.T) {
+	op, _ := NewOver(func(r overRec) string { return r.Key }, Lag(overRecX, 1), nil, Range(time.Second))
+	var got []aggregate.Null[int64]
+	emit := func(r Row[overRec, aggregate.Null[int64]]) { got = append(got, r.Value) }
+	_ = op.Push(overRec{T: 0, Key: "a", X: 7}, emit)
+	_ = op.Push(overRec{T: record.Time(time.Hour), Key: "b", X: 1}, emit)
+	_ = op.Push(overRec{T: record.Time(2 * time.Hour), Key: "a", X: 8}, emit)
+	if want := (aggregate.Null[int64]{Value: 7, Valid: true}); got[2] != want {
+		t.Fatalf("got %v, want %v", got[2], want)
+	}
+}
+
+func TestAnalyticAllocs(t *testing.T) {
+	op, _ := NewOver(func(overRec) int { return 0 }, ExpAvg(overRecF, 10*time.Millisecond), nil, Range(time.Second))
+	lag, _ := NewOver(func(overRec) int { return 0 }, Lag(overRecX, 10), nil, Rows(100))
+	var tm record.Time
+	push := func() {
+		tm += record.Time(time.Millisecond)
+		_ = op.Push(overRec{T: tm, F: 1}, nil)
+		_ = lag.Push(overRec{T: tm, X: 1}, nil)
+	}
+	for range 5000 {
+		push()
+	}
+	if n := testing.AllocsPerRun(1000, push); n != 0 {
+		t.Fatalf("%v allocations per row", n)
+	}
+}
+
+// FuzzOverRestoreLag and FuzzOverRestoreExpAvg: the Over restore fuzz with analytic functions,
+// whose partitions hold rows before their frames (Lag) and running states
+// (ExpAvg).
+func FuzzOverRestoreLag(f *testing.F) {
+	overFuzzRestore(f, func() *Over[overRec, string, aggregate.Null[int64]] {
+		return must(NewOver(overKey, Lag(overRecX, 3), &Options[overRec]{Delay: 3}, Rows(1), Range(5)))
+	})
+}
+
+func FuzzOverRestoreExpAvg(f *testing.F) {
+	overFuzzRestore(f, func() *Over[overRec, string, float64] {
+		return must(NewOver(overKey, ExpAvg(overRecF, 2), &Options[overRec]{Delay: 3}, Rows(2), Range(5)))
+	})
+}
+
+// overCase is one operator configuration of the snapshot tests.
+type overCase struct {
+	name   string
+	frames []Frame
+	delay  time.Duration
+}
+
+var overSnapshotCases = []overCase{
+	{"rows", []Frame{Rows(0), Rows(3), Rows(20)}, 0},
+	{"range/delay", []Frame{Range(0), Range(4), Range(30)}, 4},
+	{"mixed/delay", []Frame{Range(5), Rows(2)}, 3},
+}
+
+// TestOverSnapshot checks that a snapshot carries all state: see checkCuts.
+func TestOverSnapshot(t *testing.T) {
+	n, extra := sized(1500, 300), sized(5, 1) // records, and cut points at random
+	for _, c := range overSnapshotCases {
+		rng := rand.New(rand.NewPCG(11, uint64(len(c.name))))
+		events := overStream(rng, n, 4, int64(c.delay)+2, true)
+		cuts := []int{0, 1, 7, len(events) / 2, len(events) - 1, len(events)}
+		for range extra {
+			cuts = append(cuts, rng.IntN(len(events)+1))
+		}
+		opts := &Options[overRec]{Delay: c.delay}
+		for _, a := range []struct {
+			name string
+			run  func(t *testing.T, key func(overRec) string, opts *Options[overRec], frames []Frame, events []overEvent, cuts []int)
+		}{
+			{"list", overCuts(overList{})},
+			{"list-subtract", overCuts(overListRm{})},
+			// Float sums subtracted over a long history: only restoring the
+			// accumulators bit for bit continues exactly.
+			{"sum-subtract", overCuts(overSum{})},
+			{"minmax", overCuts(overMinMax{})},
+		} {
+			t.Run(c.name+"/"+a.name, func(t *testing.T) { a.run(t, overKey, opts, c.frames, events, cuts) })
+		}
+		t.Run(c.name+"/nokey", func(t *testing.T) { overCuts(overList{})(t, nil, opts, c.frames, events, cuts) })
+	}
+}
+
+// overCuts returns checkCuts on Over with the aggregate f.
+func overCuts[A, V any](f aggregate.Func[overRec, A, V]) func(*testing.T, func(overRec) string, *Options[overRec], []Frame, []overEvent, []int) {
+	return func(t *testing.T, key func(overRec) string, opts *Options[overRec], frames []Frame, events []overEvent, cuts []int) {
+		checkCuts(t, func() *Over[overRec, string, V] { return must(NewOver(key, f, opts, frames...)) }, events, cuts)
+	}
+}
+
+// TestOverSnapshotCodec: an aggregate's own StateCodec is used for
+// subtracted accumulators.
+func TestOverSnapshotCodec(t *testing.T) {
+	f := &overCodecSum{}
+	op, _ := NewOver(overKey, f, nil, Rows(2))
+	mustFeed(t, op, overStream(rand.New(rand.NewPCG(1, 2)), 50, 3, 0, false))
+	snap, err := op.AppendSnapshot(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f.appended != 3 {
+		t.Errorf("AppendState called %d times, want 3 (one per partition)", f.appended)
+	}
+	op2, _ := NewOver(overKey, f, nil, Rows(2))
+	if err := op2.Restore(snap); err != nil {
+		t.Fatal(err)
+	}
+	if f.read != 3 {
+		t.Errorf("ReadState called %d times, want 3", f.read)
+	}
+}
+
+type overCodecSum struct {
+	overSum
+	appended, read int
+}
+
+func (c *overCodecSum) AppendState(dst []byte, a *overSumAcc) ([]byte, error) {
+	c.appended++
+	return record.AppendBinary(dst, *a)
+}
+
+func (c *overCodecSum) ReadState(a *overSumAcc, src []byte) (int, error) {
+	c.read++
+	return record.ReadBinary(src, a)
+}
+
+func TestOverRestoreMismatch(t *testing.T) {
+	events := overStream(rand.New(rand.NewPCG(3, 4)), 100, 3, 2, false)
+	src, _ := NewOver(overKey, overSum{}, &Options[overRec]{Delay: 2}, Rows(3), Range(5))
+	mustFeed(t, src, events)
+	snap, err := src.AppendSnapshot(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		name string
+		op   interface{ Restore([]byte) error }
+	}{
+		{"other frame", must(NewOver(overKey, overSum{}, &Options[overRec]{Delay: 2}, Rows(4), Range(5)))},
+		{"other kind", must(NewOver(overKey, overSum{}, &Options[overRec]{Delay: 2}, Rows(3), Rows(5)))},
+		{"fewer frames", must(NewOver(overKey, overSum{}, &Options[overRec]{Delay: 2}, Rows(3)))},
+		{"two stacks", must(NewOver(overKey, overSumMerge{}, &Options[overRec]{Delay: 2}, Rows(3), Range(5)))},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			if err := tt.op.Restore(snap); !errors.Is(err, ErrSnapshot) {
+				t.Errorf("Restore of a snapshot of another configuration: %v, want ErrSnapshot", err)
+			}
+		})
+	}
+	good := must(NewOver(overKey, overSum{}, &Options[overRec]{Delay: 2}, Rows(3), Range(5)))
+	for _, bad := range [][]byte{nil, {}, {1}, {2}, snap[:1], snap[:5], {1, 3, 'A', 'g', 'g'}, snap[:len(snap)-1], append(slices.Clone(snap), 0)} {
+		if err := good.Restore(bad); !errors.Is(err, ErrSnapshot) {
+			t.Errorf("Restore(%x) = %v, want ErrSnapshot", bad, err)
+		}
+	}
+}
+
+// TestOverRestoreUnchanged: a failed Restore leaves the operator as it was,
+// for every truncation of a valid snapshot and for single-byte corruptions.
+func TestOverRestoreUnchanged(t *testing.T) {
+	events := overStream(rand.New(rand.NewPCG(5, 6)), 200, 3, 3, true)
+	mk := func() *Over[overRec, string, string] {
+		return must(NewOver(overKey, overList{}, &Options[overRec]{Delay: 3}, Rows(3), Range(6)))
+	}
+	src := mk()
+	mustFeed(t, src, events[:150])
+	snap, _ := src.AppendSnapshot(nil)
+	dst := mk()
+	mustFeed(t, dst, events[:70])
+	before, _ := dst.AppendSnapshot(nil)
+	check := func(data []byte) {
+		if restoreChecked(t, dst, data) == nil {
+			if err := dst.Restore(before); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	for i := range len(snap) {
+		check(snap[:i])
+		c := slices.Clone(snap)
+		c[i] ^= 0x55
+		check(c)
+	}
+}
+
+// FuzzOverRestore and FuzzOverRestoreSubtract: Restore never panics, fails
+// without changing the operator, and what it accepts is a working operator
+// whose snapshot round-trips. (Accumulators that subtract are opaque to the
+// operator, so the second target uses an aggregate that accepts any state.)
+func FuzzOverRestore(f *testing.F) {
+	overFuzzRestore(f, func() *Over[overRec, string, string] {
+		return must(NewOver(overKey, overList{}, &Options[overRec]{Delay: 3}, Rows(2), Range(5)))
+	})
+}
+
+func FuzzOverRestoreSubtract(f *testing.F) {
+	overFuzzRestore(f, func() *Over[overRec, string, overSumAcc] {
+		return must(NewOver(overKey, overSum{}, &Options[overRec]{Delay: 3}, Rows(2), Range(5)))
+	})
+}
+
+func overFuzzRestore[V any](f *testing.F, mk func() *Over[overRec, string, V]) {
+	events := overStream(rand.New(rand.NewPCG(8, 9)), 60, 3, 3, true)
+	for _, n := range []int{0, 1, 5, 20, 60} {
+		op := mk()
+		mustFeed(f, op, events[:n])
+		snap, _ := op.AppendSnapshot(nil)
+		f.Add(snap)
+	}
+	f.Add([]byte{1})
+	for _, seed := range otherOperatorSeeds(f) {
+		f.Add(seed)
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		op := mk()
+		mustFeed(t, op, events[:10])
+		if !restoreFuzzed(t, op, mk, data) {
+			return
+		}
+		// The restored operator must run: push records at its watermark.
+		wm := max(op.Stats().Watermark, 0)
+		if wm > record.MaxTime-10 {
+			return
+		}
+		for i, k := range []string{"a", "b", "c", "a", "d"} {
+			r := overRec{T: wm + record.Time(i), Key: k, ID: 1000 + i}
+			if err := op.Push(r, nil); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := op.Flush(nil); err != nil {
+			t.Fatal(err)
+		}
+	})
+}
+
+type overHidden struct {
+	T record.Time
+	x int64 // skipped by record.AppendBinary
+}
+
+func (r overHidden) EventTime() record.Time { return r.T }
+
+type overHiddenCodec struct {
+	overHidden
+}
+
+func (r overHiddenCodec) MarshalBinary() ([]byte, error) {
+	return record.AppendBinary(nil, [2]int64{int64(r.T), r.x})
+}
+
+func (r *overHiddenCodec) UnmarshalBinary(b []byte) error {
+	var v [2]int64
+	if _, err := record.ReadBinary(b, &v); err != nil {
+		return err
+	}
+	r.T, r.x = record.Time(v[0]), v[1]
+	return nil
+}
+
+type overHiddenSum struct{}
+
+func (overHiddenSum) Add(a *int64, r overHiddenCodec)    { *a += r.x }
+func (overHiddenSum) Remove(a *int64, r overHiddenCodec) { *a -= r.x }
+func (overHiddenSum) Merge(d, s *int64)                  { *d += *s }
+func (overHiddenSum) Result(a *int64) int64              { return *a }
+
+// TestOverSnapshotLossy: a record type whose unexported fields the codec
+// would skip is refused rather than snapshotted in part; with its own binary
+// encoding it round-trips.
+func TestOverSnapshotLossy(t *testing.T) {
+	count := aggregate.Count[overHidden]()
+	op := must(NewOver[overHidden, struct{}](nil, count, nil, Rows(3)))
+	op.Push(overHidden{T: 1, x: 5}, nil)
+	if _, err := op.AppendSnapshot(nil); !errors.Is(err, record.ErrCodec) {
+		t.Errorf("AppendSnapshot of a record with unexported fields: %v, want ErrCodec", err)
+	}
+
+	mk := func() *Over[overHiddenCodec, struct{}, int64] {
+		return must(NewOver[overHiddenCodec, struct{}](nil, overHiddenSum{}, nil, Rows(1)))
+	}
+	a := mk()
+	a.Push(overHiddenCodec{overHidden{T: 1, x: 5}}, nil)
+	snap, err := a.AppendSnapshot(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := mk()
+	if err := b.Restore(snap); err != nil {
+		t.Fatal(err)
+	}
+	var got int64
+	b.Push(overHiddenCodec{overHidden{T: 2, x: 7}}, func(r Row[overHiddenCodec, int64]) { got = r.Value })
+	if got != 12 {
+		t.Errorf("sum after restore = %d, want 12", got)
+	}
+	// An accumulator with unexported fields and no StateCodec.
+	hs := must(NewOver[overRec, struct{}](nil, overHiddenAcc{}, nil, Rows(1)))
+	hs.Push(overRec{T: 1, X: 3}, nil)
+	if _, err := hs.AppendSnapshot(nil); !errors.Is(err, record.ErrCodec) {
+		t.Errorf("AppendSnapshot of an accumulator with unexported fields: %v, want ErrCodec", err)
+	}
+}
+
+type overHiddenAccState struct{ n, s int64 }
+
+type overHiddenAcc struct{}
+
+func (overHiddenAcc) Add(a *overHiddenAccState, r overRec)    { a.n++; a.s += r.X }
+func (overHiddenAcc) Remove(a *overHiddenAccState, r overRec) { a.n--; a.s -= r.X }
+func (overHiddenAcc) Merge(d, s *overHiddenAccState)          { d.n += s.n; d.s += s.s }
+func (overHiddenAcc) Result(a *overHiddenAccState) int64      { return a.s }
+
+// TestOverSnapshotNotAgg: the snapshots of Over and Agg are told apart.
+func TestOverSnapshotNotAgg(t *testing.T) {
+	over := must(NewOver(overKey, overSum{}, nil, Rows(1)))
+	agg := must(Aggregate(Step(10), overKey, overSum{}, nil))
+	for i := range 5 {
+		r := overRec{T: record.Time(i), Key: "a", X: int64(i)}
+		over.Push(r, nil)
+		agg.Push(r, nil)
+	}
+	overSnap, err := over.AppendSnapshot(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	aggSnap, err := agg.AppendSnapshot(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := over.Restore(aggSnap); !errors.Is(err, ErrSnapshot) {
+		t.Errorf("Over.Restore of an Agg snapshot: %v", err)
+	}
+	if err := agg.Restore(overSnap); !errors.Is(err, ErrSnapshot) {
+		t.Errorf("Agg.Restore of an Over snapshot: %v", err)
 	}
 }

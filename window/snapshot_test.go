@@ -2,7 +2,6 @@ package window
 
 import (
 	"bytes"
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -24,82 +23,19 @@ var snapOptions = []Options[tev]{
 	{Delay: time.Second, Lateness: 5 * time.Second},
 }
 
-// runCut pushes recs[:cut] into a fresh operator, snapshots it, restores the
-// snapshot into another fresh operator, and continues with recs[cut:] and
-// Flush there. It returns everything emitted, formatted, and the final stats.
-func runCut[A, V any](t *testing.T, w Assigner, f aggregate.Func[tev, A, V], o Options[tev], recs []tev, cut int) (string, Stats) {
-	t.Helper()
-	var out bytes.Buffer
-	emit := func(r Result[string, V]) { fmt.Fprintf(&out, "%v\n", fmtResults([]Result[string, V]{r})) }
-	op, err := Aggregate(w, tevKey, f, &o)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, r := range recs[:cut] {
-		if err := op.Push(r, emit); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if cut < len(recs) {
-		snap, err := op.AppendSnapshot([]byte("prefix"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if string(snap[:6]) != "prefix" {
-			t.Fatal("AppendSnapshot did not append")
-		}
-		fresh, err := Aggregate(w, tevKey, f, &o)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := fresh.Restore(snap[6:]); err != nil {
-			t.Fatalf("cut %d: %v", cut, err)
-		}
-		if a, b := op.Stats(), fresh.Stats(); a.Records != b.Records || a.OpenWindows != b.OpenWindows || a.Keys != b.Keys || a.Watermark != b.Watermark {
-			t.Fatalf("cut %d: stats %+v after restore, want %+v", cut, b, a)
-		}
-		again, err := fresh.AppendSnapshot(nil)
-		if err != nil || !bytes.Equal(again, snap[6:]) {
-			t.Fatalf("cut %d: snapshot of the restored operator differs (%v)", cut, err)
-		}
-		op = fresh
-	}
-	for _, r := range recs[cut:] {
-		if err := op.Push(r, emit); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := op.Flush(emit); err != nil {
-		t.Fatal(err)
-	}
-	return out.String(), op.Stats()
-}
-
+// TestSnapshotContinues checks that a snapshot carries all state, for every
+// kind of window, with and without Delay and Lateness: see checkCuts. The
+// float sum checks that accumulators are restored bit for bit.
 func TestSnapshotContinues(t *testing.T) {
-	n := 1500
-	if testing.Short() {
-		n = 400
-	}
-	recs := genStream(7, streamSpec{n: n, keys: 12, start: -record.Time(time.Minute), step: 150 * time.Millisecond, jitter: 6 * time.Second})
+	n := sized(1500, 400)
+	steps := pushes(genStream(7, streamSpec{n: n, keys: 12, start: -record.Time(time.Minute), step: 150 * time.Millisecond, jitter: 6 * time.Second}))
+	cuts := []int{0, 1, n / 7, n / 2, n - 3, n}
 	fsum := aggregate.Sum(func(r tev) float64 { return float64(r.V) / 3 })
 	for _, w := range snapAssigners {
 		for oi, o := range snapOptions {
 			t.Run(fmt.Sprintf("%v/options=%d", w, oi), func(t *testing.T) {
-				want, wantStats := runCut(t, w, tevList{}, o, recs, len(recs))
-				wantF, _ := runCut(t, w, fsum, o, recs, len(recs))
-				for _, cut := range []int{0, 1, n / 7, n / 2, n - 3} {
-					got, gotStats := runCut(t, w, tevList{}, o, recs, cut)
-					if got != want {
-						t.Fatalf("cut %d: output differs from the uninterrupted run", cut)
-					}
-					gotStats.StateBytes, wantStats.StateBytes = 0, 0
-					if gotStats != wantStats {
-						t.Fatalf("cut %d: stats %+v, want %+v", cut, gotStats, wantStats)
-					}
-					if gotF, _ := runCut(t, w, fsum, o, recs, cut); gotF != wantF {
-						t.Fatalf("cut %d: float output differs", cut)
-					}
-				}
+				checkCuts(t, func() *Agg[tev, string, string] { return must(Aggregate(w, tevKey, tevList{}, &o)) }, steps, cuts)
+				checkCuts(t, func() *Agg[tev, string, float64] { return must(Aggregate(w, tevKey, fsum, &o)) }, steps, cuts)
 			})
 		}
 	}
@@ -137,13 +73,8 @@ func TestRestoreErrors(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			_ = tt.op.Push(tev{T: 0, Key: "x", V: 1}, emit)
-			before, _ := tt.op.AppendSnapshot(nil)
-			if err := tt.op.Restore(tt.data); !errors.Is(err, ErrSnapshot) {
-				t.Fatalf("Restore: %v, want ErrSnapshot", err)
-			}
-			after, _ := tt.op.AppendSnapshot(nil)
-			if !bytes.Equal(before, after) {
-				t.Fatal("a failed Restore changed the operator")
+			if restoreChecked(t, tt.op, tt.data) == nil {
+				t.Fatal("Restore took it")
 			}
 		})
 	}
@@ -165,15 +96,11 @@ func FuzzRestore(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		for _, w := range snapAssigners {
-			op, _ := Aggregate(w, tevKey, tevList{}, &Options[tev]{Delay: 2 * time.Second, Lateness: 3 * time.Second})
-			before, _ := op.AppendSnapshot(nil)
-			if err := op.Restore(data); err != nil {
-				if !errors.Is(err, ErrSnapshot) {
-					t.Fatalf("%v: error %v does not wrap ErrSnapshot", w, err)
-				}
-				if after, _ := op.AppendSnapshot(nil); !bytes.Equal(before, after) {
-					t.Fatalf("%v: failed Restore changed the operator", w)
-				}
+			newOp := func() *Agg[tev, string, string] {
+				return must(Aggregate(w, tevKey, tevList{}, &Options[tev]{Delay: 2 * time.Second, Lateness: 3 * time.Second}))
+			}
+			op := newOp()
+			if !restoreFuzzed(t, op, newOp, data) {
 				continue
 			}
 			// A restored operator must keep working.
@@ -183,6 +110,26 @@ func FuzzRestore(f *testing.F) {
 			_ = op.Flush(emit)
 		}
 	})
+}
+
+// restoreFuzzed restores data, from a fuzz target, into op and reports
+// whether it was taken. Either Restore fails with an ErrSnapshot and
+// changes nothing, or op's snapshot restores into another operator from
+// newOp, whose snapshot is the same.
+func restoreFuzzed[O snapshotter](t *testing.T, op O, newOp func() O, data []byte) bool {
+	t.Helper()
+	if restoreChecked(t, op, data) != nil {
+		return false
+	}
+	snap := snapshotOf(t, op, nil)
+	back := newOp()
+	if err := back.Restore(snap); err != nil {
+		t.Fatalf("a restored state does not restore again: %v", err)
+	}
+	if again := snapshotOf(t, back, nil); !bytes.Equal(again, snap) {
+		t.Fatal("the snapshot of a restored state does not round-trip")
+	}
+	return true
 }
 
 // otherOperatorSeeds returns snapshots of every kind of operator of the

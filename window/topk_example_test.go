@@ -58,12 +58,14 @@ func ExampleTopKItemsByKey() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	rows, err := record.Collect(op, views)
-	if err != nil {
-		log.Fatal(err)
+	emit := func(r window.TopKItem[string, string]) { fmt.Println(r.Key, r.Rank, r.Item, r.ItemCount, r.Error) }
+	for _, v := range views {
+		if err := op.Push(v, emit); err != nil {
+			log.Fatal(err)
+		}
 	}
-	for _, r := range rows {
-		fmt.Println(r.Key, r.Rank, r.Item, r.ItemCount, r.Error)
+	if err := op.Flush(emit); err != nil { // the end of the input closes the last minute
+		log.Fatal(err)
 	}
 	// Output:
 	// news 1 /b 2 0

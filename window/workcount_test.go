@@ -14,10 +14,7 @@ import (
 // are sparse, each record is in size/slide results (the output grows), and
 // the calls per result stay constant.
 func TestHopWorkCount(t *testing.T) {
-	n := 200000
-	if testing.Short() {
-		n = 40000
-	}
+	n := sized(200000, 40000)
 	// bound is the guarantee: one Add per record, at most three merges per
 	// pane (a push onto the back, two when the back turns), at most two
 	// per result.
@@ -68,7 +65,7 @@ func TestHopWorkCount(t *testing.T) {
 // TestHopAllocs checks that steady-state pushes do not allocate.
 func TestHopAllocs(t *testing.T) {
 	for _, w := range []Assigner{Step(time.Second), Hop(10*time.Second, time.Second), Session(time.Second), Stagger(time.Second)} {
-		op, _ := Aggregate(w, func(r record.Of[int64]) int64 { return r.Value % 100 }, countOf{}, nil)
+		op, _ := Aggregate(w, func(r record.Of[int64]) int64 { return r.Value % 100 }, countOf[record.Of[int64]]{}, nil)
 		emit := func(Result[int64, int64]) {}
 		var x record.Of[int64]
 		push := func() {
@@ -84,9 +81,3 @@ func TestHopAllocs(t *testing.T) {
 		}
 	}
 }
-
-type countOf struct{}
-
-func (countOf) Add(a *int64, _ record.Of[int64]) { *a++ }
-func (countOf) Merge(d, s *int64)                { *d += *s }
-func (countOf) Result(a *int64) int64            { return *a }
