@@ -3,7 +3,7 @@ package aggregate
 import (
 	"encoding/binary"
 
-	"github.com/rowtime/rowtime/record"
+	"github.com/rowtime/rowtime/record/codec"
 )
 
 // Where returns f restricted to the records for which keep returns true: the
@@ -23,7 +23,7 @@ import (
 // The result is a Remover when f is one (keep must then be a pure function of
 // the record, so that it answers Remove as it answered Add). It is a
 // StateCodec: it encodes the state with f's codec, or with
-// record.AppendBinary when f has none.
+// codec.Append when f has none.
 func Where[R, A, V any](keep func(R) bool, f Func[R, A, V]) Func[R, A, V] {
 	w := where[R, A, V]{keep: keep, f: f}
 	w.codec, _ = f.(StateCodec[A])
@@ -73,7 +73,7 @@ func appendState[A any](c StateCodec[A], dst []byte, a *A) ([]byte, error) {
 	if c != nil {
 		return c.AppendState(dst, a)
 	}
-	return record.AppendBinary(dst, *a)
+	return codec.Append(dst, *a)
 }
 
 func readState[A any](c StateCodec[A], a *A, src []byte) (int, error) {
@@ -105,7 +105,7 @@ type NullState[A any] struct {
 //
 // Put OrNull inside Where so that it counts only the records Where keeps.
 // The result is a Remover when f is one, and a StateCodec (using f's codec,
-// or record.AppendBinary on A when f has none).
+// or codec.Append on A when f has none).
 func OrNull[R, A, V any](f Func[R, A, V]) Func[R, NullState[A], Null[V]] {
 	o := orNull[R, A, V]{f: f}
 	o.codec, _ = f.(StateCodec[A])
@@ -187,7 +187,7 @@ type PairResult[V1, V2 any] struct {
 //
 // The result is a Remover only when both x and y are, so a type assertion on
 // Remover tells whether the pair can be used in a sliding window. It is a
-// StateCodec (each side with its own codec, or record.AppendBinary).
+// StateCodec (each side with its own codec, or codec.Append).
 func Pair[R, A1, V1, A2, V2 any](x Func[R, A1, V1], y Func[R, A2, V2]) Func[R, PairState[A1, A2], PairResult[V1, V2]] {
 	p := pair[R, A1, V1, A2, V2]{x: x, y: y}
 	p.cx, _ = x.(StateCodec[A1])

@@ -96,7 +96,7 @@
 // Every Func in this package is a StateCodec: its accumulators encode to a
 // compact, self-delimiting binary form, so operators can snapshot them.
 // Column values kept in a state (Min's extreme, TopK's items) use
-// record.AppendBinary, and so do the accumulators of user aggregates wrapped
+// codec.Append, and so do the accumulators of user aggregates wrapped
 // by Where, OrNull, Pair and Triple when those aggregates have no codec of
 // their own. A failed ReadState leaves the accumulator unchanged, and its
 // error wraps record.ErrSnapshot, the one error for unreadable or

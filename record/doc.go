@@ -1,7 +1,15 @@
 // Package record is the spine of rowtime: event time, records, the operator
-// contract and how operators compose, reference tables for joins, and the
-// binary codec that operator snapshots are written with. Its sub-package
-// decode turns Kinesis payloads into typed records.
+// contract, how operators compose, and the snapshots of composed operators.
+// What builds on the spine lives in packages of its own under record/:
+//
+//   - [github.com/rowtime/rowtime/record/decode] turns Kinesis payloads into
+//     typed records;
+//   - [github.com/rowtime/rowtime/record/table] holds reference tables and
+//     joins a stream with them;
+//   - [github.com/rowtime/rowtime/record/codec] is the binary codec that
+//     operators write their snapshots with;
+//   - [github.com/rowtime/rowtime/record/kinesis] reads Kinesis records, in
+//     a Lambda handler or a shard loop, exactly once.
 //
 // # Time
 //
@@ -76,9 +84,8 @@
 // composition and its number of stages, with a CRC-32C over its bytes;
 // snapshots of earlier releases are still read. A failed Restore leaves the
 // pipeline as it was, and every error of unreadable or mismatched state
-// wraps [ErrSnapshot]. [CheckCodec] tells whether a type survives the codec
-// before any state is written. [AppendBinary] and [ReadBinary] are the compact
-// codec stateful operators write their state with.
+// wraps [ErrSnapshot]. Stateful operators write their state with package
+// codec, whose errors are snapshot errors too.
 //
 // # Decoding
 //
@@ -90,10 +97,7 @@
 //
 // # Reference tables
 //
-// A [Table] is KDA's reference data: loaded once from CSV (with or without a
-// header row) or JSON lines, keyed by one or more columns, with values
-// trimmed of surrounding spaces. [Join] (inner: records without a match are
-// dropped) and [LeftJoin] (they are kept, with a zero [Row]) enrich a stream
-// with it. A table keeps its values in one string with an offset index, about
-// twice the size of its file for rows of 50 bytes.
+// Package table holds KDA's reference data: loaded once from CSV or JSON
+// lines, keyed by a string, an integer or a key of several columns, and
+// joined with a stream by table.Join and table.LeftJoin.
 package record

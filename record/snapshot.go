@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+
+	"github.com/rowtime/rowtime/record/codec"
 )
 
 // A Snapshotter is an operator whose state can be saved and restored, for
@@ -25,16 +27,19 @@ type Snapshotter interface {
 
 // ErrSnapshot is the sentinel wrapped by the snapshot errors of composed
 // operators: a stage that keeps state but cannot be snapshotted, or snapshot
-// data that is corrupt or was written by a different pipeline.
-var ErrSnapshot = errors.New("record: snapshot")
+// data that is corrupt or was written by a different pipeline. It is the
+// same value as [codec.ErrCodec], so the errors of the codec that operators
+// write their state with are snapshot errors too.
+var ErrSnapshot = codec.ErrCodec
 
 // stateless is implemented by the operators of this package that keep no
 // state, so a composed snapshot can skip them.
 type stateless interface{ stateless() }
 
-func (mapOp[In, Out]) stateless()    {}
-func (mapErrOp[In, Out]) stateless() {}
-func (filterOp[T]) stateless()       {}
+func (mapOp[In, Out]) stateless()       {}
+func (mapErrOp[In, Out]) stateless()    {}
+func (filterOp[T]) stateless()          {}
+func (filterMapOp[In, Out]) stateless() {}
 
 // The legacy format of a composition's snapshot, read but no longer
 // written.

@@ -10,6 +10,7 @@ import (
 	"github.com/rowtime/rowtime/examples/internal/cli"
 	"github.com/rowtime/rowtime/examples/internal/snap"
 	"github.com/rowtime/rowtime/record"
+	"github.com/rowtime/rowtime/record/codec"
 	"github.com/rowtime/rowtime/window"
 )
 
@@ -83,14 +84,14 @@ func (p partial[R, A, V]) AppendState(dst []byte, a *A) ([]byte, error) {
 	if c, ok := p.f.(aggregate.StateCodec[A]); ok {
 		return c.AppendState(dst, a)
 	}
-	return record.AppendBinary(dst, *a)
+	return codec.Append(dst, *a)
 }
 
 func (p partial[R, A, V]) ReadState(a *A, src []byte) (int, error) {
 	if c, ok := p.f.(aggregate.StateCodec[A]); ok {
 		return c.ReadState(a, src)
 	}
-	return record.ReadBinary(src, a)
+	return codec.Read(src, a)
 }
 
 // AppendLine appends the JSON form of one result of the query:

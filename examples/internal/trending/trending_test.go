@@ -14,6 +14,7 @@ import (
 
 	"github.com/rowtime/rowtime/examples/internal/querytest"
 	"github.com/rowtime/rowtime/record"
+	"github.com/rowtime/rowtime/record/table"
 	"github.com/rowtime/rowtime/window"
 )
 
@@ -99,11 +100,11 @@ func TestLoadUsers(t *testing.T) {
 			}
 		})
 	}
-	if _, err := LoadUsers(strings.NewReader("1,male,1\n1,male,1\n")); !errors.Is(err, record.ErrDuplicateKey) {
-		t.Errorf("duplicate: %v, want record.ErrDuplicateKey", err)
+	if _, err := LoadUsers(strings.NewReader("1,male,1\n1,male,1\n")); !errors.Is(err, table.ErrDuplicateKey) {
+		t.Errorf("duplicate: %v, want table.ErrDuplicateKey", err)
 	}
-	if _, err := LoadUsers(strings.NewReader("1,male\n")); !errors.Is(err, record.ErrColumns) {
-		t.Errorf("columns: %v, want record.ErrColumns", err)
+	if _, err := LoadUsers(strings.NewReader("1,male\n")); !errors.Is(err, table.ErrColumns) {
+		t.Errorf("columns: %v, want table.ErrColumns", err)
 	}
 	if u.Table() == nil || u.Table().Len() != 3 {
 		t.Error("Table() is not the loaded table")
