@@ -19,14 +19,15 @@
 // [FloorDiv] and [FloorMod] round toward the past where Go's / and
 // [time.Time.Truncate] round toward zero. Conversions from [time.Time],
 // Unix seconds and milliseconds and RFC 3339 text fail with [ErrTimeRange]
-// instead of wrapping around when a time does not fit.
+// instead of wrapping around when a time does not fit, and [Time.Add] and
+// [Time.Sub] saturate at the ends of the range.
 //
 // # Records and operators
 //
 // A record type carries its time through the [Timed] constraint, or is an
-// [Of] (a time and a value). An [Operator] takes records with Push, learns
-// from Advance that no record older than a watermark will come, and emits
-// everything still open on Flush. Results go to an emit callback on the
+// [Of] (a time and a value, made by [At]). An [Operator] takes records with
+// Push, learns from Advance that no record older than a watermark will come,
+// and emits everything still open on Flush. Results go to an emit callback on the
 // caller's goroutine; operators start no goroutines and are not safe for
 // concurrent use.
 //
@@ -41,7 +42,8 @@
 // the same watermark, so results of one stage are never late in the next,
 // and an error from any stage, even one raised inside an emit, comes back
 // from the composed call as a *[StageError] naming the stage. [Tee] fans
-// each record out to several operators. A chain of [Map] stages costs one
+// each record out to several operators; [FilterMap] emits zero or one result
+// per record. A chain of [Map] stages costs one
 // function call per stage and record, and no allocation. A nil emit is
 // accepted everywhere: the results are discarded.
 //
@@ -82,7 +84,9 @@
 // invocation and restored at the start of the next. A composition's
 // snapshot is an envelope (see [BeginSnapshot]) whose descriptor names the
 // composition and its number of stages, with a CRC-32C over its bytes;
-// snapshots of earlier releases are still read. A failed Restore leaves the
+// snapshots of earlier releases are still read. [AppendSnapshot] and
+// [RestoreSnapshot] snapshot a pipeline, or several operators side by side,
+// without asserting that they are Snapshotters. A failed Restore leaves the
 // pipeline as it was, and every error of unreadable or mismatched state
 // wraps [ErrSnapshot]. Stateful operators write their state with package
 // codec, whose errors are snapshot errors too.

@@ -3,6 +3,8 @@ package record_test
 import (
 	"errors"
 	"fmt"
+	"math"
+	"strconv"
 	"strings"
 	"time"
 
@@ -120,6 +122,79 @@ func ExampleSnapshotter() {
 	fmt.Println(op.(record.Snapshotter).Restore([]byte{9}) != nil)
 	// Output:
 	// 41 <nil>
+	// <nil>
+	// true
+}
+
+func ExampleFilterMap() {
+	// Parse what parses, skip blank lines, and refuse the rest.
+	parse := record.FilterMap(func(s string) (int, bool, error) {
+		if strings.TrimSpace(s) == "" {
+			return 0, false, nil
+		}
+		n, err := strconv.Atoi(s)
+		if err != nil {
+			return 0, false, fmt.Errorf("%w: %q is not a number", record.ErrRefused, s)
+		}
+		return n, true, nil
+	})
+	out, err := record.Collect(parse, []string{"1", " ", "x", "3"})
+	fmt.Println(out, record.IsRefused(err), err)
+	// Output: [1 3] true record 2: record: refused: "x" is not a number
+}
+
+func ExampleAt() {
+	r := record.At(record.Time(1_700_000_000_000_000_000), Trade{Ticker: "AMZN", Price: 178.5, Qty: 10})
+	fmt.Println(r.EventTime(), r.Value.Ticker)
+	// Output: 2023-11-14T22:13:20Z AMZN
+}
+
+func ExampleTime_Add() {
+	t := record.Time(1_700_000_000_000_000_000)
+	fmt.Println(t.Add(90*time.Second), t.Add(90*time.Second).Sub(t))
+	// The ends saturate instead of wrapping around.
+	fmt.Println(record.MinTime.Add(-time.Hour) == record.MinTime, record.MaxTime.Sub(record.MinTime) == math.MaxInt64)
+	// Output:
+	// 2023-11-14T22:14:50Z 1m30s
+	// true true
+}
+
+// Two pumps from one stream whose outputs differ, a running count and the
+// trades themselves, fanned out by Tee once each output is mapped into one
+// type that says which pump it comes from.
+func ExampleTee_differentOutputs() {
+	type line struct {
+		Pump string
+		Text string
+	}
+	count := 0
+	counts := record.Map(func(Trade) int { count++; return count })
+	big := record.Filter(func(t Trade) bool { return t.Qty >= 100 })
+	both := record.Tee(
+		record.Then(counts, record.Map(func(n int) line { return line{"COUNT", strconv.Itoa(n)} })),
+		record.Then(big, record.Map(func(t Trade) line { return line{"BIG", t.Ticker} })),
+	)
+	out, _ := record.Collect(both, []Trade{{Ticker: "AMZN", Qty: 100}, {Ticker: "MMB", Qty: 5}})
+	for _, l := range out {
+		fmt.Println(l.Pump, l.Text)
+	}
+	// Output:
+	// COUNT 1
+	// BIG AMZN
+	// COUNT 2
+}
+
+func ExampleAppendSnapshot() {
+	// A pipeline and an operator beside it, snapshotted together without
+	// asserting that either is a Snapshotter.
+	pipe := record.Then(record.Map(strings.ToUpper), record.Filter(func(s string) bool { return s != "" }))
+	other := record.Map(strings.ToLower)
+	snap, err := record.AppendSnapshot(nil, pipe, other)
+	fmt.Println(err)
+	fmt.Println(record.RestoreSnapshot(snap, pipe, other))
+	fmt.Println(errors.Is(record.RestoreSnapshot(snap, pipe), record.ErrSnapshot))
+	// Output:
+	// <nil>
 	// <nil>
 	// true
 }

@@ -18,6 +18,11 @@ type Of[V any] struct {
 	Value V    // the record itself
 }
 
+// At returns the record of value v at time t: Of[V]{Time: t, Value: v},
+// which reads better than a composite literal and which go vet does not flag
+// for unkeyed fields.
+func At[V any](t Time, v V) Of[V] { return Of[V]{Time: t, Value: v} }
+
 // EventTime returns r.Time.
 func (r Of[V]) EventTime() Time { return r.Time }
 
@@ -367,6 +372,13 @@ func (t *then[A, B, C]) single() bool { return single(t.x) && single(t.y) }
 // it, every op sees it, and an error of any op is a failure of the Tee (the
 // caller restores and replays), even if that op refused. Advance and Flush
 // follow the same rule.
+//
+// The ops share one output type. To fan out to pumps whose outputs differ,
+// compose each with a [Map] into one type that says which pump a result
+// comes from (a struct with a field per pump, or an interface), as the
+// example shows; the Tee is then one operator with one snapshot. Pumps that
+// must stay separate operators are snapshotted together with
+// [AppendSnapshot].
 func Tee[In, Out any](ops ...Operator[In, Out]) Operator[In, Out] {
 	return tee[In, Out](ops)
 }

@@ -9,7 +9,6 @@ import (
 	"github.com/rowtime/rowtime/aggregate"
 	"github.com/rowtime/rowtime/distinct"
 	"github.com/rowtime/rowtime/examples/internal/cli"
-	"github.com/rowtime/rowtime/examples/internal/snap"
 	"github.com/rowtime/rowtime/record"
 	"github.com/rowtime/rowtime/window"
 )
@@ -207,18 +206,15 @@ func (q *Query) Stats() Stats {
 	return Stats{Spend: q.spend.Stats(), Bidders: q.bidders.Stats()}
 }
 
-// snapshotVersion is the first byte of a Query snapshot.
-const snapshotVersion = 1
-
 // ErrSnapshot is wrapped by the errors of Restore.
 var ErrSnapshot = errors.New("auction: bad snapshot")
 
-// AppendSnapshot appends the state of both operators to dst: a version byte,
-// then each operator's own snapshot behind its length. The operators'
-// snapshots carry their parameters, so a snapshot restores only into a Query
-// built with the same options.
+// AppendSnapshot appends the state of both operators to dst, taken
+// together by record.AppendSnapshot. The operators' snapshots carry their
+// parameters, so a snapshot restores only into a Query built with the same
+// options.
 func (q *Query) AppendSnapshot(dst []byte) ([]byte, error) {
-	out, err := snap.Append(dst, snapshotVersion, q.spend, q.bidders)
+	out, err := record.AppendSnapshot(dst, q.spend, q.bidders)
 	if err != nil {
 		return out, fmt.Errorf("auction: snapshot: %w", err)
 	}
@@ -226,17 +222,13 @@ func (q *Query) AppendSnapshot(dst []byte) ([]byte, error) {
 }
 
 // Restore replaces the Query's state with a snapshot written by
-// AppendSnapshot. On error (truncated or corrupt data, an unknown version, a
-// snapshot of operators with other parameters) the Query is unchanged; the
-// error wraps ErrSnapshot and the operator's own error.
+// AppendSnapshot. On error (truncated or corrupt data, a snapshot of
+// operators with other parameters) the Query is unchanged, as
+// record.RestoreSnapshot leaves it; the error wraps ErrSnapshot and the
+// operator's own error.
 func (q *Query) Restore(data []byte) error {
-	fresh, err := New(&q.opts)
-	if err != nil {
-		return err
-	}
-	if err := snap.Read(data, snapshotVersion, fresh.spend, fresh.bidders); err != nil {
+	if err := record.RestoreSnapshot(data, q.spend, q.bidders); err != nil {
 		return fmt.Errorf("%w: %w", ErrSnapshot, err)
 	}
-	q.spend, q.bidders = fresh.spend, fresh.bidders
 	return nil
 }

@@ -8,7 +8,6 @@ import (
 
 	"github.com/rowtime/rowtime/aggregate"
 	"github.com/rowtime/rowtime/examples/internal/cli"
-	"github.com/rowtime/rowtime/examples/internal/snap"
 	"github.com/rowtime/rowtime/record"
 	"github.com/rowtime/rowtime/record/codec"
 	"github.com/rowtime/rowtime/window"
@@ -274,22 +273,18 @@ func (q *Query) Stats() Stats {
 	return s
 }
 
-// snapshotVersion is the first byte of a Query snapshot.
-const snapshotVersion = 1
-
 // ErrSnapshot is wrapped by the errors of Restore.
 var ErrSnapshot = errors.New("trending: bad snapshot")
 
-// AppendSnapshot appends the state of the query's operators to dst: a
-// version byte, then each operator's own snapshot behind its length. The
-// users table is not in it: it is reference data, loaded again by the
+// AppendSnapshot appends the state of the query's operators to dst, taken
+// together by record.AppendSnapshot. The users table is not in it: it is reference data, loaded again by the
 // process that restores.
 func (q *Query) AppendSnapshot(dst []byte) ([]byte, error) {
-	parts := []snap.Appender{q.counts}
+	parts := []any{q.counts}
 	if q.top != nil {
 		parts = append(parts, q.top.op)
 	}
-	out, err := snap.Append(dst, snapshotVersion, parts...)
+	out, err := record.AppendSnapshot(dst, parts...)
 	if err != nil {
 		return out, fmt.Errorf("trending: snapshot: %w", err)
 	}
@@ -304,11 +299,11 @@ func (q *Query) Restore(data []byte) error {
 	if err != nil {
 		return err
 	}
-	parts := []snap.Restorer{fresh.counts}
+	parts := []any{fresh.counts}
 	if fresh.top != nil {
 		parts = append(parts, fresh.top.op)
 	}
-	if err := snap.Read(data, snapshotVersion, parts...); err != nil {
+	if err := record.RestoreSnapshot(data, parts...); err != nil {
 		return fmt.Errorf("%w: %w", ErrSnapshot, err)
 	}
 	q.counts = fresh.counts
