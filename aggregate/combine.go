@@ -171,14 +171,14 @@ func (o orNullRemover[R, A, V]) Remove(a *NullState[A], r R) {
 // PairState is the accumulator of Pair: one accumulator for each aggregate.
 // The zero PairState is empty.
 type PairState[A1, A2 any] struct {
-	X A1
-	Y A2
+	First  A1 // the accumulator of Pair's first aggregate
+	Second A2 // the accumulator of its second
 }
 
 // PairResult is the result of Pair.
 type PairResult[V1, V2 any] struct {
-	X V1
-	Y V2
+	First  V1 // the result of Pair's first aggregate
+	Second V2 // the result of its second
 }
 
 // Pair returns an aggregate that computes x and y over the same records at
@@ -208,34 +208,34 @@ type pair[R, A1, V1, A2, V2 any] struct {
 }
 
 func (p pair[R, A1, V1, A2, V2]) Add(a *PairState[A1, A2], r R) {
-	p.x.Add(&a.X, r)
-	p.y.Add(&a.Y, r)
+	p.x.Add(&a.First, r)
+	p.y.Add(&a.Second, r)
 }
 
 func (p pair[R, A1, V1, A2, V2]) Merge(dst, src *PairState[A1, A2]) {
-	p.x.Merge(&dst.X, &src.X)
-	p.y.Merge(&dst.Y, &src.Y)
+	p.x.Merge(&dst.First, &src.First)
+	p.y.Merge(&dst.Second, &src.Second)
 }
 
 func (p pair[R, A1, V1, A2, V2]) Result(a *PairState[A1, A2]) PairResult[V1, V2] {
-	return PairResult[V1, V2]{X: p.x.Result(&a.X), Y: p.y.Result(&a.Y)}
+	return PairResult[V1, V2]{First: p.x.Result(&a.First), Second: p.y.Result(&a.Second)}
 }
 
 func (p pair[R, A1, V1, A2, V2]) AppendState(dst []byte, a *PairState[A1, A2]) ([]byte, error) {
-	dst, err := appendState(p.cx, dst, &a.X)
+	dst, err := appendState(p.cx, dst, &a.First)
 	if err != nil {
 		return dst, err
 	}
-	return appendState(p.cy, dst, &a.Y)
+	return appendState(p.cy, dst, &a.Second)
 }
 
 func (p pair[R, A1, V1, A2, V2]) ReadState(a *PairState[A1, A2], src []byte) (int, error) {
 	var out PairState[A1, A2]
-	n, err := readState(p.cx, &out.X, src)
+	n, err := readState(p.cx, &out.First, src)
 	if err != nil {
 		return 0, err
 	}
-	m, err := readState(p.cy, &out.Y, src[n:])
+	m, err := readState(p.cy, &out.Second, src[n:])
 	if err != nil {
 		return 0, err
 	}
@@ -250,22 +250,22 @@ type pairRemover[R, A1, V1, A2, V2 any] struct {
 }
 
 func (p pairRemover[R, A1, V1, A2, V2]) Remove(a *PairState[A1, A2], r R) {
-	p.rx.Remove(&a.X, r)
-	p.ry.Remove(&a.Y, r)
+	p.rx.Remove(&a.First, r)
+	p.ry.Remove(&a.Second, r)
 }
 
 // TripleState is the accumulator of Triple. The zero TripleState is empty.
 type TripleState[A1, A2, A3 any] struct {
-	X A1
-	Y A2
-	Z A3
+	First  A1 // the accumulator of Triple's first aggregate
+	Second A2 // of its second
+	Third  A3 // of its third
 }
 
 // TripleResult is the result of Triple.
 type TripleResult[V1, V2, V3 any] struct {
-	X V1
-	Y V2
-	Z V3
+	First  V1 // the result of Triple's first aggregate
+	Second V2 // of its second
+	Third  V3 // of its third
 }
 
 // Triple is Pair for three aggregates. The result is a Remover only when all
@@ -294,43 +294,43 @@ type triple[R, A1, V1, A2, V2, A3, V3 any] struct {
 }
 
 func (t triple[R, A1, V1, A2, V2, A3, V3]) Add(a *TripleState[A1, A2, A3], r R) {
-	t.x.Add(&a.X, r)
-	t.y.Add(&a.Y, r)
-	t.z.Add(&a.Z, r)
+	t.x.Add(&a.First, r)
+	t.y.Add(&a.Second, r)
+	t.z.Add(&a.Third, r)
 }
 
 func (t triple[R, A1, V1, A2, V2, A3, V3]) Merge(dst, src *TripleState[A1, A2, A3]) {
-	t.x.Merge(&dst.X, &src.X)
-	t.y.Merge(&dst.Y, &src.Y)
-	t.z.Merge(&dst.Z, &src.Z)
+	t.x.Merge(&dst.First, &src.First)
+	t.y.Merge(&dst.Second, &src.Second)
+	t.z.Merge(&dst.Third, &src.Third)
 }
 
 func (t triple[R, A1, V1, A2, V2, A3, V3]) Result(a *TripleState[A1, A2, A3]) TripleResult[V1, V2, V3] {
-	return TripleResult[V1, V2, V3]{X: t.x.Result(&a.X), Y: t.y.Result(&a.Y), Z: t.z.Result(&a.Z)}
+	return TripleResult[V1, V2, V3]{First: t.x.Result(&a.First), Second: t.y.Result(&a.Second), Third: t.z.Result(&a.Third)}
 }
 
 func (t triple[R, A1, V1, A2, V2, A3, V3]) AppendState(dst []byte, a *TripleState[A1, A2, A3]) ([]byte, error) {
-	dst, err := appendState(t.cx, dst, &a.X)
+	dst, err := appendState(t.cx, dst, &a.First)
 	if err != nil {
 		return dst, err
 	}
-	if dst, err = appendState(t.cy, dst, &a.Y); err != nil {
+	if dst, err = appendState(t.cy, dst, &a.Second); err != nil {
 		return dst, err
 	}
-	return appendState(t.cz, dst, &a.Z)
+	return appendState(t.cz, dst, &a.Third)
 }
 
 func (t triple[R, A1, V1, A2, V2, A3, V3]) ReadState(a *TripleState[A1, A2, A3], src []byte) (int, error) {
 	var out TripleState[A1, A2, A3]
-	n, err := readState(t.cx, &out.X, src)
+	n, err := readState(t.cx, &out.First, src)
 	if err != nil {
 		return 0, err
 	}
-	m, err := readState(t.cy, &out.Y, src[n:])
+	m, err := readState(t.cy, &out.Second, src[n:])
 	if err != nil {
 		return 0, err
 	}
-	k, err := readState(t.cz, &out.Z, src[n+m:])
+	k, err := readState(t.cz, &out.Third, src[n+m:])
 	if err != nil {
 		return 0, err
 	}
@@ -346,7 +346,7 @@ type tripleRemover[R, A1, V1, A2, V2, A3, V3 any] struct {
 }
 
 func (t tripleRemover[R, A1, V1, A2, V2, A3, V3]) Remove(a *TripleState[A1, A2, A3], r R) {
-	t.rx.Remove(&a.X, r)
-	t.ry.Remove(&a.Y, r)
-	t.rz.Remove(&a.Z, r)
+	t.rx.Remove(&a.First, r)
+	t.ry.Remove(&a.Second, r)
+	t.rz.Remove(&a.Third, r)
 }
