@@ -20,7 +20,7 @@ type hopRec struct {
 func (r hopRec) EventTime() record.Time { return r.T }
 
 // TestHopClosedWindowsStayClosed checks hopping windows against a model of
-// SPEC section 1 and 3b under explicit watermarks: a record joins only the
+// windows [k·slide, k·slide+size) under explicit watermarks: a record joins only the
 // windows that contain it and end after the watermark, and a window whose end
 // the watermark has passed is never emitted again, also when the operator
 // held no state at the time the watermark passed it.

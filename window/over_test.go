@@ -378,7 +378,7 @@ func overClose(a, b, tol float64) bool {
 	return math.Abs(a-b) <= tol*math.Max(1, math.Max(math.Abs(a), math.Abs(b)))
 }
 
-// overWeather is SPEC section 10's WEATHER stream.
+// overWeather is the WEATHER stream of KDA's OVER examples.
 type overWeather struct {
 	At   record.Time
 	City string
@@ -407,7 +407,7 @@ func (overTempMinMax) Add(a *overMMAcc, w overWeather) { overMinMax{}.Add(a, ove
 func (overTempMinMax) Merge(d, s *overMMAcc)           { overMinMax{}.Merge(d, s) }
 func (overTempMinMax) Result(a *overMMAcc) [2]int64    { return [2]int64{a.Min, a.Max} }
 
-// TestOverVectorC is SPEC section 10 vector C: MIN and MAX of temp over
+// TestOverVectorC checks KDA's per-record example: MIN and MAX of temp over
 // RANGE INTERVAL '1' DAY PRECEDING, over all cities.
 func TestOverVectorC(t *testing.T) {
 	want := [][2]int64{{29, 29}, {2, 29}, {2, 65}, {2, 65}, {2, 65}, {2, 65}, {2, 65}, {2, 71}, {2, 71},
