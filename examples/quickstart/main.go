@@ -19,7 +19,7 @@ import (
 
 	"github.com/rowtime/rowtime/aggregate"
 	"github.com/rowtime/rowtime/distinct"
-	"github.com/rowtime/rowtime/examples/internal/auction"
+	"github.com/rowtime/rowtime/examples/query/auction"
 	"github.com/rowtime/rowtime/hotspot"
 	"github.com/rowtime/rowtime/hotspot/hotspottest"
 	"github.com/rowtime/rowtime/record"
@@ -35,7 +35,7 @@ const (
 // sources is the last line of the output: the files that produced each
 // part of it, from the root of the repository.
 const sources = "Made by: examples/quickstart/main.go (both pipelines, this summary), " +
-	"examples/internal/auction/generate.go (the bids), examples/internal/auction/decode.go (their JSON decoder), " +
+	"examples/query/auction/generate.go (the bids), examples/query/auction/decode.go (their JSON decoder), " +
 	"hotspot/hotspottest/generator.go (the points)."
 
 func main() {

@@ -12,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/rowtime/rowtime/examples/internal/auction"
+	"github.com/rowtime/rowtime/examples/query/auction"
 	"github.com/rowtime/rowtime/hotspot/hotspottest"
 	"github.com/rowtime/rowtime/record"
 )

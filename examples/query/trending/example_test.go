@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/rowtime/rowtime/examples/internal/trending"
+	"github.com/rowtime/rowtime/examples/query/trending"
 	"github.com/rowtime/rowtime/window"
 )
 
