@@ -310,7 +310,7 @@ var (
 	binaryUnmarshaler = reflect.TypeFor[encoding.BinaryUnmarshaler]()
 )
 
-// Shape describes how [AppendBinary] stores a value of type t, in Go-like
+// Shape describes how [codec.Append] stores a value of type t, in Go-like
 // syntax over the codec's kinds: int64, string, []T, [N]T, map[K]V, *T,
 // {Field:T …} for the exported fields of a struct, and bin(pkg.Name) for a
 // type that encodes itself. Two types with the same shape store the same
