@@ -79,9 +79,9 @@ func (w where[R, A, V]) StateSize(a *A) int { return stateSize(w.f, a) }
 func (o orNull[R, A, V]) StateSize(a *NullState[A]) int { return stateSize(o.f, &a.a) }
 
 func (p pair[R, A1, V1, A2, V2]) StateSize(a *PairState[A1, A2]) int {
-	return stateSize(p.x, &a.First) + stateSize(p.y, &a.Second)
+	return stateSize(p.x, &a.X) + stateSize(p.y, &a.Y)
 }
 
 func (t triple[R, A1, V1, A2, V2, A3, V3]) StateSize(a *TripleState[A1, A2, A3]) int {
-	return stateSize(t.x, &a.First) + stateSize(t.y, &a.Second) + stateSize(t.z, &a.Third)
+	return stateSize(t.x, &a.X) + stateSize(t.y, &a.Y) + stateSize(t.z, &a.Z)
 }

@@ -170,9 +170,13 @@ func (o orNullRemover[R, A, V]) Remove(a *NullState[A], r R) {
 
 // PairState is the accumulator of Pair: one accumulator for each aggregate.
 // The zero PairState is empty.
+//
+// Its fields keep their short names X and Y: the codec shape of an
+// accumulator, field names included, is part of a snapshot's descriptor,
+// so renaming them would refuse every snapshot written before.
 type PairState[A1, A2 any] struct {
-	First  A1 // the accumulator of Pair's first aggregate
-	Second A2 // the accumulator of its second
+	X A1 // the accumulator of Pair's first aggregate
+	Y A2 // the accumulator of its second
 }
 
 // PairResult is the result of Pair.
@@ -208,34 +212,34 @@ type pair[R, A1, V1, A2, V2 any] struct {
 }
 
 func (p pair[R, A1, V1, A2, V2]) Add(a *PairState[A1, A2], r R) {
-	p.x.Add(&a.First, r)
-	p.y.Add(&a.Second, r)
+	p.x.Add(&a.X, r)
+	p.y.Add(&a.Y, r)
 }
 
 func (p pair[R, A1, V1, A2, V2]) Merge(dst, src *PairState[A1, A2]) {
-	p.x.Merge(&dst.First, &src.First)
-	p.y.Merge(&dst.Second, &src.Second)
+	p.x.Merge(&dst.X, &src.X)
+	p.y.Merge(&dst.Y, &src.Y)
 }
 
 func (p pair[R, A1, V1, A2, V2]) Result(a *PairState[A1, A2]) PairResult[V1, V2] {
-	return PairResult[V1, V2]{First: p.x.Result(&a.First), Second: p.y.Result(&a.Second)}
+	return PairResult[V1, V2]{First: p.x.Result(&a.X), Second: p.y.Result(&a.Y)}
 }
 
 func (p pair[R, A1, V1, A2, V2]) AppendState(dst []byte, a *PairState[A1, A2]) ([]byte, error) {
-	dst, err := appendState(p.cx, dst, &a.First)
+	dst, err := appendState(p.cx, dst, &a.X)
 	if err != nil {
 		return dst, err
 	}
-	return appendState(p.cy, dst, &a.Second)
+	return appendState(p.cy, dst, &a.Y)
 }
 
 func (p pair[R, A1, V1, A2, V2]) ReadState(a *PairState[A1, A2], src []byte) (int, error) {
 	var out PairState[A1, A2]
-	n, err := readState(p.cx, &out.First, src)
+	n, err := readState(p.cx, &out.X, src)
 	if err != nil {
 		return 0, err
 	}
-	m, err := readState(p.cy, &out.Second, src[n:])
+	m, err := readState(p.cy, &out.Y, src[n:])
 	if err != nil {
 		return 0, err
 	}
@@ -250,15 +254,16 @@ type pairRemover[R, A1, V1, A2, V2 any] struct {
 }
 
 func (p pairRemover[R, A1, V1, A2, V2]) Remove(a *PairState[A1, A2], r R) {
-	p.rx.Remove(&a.First, r)
-	p.ry.Remove(&a.Second, r)
+	p.rx.Remove(&a.X, r)
+	p.ry.Remove(&a.Y, r)
 }
 
 // TripleState is the accumulator of Triple. The zero TripleState is empty.
+// Its fields keep their short names for the reason given at PairState.
 type TripleState[A1, A2, A3 any] struct {
-	First  A1 // the accumulator of Triple's first aggregate
-	Second A2 // of its second
-	Third  A3 // of its third
+	X A1 // the accumulator of Triple's first aggregate
+	Y A2 // of its second
+	Z A3 // of its third
 }
 
 // TripleResult is the result of Triple.
@@ -294,43 +299,43 @@ type triple[R, A1, V1, A2, V2, A3, V3 any] struct {
 }
 
 func (t triple[R, A1, V1, A2, V2, A3, V3]) Add(a *TripleState[A1, A2, A3], r R) {
-	t.x.Add(&a.First, r)
-	t.y.Add(&a.Second, r)
-	t.z.Add(&a.Third, r)
+	t.x.Add(&a.X, r)
+	t.y.Add(&a.Y, r)
+	t.z.Add(&a.Z, r)
 }
 
 func (t triple[R, A1, V1, A2, V2, A3, V3]) Merge(dst, src *TripleState[A1, A2, A3]) {
-	t.x.Merge(&dst.First, &src.First)
-	t.y.Merge(&dst.Second, &src.Second)
-	t.z.Merge(&dst.Third, &src.Third)
+	t.x.Merge(&dst.X, &src.X)
+	t.y.Merge(&dst.Y, &src.Y)
+	t.z.Merge(&dst.Z, &src.Z)
 }
 
 func (t triple[R, A1, V1, A2, V2, A3, V3]) Result(a *TripleState[A1, A2, A3]) TripleResult[V1, V2, V3] {
-	return TripleResult[V1, V2, V3]{First: t.x.Result(&a.First), Second: t.y.Result(&a.Second), Third: t.z.Result(&a.Third)}
+	return TripleResult[V1, V2, V3]{First: t.x.Result(&a.X), Second: t.y.Result(&a.Y), Third: t.z.Result(&a.Z)}
 }
 
 func (t triple[R, A1, V1, A2, V2, A3, V3]) AppendState(dst []byte, a *TripleState[A1, A2, A3]) ([]byte, error) {
-	dst, err := appendState(t.cx, dst, &a.First)
+	dst, err := appendState(t.cx, dst, &a.X)
 	if err != nil {
 		return dst, err
 	}
-	if dst, err = appendState(t.cy, dst, &a.Second); err != nil {
+	if dst, err = appendState(t.cy, dst, &a.Y); err != nil {
 		return dst, err
 	}
-	return appendState(t.cz, dst, &a.Third)
+	return appendState(t.cz, dst, &a.Z)
 }
 
 func (t triple[R, A1, V1, A2, V2, A3, V3]) ReadState(a *TripleState[A1, A2, A3], src []byte) (int, error) {
 	var out TripleState[A1, A2, A3]
-	n, err := readState(t.cx, &out.First, src)
+	n, err := readState(t.cx, &out.X, src)
 	if err != nil {
 		return 0, err
 	}
-	m, err := readState(t.cy, &out.Second, src[n:])
+	m, err := readState(t.cy, &out.Y, src[n:])
 	if err != nil {
 		return 0, err
 	}
-	k, err := readState(t.cz, &out.Third, src[n+m:])
+	k, err := readState(t.cz, &out.Z, src[n+m:])
 	if err != nil {
 		return 0, err
 	}
@@ -346,7 +351,7 @@ type tripleRemover[R, A1, V1, A2, V2, A3, V3 any] struct {
 }
 
 func (t tripleRemover[R, A1, V1, A2, V2, A3, V3]) Remove(a *TripleState[A1, A2, A3], r R) {
-	t.rx.Remove(&a.First, r)
-	t.ry.Remove(&a.Second, r)
-	t.rz.Remove(&a.Third, r)
+	t.rx.Remove(&a.X, r)
+	t.ry.Remove(&a.Y, r)
+	t.rz.Remove(&a.Z, r)
 }

@@ -48,7 +48,7 @@ func TestTrendingPartialCutPoints(t *testing.T) {
 		return op
 	}
 	format := func(r window.Result[trending.Key, trending.State]) string {
-		return fmt.Sprintf("%d %d %+v %d %d", r.Start, r.End, r.Key, r.Value.First, r.Value.Second)
+		return fmt.Sprintf("%d %d %+v %d %d", r.Start, r.End, r.Key, r.Value.X, r.Value.Y)
 	}
 	run := func(cut int) []string {
 		var out []string

@@ -39,7 +39,7 @@ type Key struct {
 // KeyOf returns the key of e.
 func KeyOf(e Event) Key { return Key{Group: e.Group, Article: e.Article} }
 
-// State is the accumulator of Counts: impressions in First, clicks in Second.
+// State is the accumulator of Counts: impressions in X, clicks in Y.
 type State = aggregate.PairState[int64, int64]
 
 // Counts is the result of Counts: impressions in First, clicks in Second.
