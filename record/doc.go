@@ -99,6 +99,15 @@
 // arrival time, which is KDA's ROWTIME. [ParseRFC3339], [ParseISO8601],
 // [ParseSeconds] and [ParseMillis] read those formats on their own.
 //
+// # Costs
+//
+// Composition adds a function call per stage and record: a chain of Map,
+// Filter and FilterMap stages allocates nothing, and a [Then] whose first
+// stage is one of them calls it directly. A composed snapshot costs the
+// stages' own snapshots plus a few bytes of framing per stage and a CRC-32C
+// over the whole; a restore first takes a snapshot of every stage, to put
+// them back if a later stage fails, so it costs about twice a snapshot.
+//
 // # Reference tables
 //
 // Package table holds KDA's reference data: loaded once from CSV or JSON
