@@ -8,7 +8,10 @@
 // integers, [KeyOf] for anything else, such as several columns in an array
 // or a struct. The key is parsed once per row at load time, so a record
 // looks its row up by a value of its own type, and a value that is not a
-// key fails the load on its line rather than failing joins later.
+// key fails the load on its line rather than failing joins later. Only the
+// key is typed, not every column: the key is what each join reads, while the
+// other values are read, and parsed if need be, by the join function that
+// knows what it wants of them.
 //
 // [Join] (inner: a record without a match is dropped, as SQL drops it) and
 // [LeftJoin] (it is kept, with the zero [Row]) are operators of package
