@@ -8,7 +8,8 @@
 //
 //   - [github.com/rowtime/rowtime/record]: event time, the Operator contract
 //     (Push, Advance, Flush; refusals versus errors that call for a restore
-//     and replay), composition (Then, Tee, Map, Filter) and snapshots;
+//     and replay), composition (Then, Tee, Map, Filter) and snapshots
+//     (AppendSnapshot, RestoreSnapshot);
 //   - [github.com/rowtime/rowtime/window]: tumbling (STEP, FLOOR), hopping,
 //     session, stagger and per-record (OVER) windows, watermarks, late data,
 //     keyed aggregation and TOP_K_ITEMS_TUMBLING;
@@ -16,7 +17,16 @@
 //     SUM, AVG, MIN, MAX, FIRST_VALUE, VAR_POP, …) and combinators;
 //   - [github.com/rowtime/rowtime/distinct]: COUNT_DISTINCT_ITEMS_TUMBLING,
 //     exact then HyperLogLog;
-//   - [github.com/rowtime/rowtime/hotspot]: HOTSPOTS density clustering.
+//   - [github.com/rowtime/rowtime/hotspot]: HOTSPOTS density clustering;
+//   - [github.com/rowtime/rowtime/anomaly]: RANDOM_CUT_FOREST anomaly scores.
+//
+// Around the operators: [github.com/rowtime/rowtime/record/decode] turns
+// Kinesis payloads (JSON or CSV lines) into typed records,
+// [github.com/rowtime/rowtime/record/table] joins a stream with reference
+// data, [github.com/rowtime/rowtime/record/kinesis] runs a pipeline in a
+// Lambda handler or a shard loop with exactly-once bookkeeping, and
+// [github.com/rowtime/rowtime/record/codec] is the binary form of the
+// snapshots.
 //
 // A first pipeline, a windowed SUM per key:
 //

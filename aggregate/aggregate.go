@@ -47,7 +47,7 @@ type Remover[R, A any] interface {
 // operators can snapshot their state. AppendState appends a self-delimiting
 // encoding of *a to dst; ReadState decodes one from the front of src into *a
 // and returns the number of bytes it used. On error ReadState leaves *a
-// unchanged. Operators fall back to record.AppendBinary on A when the Func does
+// unchanged. Operators fall back to codec.Append on A when the Func does
 // not implement StateCodec.
 type StateCodec[A any] interface {
 	AppendState(dst []byte, a *A) ([]byte, error)

@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/rowtime/rowtime/record"
+	"github.com/rowtime/rowtime/record/codec"
 )
 
 // Errors of state decoding and of constructors. Errors returned by this
@@ -37,13 +38,13 @@ var (
 // appendValue and readValue encode a record's column kept in a state, such as
 // the extreme of Min or the items of TopK, with record's generic codec.
 func appendValue[V any](dst []byte, v V) ([]byte, error) {
-	return record.AppendBinary(dst, v)
+	return codec.Append(dst, v)
 }
 
 // readValue decodes one value from the front of src into *v; on error *v is
 // unchanged and the error wraps record.ErrSnapshot.
 func readValue[V any](src []byte, v *V) (int, error) {
-	n, err := record.ReadBinary(src, v)
+	n, err := codec.Read(src, v)
 	if err != nil {
 		return 0, fmt.Errorf("aggregate: corrupt state: %w", err)
 	}

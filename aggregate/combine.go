@@ -3,7 +3,7 @@ package aggregate
 import (
 	"encoding/binary"
 
-	"github.com/rowtime/rowtime/record"
+	"github.com/rowtime/rowtime/record/codec"
 )
 
 // Where returns f restricted to the records for which keep returns true: the
@@ -23,7 +23,7 @@ import (
 // The result is a Remover when f is one (keep must then be a pure function of
 // the record, so that it answers Remove as it answered Add). It is a
 // StateCodec: it encodes the state with f's codec, or with
-// record.AppendBinary when f has none.
+// codec.Append when f has none.
 func Where[R, A, V any](keep func(R) bool, f Func[R, A, V]) Func[R, A, V] {
 	w := where[R, A, V]{keep: keep, f: f}
 	w.codec, _ = f.(StateCodec[A])
@@ -73,7 +73,7 @@ func appendState[A any](c StateCodec[A], dst []byte, a *A) ([]byte, error) {
 	if c != nil {
 		return c.AppendState(dst, a)
 	}
-	return record.AppendBinary(dst, *a)
+	return codec.Append(dst, *a)
 }
 
 func readState[A any](c StateCodec[A], a *A, src []byte) (int, error) {
@@ -105,7 +105,7 @@ type NullState[A any] struct {
 //
 // Put OrNull inside Where so that it counts only the records Where keeps.
 // The result is a Remover when f is one, and a StateCodec (using f's codec,
-// or record.AppendBinary on A when f has none).
+// or codec.Append on A when f has none).
 func OrNull[R, A, V any](f Func[R, A, V]) Func[R, NullState[A], Null[V]] {
 	o := orNull[R, A, V]{f: f}
 	o.codec, _ = f.(StateCodec[A])
@@ -170,15 +170,19 @@ func (o orNullRemover[R, A, V]) Remove(a *NullState[A], r R) {
 
 // PairState is the accumulator of Pair: one accumulator for each aggregate.
 // The zero PairState is empty.
+//
+// Its fields keep their short names X and Y: the codec shape of an
+// accumulator, field names included, is part of a snapshot's descriptor,
+// so renaming them would refuse every snapshot written before.
 type PairState[A1, A2 any] struct {
-	X A1
-	Y A2
+	X A1 // the accumulator of Pair's first aggregate
+	Y A2 // the accumulator of its second
 }
 
 // PairResult is the result of Pair.
 type PairResult[V1, V2 any] struct {
-	X V1
-	Y V2
+	First  V1 // the result of Pair's first aggregate
+	Second V2 // the result of its second
 }
 
 // Pair returns an aggregate that computes x and y over the same records at
@@ -187,7 +191,7 @@ type PairResult[V1, V2 any] struct {
 //
 // The result is a Remover only when both x and y are, so a type assertion on
 // Remover tells whether the pair can be used in a sliding window. It is a
-// StateCodec (each side with its own codec, or record.AppendBinary).
+// StateCodec (each side with its own codec, or codec.Append).
 func Pair[R, A1, V1, A2, V2 any](x Func[R, A1, V1], y Func[R, A2, V2]) Func[R, PairState[A1, A2], PairResult[V1, V2]] {
 	p := pair[R, A1, V1, A2, V2]{x: x, y: y}
 	p.cx, _ = x.(StateCodec[A1])
@@ -218,7 +222,7 @@ func (p pair[R, A1, V1, A2, V2]) Merge(dst, src *PairState[A1, A2]) {
 }
 
 func (p pair[R, A1, V1, A2, V2]) Result(a *PairState[A1, A2]) PairResult[V1, V2] {
-	return PairResult[V1, V2]{X: p.x.Result(&a.X), Y: p.y.Result(&a.Y)}
+	return PairResult[V1, V2]{First: p.x.Result(&a.X), Second: p.y.Result(&a.Y)}
 }
 
 func (p pair[R, A1, V1, A2, V2]) AppendState(dst []byte, a *PairState[A1, A2]) ([]byte, error) {
@@ -255,17 +259,18 @@ func (p pairRemover[R, A1, V1, A2, V2]) Remove(a *PairState[A1, A2], r R) {
 }
 
 // TripleState is the accumulator of Triple. The zero TripleState is empty.
+// Its fields keep their short names for the reason given at PairState.
 type TripleState[A1, A2, A3 any] struct {
-	X A1
-	Y A2
-	Z A3
+	X A1 // the accumulator of Triple's first aggregate
+	Y A2 // of its second
+	Z A3 // of its third
 }
 
 // TripleResult is the result of Triple.
 type TripleResult[V1, V2, V3 any] struct {
-	X V1
-	Y V2
-	Z V3
+	First  V1 // the result of Triple's first aggregate
+	Second V2 // of its second
+	Third  V3 // of its third
 }
 
 // Triple is Pair for three aggregates. The result is a Remover only when all
@@ -306,7 +311,7 @@ func (t triple[R, A1, V1, A2, V2, A3, V3]) Merge(dst, src *TripleState[A1, A2, A
 }
 
 func (t triple[R, A1, V1, A2, V2, A3, V3]) Result(a *TripleState[A1, A2, A3]) TripleResult[V1, V2, V3] {
-	return TripleResult[V1, V2, V3]{X: t.x.Result(&a.X), Y: t.y.Result(&a.Y), Z: t.z.Result(&a.Z)}
+	return TripleResult[V1, V2, V3]{First: t.x.Result(&a.X), Second: t.y.Result(&a.Y), Third: t.z.Result(&a.Z)}
 }
 
 func (t triple[R, A1, V1, A2, V2, A3, V3]) AppendState(dst []byte, a *TripleState[A1, A2, A3]) ([]byte, error) {

@@ -1,6 +1,7 @@
 package aggregate_test
 
 import (
+	"reflect"
 	"testing"
 	"time"
 
@@ -85,5 +86,22 @@ func TestDescribe(t *testing.T) {
 	}
 	if got := aggregate.Describe(userAgg{}); got != "aggregate_test.userAgg" {
 		t.Errorf("Describe of a user aggregate = %q", got)
+	}
+}
+
+// TestStateShapes checks that the accumulators of the combinators keep the
+// codec shape, field names included, that snapshots of earlier releases
+// carry in their descriptors.
+func TestStateShapes(t *testing.T) {
+	for _, c := range []struct {
+		typ  reflect.Type
+		want string
+	}{
+		{reflect.TypeFor[aggregate.PairState[int64, float64]](), "{X:int64 Y:float64}"},
+		{reflect.TypeFor[aggregate.TripleState[int64, int64, string]](), "{X:int64 Y:int64 Z:string}"},
+	} {
+		if got := record.Shape(c.typ); got != c.want {
+			t.Errorf("Shape(%v) = %q, want %q", c.typ, got, c.want)
+		}
 	}
 }

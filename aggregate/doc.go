@@ -23,8 +23,9 @@
 //	STDDEV_POP, STDDEV_SAMP(x)            StddevPop(x), StddevSamp(x)
 //	SUM(CASE WHEN c THEN 1 ELSE 0 END)    Where(c, Count[R]())
 //	AGG(x) FILTER (WHERE c)               Where(c, agg)
-//	COUNT(*), SUM(x)                      Pair(Count[R](), Sum(x))
+//	COUNT(*), SUM(x)                      Pair(Count[R](), Sum(x))   (.First, .Second)
 //	TOP_K_ITEMS(x, k)                     TopK(k, x, opts)
+//	one shard's share of agg(x)           Partial(agg)               (the state, to merge)
 //
 // Each constructor returns a Func, whose accumulator type A Go infers: the
 // operator keeps one A per key and window, and the zero A is always an
@@ -43,6 +44,11 @@
 // Count, Sum, Avg and the variances are also Removers: Remove(a, r) takes out
 // a record that Add put in, which sliding windows use to expire records
 // oldest-first. Min, Max, First, Last and TopK are not invertible.
+//
+// [Partial] makes that usable across processes: a shard's operator emits the
+// accumulator of [Partial](f) instead of f's result, and whoever reads all
+// shards merges the accumulators of one window and key with f.Merge and
+// takes f.Result, which equals the result of one operator fed every shard.
 //
 // Package aggtest checks these laws on random input; every aggregate here
 // passes it, and user-written aggregates can use it too.
@@ -96,7 +102,7 @@
 // Every Func in this package is a StateCodec: its accumulators encode to a
 // compact, self-delimiting binary form, so operators can snapshot them.
 // Column values kept in a state (Min's extreme, TopK's items) use
-// record.AppendBinary, and so do the accumulators of user aggregates wrapped
+// codec.Append, and so do the accumulators of user aggregates wrapped
 // by Where, OrNull, Pair and Triple when those aggregates have no codec of
 // their own. A failed ReadState leaves the accumulator unchanged, and its
 // error wraps record.ErrSnapshot, the one error for unreadable or

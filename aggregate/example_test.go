@@ -183,7 +183,7 @@ func ExamplePair() {
 		stats.Add(&acc, b)
 	}
 	r := stats.Result(&acc)
-	fmt.Println(r.X, r.Y.X, r.Y.Y)
+	fmt.Println(r.First, r.Second.First, r.Second.Second)
 	// Max has no Remove, so neither has the pair.
 	_, ok := stats.(aggregate.Remover[Bid, aggregate.PairState[int64, aggregate.PairState[aggregate.SumState[int64], aggregate.ExtremeState[int64]]]])
 	fmt.Println("removable:", ok)
@@ -199,7 +199,7 @@ func ExampleTriple() {
 		stats.Add(&acc, b)
 	}
 	r := stats.Result(&acc)
-	fmt.Printf("n=%d avg=%.1f sd=%.1f\n", r.X, r.Y, r.Z)
+	fmt.Printf("n=%d avg=%.1f sd=%.1f\n", r.First, r.Second, r.Third)
 	// Output: n=4 avg=154.0 sd=84.8
 }
 
@@ -243,4 +243,25 @@ func ExampleDescribe() {
 	// Output:
 	// Pair(Sum[int64],Count)
 	// OrNull(Max[int64])
+}
+
+// AVG(amount) over two shards: each shard's operator emits the partial
+// state of its share of the records, and the reader of both merges the
+// states and takes the result. Averaging the two shards' averages would
+// give 202.7, not the average of all four bids.
+func ExamplePartial() {
+	avg := aggregate.Avg(amount)
+	partial := aggregate.Partial(avg) // its result is the AvgState itself
+	var shard1, shard2 aggregate.AvgState[int64]
+	partial.Add(&shard1, bids[0])
+	partial.Add(&shard1, bids[1])
+	partial.Add(&shard1, bids[2])
+	partial.Add(&shard2, bids[3])
+	s1, s2 := partial.Result(&shard1), partial.Result(&shard2)
+
+	var merged aggregate.AvgState[int64]
+	avg.Merge(&merged, &s1)
+	avg.Merge(&merged, &s2)
+	fmt.Printf("%.1f %.1f %.1f\n", avg.Result(&s1), avg.Result(&s2), avg.Result(&merged))
+	// Output: 105.3 300.0 154.0
 }

@@ -50,7 +50,8 @@ type Result[K any] struct {
 // EventTime returns End − 1 ns.
 func (r Result[K]) EventTime() record.Time { return r.End - 1 }
 
-// AppendJSON appends the JSON form of r to dst (SPEC section 6):
+// AppendJSON appends the JSON form of r to dst, with the column name of
+// KDA's COUNT_DISTINCT_ITEMS_TUMBLING:
 //
 //	{"window_start":"2024-05-01T12:00:00Z","window_end":"2024-05-01T12:00:10Z","NUMBER_OF_DISTINCT_ITEMS":42}
 //

@@ -50,7 +50,8 @@
 // as soon as the lost points' remaining core neighbours are found connected.
 // Memory is O(N + neighbour pairs in the window).
 //
-// On the BENCH.md workload (N = 1,000, ε = 0.2, minPts = 17) a record costs
+// On the workload of package hotspottest (N = 1,000, ε = 0.2, minPts = 17,
+// BenchmarkHotspots) a record costs
 // a few microseconds, hundreds of times less than running Find over the
 // window. Allocations per record are those kdtree's API forces: the slices
 // its RangeSearch returns and, amortized, the nodes of a pane's tree.

@@ -147,8 +147,9 @@ func New[R record.Timed](n int, eps float64, minPts int, coords func(dst []float
 // search per pane (n/pane of them, each about log pane deep plus what it
 // finds), a linear scan of the newest pane (half a pane on average) and,
 // amortized, a share of one tree build (log² pane comparisons). Measured on
-// the BENCH.md workload, 16·√n balances them: 2 trees at n = 1,000, 7 at
-// n = 10,000, 63 at n = 1,000,000, each searched in a few hundred ns.
+// the workload of package hotspottest (BenchmarkHotspots), 16·√n balances
+// them: 2 trees at n = 1,000, 7 at n = 10,000, 63 at n = 1,000,000, each
+// searched in a few hundred ns.
 func DefaultPaneSize(n int) int {
 	p := int(16 * math.Sqrt(float64(n)))
 	return min(max(p, 16), n)

@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/rowtime/rowtime/record"
+	"github.com/rowtime/rowtime/record/codec"
 )
 
 // legacyVersion is the first byte of a snapshot of the format before the
@@ -80,7 +81,7 @@ func (op *Operator[R]) AppendSnapshot(dst []byte) ([]byte, error) {
 		}
 	}
 	start := len(dst)
-	out, err := record.AppendBinary(record.BeginSnapshot(dst, op.descriptor()), s)
+	out, err := codec.Append(record.BeginSnapshot(dst, op.descriptor()), s)
 	if err != nil {
 		return dst, err
 	}
@@ -111,7 +112,7 @@ func (op *Operator[R]) Restore(data []byte) error {
 		if err != nil {
 			return fmt.Errorf("hotspot: restore: %w", err)
 		}
-		n, err := record.ReadBinary(body, &s)
+		n, err := codec.Read(body, &s)
 		if err != nil {
 			return fmt.Errorf("%w: %w", ErrSnapshot, err)
 		}
@@ -170,7 +171,7 @@ func (op *Operator[R]) readLegacy(data []byte) (snapshotBody, error) {
 		return snapshotBody{}, fmt.Errorf("%w: unknown version", ErrSnapshot)
 	}
 	var s legacySnapshot
-	n, err := record.ReadBinary(data[1:], &s)
+	n, err := codec.Read(data[1:], &s)
 	if err != nil {
 		return snapshotBody{}, fmt.Errorf("%w: %w", ErrSnapshot, err)
 	}

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"strings"
 	"testing"
 )
 
@@ -178,16 +177,12 @@ func TestThenFirstStageFailsInAdvance(t *testing.T) {
 // discards the results.
 func TestNilEmit(t *testing.T) {
 	id := Map(func(t Time) Time { return t })
-	tbl, err := ReadCSV(strings.NewReader("k,v\na,1\n"), []string{"k"}, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
 	ops := map[string]func(log *[]string) Operator[Time, Time]{
 		"map":    func(*[]string) Operator[Time, Time] { return id },
 		"maperr": func(*[]string) Operator[Time, Time] { return MapErr(func(t Time) (Time, error) { return t, nil }) },
 		"filter": func(*[]string) Operator[Time, Time] { return Filter(func(Time) bool { return true }) },
-		"join": func(*[]string) Operator[Time, Time] {
-			return LeftJoin(tbl, func(Time) string { return "a" }, func(t Time, _ Row) Time { return t })
+		"filtermap": func(*[]string) Operator[Time, Time] {
+			return FilterMap(func(t Time) (Time, bool, error) { return t, t > 2, nil })
 		},
 		"then fused": func(*[]string) Operator[Time, Time] { return Then(id, id) },
 		"then func":  func(l *[]string) Operator[Time, Time] { return Then[Time, Time, Time](id, &buffer{name: "b", log: l}) },

@@ -178,6 +178,35 @@ func (d *Descriptor) diff(other *Descriptor) string {
 	return strings.Join(parts, "; ")
 }
 
+// readLen reads a uvarint length and that many bytes, as appendLen writes
+// them. The returned slice aliases src.
+func readLen(src []byte, what string) ([]byte, int, error) {
+	l, n := binary.Uvarint(src)
+	if n <= 0 {
+		return nil, 0, fmt.Errorf("%w: truncated input reading %s length", ErrSnapshot, what)
+	}
+	if l > uint64(len(src)-n) {
+		return nil, 0, fmt.Errorf("%w: truncated input reading %s", ErrSnapshot, what)
+	}
+	end := n + int(l)
+	return src[n:end:end], end, nil
+}
+
+// readUvarint reads a uvarint that must fit in bits bits.
+func readUvarint(src []byte, bits int) (uint64, int, error) {
+	x, n := binary.Uvarint(src)
+	if n == 0 {
+		return 0, 0, fmt.Errorf("%w: truncated input reading varint", ErrSnapshot)
+	}
+	if n < 0 {
+		return 0, 0, fmt.Errorf("%w: varint overflows 64 bits", ErrSnapshot)
+	}
+	if bits < 64 && x>>bits != 0 {
+		return 0, 0, fmt.Errorf("%w: %d overflows uint%d", ErrSnapshot, x, bits)
+	}
+	return x, n, nil
+}
+
 // appendLen appends a uvarint length and s, as readLen reads them.
 func appendLen(dst []byte, s string) []byte {
 	dst = binary.AppendUvarint(dst, uint64(len(s)))
@@ -281,7 +310,7 @@ var (
 	binaryUnmarshaler = reflect.TypeFor[encoding.BinaryUnmarshaler]()
 )
 
-// Shape describes how [AppendBinary] stores a value of type t, in Go-like
+// Shape describes how [codec.Append] stores a value of type t, in Go-like
 // syntax over the codec's kinds: int64, string, []T, [N]T, map[K]V, *T,
 // {Field:T …} for the exported fields of a struct, and bin(pkg.Name) for a
 // type that encodes itself. Two types with the same shape store the same

@@ -3,6 +3,8 @@ package record_test
 import (
 	"errors"
 	"fmt"
+	"math"
+	"strconv"
 	"strings"
 	"time"
 
@@ -91,88 +93,6 @@ func ExampleParseISO8601() {
 	// 2018-08-01T20:17:20Z <nil>
 }
 
-func ExampleLeftJoin() {
-	companies := "Ticker, Company\nAMZN,Amazon\nASD, SomeCompanyA\nMMB, SomeCompanyB\nWAS,  SomeCompanyC\n"
-	table, err := record.ReadCSV(strings.NewReader(companies), []string{"Ticker"}, nil)
-	if err != nil {
-		panic(err)
-	}
-	enrich := record.LeftJoin(table,
-		func(t Trade) string { return t.Ticker },
-		func(t Trade, r record.Row) string {
-			if !r.Found() {
-				return t.Ticker + " (unknown)"
-			}
-			return t.Ticker + " " + r.Get("Company")
-		})
-	out, _ := record.Collect(enrich, []Trade{{Ticker: "ASD"}, {Ticker: "XYZ"}, {Ticker: "WAS"}})
-	fmt.Println(strings.Join(out, "\n"))
-	// Output:
-	// ASD SomeCompanyA
-	// XYZ (unknown)
-	// WAS SomeCompanyC
-}
-
-func ExampleJoin() {
-	// KDA's news example ships rows without a header.
-	users := "101,female,1\n102,male,2\n"
-	table, err := record.ReadCSV(strings.NewReader(users), []string{"id"},
-		&record.TableOptions{Columns: []string{"id", "gender", "group"}})
-	if err != nil {
-		panic(err)
-	}
-	type click struct{ User, Page string }
-	op := record.Join(table,
-		func(c click) string { return c.User },
-		func(c click, r record.Row) string { return c.Page + " by group " + r.Get("group") })
-	out, _ := record.Collect(op, []click{{"101", "/a"}, {"999", "/b"}, {"102", "/c"}})
-	fmt.Println(out)
-	// Output: [/a by group 1 /c by group 2]
-}
-
-func ExampleTable_Lookup() {
-	prices := "region,ticker,price\neu,AMZN,170\nus,AMZN,178.5\n"
-	table, _ := record.ReadCSV(strings.NewReader(prices), []string{"region", "ticker"}, nil)
-	row, ok := table.Lookup("us", "AMZN")
-	fmt.Println(ok, row.Get("price"))
-	_, ok = table.Lookup("ap", "AMZN")
-	fmt.Println(ok)
-	// Output:
-	// true 178.5
-	// false
-}
-
-func ExampleReadJSONLines() {
-	data := `{"ticker":"AMZN","company":"Amazon","employees":1541000}
-{"ticker":"MMB","company":"SomeCompanyB"}`
-	table, _ := record.ReadJSONLines(strings.NewReader(data), []string{"ticker"}, nil)
-	row, _ := table.Lookup("AMZN")
-	fmt.Println(table.Columns(), row.Get("employees"))
-	// Output: [ticker company employees] 1541000
-}
-
-func ExampleReadCSV_duplicateKey() {
-	_, err := record.ReadCSV(strings.NewReader("Ticker,Company\nAMZN,Amazon\nAMZN,Again\n"), []string{"Ticker"}, nil)
-	fmt.Println(errors.Is(err, record.ErrDuplicateKey), err)
-	// Output: true record: table line 3 field "Ticker": record: duplicate key "AMZN" (first on line 2)
-}
-
-func ExampleAppendBinary() {
-	type state struct {
-		Key   string
-		Count int64
-		Last  record.Time
-	}
-	buf, _ := record.AppendBinary(nil, state{"AMZN", 3, 1_700_000_000_000_000_000})
-	buf, _ = record.AppendBinary(buf, []float64{1.5, 2})
-	var s state
-	var f []float64
-	n, _ := record.ReadBinary(buf, &s)
-	m, _ := record.ReadBinary(buf[n:], &f)
-	fmt.Println(s.Key, s.Count, s.Last, f, n+m == len(buf))
-	// Output: AMZN 3 2023-11-14T22:13:20Z [1.5 2] true
-}
-
 func ExampleParseRFC3339() {
 	t, _ := record.ParseRFC3339("1969-12-31T23:59:59.5-01:00")
 	fmt.Println(int64(t), t, t.Unix(), t.Truncate(time.Hour))
@@ -202,6 +122,79 @@ func ExampleSnapshotter() {
 	fmt.Println(op.(record.Snapshotter).Restore([]byte{9}) != nil)
 	// Output:
 	// 41 <nil>
+	// <nil>
+	// true
+}
+
+func ExampleFilterMap() {
+	// Parse what parses, skip blank lines, and refuse the rest.
+	parse := record.FilterMap(func(s string) (int, bool, error) {
+		if strings.TrimSpace(s) == "" {
+			return 0, false, nil
+		}
+		n, err := strconv.Atoi(s)
+		if err != nil {
+			return 0, false, fmt.Errorf("%w: %q is not a number", record.ErrRefused, s)
+		}
+		return n, true, nil
+	})
+	out, err := record.Collect(parse, []string{"1", " ", "x", "3"})
+	fmt.Println(out, record.IsRefused(err), err)
+	// Output: [1 3] true record 2: record: refused: "x" is not a number
+}
+
+func ExampleAt() {
+	r := record.At(record.Time(1_700_000_000_000_000_000), Trade{Ticker: "AMZN", Price: 178.5, Qty: 10})
+	fmt.Println(r.EventTime(), r.Value.Ticker)
+	// Output: 2023-11-14T22:13:20Z AMZN
+}
+
+func ExampleTime_Add() {
+	t := record.Time(1_700_000_000_000_000_000)
+	fmt.Println(t.Add(90*time.Second), t.Add(90*time.Second).Sub(t))
+	// The ends saturate instead of wrapping around.
+	fmt.Println(record.MinTime.Add(-time.Hour) == record.MinTime, record.MaxTime.Sub(record.MinTime) == math.MaxInt64)
+	// Output:
+	// 2023-11-14T22:14:50Z 1m30s
+	// true true
+}
+
+// Two pumps from one stream whose outputs differ, a running count and the
+// trades themselves, fanned out by Tee once each output is mapped into one
+// type that says which pump it comes from.
+func ExampleTee_differentOutputs() {
+	type line struct {
+		Pump string
+		Text string
+	}
+	count := 0
+	counts := record.Map(func(Trade) int { count++; return count })
+	big := record.Filter(func(t Trade) bool { return t.Qty >= 100 })
+	both := record.Tee(
+		record.Then(counts, record.Map(func(n int) line { return line{"COUNT", strconv.Itoa(n)} })),
+		record.Then(big, record.Map(func(t Trade) line { return line{"BIG", t.Ticker} })),
+	)
+	out, _ := record.Collect(both, []Trade{{Ticker: "AMZN", Qty: 100}, {Ticker: "MMB", Qty: 5}})
+	for _, l := range out {
+		fmt.Println(l.Pump, l.Text)
+	}
+	// Output:
+	// COUNT 1
+	// BIG AMZN
+	// COUNT 2
+}
+
+func ExampleAppendSnapshot() {
+	// A pipeline and an operator beside it, snapshotted together without
+	// asserting that either is a Snapshotter.
+	pipe := record.Then(record.Map(strings.ToUpper), record.Filter(func(s string) bool { return s != "" }))
+	other := record.Map(strings.ToLower)
+	snap, err := record.AppendSnapshot(nil, pipe, other)
+	fmt.Println(err)
+	fmt.Println(record.RestoreSnapshot(snap, pipe, other))
+	fmt.Println(errors.Is(record.RestoreSnapshot(snap, pipe), record.ErrSnapshot))
+	// Output:
+	// <nil>
 	// <nil>
 	// true
 }

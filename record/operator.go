@@ -18,6 +18,11 @@ type Of[V any] struct {
 	Value V    // the record itself
 }
 
+// At returns the record of value v at time t: Of[V]{Time: t, Value: v},
+// which reads better than a composite literal and which go vet does not flag
+// for unkeyed fields.
+func At[V any](t Time, v V) Of[V] { return Of[V]{Time: t, Value: v} }
+
 // EventTime returns r.Time.
 func (r Of[V]) EventTime() Time { return r.Time }
 
@@ -31,7 +36,7 @@ func (r Of[V]) EventTime() Time { return r.Time }
 // # Errors
 //
 // Push, Advance and Flush of every operator in rowtime, and of every
-// composition of them ([Then], [Tee], [Map], [MapErr], [Filter], [Join]),
+// composition of them ([Then], [Tee], [Map], [MapErr], [Filter], [FilterMap]),
 // return nil, a refusal or a failure:
 //
 //   - A refusal, for which [IsRefused] is true (a record that does not
@@ -117,8 +122,8 @@ func discard[T any](T) {}
 // Under the contract of [Operator], an error of x is the composition's
 // refusal when x refused; an error of y is one only when x keeps no state
 // and emits at most one result per record ([Map], [MapErr], [Filter],
-// [Join], or Thens of them), since otherwise x has taken the record by the
-// time y sees what x made of it.
+// [FilterMap], the joins of package table, or Thens of them), since
+// otherwise x has taken the record by the time y sees what x made of it.
 //
 // When y rejects one of x's results, the remaining results of the same call
 // still go to y, and all of y's errors are returned joined. In Advance and
@@ -367,6 +372,13 @@ func (t *then[A, B, C]) single() bool { return single(t.x) && single(t.y) }
 // it, every op sees it, and an error of any op is a failure of the Tee (the
 // caller restores and replays), even if that op refused. Advance and Flush
 // follow the same rule.
+//
+// The ops share one output type. To fan out to pumps whose outputs differ,
+// compose each with a [Map] into one type that says which pump a result
+// comes from (a struct with a field per pump, or an interface), as the
+// example shows; the Tee is then one operator with one snapshot. Pumps that
+// must stay separate operators are snapshotted together with
+// [AppendSnapshot].
 func Tee[In, Out any](ops ...Operator[In, Out]) Operator[In, Out] {
 	return tee[In, Out](ops)
 }
@@ -500,6 +512,42 @@ func (f filterOp[T]) step(in T) (T, bool, error) { return in, f(in), nil }
 func (filterOp[T]) Advance(Time, func(T)) error { return nil }
 func (filterOp[T]) Flush(func(T)) error         { return nil }
 func (filterOp[T]) single() bool                { return true }
+
+// FilterMap returns a stateless operator that emits f's result for the
+// records for which f reports true and emits nothing for the others: a
+// [Filter] and a [Map] in one function, for a step that decides whether
+// there is a result while it computes it (a look-up that may miss, a
+// parse that may find nothing to emit). When f returns an error, Push
+// returns it and emits nothing, as [MapErr] does; f decides whether it is
+// a refusal.
+//
+// Like Map, MapErr and Filter, it keeps no state (a composed snapshot
+// writes nothing for it) and emits at most one result per record, so a
+// later stage of a [Then] refusing that result refuses the record.
+func FilterMap[In, Out any](f func(In) (Out, bool, error)) Operator[In, Out] {
+	return filterMapOp[In, Out](f)
+}
+
+type filterMapOp[In, Out any] func(In) (Out, bool, error)
+
+func (m filterMapOp[In, Out]) Push(in In, emit func(Out)) error {
+	out, ok, err := m(in)
+	if err != nil {
+		return err
+	}
+	if ok && emit != nil {
+		emit(out)
+	}
+	return nil
+}
+func (m filterMapOp[In, Out]) step(in In) (Out, bool, error) {
+	out, ok, err := m(in)
+	return out, ok && err == nil, err
+}
+
+func (filterMapOp[In, Out]) Advance(Time, func(Out)) error { return nil }
+func (filterMapOp[In, Out]) Flush(func(Out)) error         { return nil }
+func (filterMapOp[In, Out]) single() bool                  { return true }
 
 // Collect pushes every record of in through op, then flushes it, and returns
 // all results in emission order. A record that op rejects does not stop the

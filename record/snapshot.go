@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+
+	"github.com/rowtime/rowtime/record/codec"
 )
 
 // A Snapshotter is an operator whose state can be saved and restored, for
@@ -25,16 +27,19 @@ type Snapshotter interface {
 
 // ErrSnapshot is the sentinel wrapped by the snapshot errors of composed
 // operators: a stage that keeps state but cannot be snapshotted, or snapshot
-// data that is corrupt or was written by a different pipeline.
-var ErrSnapshot = errors.New("record: snapshot")
+// data that is corrupt or was written by a different pipeline. It is the
+// same value as [codec.ErrCodec], so the errors of the codec that operators
+// write their state with are snapshot errors too.
+var ErrSnapshot = codec.ErrCodec
 
 // stateless is implemented by the operators of this package that keep no
 // state, so a composed snapshot can skip them.
 type stateless interface{ stateless() }
 
-func (mapOp[In, Out]) stateless()    {}
-func (mapErrOp[In, Out]) stateless() {}
-func (filterOp[T]) stateless()       {}
+func (mapOp[In, Out]) stateless()       {}
+func (mapErrOp[In, Out]) stateless()    {}
+func (filterOp[T]) stateless()          {}
+func (filterMapOp[In, Out]) stateless() {}
 
 // The legacy format of a composition's snapshot, read but no longer
 // written.
@@ -57,8 +62,11 @@ func compositionDescriptor(op string, stages int) *Descriptor {
 		return d.(*Descriptor)
 	}
 	kind := "record.Then"
-	if op == "tee" {
+	switch op {
+	case "tee":
 		kind = "record.Tee"
+	case "snapshot":
+		kind = "record.Snapshot"
 	}
 	d := NewDescriptor(kind).Param("stages", stages)
 	d.Fingerprint() // fills the encoding and the fingerprint
@@ -117,14 +125,14 @@ func fixLength(b []byte, start int) []byte {
 	return b
 }
 
-// restoreStages restores a snapshot written by appendStages, or one in the
-// legacy format. It checks the envelope and the framing of every stage
+// restoreStages restores a snapshot written by appendStages, or, for a
+// kind other than 0, one in the legacy format. It checks the envelope and the framing of every stage
 // first, and when a stage fails to restore it puts back the stages restored
 // before it, so that as far as the stages' own Restore allow, a failed
 // restore changes nothing.
 func restoreStages(data []byte, op string, kind byte, stages []any) error {
 	var body []byte
-	if IsLegacySnapshot(data) {
+	if kind != 0 && IsLegacySnapshot(data) {
 		var err error
 		if body, err = legacyBody(data, op, kind, len(stages)); err != nil {
 			return err
@@ -274,4 +282,29 @@ func (t tee[In, Out]) AppendSnapshot(dst []byte) ([]byte, error) {
 // release, all or nothing as far as the operators' own Restore allow.
 func (t tee[In, Out]) Restore(data []byte) error {
 	return restoreStages(data, "tee", kindTee, t.Stages())
+}
+
+// AppendSnapshot appends the state of ops, taken together, to dst: an
+// envelope whose descriptor is the kind "record.Snapshot" and the number of
+// ops, then each op's own snapshot behind its length, as a composition
+// writes its stages (see [BeginSnapshot]). It is how to snapshot a
+// pipeline without asserting that it is a [Snapshotter]: a [Then] or [Tee],
+// any operator of rowtime, or several operators side by side that a query
+// drives itself (one per output stream, say).
+//
+// An op built by [Map], [MapErr], [Filter] or [FilterMap] writes nothing;
+// any other must implement Snapshotter, or AppendSnapshot fails with a
+// *[StageError] wrapping [ErrSnapshot] and dst is returned as it was.
+func AppendSnapshot(dst []byte, ops ...any) ([]byte, error) {
+	return appendStages(dst, "snapshot", ops)
+}
+
+// RestoreSnapshot restores ops from data written by [AppendSnapshot] of as
+// many ops of the same kinds, given in the same order. It checks the
+// envelope and the framing of every op before it restores any, and if an
+// op fails to restore it puts back the ops restored before it: all or
+// nothing, as far as the ops' own Restore allow. Every error wraps
+// [ErrSnapshot].
+func RestoreSnapshot(data []byte, ops ...any) error {
+	return restoreStages(data, "snapshot", 0, ops)
 }

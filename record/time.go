@@ -53,6 +53,36 @@ func (t Time) Truncate(d time.Duration) Time {
 	return t - Time(FloorMod(int64(t), int64(d)))
 }
 
+// Add returns t+d. A sum beyond the range of Time saturates: it is
+// [MaxTime] or [MinTime], never a time that wrapped around to the other end,
+// so a watermark moved back by a delay stays the earliest time rather than
+// becoming the latest.
+func (t Time) Add(d time.Duration) Time {
+	s := t + Time(d)
+	// Overflow happened when t and d have the same sign and s has the other.
+	if d > 0 && s < t {
+		return MaxTime
+	}
+	if d < 0 && s > t {
+		return MinTime
+	}
+	return s
+}
+
+// Sub returns the duration t-u. As for [time.Time.Sub], a difference beyond
+// the range of [time.Duration] (about 292 years) saturates to the largest
+// or smallest Duration.
+func (t Time) Sub(u Time) time.Duration {
+	d := time.Duration(t - u)
+	if u < 0 && d < time.Duration(t) || u > 0 && d > time.Duration(t) {
+		if t > u {
+			return math.MaxInt64
+		}
+		return math.MinInt64
+	}
+	return d
+}
+
 // ErrTimeRange is the sentinel wrapped by errors for a time outside the range
 // of [Time]: before 1677-09-21T00:12:43.145224192Z or after
 // 2262-04-11T23:47:16.854775807Z.

@@ -176,7 +176,7 @@
 // still read.
 //
 // Keys, accumulators without their own codec and buffered records are
-// written with record.AppendBinary, which refuses what it cannot round-trip
+// written with package record/codec, which refuses what it cannot round-trip
 // (a struct with unexported fields that does not encode itself, a func, a
 // channel, an interface): AppendSnapshot checks the stored types, before it
 // writes anything, at every snapshot, never at construction.
@@ -213,16 +213,12 @@
 // allocate in steady state: accumulators live in slices and are reused.
 // Results are computed only at emission.
 //
-//   - Tumbling windows: one accumulator per (key, window); a record reads
-//     its key's index and, usually, the accumulator at that index. Keys of
-//     an integer kind find their index in an inlined open-addressing table
-//     rather than a Go map, and a record with the same key as the one before
-//     it (always so for a struct{} key) skips the lookup. Keys that leave
-//     keep their index while there are at most 4·live + 4096 of them, so a
-//     key that returns in the next window costs no map write. An open
-//     (key, window) costs its accumulator plus 12 bytes: two links in its
-//     slot (for Sum of floats or integers a 32-byte slot, half a cache
-//     line) and its place in the window's emission order.
+//   - Tumbling windows: one accumulator per open (key, window), plus 12
+//     bytes of bookkeeping. A record costs one look-up of its key (none when
+//     its key is that of the record before, as it always is without a key)
+//     and one update of an accumulator. Keys that go quiet keep their place
+//     for a while, so a key that comes back in the next window costs no
+//     more than one that stayed.
 //   - Hopping windows: the time line is cut into panes of gcd(size, slide);
 //     a record updates one (key, pane) accumulator, and each key's windows
 //     are combined from its panes with a two-stack FIFO, so per record and

@@ -52,7 +52,7 @@ func ExampleNewOver() {
 		op.Push(r, func(row window.Row[cityTemp, aggregate.PairResult[int64, int64]]) {
 			fmt.Printf("%s %-9s %2d  min %2d max %2d\n",
 				time.Unix(0, int64(row.Record.At)).UTC().Format("01-02 15:04"),
-				row.Record.City, row.Record.Temp, row.Value.X, row.Value.Y)
+				row.Record.City, row.Record.Temp, row.Value.First, row.Value.Second)
 		})
 	}
 	// Output:

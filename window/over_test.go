@@ -386,7 +386,7 @@ func (overTempMinMax) Add(a *overMMAcc, w tev)      { overMinMax{}.Add(a, overRe
 func (overTempMinMax) Merge(d, s *overMMAcc)        { overMinMax{}.Merge(d, s) }
 func (overTempMinMax) Result(a *overMMAcc) [2]int64 { return [2]int64{a.Min, a.Max} }
 
-// TestOverVectorC is KDA's vector C: MIN and MAX of temp over
+// TestOverVectorC checks KDA's per-record example: MIN and MAX of temp over
 // RANGE INTERVAL '1' DAY PRECEDING, over all cities.
 func TestOverVectorC(t *testing.T) {
 	want := [][2]int64{{29, 29}, {2, 29}, {2, 65}, {2, 65}, {2, 65}, {2, 65}, {2, 65}, {2, 71}, {2, 71},

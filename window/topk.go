@@ -47,7 +47,8 @@ type TopKItem[K, T any] struct {
 // EventTime returns End − 1 ns.
 func (r TopKItem[K, T]) EventTime() record.Time { return r.End - 1 }
 
-// AppendJSON appends the JSON form of r to dst (SPEC section 7):
+// AppendJSON appends the JSON form of r to dst, one object per item as
+// KDA's TOP_K_ITEMS_TUMBLING names its columns:
 //
 //	{"window_start":"2024-05-01T12:00:00Z","window_end":"2024-05-01T12:01:00Z","ITEM":"/news/1","ITEM_COUNT":310}
 //

@@ -55,7 +55,9 @@ type tumbler[R record.Timed, K comparable, A, V any] struct {
 //
 // A primary slot's key is its index, so it holds the accumulator and two
 // links only: with a 24-byte accumulator (a float or integer Sum) it is 32
-// bytes, and never straddles a cache line.
+// bytes, half a cache line, and never straddles one. With its 4-byte
+// reference in its window's list, an open (key, window) costs its
+// accumulator plus 12 bytes.
 type tslot[A any] struct {
 	acc  A
 	win  int32 // -1 when unused; then acc is zero

@@ -284,18 +284,18 @@ func TestApprox(t *testing.T) {
 		X    float64
 	}
 	eqs := aggtest.Approx[aggregate.PairResult[[]item, aggregate.Null[float64]]](1e-9)
-	p := aggregate.PairResult[[]item, aggregate.Null[float64]]{X: []item{{"a", 1}}, Y: aggregate.Null[float64]{Value: 2, Valid: true}}
+	p := aggregate.PairResult[[]item, aggregate.Null[float64]]{First: []item{{"a", 1}}, Second: aggregate.Null[float64]{Value: 2, Valid: true}}
 	q := p
-	q.X = []item{{"a", 1 + 1e-13}}
+	q.First = []item{{"a", 1 + 1e-13}}
 	if !eqs(p, q) {
 		t.Error("Approx: nearly equal structs differ")
 	}
-	q.X = []item{{"b", 1}}
+	q.First = []item{{"b", 1}}
 	if eqs(p, q) {
 		t.Error("Approx: structs with different strings agree")
 	}
 	q = p
-	q.Y.Valid = false
+	q.Second.Valid = false
 	if eqs(p, q) {
 		t.Error("Approx: structs with different bools agree")
 	}

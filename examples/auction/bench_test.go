@@ -5,8 +5,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/rowtime/rowtime/examples/internal/auction"
 	"github.com/rowtime/rowtime/examples/internal/cli"
+	"github.com/rowtime/rowtime/examples/query/auction"
 	"github.com/rowtime/rowtime/record"
 )
 

@@ -2,6 +2,8 @@
 // rowtime: the total spend per block per 15-second STEP window, and the
 // number of distinct bidders per 10-second tumbling window
 // (COUNT_DISTINCT_ITEMS_TUMBLING), over bids read as JSON lines or generated.
+// The query itself is package examples/query/auction, which the lambda
+// example runs too; this file is its command line.
 //
 // Usage:
 //
@@ -36,8 +38,8 @@ import (
 	"os"
 	"time"
 
-	"github.com/rowtime/rowtime/examples/internal/auction"
 	"github.com/rowtime/rowtime/examples/internal/cli"
+	"github.com/rowtime/rowtime/examples/query/auction"
 )
 
 func main() {

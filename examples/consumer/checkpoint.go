@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"os"
 
-	"github.com/rowtime/rowtime/examples/internal/trending"
+	"github.com/rowtime/rowtime/examples/query/trending"
 	"github.com/rowtime/rowtime/record"
 	rk "github.com/rowtime/rowtime/record/kinesis"
 )

@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/rowtime/rowtime/examples/internal/trending"
+	"github.com/rowtime/rowtime/examples/query/trending"
 	"github.com/rowtime/rowtime/window"
 )
 

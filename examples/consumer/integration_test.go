@@ -21,7 +21,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/kinesis"
 	"github.com/aws/aws-sdk-go-v2/service/kinesis/types"
 	"github.com/rowtime/rowtime/examples/internal/testenv"
-	"github.com/rowtime/rowtime/examples/internal/trending"
+	"github.com/rowtime/rowtime/examples/query/trending"
 	"github.com/rowtime/rowtime/record"
 	rk "github.com/rowtime/rowtime/record/kinesis"
 )

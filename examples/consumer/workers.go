@@ -10,7 +10,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-	"github.com/rowtime/rowtime/examples/internal/trending"
+	"github.com/rowtime/rowtime/examples/query/trending"
 	"github.com/rowtime/rowtime/record"
 	rk "github.com/rowtime/rowtime/record/kinesis"
 	"github.com/rowtime/rowtime/record/kinesis/group"

@@ -40,7 +40,8 @@ type naiveHotspot struct {
 	MaxValues []float64 `json:"maxValues"`
 }
 
-// naiveDBSCAN clusters pts by SPEC section 8, by brute force.
+// naiveDBSCAN clusters pts by the definition in package hotspot's
+// documentation, by brute force.
 func naiveDBSCAN(pts [][2]float64, eps float64, minPts int) []naiveHotspot {
 	n := len(pts)
 	d2 := func(a, b [2]float64) float64 {

@@ -14,8 +14,8 @@ import (
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
-	"github.com/rowtime/rowtime/examples/internal/auction"
 	"github.com/rowtime/rowtime/examples/internal/testenv"
+	"github.com/rowtime/rowtime/examples/query/auction"
 	"github.com/rowtime/rowtime/record"
 	"github.com/rowtime/rowtime/record/kinesis"
 )

@@ -11,7 +11,7 @@ import (
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-	"github.com/rowtime/rowtime/examples/internal/auction"
+	"github.com/rowtime/rowtime/examples/query/auction"
 	"github.com/rowtime/rowtime/record"
 	"github.com/rowtime/rowtime/record/kinesis"
 	"github.com/rowtime/rowtime/window"

@@ -1,7 +1,8 @@
-// Command quickstart runs two of Kinesis Data Analytics' example pipelines
-// on built-in data with rowtime and prints a short summary: the blockchain
-// auction (spend per block per 15-second STEP window, distinct bidders per
-// 10-second window) and HOTSPOTS over KDA's own hotspot generator.
+// Command quickstart runs two of the example applications of Kinesis Data
+// Analytics for SQL (KDA) with rowtime, on data it generates, and prints a
+// short summary: the blockchain auction (the spend per block in 15-second
+// tumbling windows, and the distinct bidders in 10-second windows) and
+// HOTSPOTS (dense regions among the last 1,000 points of a stream).
 //
 //	go run ./examples/quickstart
 //
@@ -18,7 +19,7 @@ import (
 
 	"github.com/rowtime/rowtime/aggregate"
 	"github.com/rowtime/rowtime/distinct"
-	"github.com/rowtime/rowtime/examples/internal/auction"
+	"github.com/rowtime/rowtime/examples/query/auction"
 	"github.com/rowtime/rowtime/hotspot"
 	"github.com/rowtime/rowtime/hotspot/hotspottest"
 	"github.com/rowtime/rowtime/record"
@@ -28,8 +29,14 @@ import (
 // Sizes of the built-in data.
 const (
 	bids   = 2_000 // 200 blocks of 10 bids, about 50 minutes of event time
-	points = 3_000 // three positions of the planted hotspot square
+	points = 3_000 // three positions of the square the hot points fall in
 )
+
+// sources is the last line of the output: the files that produced each
+// part of it, from the root of the repository.
+const sources = "Made by: examples/quickstart/main.go (both pipelines, this summary), " +
+	"examples/query/auction/generate.go (the bids), examples/query/auction/decode.go (their JSON decoder), " +
+	"hotspot/hotspottest/generator.go (the points)."
 
 func main() {
 	if err := run(os.Stdout); err != nil {
@@ -39,7 +46,7 @@ func main() {
 }
 
 func run(w io.Writer) error {
-	fmt.Fprintln(w, "rowtime quickstart: two Kinesis Data Analytics pipelines on built-in data")
+	fmt.Fprintln(w, "rowtime quickstart: two Kinesis Data Analytics for SQL applications, run on generated data")
 	fmt.Fprintln(w)
 	if err := auctions(w); err != nil {
 		return err
@@ -52,6 +59,8 @@ func run(w io.Writer) error {
 	fmt.Fprintln(w, "Next: go run ./examples/auction -n 1000 | head")
 	fmt.Fprintln(w, "      go run ./examples/hotspots -svg hotspots.svg > /dev/null   (then open hotspots.svg)")
 	fmt.Fprintln(w, "      go run ./examples/trending -top 5 | tail")
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, sources)
 	return nil
 }
 
@@ -113,8 +122,8 @@ func auctions(w io.Writer) error {
 		return err
 	}
 
-	fmt.Fprintf(w, "Blockchain auction: %d bids decoded from JSON payloads\n", bids)
-	fmt.Fprintf(w, "  SPEND_PER_BLOCK_STREAM, SUM(Amount) per block per 15 s STEP window: %d rows, the first three:\n", len(spends))
+	fmt.Fprintf(w, "Blockchain auction: %d bids, decoded from the JSON payloads a Kinesis stream would carry\n", bids)
+	fmt.Fprintf(w, "  SPEND_PER_BLOCK_STREAM, SUM(Amount) per block per 15 s STEP window: %d rows. The first three:\n", len(spends))
 	for _, r := range spends[:min(3, len(spends))] {
 		fmt.Fprintf(w, "    %s  block %d  spend %d\n", span(r.start, r.end), r.block, r.value)
 	}
@@ -124,16 +133,17 @@ func auctions(w io.Writer) error {
 			top = r
 		}
 	}
-	fmt.Fprintf(w, "    largest: block %d spent %d in %s\n", top.block, top.value, span(top.start, top.end))
-	fmt.Fprintf(w, "  DESTINATION_SQL_STREAM, distinct bidders per 10 s window: %d rows, the first three:\n", len(counts))
+	fmt.Fprintf(w, "    The largest: block %d spent %d in %s\n", top.block, top.value, span(top.start, top.end))
+	fmt.Fprintf(w, "  DESTINATION_SQL_STREAM, distinct bidders per 10 s window: %d rows. The first three:\n", len(counts))
 	for _, r := range counts[:min(3, len(counts))] {
 		fmt.Fprintf(w, "    %s  NUMBER_OF_DISTINCT_ITEMS %d\n", span(r.start, r.end), r.value)
 	}
 	return nil
 }
 
-// hotspots runs HOTSPOTS over KDA's generator and reports the hotspots
-// after the last point.
+// hotspots runs HOTSPOTS over the points of package hotspottest, the
+// workload of KDA's own HOTSPOTS example, and reports the hotspots after the
+// last point.
 func hotspots(w io.Writer) error {
 	const n, eps, minPts = 1000, 0.2, 17
 	op, err := hotspot.New(n, eps, minPts,
@@ -147,23 +157,44 @@ func hotspots(w io.Writer) error {
 	g := hotspottest.NewGenerator(1)
 	for i := range points {
 		p := g.Next()
-		if err := op.Push(record.Of[[2]float64]{Time: record.Time(i), Value: [2]float64{p.X, p.Y}}, onResult); err != nil {
+		if err := op.Push(record.At(record.Time(i), [2]float64{p.X, p.Y}), onResult); err != nil {
 			return err
 		}
 	}
 	hs := op.Hotspots()
-	fmt.Fprintf(w, "HOTSPOTS(window %d, radius %v, minPts %d) over %d points of KDA's generator:\n", n, eps, minPts, points)
-	fmt.Fprintf(w, "  the hotspots changed %d times; after the last point there are %d\n", changes, len(hs))
+	fmt.Fprintf(w, "Hotspots: HOTSPOTS(window %d, radius %v, minPts %d) over %d generated points\n", n, eps, minPts, points)
+	fmt.Fprintf(w, "  The points lie in a %g × %g field. One in %g falls inside a %g × %g square, which moves\n",
+		hotspottest.Field, hotspottest.Field, 1/hotspottest.HotFraction, hotspottest.Side, hotspottest.Side)
+	fmt.Fprintf(w, "  to a new random place every %d points; the others fall anywhere.\n", hotspottest.Move)
+	fmt.Fprintf(w, "  The hotspots changed %d times. After the last point, %s\n", changes, hotspotCount(len(hs)))
 	if len(hs) > 0 {
 		h := hs[0]
-		fmt.Fprintf(w, "  the densest: density %.1f, %d points, x %.2f–%.2f, y %.2f–%.2f\n", h.Density, h.Count, h.Min[0], h.Max[0], h.Min[1], h.Max[1])
+		fmt.Fprintf(w, "  The densest: density %.1f, %d points, x %.2f–%.2f, y %.2f–%.2f\n", h.Density, h.Count, h.Min[0], h.Max[0], h.Min[1], h.Max[1])
 	}
 	sq := g.Square()
-	fmt.Fprintf(w, "  the planted 1×1 square then: x %.2f–%.2f, y %.2f–%.2f\n", sq.MinX, sq.MaxX, sq.MinY, sq.MaxY)
+	fmt.Fprintf(w, "  The square at that time: x %.2f–%.2f, y %.2f–%.2f\n", sq.MinX, sq.MaxX, sq.MinY, sq.MaxY)
 	return nil
 }
 
+// hotspotCount says how many hotspots there are, in a sentence.
+func hotspotCount(n int) string {
+	switch n {
+	case 0:
+		return "there is no hotspot."
+	case 1:
+		return "there is 1 hotspot."
+	}
+	return fmt.Sprintf("there are %d hotspots.", n)
+}
+
+// span writes the window [start, end) with its date, in UTC, such as
+// "2026-01-27 00:00:00 to 00:00:15 UTC", with the date again at the end when
+// the window ends on another day.
 func span(start, end record.Time) string {
-	const layout = "15:04:05"
-	return fmt.Sprintf("[%s, %s)", time.Unix(0, int64(start)).UTC().Format(layout), time.Unix(0, int64(end)).UTC().Format(layout))
+	s, e := start.UTC(), end.UTC()
+	last := e.Add(-time.Nanosecond)
+	if last.YearDay() == s.YearDay() && last.Year() == s.Year() {
+		return s.Format("2006-01-02 15:04:05") + " to " + e.Format("15:04:05") + " UTC"
+	}
+	return s.Format("2006-01-02 15:04:05") + " to " + e.Format("2006-01-02 15:04:05") + " UTC"
 }

@@ -4,12 +4,15 @@ import (
 	"bytes"
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/rowtime/rowtime/examples/internal/auction"
+	"github.com/rowtime/rowtime/examples/query/auction"
 	"github.com/rowtime/rowtime/hotspot/hotspottest"
 	"github.com/rowtime/rowtime/record"
 )
@@ -60,8 +63,8 @@ func TestSummary(t *testing.T) {
 	g := hotspottest.NewGenerator(1)
 	g.Points(points)
 	sq := g.Square()
-	want = append(want, fmt.Sprintf("the planted 1×1 square then: x %.2f–%.2f, y %.2f–%.2f", sq.MinX, sq.MaxX, sq.MinY, sq.MaxY))
-	want = append(want, "after the last point there are 1\n")
+	want = append(want, fmt.Sprintf("The square at that time: x %.2f–%.2f, y %.2f–%.2f", sq.MinX, sq.MaxX, sq.MinY, sq.MaxY))
+	want = append(want, "After the last point, there is 1 hotspot.\n")
 	for _, w := range want {
 		if !strings.Contains(text, w) {
 			t.Errorf("summary lacks %q:\n%s", w, text)
@@ -75,6 +78,29 @@ func BenchmarkQuickstart(b *testing.B) {
 	for b.Loop() {
 		if err := run(io.Discard); err != nil {
 			b.Fatal(err)
+		}
+	}
+}
+
+// TestSources checks that the last line of the output names files that
+// exist, one for each part of the output.
+func TestSources(t *testing.T) {
+	var out bytes.Buffer
+	if err := run(&out); err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimRight(out.String(), "\n"), "\n")
+	last := lines[len(lines)-1]
+	if last != sources {
+		t.Fatalf("last line %q, want the sources", last)
+	}
+	names := regexp.MustCompile(`[a-z/]+\.go`).FindAllString(last, -1)
+	if len(names) < 4 {
+		t.Fatalf("the last line names %q, want a file for the pipelines, the bids, their decoder and the points", names)
+	}
+	for _, name := range names {
+		if _, err := os.Stat(filepath.Join("..", "..", name)); err != nil {
+			t.Errorf("the last line names %s: %v", name, err)
 		}
 	}
 }

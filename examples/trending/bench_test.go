@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/rowtime/rowtime/examples/internal/cli"
-	"github.com/rowtime/rowtime/examples/internal/trending"
+	"github.com/rowtime/rowtime/examples/query/trending"
 	"github.com/rowtime/rowtime/record"
 )
 

@@ -41,7 +41,7 @@ import (
 	"sync"
 
 	"github.com/rowtime/rowtime/examples/internal/cli"
-	"github.com/rowtime/rowtime/examples/internal/trending"
+	"github.com/rowtime/rowtime/examples/query/trending"
 )
 
 func main() {

@@ -13,6 +13,7 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/rowtime/rowtime/record"
+	"github.com/rowtime/rowtime/record/codec"
 	"github.com/rowtime/rowtime/window"
 )
 
@@ -267,7 +268,7 @@ func (h *Handler[T, Out]) encode(st *hstate[T, Out]) ([]byte, error) {
 	saved := st.saved
 	saved.Query = snap
 	buf := record.BeginSnapshot(nil, h.desc)
-	buf, err = record.AppendBinary(buf, saved)
+	buf, err = codec.Append(buf, saved)
 	if err != nil {
 		return nil, fmt.Errorf("kinesis: encoding state: %w", err)
 	}
@@ -282,7 +283,7 @@ func (h *Handler[T, Out]) decode(key string, data []byte, ver Version) (*hstate[
 		return nil, fmt.Errorf("%w: %s: %w", ErrState, key, err)
 	}
 	var saved handlerState
-	n, err := record.ReadBinary(body, &saved)
+	n, err := codec.Read(body, &saved)
 	if err == nil && n != len(body) {
 		err = fmt.Errorf("%d bytes after the state", len(body)-n)
 	}

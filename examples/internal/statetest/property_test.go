@@ -8,8 +8,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/rowtime/rowtime/examples/internal/auction"
-	"github.com/rowtime/rowtime/examples/internal/trending"
+	"github.com/rowtime/rowtime/examples/query/auction"
+	"github.com/rowtime/rowtime/examples/query/trending"
 	"github.com/rowtime/rowtime/record"
 	"github.com/rowtime/rowtime/window"
 )

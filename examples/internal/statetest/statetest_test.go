@@ -9,8 +9,8 @@ import (
 
 	"github.com/rowtime/rowtime/aggregate"
 	"github.com/rowtime/rowtime/distinct"
-	"github.com/rowtime/rowtime/examples/internal/auction"
-	"github.com/rowtime/rowtime/examples/internal/trending"
+	"github.com/rowtime/rowtime/examples/query/auction"
+	"github.com/rowtime/rowtime/examples/query/trending"
 	"github.com/rowtime/rowtime/hotspot"
 	"github.com/rowtime/rowtime/record"
 	"github.com/rowtime/rowtime/window"

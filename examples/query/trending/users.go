@@ -9,7 +9,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/rowtime/rowtime/record"
+	"github.com/rowtime/rowtime/record/table"
 )
 
 // Group is the part of a user that the query groups by: gender and segment,
@@ -36,7 +36,7 @@ type Users struct {
 	dense  []uint32         // user_id → index into groups, when ids are dense
 	sparse map[int64]uint32 // user_id → index into groups, otherwise
 	n      int
-	table  *record.Table
+	table  *table.Table[string]
 }
 
 // maxDense bounds the dense index: ids up to this, and up to 4 slots per
@@ -44,19 +44,19 @@ type Users struct {
 const maxDense = 1 << 24
 
 // LoadUsers reads a users table in the example's CSV form with rowtime's
-// reference-table loader (record.ReadCSV): rows of user_id,gender,segment_id
+// reference-table loader (table.ReadCSV): rows of user_id,gender,segment_id
 // with no header (as in "101,female,1"), values trimmed of surrounding
 // spaces, keyed by user_id. A row with the wrong number of columns or a
-// user_id seen twice is an error naming its line (a *record.TableError); a
+// user_id seen twice is an error naming its line (a *table.Error); a
 // user_id or segment_id that is not an integer is an error naming the value.
 func LoadUsers(r io.Reader) (*Users, error) {
-	t, err := record.ReadCSV(r, []string{"user_id"}, &record.TableOptions{Columns: UserColumns})
+	t, err := table.ReadCSV(r, table.StringKey("user_id"), &table.Options{Columns: UserColumns})
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrUsers, err)
 	}
 	rows := make(map[int64]Group, t.Len())
 	n := 0
-	t.Rows(func(row record.Row) bool {
+	t.Rows(func(row table.Row) bool {
 		n++
 		var id, seg int64
 		id, err = strconv.ParseInt(row.Field(0), 10, 64)
@@ -89,7 +89,7 @@ var UserColumns = []string{"user_id", "gender", "segment_id"}
 
 // Table returns the reference table the users were loaded from (nil for
 // the zero Users).
-func (u *Users) Table() *record.Table {
+func (u *Users) Table() *table.Table[string] {
 	if u == nil {
 		return nil
 	}

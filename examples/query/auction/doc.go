@@ -5,6 +5,12 @@
 // lambda run it; the package also holds its record type, the decoding of its
 // payloads and a deterministic workload generator.
 //
+// The query, in query.go, reads top to bottom: two operators (window.Aggregate
+// with aggregate.Sum, distinct.CountItems), each composed with record.Then
+// into a record.Map that writes its stream's JSON lines, and a record.Tee
+// that feeds every bid to both; record.AppendSnapshot saves the whole
+// pipeline. Copy it as the start of a query of your own.
+//
 // The KDA application it replaces:
 //
 //	CREATE OR REPLACE STREAM "SPEND_PER_BLOCK_STREAM" (block INTEGER, spend INTEGER);

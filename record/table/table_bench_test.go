@@ -1,4 +1,4 @@
-package record
+package table
 
 import (
 	"bytes"
@@ -18,11 +18,11 @@ func tableCSV(n int) []byte {
 }
 
 // tableMemory loads data and returns the heap bytes the table keeps.
-func tableMemory(tb testing.TB, data []byte) (*Table, uint64) {
+func tableMemory(tb testing.TB, data []byte) (*Table[string], uint64) {
 	var before, after runtime.MemStats
 	runtime.GC()
 	runtime.ReadMemStats(&before)
-	tab, err := ReadCSV(bytes.NewReader(data), []string{"id"}, nil)
+	tab, err := ReadCSV(bytes.NewReader(data), StringKey("id"), nil)
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -55,7 +55,7 @@ func BenchmarkTable(b *testing.B) {
 	b.Run("op=load/rows=100000", func(b *testing.B) {
 		b.ReportAllocs()
 		var mem uint64
-		var tab *Table
+		var tab *Table[string]
 		for b.Loop() {
 			tab, mem = tableMemory(b, data)
 		}
@@ -65,7 +65,7 @@ func BenchmarkTable(b *testing.B) {
 		runtime.KeepAlive(tab)
 	})
 	b.Run("op=lookup/rows=100000", func(b *testing.B) {
-		tab, err := ReadCSV(bytes.NewReader(data), []string{"id"}, nil)
+		tab, err := ReadCSV(bytes.NewReader(data), StringKey("id"), nil)
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -1,4 +1,4 @@
-package record
+package table
 
 import (
 	"bytes"
@@ -11,9 +11,11 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/rowtime/rowtime/record"
 )
 
-// The reference table of SPEC section 9, spaces and all.
+// The reference table of KDA's stock ticker example, spaces and all.
 const tickerCSV = "Ticker, Company\nAMZN,Amazon\nASD, SomeCompanyA\nMMB, SomeCompanyB\nWAS,  SomeCompanyC\n"
 
 type quote struct {
@@ -27,7 +29,7 @@ type enriched struct {
 }
 
 func TestTickerCompany(t *testing.T) {
-	tab, err := ReadCSV(strings.NewReader(tickerCSV), []string{"Ticker"}, nil)
+	tab, err := ReadCSV(strings.NewReader(tickerCSV), StringKey("Ticker"), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -35,17 +37,17 @@ func TestTickerCompany(t *testing.T) {
 		t.Fatalf("len %d columns %q", tab.Len(), tab.Columns())
 	}
 	in := []quote{{"ASD", 1}, {"XYZ", 2}, {"WAS", 3}, {"AMZN", 4}}
-	join := func(q quote, r Row) enriched { return enriched{q.Ticker, r.Get("Company"), r.Found()} }
+	join := func(q quote, r Row) (enriched, error) { return enriched{q.Ticker, r.Get("Company"), r.Found()}, nil }
 
 	t.Run("inner", func(t *testing.T) {
-		out, err := Collect(Join(tab, func(q quote) string { return q.Ticker }, join), in)
+		out, err := record.Collect(Join(tab, func(q quote) string { return q.Ticker }, join), in)
 		want := []enriched{{"ASD", "SomeCompanyA", true}, {"WAS", "SomeCompanyC", true}, {"AMZN", "Amazon", true}}
 		if err != nil || !cmp.Equal(out, want) {
 			t.Fatalf("got %v, %v", out, err)
 		}
 	})
 	t.Run("left", func(t *testing.T) {
-		out, err := Collect(LeftJoin(tab, func(q quote) string { return q.Ticker }, join), in)
+		out, err := record.Collect(LeftJoin(tab, func(q quote) string { return q.Ticker }, join), in)
 		want := []enriched{{"ASD", "SomeCompanyA", true}, {"XYZ", "", false}, {"WAS", "SomeCompanyC", true}, {"AMZN", "Amazon", true}}
 		if err != nil || !cmp.Equal(out, want) {
 			t.Fatalf("got %v, %v", out, err)
@@ -63,20 +65,17 @@ func TestTickerCompany(t *testing.T) {
 		if _, ok := tab.Lookup(" MMB"); ok {
 			t.Fatal("lookup is exact")
 		}
-		if _, ok := tab.Lookup("MMB", "x"); ok {
-			t.Fatal("wrong key arity matched")
-		}
 		if (Row{}).Get("Company") != "" || (Row{}).Field(0) != "" || (Row{}).Found() {
 			t.Fatal("zero Row")
 		}
 	})
 	t.Run("snapshot of a pipeline with a join", func(t *testing.T) {
-		op := Then(Join(tab, func(q quote) string { return q.Ticker }, join), Filter(func(e enriched) bool { return e.Found }))
-		b, err := op.(Snapshotter).AppendSnapshot(nil)
+		op := record.Then(Join(tab, func(q quote) string { return q.Ticker }, join), record.Filter(func(e enriched) bool { return e.Found }))
+		b, err := op.(record.Snapshotter).AppendSnapshot(nil)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := op.(Snapshotter).Restore(b); err != nil {
+		if err := op.(record.Snapshotter).Restore(b); err != nil {
 			t.Fatal(err)
 		}
 	})
@@ -84,7 +83,7 @@ func TestTickerCompany(t *testing.T) {
 
 func TestReadCSV(t *testing.T) {
 	t.Run("no header given columns", func(t *testing.T) {
-		tab, err := ReadCSV(strings.NewReader("101,female,1\n102, male ,2\n"), []string{"id"}, &TableOptions{Columns: []string{"id", "gender", "group"}})
+		tab, err := ReadCSV(strings.NewReader("101,female,1\n102, male ,2\n"), StringKey("id"), &Options{Columns: []string{"id", "gender", "group"}})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -95,20 +94,20 @@ func TestReadCSV(t *testing.T) {
 	})
 	t.Run("composite key quoted fields bom semicolon", func(t *testing.T) {
 		data := "\ufeffregion;ticker;name\n eu ;A;\"Alpha; Inc\"\neu;B;\"Be\"\"ta\"\nus;A;\"multi\nline\"\n"
-		tab, err := ReadCSV(strings.NewReader(data), []string{"region", "ticker"}, &TableOptions{Comma: ';'})
+		tab, err := ReadCSV(strings.NewReader(data), keyOf("region", "ticker"), &Options{Comma: ';'})
 		if err != nil {
 			t.Fatal(err)
 		}
 		for _, tc := range []struct{ region, ticker, name string }{{"eu", "A", "Alpha; Inc"}, {"eu", "B", `Be"ta`}, {"us", "A", "multi\nline"}} {
-			r, ok := tab.Lookup(tc.region, tc.ticker)
+			r, ok := tab.Lookup([3]string{tc.region, tc.ticker})
 			if !ok || r.Get("name") != tc.name {
 				t.Fatalf("%s/%s: got %v %q", tc.region, tc.ticker, ok, r.Get("name"))
 			}
 		}
-		if _, ok := tab.Lookup("us", "B"); ok {
+		if _, ok := tab.Lookup([3]string{"us", "B"}); ok {
 			t.Fatal("us/B found")
 		}
-		out, _ := Collect(Join(tab, func(k [2]string) string { return tab.Key(k[0], k[1]) }, func(k [2]string, r Row) string { return r.Get("name") }),
+		out, _ := record.Collect(Join(tab, func(k [2]string) [3]string { return [3]string{k[0], k[1]} }, func(k [2]string, r Row) (string, error) { return r.Get("name"), nil }),
 			[][2]string{{"eu", "B"}, {"xx", "A"}})
 		if !slices.Equal(out, []string{`Be"ta`}) {
 			t.Fatalf("join on composite key: %q", out)
@@ -120,7 +119,7 @@ func TestReadCSV(t *testing.T) {
 		}
 	})
 	t.Run("empty table with header", func(t *testing.T) {
-		tab, err := ReadCSV(strings.NewReader("a,b\n"), []string{"a"}, nil)
+		tab, err := ReadCSV(strings.NewReader("a,b\n"), StringKey("a"), nil)
 		if err != nil || tab.Len() != 0 {
 			t.Fatal(tab, err)
 		}
@@ -128,26 +127,25 @@ func TestReadCSV(t *testing.T) {
 	for _, tc := range []struct {
 		name  string
 		data  string
-		key   []string
-		opts  *TableOptions
+		key   Key[[3]string]
+		opts  *Options
 		err   error
 		line  int
 		field string
 	}{
-		{"duplicate key", tickerCSV + "ASD,Again\n", []string{"Ticker"}, nil, ErrDuplicateKey, 6, "Ticker"},
-		{"duplicate key after trim", "k,v\na,1\n a ,2\n", []string{"k"}, nil, ErrDuplicateKey, 3, "k"},
-		{"duplicate composite", "a,b,v\nx,y,1\nx,z,2\nx,y,3\n", []string{"a", "b"}, nil, ErrDuplicateKey, 4, ""},
-		{"too few columns", "a,b\n1,2\n3\n", []string{"a"}, nil, ErrColumns, 3, ""},
-		{"too many columns", "a,b\n1,2,3\n", []string{"a"}, nil, ErrColumns, 2, ""},
-		{"too many given columns", "1,2,3\n", []string{"a"}, &TableOptions{Columns: []string{"a", "b"}}, ErrColumns, 1, ""},
-		{"bad quote", "a,b\n1,\"2\n", []string{"a"}, nil, ErrSyntax, 2, ""},
-		{"stray quote", "a,b\n1,2\"x\n", []string{"a"}, nil, ErrSyntax, 2, ""},
-		{"unknown key column", "a,b\n1,2\n", []string{"c"}, nil, ErrUnknownColumn, 1, ""},
-		{"nul in composite key", "a,b\n1\x00,2\n", []string{"a", "b"}, nil, ErrSyntax, 2, "a"},
+		{"duplicate key", tickerCSV + "ASD,Again\n", keyOf("Ticker"), nil, ErrDuplicateKey, 6, "Ticker"},
+		{"duplicate key after trim", "k,v\na,1\n a ,2\n", keyOf("k"), nil, ErrDuplicateKey, 3, "k"},
+		{"duplicate composite", "a,b,v\nx,y,1\nx,z,2\nx,y,3\n", keyOf("a", "b"), nil, ErrDuplicateKey, 4, ""},
+		{"too few columns", "a,b\n1,2\n3\n", keyOf("a"), nil, ErrColumns, 3, ""},
+		{"too many columns", "a,b\n1,2,3\n", keyOf("a"), nil, ErrColumns, 2, ""},
+		{"too many given columns", "1,2,3\n", keyOf("a"), &Options{Columns: []string{"a", "b"}}, ErrColumns, 1, ""},
+		{"bad quote", "a,b\n1,\"2\n", keyOf("a"), nil, ErrSyntax, 2, ""},
+		{"stray quote", "a,b\n1,2\"x\n", keyOf("a"), nil, ErrSyntax, 2, ""},
+		{"unknown key column", "a,b\n1,2\n", keyOf("c"), nil, ErrUnknownColumn, 1, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := ReadCSV(strings.NewReader(tc.data), tc.key, tc.opts)
-			var te *TableError
+			var te *Error
 			if !errors.Is(err, tc.err) || !errors.As(err, &te) {
 				t.Fatalf("got %v, want %v", err, tc.err)
 			}
@@ -162,15 +160,15 @@ func TestReadCSV(t *testing.T) {
 	for _, tc := range []struct {
 		name string
 		data string
-		key  []string
-		opts *TableOptions
+		key  Key[[3]string]
+		opts *Options
 	}{
-		{"empty input", "", []string{"a"}, nil},
-		{"no key", "a,b\n", nil, nil},
-		{"duplicate column", "a,a\n", []string{"a"}, nil},
-		{"duplicate key column", "a,b\n", []string{"a", "a"}, nil},
-		{"given columns unknown key", "1\n", []string{"b"}, &TableOptions{Columns: []string{"a"}}},
-		{"no columns", "1\n", []string{"a"}, &TableOptions{Columns: []string{}}},
+		{"empty input", "", keyOf("a"), nil},
+		{"no key", "a,b\n", keyOf(), nil},
+		{"duplicate column", "a,a\n", keyOf("a"), nil},
+		{"duplicate key column", "a,b\n", keyOf("a", "a"), nil},
+		{"given columns unknown key", "1\n", keyOf("b"), &Options{Columns: []string{"a"}}},
+		{"no columns", "1\n", keyOf("a"), &Options{Columns: []string{}}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			if tab, err := ReadCSV(strings.NewReader(tc.data), tc.key, tc.opts); err == nil {
@@ -186,7 +184,7 @@ func TestReadJSONLines(t *testing.T) {
 {"Ticker":" ASD ","Company":" SomeCompanyA","Employees":null}
 {"Company":"NoTicker","Ticker":"NT","Listed":false}
 `
-	tab, err := ReadJSONLines(strings.NewReader(data), []string{"Ticker"}, nil)
+	tab, err := ReadJSONLines(strings.NewReader(data), StringKey("Ticker"), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -218,15 +216,15 @@ func TestReadJSONLines(t *testing.T) {
 		{"repeated key", "{\"k\":1,\"k\":2}\n", ErrSyntax, 1, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			_, err := ReadJSONLines(strings.NewReader(tc.data), []string{"k"}, nil)
-			var te *TableError
+			_, err := ReadJSONLines(strings.NewReader(tc.data), StringKey("k"), nil)
+			var te *Error
 			if !errors.Is(err, tc.err) || !errors.As(err, &te) || te.Line != tc.line || te.Field != tc.field {
 				t.Fatalf("got %v, want %v at line %d field %q", err, tc.err, tc.line, tc.field)
 			}
 		})
 	}
 	t.Run("given columns", func(t *testing.T) {
-		tab, err := ReadJSONLines(strings.NewReader(`{"v":"x","k":"1"}`), []string{"k"}, &TableOptions{Columns: []string{"k", "v", "w"}})
+		tab, err := ReadJSONLines(strings.NewReader(`{"v":"x","k":"1"}`), StringKey("k"), &Options{Columns: []string{"k", "v", "w"}})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -235,7 +233,7 @@ func TestReadJSONLines(t *testing.T) {
 		}
 	})
 	t.Run("empty", func(t *testing.T) {
-		if _, err := ReadJSONLines(strings.NewReader("\n"), []string{"k"}, nil); err == nil {
+		if _, err := ReadJSONLines(strings.NewReader("\n"), StringKey("k"), nil); err == nil {
 			t.Fatal("no error for input without columns")
 		}
 	})
@@ -250,15 +248,15 @@ func FuzzReadCSV(f *testing.F) {
 	f.Add([]byte("a,b,c\n\"x\ny\",2,3\n z ,\"\",\n"), true)
 	f.Add([]byte("a\n\"unterminated\n"), false)
 	f.Fuzz(func(t *testing.T, data []byte, composite bool) {
-		key := []string{"a"}
+		key := keyOf("a")
 		if composite {
-			key = []string{"a", "b"}
+			key = keyOf("a", "b")
 		}
-		tab, err := ReadCSV(bytes.NewReader(data), key, &TableOptions{Columns: []string{"a", "b", "c"}})
+		tab, err := ReadCSV(bytes.NewReader(data), key, &Options{Columns: []string{"a", "b", "c"}})
 		// Oracle.
 		cr := csv.NewReader(bytes.NewReader(data))
 		cr.FieldsPerRecord = -1
-		want := map[string][]string{}
+		want := map[[3]string][]string{}
 		oracleErr := false
 		for {
 			rec, rerr := cr.Read()
@@ -272,13 +270,9 @@ func FuzzReadCSV(f *testing.F) {
 			for i := range rec {
 				rec[i] = strings.TrimSpace(rec[i])
 			}
-			k := rec[0]
+			k := [3]string{rec[0]}
 			if composite {
-				if strings.ContainsRune(rec[0], 0) || strings.ContainsRune(rec[1], 0) {
-					oracleErr = true
-					break
-				}
-				k = rec[0] + "\x00" + rec[1]
+				k[1] = rec[1]
 			}
 			if _, dup := want[k]; dup {
 				oracleErr = true
@@ -290,7 +284,7 @@ func FuzzReadCSV(f *testing.F) {
 			if err == nil {
 				t.Fatalf("loaded a table the oracle rejects")
 			}
-			var te *TableError
+			var te *Error
 			if !errors.As(err, &te) || te.Line < 1 {
 				t.Fatalf("error without a line: %v", err)
 			}
@@ -302,12 +296,8 @@ func FuzzReadCSV(f *testing.F) {
 		if tab.Len() != len(want) {
 			t.Fatalf("%d rows, want %d", tab.Len(), len(want))
 		}
-		for _, rec := range want {
-			parts := rec[:1]
-			if composite {
-				parts = rec[:2]
-			}
-			r, ok := tab.Lookup(parts...)
+		for parts, rec := range want {
+			r, ok := tab.Lookup(parts)
 			if !ok {
 				t.Fatalf("key %q not found", parts)
 			}
@@ -328,9 +318,9 @@ func FuzzReadJSONLines(f *testing.F) {
 	f.Add([]byte(`{"k":{"x":1}}`))
 	f.Add([]byte("\n\n{\"v\":true,\"k\":\" x \"}\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
-		tab, err := ReadJSONLines(bytes.NewReader(data), []string{"k"}, &TableOptions{Columns: []string{"k", "v"}})
+		tab, err := ReadJSONLines(bytes.NewReader(data), StringKey("k"), &Options{Columns: []string{"k", "v"}})
 		if err != nil {
-			var te *TableError
+			var te *Error
 			if errors.As(err, &te) && te.Line < 1 {
 				t.Fatalf("line %d: %v", te.Line, err)
 			}
@@ -355,7 +345,7 @@ func TestReadCSVColumnsByteOrderMark(t *testing.T) {
 	// A file saved with a byte-order mark and no header row: the mark is
 	// not part of the first key, so the join finds that row.
 	for _, data := range []string{"\ufeff101,f,7\n102,m,8\n", "\ufeff\"101\",f,7\n102,m,8\n"} {
-		users, err := ReadCSV(strings.NewReader(data), []string{"user_id"}, &TableOptions{Columns: []string{"user_id", "gender", "segment_id"}})
+		users, err := ReadCSV(strings.NewReader(data), StringKey("user_id"), &Options{Columns: []string{"user_id", "gender", "segment_id"}})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -364,4 +354,13 @@ func TestReadCSVColumnsByteOrderMark(t *testing.T) {
 			t.Fatalf("%q: row 101 not found: %v", data, row)
 		}
 	}
+}
+
+// keyOf keys a table by up to three columns, as an array of their values.
+func keyOf(cols ...string) Key[[3]string] {
+	return KeyOf(func(v []string) ([3]string, error) {
+		var k [3]string
+		copy(k[:], v)
+		return k, nil
+	}, cols...)
 }

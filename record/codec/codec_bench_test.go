@@ -1,4 +1,4 @@
-package record
+package codec
 
 import (
 	"strconv"
@@ -17,7 +17,7 @@ func BenchmarkAppendBinary(b *testing.B) {
 		buf := make([]byte, 0, 64)
 		var x int64 = 123456
 		for b.Loop() {
-			buf, _ = AppendBinary(buf[:0], x)
+			buf, _ = Append(buf[:0], x)
 		}
 	})
 	b.Run("type=string", func(b *testing.B) {
@@ -25,7 +25,7 @@ func BenchmarkAppendBinary(b *testing.B) {
 		buf := make([]byte, 0, 64)
 		s := "eu-west-1/customer-42"
 		for b.Loop() {
-			buf, _ = AppendBinary(buf[:0], s)
+			buf, _ = Append(buf[:0], s)
 		}
 	})
 	b.Run("type=struct", func(b *testing.B) {
@@ -33,7 +33,7 @@ func BenchmarkAppendBinary(b *testing.B) {
 		buf := make([]byte, 0, 64)
 		k := benchKey{"eu-west-1", 42, 1.5}
 		for b.Loop() {
-			buf, _ = AppendBinary(buf[:0], k)
+			buf, _ = Append(buf[:0], k)
 		}
 	})
 	b.Run("type=map/keys=100000", func(b *testing.B) {
@@ -44,7 +44,7 @@ func BenchmarkAppendBinary(b *testing.B) {
 		b.ReportAllocs()
 		var buf []byte
 		for b.Loop() {
-			buf, _ = AppendBinary(buf[:0], m)
+			buf, _ = Append(buf[:0], m)
 		}
 		b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/100000, "ns/key")
 	})
@@ -53,18 +53,18 @@ func BenchmarkAppendBinary(b *testing.B) {
 func BenchmarkReadBinary(b *testing.B) {
 	b.Run("type=int64", func(b *testing.B) {
 		b.ReportAllocs()
-		src, _ := AppendBinary(nil, int64(123456))
+		src, _ := Append(nil, int64(123456))
 		var x int64
 		for b.Loop() {
-			ReadBinary(src, &x)
+			Read(src, &x)
 		}
 	})
 	b.Run("type=struct", func(b *testing.B) {
 		b.ReportAllocs()
-		src, _ := AppendBinary(nil, benchKey{"eu-west-1", 42, 1.5})
+		src, _ := Append(nil, benchKey{"eu-west-1", 42, 1.5})
 		var k benchKey
 		for b.Loop() {
-			ReadBinary(src, &k)
+			Read(src, &k)
 		}
 	})
 }

@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/rowtime/rowtime/examples/internal/trending"
+	"github.com/rowtime/rowtime/examples/query/trending"
 	"github.com/rowtime/rowtime/window"
 )
 
@@ -72,7 +72,7 @@ func ExamplePartial() {
 		}
 	}
 	c := f.Result(&merged)
-	fmt.Println("impressions", c.X, "clicks", c.Y)
+	fmt.Println("impressions", c.First, "clicks", c.Second)
 	// Output:
 	// impressions 1 clicks 2
 }

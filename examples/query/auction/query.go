@@ -9,7 +9,6 @@ import (
 	"github.com/rowtime/rowtime/aggregate"
 	"github.com/rowtime/rowtime/distinct"
 	"github.com/rowtime/rowtime/examples/internal/cli"
-	"github.com/rowtime/rowtime/examples/internal/snap"
 	"github.com/rowtime/rowtime/record"
 	"github.com/rowtime/rowtime/window"
 )
@@ -57,24 +56,12 @@ type Options struct {
 type Query struct {
 	opts    Options
 	spend   *window.Agg[Record, int64, int64]
-	bidders countOp
-
-	emit      func([]byte)
-	buf       []byte
-	onSpend   func(window.Result[int64, int64])
-	onBidders func(distinct.Result[distinct.NoKey])
+	bidders *distinct.Counter[Record, distinct.NoKey, string]
+	pipe    record.Operator[Record, []byte] // the two pumps, fed by a Tee
+	buf     []byte
 }
 
 var _ record.Operator[Record, []byte] = (*Query)(nil)
-
-// countOp is what the Query needs of the COUNT_DISTINCT_ITEMS_TUMBLING
-// operator (a *distinct.Counter).
-type countOp interface {
-	record.Operator[Record, distinct.Result[distinct.NoKey]]
-	Stats() window.Stats
-	AppendSnapshot(dst []byte) ([]byte, error)
-	Restore(data []byte) error
-}
 
 // New returns a Query. It fails only for invalid options (a negative Delay
 // or Lateness).
@@ -83,117 +70,116 @@ func New(opts *Options) (*Query, error) {
 	if opts != nil {
 		q.opts = *opts
 	}
-	// SELECT STREAM "Block", SUM("Amount") ... GROUP BY "Block", STEP(... BY INTERVAL '15' SECOND)
 	spendOpts := &window.Options[Record]{Delay: q.opts.Delay, Lateness: q.opts.Lateness}
 	biddersOpts := &window.Options[Record]{Delay: q.opts.Delay, Lateness: q.opts.Lateness}
 	if late := q.opts.Late; late != nil {
 		spendOpts.Late = func(r Record, err error) { late(r, SpendStream, err) }
 		biddersOpts.Late = func(r Record, err error) { late(r, BiddersStream, err) }
 	}
-	var err error
-	q.spend, err = window.Aggregate(window.Step(SpendWindow),
+
+	// SELECT STREAM "Block", SUM("Amount") AS spend FROM "SOURCE_SQL_STREAM_001"
+	// GROUP BY "Block", STEP(ROWTIME BY INTERVAL '15' SECOND)
+	spend, err := window.Aggregate(window.Step(SpendWindow),
 		func(r Record) int64 { return r.Value.Block },
 		aggregate.Sum(func(r Record) int64 { return r.Value.Amount }),
 		spendOpts)
 	if err != nil {
 		return nil, fmt.Errorf("auction: %w", err)
 	}
-	// COUNT_DISTINCT_ITEMS_TUMBLING(CURSOR(...), 'Bidder', 10)
+
+	// SELECT STREAM * FROM TABLE(COUNT_DISTINCT_ITEMS_TUMBLING(
+	//   CURSOR(SELECT STREAM * FROM "SOURCE_SQL_STREAM_001"), 'Bidder', 10))
 	bidders, err := distinct.CountItems(window.Step(BiddersWindow),
 		func(r Record) string { return r.Value.Bidder },
 		&distinct.CountOptions[Record]{Options: *biddersOpts})
 	if err != nil {
 		return nil, fmt.Errorf("auction: %w", err)
 	}
-	q.bidders = bidders
-	q.onSpend = q.spendLine
-	q.onBidders = q.biddersLine
+
+	// The two pumps: each query's results become the JSON lines of its
+	// stream, and a Tee feeds every bid to both, the spend first.
+	q.spend, q.bidders = spend, bidders
+	q.pipe = record.Tee(
+		record.Then(spend, record.Map(q.spendLine)),
+		record.Then(bidders, record.Map(q.biddersLine)),
+	)
 	return q, nil
 }
 
-func (q *Query) spendLine(r window.Result[int64, int64]) {
-	b := q.head(SpendStream, r.Start, r.End)
+// spendLine is the JSON line of a SPEND_PER_BLOCK_STREAM result.
+func (q *Query) spendLine(r window.Result[int64, int64]) []byte {
+	b := append(q.buf[:0], `{"stream":"`+SpendStream+`","window_start":`...)
+	b = cli.AppendTime(b, r.Start)
+	b = append(b, `,"window_end":`...)
+	b = cli.AppendTime(b, r.End)
 	b = append(b, `,"block":`...)
 	b = strconv.AppendInt(b, r.Key, 10)
 	b = append(b, `,"spend":`...)
 	b = strconv.AppendInt(b, r.Value, 10)
-	q.tail(b, r.Update)
+	if r.Update {
+		b = append(b, `,"update":true`...)
+	}
+	q.buf = append(b, '}')
+	return q.buf
 }
 
-func (q *Query) biddersLine(r distinct.Result[distinct.NoKey]) {
-	// The operator's own JSON form, with the stream's name in front.
+// biddersLine is the JSON line of a DESTINATION_SQL_STREAM result: the
+// operator's own JSON form, with the stream's name in front.
+func (q *Query) biddersLine(r distinct.Result[distinct.NoKey]) []byte {
 	b := append(q.buf[:0], `{"stream":"`+BiddersStream+`",`...)
 	at := len(b)
 	b, err := r.AppendJSON(b)
 	if err != nil { // only a key can fail to encode, and there is none
 		panic(err)
 	}
-	b = append(b[:at], b[at+1:]...) // drop the operator's opening brace
-	q.buf = b
-	q.emit(b)
-}
-
-func (q *Query) head(stream string, start, end record.Time) []byte {
-	b := append(q.buf[:0], `{"stream":"`...)
-	b = append(b, stream...)
-	b = append(b, `","window_start":`...)
-	b = cli.AppendTime(b, start)
-	b = append(b, `,"window_end":`...)
-	return cli.AppendTime(b, end)
-}
-
-func (q *Query) tail(b []byte, update bool) {
-	if update {
-		b = append(b, `,"update":true`...)
-	}
-	b = append(b, '}')
-	q.buf = b
-	q.emit(b)
-}
-
-// run calls f with emit installed for the result callbacks.
-func (q *Query) run(emit func([]byte), f func() error) error {
-	prev := q.emit
-	q.emit = emit
-	err := f()
-	q.emit = prev
-	return err
+	q.buf = append(b[:at], b[at+1:]...) // drop the operator's opening brace
+	return q.buf
 }
 
 // Push takes one bid into both queries and emits the results it completes.
 // An error names the stream whose operator refused the record (a window
 // bound out of the range of record.Time).
 func (q *Query) Push(r Record, emit func([]byte)) error {
-	prev := q.emit
-	q.emit = emit
-	err1 := q.spend.Push(r, q.onSpend)
-	err2 := q.bidders.Push(r, q.onBidders)
-	q.emit = prev
-	return joinStreams(err1, err2)
+	return streamErr(q.pipe.Push(r, emit))
 }
 
 // Advance moves both queries' watermark to wm and emits what that completes.
 func (q *Query) Advance(wm record.Time, emit func([]byte)) error {
-	return q.run(emit, func() error {
-		return joinStreams(q.spend.Advance(wm, q.onSpend), q.bidders.Advance(wm, q.onBidders))
-	})
+	return streamErr(q.pipe.Advance(wm, emit))
 }
 
 // Flush emits every open window of both queries: the end of input.
 func (q *Query) Flush(emit func([]byte)) error {
-	return q.run(emit, func() error {
-		return joinStreams(q.spend.Flush(q.onSpend), q.bidders.Flush(q.onBidders))
-	})
+	return streamErr(q.pipe.Flush(emit))
 }
 
-func joinStreams(spend, bidders error) error {
-	if spend != nil {
-		spend = fmt.Errorf("auction: %s: %w", SpendStream, spend)
+// streamErr names the stream of each operator error in err, which the Tee
+// numbers by its stages (1 for the spend, 2 for the bidders). The
+// *record.StageError stays in the chain, so that record.IsRefused still
+// tells a refusal.
+func streamErr(err error) error {
+	if err == nil {
+		return nil
 	}
-	if bidders != nil {
-		bidders = fmt.Errorf("auction: %s: %w", BiddersStream, bidders)
+	var stages []error
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		stages = j.Unwrap()
+	} else {
+		stages = []error{err}
 	}
-	return errors.Join(spend, bidders)
+	named := make([]error, len(stages))
+	for i, e := range stages {
+		stream := "?"
+		var se *record.StageError
+		if errors.As(e, &se) {
+			stream = [...]string{SpendStream, BiddersStream}[se.Stage-1]
+		}
+		named[i] = fmt.Errorf("auction: %s: %w", stream, e)
+	}
+	if len(named) == 1 {
+		return named[0]
+	}
+	return errors.Join(named...)
 }
 
 // Stats is what the two operators of a Query have seen and hold.
@@ -207,18 +193,14 @@ func (q *Query) Stats() Stats {
 	return Stats{Spend: q.spend.Stats(), Bidders: q.bidders.Stats()}
 }
 
-// snapshotVersion is the first byte of a Query snapshot.
-const snapshotVersion = 1
-
 // ErrSnapshot is wrapped by the errors of Restore.
 var ErrSnapshot = errors.New("auction: bad snapshot")
 
-// AppendSnapshot appends the state of both operators to dst: a version byte,
-// then each operator's own snapshot behind its length. The operators'
-// snapshots carry their parameters, so a snapshot restores only into a Query
-// built with the same options.
+// AppendSnapshot appends the state of the pipeline to dst, with
+// record.AppendSnapshot. The operators' snapshots carry their parameters,
+// so a snapshot restores only into a Query built with the same options.
 func (q *Query) AppendSnapshot(dst []byte) ([]byte, error) {
-	out, err := snap.Append(dst, snapshotVersion, q.spend, q.bidders)
+	out, err := record.AppendSnapshot(dst, q.pipe)
 	if err != nil {
 		return out, fmt.Errorf("auction: snapshot: %w", err)
 	}
@@ -226,17 +208,13 @@ func (q *Query) AppendSnapshot(dst []byte) ([]byte, error) {
 }
 
 // Restore replaces the Query's state with a snapshot written by
-// AppendSnapshot. On error (truncated or corrupt data, an unknown version, a
-// snapshot of operators with other parameters) the Query is unchanged; the
-// error wraps ErrSnapshot and the operator's own error.
+// AppendSnapshot. On error (truncated or corrupt data, a snapshot of
+// operators with other parameters) the Query is unchanged, as
+// record.RestoreSnapshot leaves it; the error wraps ErrSnapshot and the
+// operator's own error.
 func (q *Query) Restore(data []byte) error {
-	fresh, err := New(&q.opts)
-	if err != nil {
-		return err
-	}
-	if err := snap.Read(data, snapshotVersion, fresh.spend, fresh.bidders); err != nil {
+	if err := record.RestoreSnapshot(data, q.pipe); err != nil {
 		return fmt.Errorf("%w: %w", ErrSnapshot, err)
 	}
-	q.spend, q.bidders = fresh.spend, fresh.bidders
 	return nil
 }

@@ -14,6 +14,7 @@ import (
 
 	"github.com/rowtime/rowtime/examples/internal/querytest"
 	"github.com/rowtime/rowtime/record"
+	"github.com/rowtime/rowtime/record/table"
 	"github.com/rowtime/rowtime/window"
 )
 
@@ -99,11 +100,11 @@ func TestLoadUsers(t *testing.T) {
 			}
 		})
 	}
-	if _, err := LoadUsers(strings.NewReader("1,male,1\n1,male,1\n")); !errors.Is(err, record.ErrDuplicateKey) {
-		t.Errorf("duplicate: %v, want record.ErrDuplicateKey", err)
+	if _, err := LoadUsers(strings.NewReader("1,male,1\n1,male,1\n")); !errors.Is(err, table.ErrDuplicateKey) {
+		t.Errorf("duplicate: %v, want table.ErrDuplicateKey", err)
 	}
-	if _, err := LoadUsers(strings.NewReader("1,male\n")); !errors.Is(err, record.ErrColumns) {
-		t.Errorf("columns: %v, want record.ErrColumns", err)
+	if _, err := LoadUsers(strings.NewReader("1,male\n")); !errors.Is(err, table.ErrColumns) {
+		t.Errorf("columns: %v, want table.ErrColumns", err)
 	}
 	if u.Table() == nil || u.Table().Len() != 3 {
 		t.Error("Table() is not the loaded table")
@@ -409,7 +410,7 @@ func TestPartialMerge(t *testing.T) {
 	for _, r := range querytest.Parse[row](t, querytest.Lines(t, q, recs, true)) {
 		r2 := r
 		r2.Impression, r2.Click = 0, 0
-		want[rowKey(r2)] = Counts{X: r.Impression, Y: r.Click}
+		want[rowKey(r2)] = Counts{First: r.Impression, Second: r.Click}
 	}
 	const shards = 4
 	f := CountsFunc()
@@ -447,7 +448,7 @@ func TestPartialMerge(t *testing.T) {
 	for k, st := range merged {
 		out := []string{string(AppendLine(nil, window.Result[Key, Counts]{Start: k.start, End: k.start + record.Time(time.Minute), Key: k.key, Value: f.Result(st)}))}
 		r := querytest.Parse[row](t, out)[0]
-		c := Counts{X: r.Impression, Y: r.Click}
+		c := Counts{First: r.Impression, Second: r.Click}
 		r.Impression, r.Click = 0, 0
 		if w, ok := want[rowKey(r)]; !ok || w != c {
 			t.Errorf("%v: merged %+v, want %+v (present %v)", r, c, w, ok)

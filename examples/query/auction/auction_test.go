@@ -7,12 +7,14 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/rowtime/rowtime/examples/internal/querytest"
 	"github.com/rowtime/rowtime/record"
 	"github.com/rowtime/rowtime/record/decode"
+	"github.com/rowtime/rowtime/window"
 )
 
 func TestDecode(t *testing.T) {
@@ -350,4 +352,36 @@ func FuzzDecode(f *testing.F) {
 			t.Fatalf("round trip gave %+v, want %+v", again, r)
 		}
 	})
+}
+
+// TestRefusalNamesStream checks that a bid whose window bound overflows is
+// refused by the first pump, named by its stream, and leaves both queries
+// as they were.
+func TestRefusalNamesStream(t *testing.T) {
+	q, err := New(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ok := record.At(Start, Bid{Block: 1, Bidder: "a", Amount: 5})
+	if err := q.Push(ok, nil); err != nil {
+		t.Fatal(err)
+	}
+	before, err := q.AppendSnapshot(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = q.Push(record.At(record.MaxTime, Bid{Block: 2, Bidder: "b", Amount: 7}), nil)
+	if !record.IsRefused(err) || !errors.Is(err, window.ErrOverflow) || !strings.Contains(err.Error(), "auction: "+SpendStream+": ") {
+		t.Fatalf("Push at MaxTime: %v, want a refusal naming %s", err, SpendStream)
+	}
+	after, err := q.AppendSnapshot(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(before, after) {
+		t.Fatal("a refused bid changed the state")
+	}
+	if s := q.Stats(); s.Spend.Records != 1 || s.Bidders.Records != 1 {
+		t.Fatalf("stats after the refusal: %+v", s)
+	}
 }

@@ -5,7 +5,8 @@
 // with the most-clicked articles of each minute on request. The example
 // programs trending and consumer run it; the package also holds its record
 // types, the decoding of its payloads, the users table and a deterministic
-// workload generator.
+// workload generator. The consumer runs one Partial per shard, which emits
+// aggregate.Partial's states, and merges them.
 //
 // The KDA application it replaces (users is the reference table):
 //

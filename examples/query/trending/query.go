@@ -8,7 +8,6 @@ import (
 
 	"github.com/rowtime/rowtime/aggregate"
 	"github.com/rowtime/rowtime/examples/internal/cli"
-	"github.com/rowtime/rowtime/examples/internal/snap"
 	"github.com/rowtime/rowtime/record"
 	"github.com/rowtime/rowtime/window"
 )
@@ -43,7 +42,7 @@ func KeyOf(e Event) Key { return Key{Group: e.Group, Article: e.Article} }
 // State is the accumulator of Counts: impressions in X, clicks in Y.
 type State = aggregate.PairState[int64, int64]
 
-// Counts is the result of Counts: impressions in X, clicks in Y.
+// Counts is the result of Counts: impressions in First, clicks in Second.
 type Counts = aggregate.PairResult[int64, int64]
 
 // CountsFunc returns the aggregate of the query, the conditional counts
@@ -69,28 +68,7 @@ var Window = window.Floor(window.Minute)
 // states carry everything: merging partials gives exactly the counts of one
 // operator fed every shard.
 func Partial(opts *window.Options[Event]) (*window.Agg[Event, Key, State], error) {
-	return window.Aggregate(Window, KeyOf, partial[Event, State, Counts]{CountsFunc()}, opts)
-}
-
-// partial is f with its accumulator as its result.
-type partial[R, A, V any] struct{ f aggregate.Func[R, A, V] }
-
-func (p partial[R, A, V]) Add(a *A, r R)     { p.f.Add(a, r) }
-func (p partial[R, A, V]) Merge(dst, src *A) { p.f.Merge(dst, src) }
-func (p partial[R, A, V]) Result(a *A) A     { return *a }
-
-func (p partial[R, A, V]) AppendState(dst []byte, a *A) ([]byte, error) {
-	if c, ok := p.f.(aggregate.StateCodec[A]); ok {
-		return c.AppendState(dst, a)
-	}
-	return record.AppendBinary(dst, *a)
-}
-
-func (p partial[R, A, V]) ReadState(a *A, src []byte) (int, error) {
-	if c, ok := p.f.(aggregate.StateCodec[A]); ok {
-		return c.ReadState(a, src)
-	}
-	return record.ReadBinary(src, a)
+	return window.Aggregate(Window, KeyOf, aggregate.Partial(CountsFunc()), opts)
 }
 
 // AppendLine appends the JSON form of one result of the query:
@@ -115,9 +93,9 @@ func AppendLine(dst []byte, r window.Result[Key, Counts]) []byte {
 	dst = append(dst, `,"article_id":`...)
 	dst = strconv.AppendInt(dst, r.Key.Article, 10)
 	dst = append(dst, `,"impression":`...)
-	dst = strconv.AppendInt(dst, r.Value.X, 10)
+	dst = strconv.AppendInt(dst, r.Value.First, 10)
 	dst = append(dst, `,"click":`...)
-	dst = strconv.AppendInt(dst, r.Value.Y, 10)
+	dst = strconv.AppendInt(dst, r.Value.Second, 10)
 	if r.Update {
 		dst = append(dst, `,"update":true`...)
 	}
@@ -273,22 +251,18 @@ func (q *Query) Stats() Stats {
 	return s
 }
 
-// snapshotVersion is the first byte of a Query snapshot.
-const snapshotVersion = 1
-
 // ErrSnapshot is wrapped by the errors of Restore.
 var ErrSnapshot = errors.New("trending: bad snapshot")
 
-// AppendSnapshot appends the state of the query's operators to dst: a
-// version byte, then each operator's own snapshot behind its length. The
-// users table is not in it: it is reference data, loaded again by the
+// AppendSnapshot appends the state of the query's operators to dst, taken
+// together by record.AppendSnapshot. The users table is not in it: it is reference data, loaded again by the
 // process that restores.
 func (q *Query) AppendSnapshot(dst []byte) ([]byte, error) {
-	parts := []snap.Appender{q.counts}
+	parts := []any{q.counts}
 	if q.top != nil {
 		parts = append(parts, q.top.op)
 	}
-	out, err := snap.Append(dst, snapshotVersion, parts...)
+	out, err := record.AppendSnapshot(dst, parts...)
 	if err != nil {
 		return out, fmt.Errorf("trending: snapshot: %w", err)
 	}
@@ -303,11 +277,11 @@ func (q *Query) Restore(data []byte) error {
 	if err != nil {
 		return err
 	}
-	parts := []snap.Restorer{fresh.counts}
+	parts := []any{fresh.counts}
 	if fresh.top != nil {
 		parts = append(parts, fresh.top.op)
 	}
-	if err := snap.Read(data, snapshotVersion, parts...); err != nil {
+	if err := record.RestoreSnapshot(data, parts...); err != nil {
 		return fmt.Errorf("%w: %w", ErrSnapshot, err)
 	}
 	q.counts = fresh.counts

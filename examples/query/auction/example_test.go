@@ -3,7 +3,7 @@ package auction_test
 import (
 	"fmt"
 
-	"github.com/rowtime/rowtime/examples/internal/auction"
+	"github.com/rowtime/rowtime/examples/query/auction"
 )
 
 func ExampleQuery() {
