@@ -498,10 +498,22 @@ func (t *tree) insert(p []float64) int32 {
 			t.nodes[parent].right = int16(m)
 		}
 	}
+	grown := true
 	for i := savedAt - 1; i >= 0; i-- {
 		r := t.path[i]
 		t.nodes[r].mass++
+		if !grown {
+			continue
+		}
+		// A box that strictly contains p keeps its bounds, and so do the
+		// boxes above it, which contain it. (Strictly: a bound equal to p
+		// is rewritten, which keeps the sign of a zero as min and max give
+		// it, as a box rebuilt from the leaves would have it.)
 		b := t.nodeBox(r)
+		if strictlyContains(b.min, b.max, p) {
+			grown = false
+			continue
+		}
 		for j, x := range p {
 			b.min[j] = min(b.min[j], x)
 			b.max[j] = max(b.max[j], x)
