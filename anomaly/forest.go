@@ -153,7 +153,7 @@ func newForest(columns int, p params) *Forest {
 		f.trees[i] = newTree(f.dims, p.sample, p.seed, uint64(i)*0x9e3779b97f4a7c15+1)
 	}
 	n := max(p.sample-1, 1)
-	f.layout = layoutScratch{nodes: make([]node, n), boxes: make([]float64, n*(2*f.dims+1))}
+	f.layout = layoutScratch{nodes: make([]node, n), boxes: make([]float64, n*2*f.dims)}
 	f.shingle = make([]float64, f.dims)
 	f.high = make([]float64, f.dims)
 	f.low = make([]float64, f.dims)

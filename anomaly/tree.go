@@ -35,8 +35,11 @@ type tree struct {
 	capacity int
 	root     int32
 
-	// internal nodes, and their boxes: per node the range sum, dims minima
-	// and dims maxima, side by side for the walk up a path
+	// internal nodes, and their boxes: per node dims minima then dims
+	// maxima, side by side for the walk up a path. The sum of a box's
+	// ranges is not kept: summed afresh in dimension order when needed, it
+	// is the same number to the last bit, and a third less memory (for one
+	// dimension) keeps more of a large forest in the cache.
 	nodes     []node
 	boxes     []float64
 	freeNodes []int32 // free slots below usedNodes, as a stack
@@ -83,7 +86,7 @@ func newTree(dims, capacity int, seed1, seed2 uint64) *tree {
 	n := max(capacity-1, 1)
 	t := &tree{
 		dims: dims, capacity: capacity, root: none,
-		nodes: make([]node, n), boxes: make([]float64, n*(2*dims+1)),
+		nodes: make([]node, n), boxes: make([]float64, n*2*dims),
 		freeNodes: make([]int32, 0, n),
 		leafPoint: make([]float64, capacity*dims), leafMass: make([]int32, capacity),
 		freeLeaves: make([]int32, 0, capacity),
@@ -103,11 +106,24 @@ func (t *tree) point(leaf int32) []float64 {
 }
 
 func (t *tree) nodeBox(n int32) box {
-	o := int(n) * (2*t.dims + 1)
-	return box{min: t.boxes[o+1 : o+1+t.dims], max: t.boxes[o+1+t.dims : o+1+2*t.dims], rangeSum: t.boxes[o]}
+	lo, hi := t.bounds(n)
+	return box{min: lo, max: hi, rangeSum: rangeSum(lo, hi)}
 }
 
-func (t *tree) setRangeSum(n int32, s float64) { t.boxes[int(n)*(2*t.dims+1)] = s }
+// bounds is node n's box without its range sum: its minima and maxima.
+func (t *tree) bounds(n int32) (lo, hi []float64) {
+	o := int(n) * 2 * t.dims
+	return t.boxes[o : o+t.dims : o+t.dims], t.boxes[o+t.dims : o+2*t.dims : o+2*t.dims]
+}
+
+// refBounds is refBox without the range sum.
+func (t *tree) refBounds(r int32) (lo, hi []float64) {
+	if r >= 0 {
+		return t.bounds(r)
+	}
+	p := t.point(^r)
+	return p, p
+}
 
 // refBox is the box of a reference: a node's cached box or a leaf's point.
 func (t *tree) refBox(r int32) box {
@@ -219,9 +235,8 @@ func (t *tree) scoreFrom(leaf int32, seen bool, p []float64) float64 {
 	s := scoreUnseen(depth, 0)
 	for i := depth - 1; i >= 0; i-- {
 		r := t.path[i]
-		o := int(r) * (2*d + 1)
-		rs := t.boxes[o]
-		lo, hi := t.boxes[o+1:o+1+d:o+1+d], t.boxes[o+1+d:o+1+2*d:o+1+2*d]
+		o := int(r) * 2 * d
+		lo, hi := t.boxes[o:o+d:o+d], t.boxes[o+d:o+2*d:o+2*d]
 		lo, hi = lo[:len(p)], hi[:len(p)]
 		sum := 0.0
 		for j, x := range p {
@@ -233,7 +248,7 @@ func (t *tree) scoreFrom(leaf int32, seen bool, p []float64) float64 {
 		if sum == 0 {
 			break
 		}
-		prob := sum / (rs + sum)
+		prob := sum / (rangeSum(lo, hi) + sum)
 		s = prob*scoreUnseen(i, 0) + (1-prob)*s
 	}
 	return s * t.norm() / math.Log(2) // as normalize computes it
@@ -314,7 +329,7 @@ func (t *tree) relayout(s *layoutScratch) {
 	if t.root < 0 {
 		return
 	}
-	bs := 2*t.dims + 1
+	bs := 2 * t.dims
 	var next int32
 	t.copyPreorder(t.root, s, bs, &next)
 	copy(t.nodes, s.nodes[:next])
@@ -467,10 +482,10 @@ func (t *tree) insert(p []float64) int32 {
 			break
 		}
 		parent := t.path[at-1]
-		sb := t.refBox(t.sibling(parent, node))
+		slo, shi := t.refBounds(t.sibling(parent, node))
 		for i := range curMin {
-			curMin[i] = min(curMin[i], sb.min[i])
-			curMax[i] = max(curMax[i], sb.max[i])
+			curMin[i] = min(curMin[i], slo[i])
+			curMax[i] = max(curMax[i], shi[i])
 		}
 		node, at = parent, at-1
 	}
@@ -509,31 +524,29 @@ func (t *tree) insert(p []float64) int32 {
 		// boxes above it, which contain it. (Strictly: a bound equal to p
 		// is rewritten, which keeps the sign of a zero as min and max give
 		// it, as a box rebuilt from the leaves would have it.)
-		b := t.nodeBox(r)
-		if strictlyContains(b.min, b.max, p) {
+		lo, hi := t.bounds(r)
+		if strictlyContains(lo, hi, p) {
 			grown = false
 			continue
 		}
 		for j, x := range p {
-			b.min[j] = min(b.min[j], x)
-			b.max[j] = max(b.max[j], x)
+			lo[j] = min(lo[j], x)
+			hi[j] = max(hi[j], x)
 		}
-		t.setRangeSum(r, rangeSum(b.min, b.max))
 	}
 	return l
 }
 
-// rebuildBox sets node r's box to the union of its children's boxes. The
-// range sum is always summed afresh in dimension order, so a box rebuilt
-// after a restore is bit for bit the one the tree had.
+// rebuildBox sets node r's box to the union of its children's boxes, so a
+// box rebuilt after a restore is bit for bit the one the tree had.
 func (t *tree) rebuildBox(r int32) {
-	b := t.nodeBox(r)
-	lb, rb := t.refBox(int32(t.nodes[r].left)), t.refBox(int32(t.nodes[r].right))
-	for j := range b.min {
-		b.min[j] = min(lb.min[j], rb.min[j])
-		b.max[j] = max(lb.max[j], rb.max[j])
+	lo, hi := t.bounds(r)
+	llo, lhi := t.refBounds(int32(t.nodes[r].left))
+	rlo, rhi := t.refBounds(int32(t.nodes[r].right))
+	for j := range lo {
+		lo[j] = min(llo[j], rlo[j])
+		hi[j] = max(lhi[j], rhi[j])
 	}
-	t.setRangeSum(r, rangeSum(b.min, b.max))
 }
 
 // delete removes one copy of leaf's point (RandomCutTree.deletePoint).
@@ -572,8 +585,7 @@ func (t *tree) delete(leaf int32) {
 			if !resolved {
 				// A box that strictly contains the point does not change, nor
 				// do the boxes above it.
-				b := t.nodeBox(r)
-				if strictlyContains(b.min, b.max, p) {
+				if lo, hi := t.bounds(r); strictlyContains(lo, hi, p) {
 					resolved = true
 				} else {
 					t.rebuildBox(r)
