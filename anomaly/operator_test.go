@@ -435,7 +435,7 @@ func TestDeterministic(t *testing.T) {
 func TestSurelyRejectsAgreesWithTheWeight(t *testing.T) {
 	rng := rand.New(rand.NewPCG(8, 8))
 	for _, lambda := range []float64{0, 1e-5, 1.0 / 257, 0.1} {
-		tr := newTree(1, 10, 1, 1)
+		tr := newTree(1, 10, 1, 1, nil)
 		tr.size = tr.capacity
 		expLambda := math.Exp(lambda)
 		seq := uint64(1000)

@@ -377,7 +377,7 @@ func TestAttributionVisitorRenormalize(t *testing.T) {
 //	     /  \
 //	  -1,0  0,1 (mass 2)
 func fixedTree(t *testing.T) (*tree, map[[2]float64]int32) {
-	tr := newTree(2, 256, 1, 2)
+	tr := newTree(2, 256, 1, 2, nil)
 	factor := 0.0
 	tr.draw = func() float64 { return factor }
 	leaves := map[[2]float64]int32{}

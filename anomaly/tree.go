@@ -31,22 +31,31 @@ type node struct {
 }
 
 type tree struct {
-	dims     int
-	capacity int
+	// The fields every point reads, scored or offered to the sampler, come
+	// first: a forest of a hundred trees touches these lines of each tree
+	// per record, and fewer lines keep more of its nodes in the cache.
 	root     int32
-
-	// internal nodes, and their boxes: per node dims minima then dims
-	// maxima, side by side for the walk up a path. The sum of a box's
-	// ranges is not kept: summed afresh in dimension order when needed, it
-	// is the same number to the last bit, and a third less memory (for one
-	// dimension) keeps more of a large forest in the cache.
-	nodes     []node
+	dims     int
+	size     int // sampled points
+	capacity int
+	nodes    []node // internal nodes
+	// their boxes: per node dims minima then dims maxima. The sum of a
+	// box's ranges is not kept: summed afresh in dimension order when
+	// needed, it is the same number to the last bit, and a third less
+	// memory (for one dimension) keeps more of a large forest in the cache.
 	boxes     []float64
+	leafPoint []float64 // dims per leaf
+	path      []int32   // scratch: internal nodes from the root down
+	rng       rand.PCG
+
+	// surelyRejects' bound on −log u for the point of sequence number
+	// boundSeq (0: none), computed afresh at boundBase
+	bound               float64
+	boundSeq, boundBase uint64
+
 	freeNodes []int32 // free slots below usedNodes, as a stack
 	usedNodes int32   // slots ever used
 
-	// leaves
-	leafPoint  []float64 // dims per leaf
 	leafMass   []int32
 	freeLeaves []int32
 	usedLeaves int32
@@ -55,31 +64,21 @@ type tree struct {
 	// sampled twice (or equal to another) is twice in the heap.
 	weight []float64
 	slot   []int32
-	size   int
-
-	rng rand.PCG
-
-	// surelyRejects' bound on −log u for the point of sequence number
-	// boundSeq (0: none), computed afresh at boundBase
-	bound               float64
-	boundSeq, boundBase uint64
 
 	sinceLayout int // insertions since the last relayout
 	// draw, when set, replaces rng for the cuts' factors: the reference's
 	// tests fix them to build known trees.
 	draw func() float64
 
-	normMass int // the mass normLog is for
-	normLog  float64
-
-	path []int32 // scratch: internal nodes from the root down
-	cur  []float64
+	cur []float64
 }
 
 // maxCapacity bounds a tree's sample: leaf references ^l fit in an int16.
 const maxCapacity = 1 << 15
 
-func newTree(dims, capacity int, seed1, seed2 uint64) *tree {
+// newTree returns an empty tree; path is its scratch, of capacity+1
+// entries (nil: its own).
+func newTree(dims, capacity int, seed1, seed2 uint64, path []int32) *tree {
 	if capacity < 1 || capacity > maxCapacity || dims < 1 || dims > 1<<16 {
 		panic(fmt.Sprintf("anomaly: tree of %d points of %d dimensions", capacity, dims))
 	}
@@ -91,8 +90,11 @@ func newTree(dims, capacity int, seed1, seed2 uint64) *tree {
 		leafPoint: make([]float64, capacity*dims), leafMass: make([]int32, capacity),
 		freeLeaves: make([]int32, 0, capacity),
 		weight:     make([]float64, capacity), slot: make([]int32, capacity),
-		path: make([]int32, 0, capacity+1),
+		path: path[:0:len(path)],
 		cur:  make([]float64, 2*dims),
+	}
+	if len(path) < capacity+1 {
+		t.path = make([]int32, 0, capacity+1)
 	}
 	t.rng.Seed(seed1, seed2)
 	return t
@@ -182,28 +184,45 @@ func (t *tree) scoreVisit(v *scoreVisitor, p []float64) float64 {
 	return v.result()
 }
 
-// descend4 is descend for four trees at once, in lockstep: their paths
-// are independent chains of loads, which the processor overlaps, where one
-// tree after another would wait for each cache miss in turn.
-func descend4(ts *[4]*tree, p []float64, leaves *[4]int32) {
-	t0, t1, t2, t3 := ts[0], ts[1], ts[2], ts[3]
-	t0.path, t1.path, t2.path, t3.path = t0.path[:0], t1.path[:0], t2.path[:0], t3.path[:0]
-	r0, r1, r2, r3 := t0.root, t1.root, t2.root, t3.root
-	for r0 >= 0 || r1 >= 0 || r2 >= 0 || r3 >= 0 {
-		if r0 >= 0 {
-			r0 = t0.step(r0, p)
-		}
-		if r1 >= 0 {
-			r1 = t1.step(r1, p)
-		}
-		if r2 >= 0 {
-			r2 = t2.step(r2, p)
-		}
-		if r3 >= 0 {
-			r3 = t3.step(r3, p)
+// group is the number of trees a forest descends at once, in lockstep:
+// their paths are independent chains of loads, which the processor
+// overlaps, where one tree after another would wait for each cache miss in
+// turn. Once a forest outgrows the cache, most levels miss it, and eight
+// chains hide more of that wait than four.
+const group = 8
+
+// descendGroup is descend for up to group trees at once, in lockstep; it
+// sets leaves[k] to the leaf of ts[k]. The trees' nodes and paths are held
+// in locals for the walk: each level costs a few instructions per tree.
+func descendGroup(ts []*tree, p []float64, leaves *[group]int32) {
+	ts = ts[:min(len(ts), group)]
+	var (
+		nodes [group][]node
+		paths [group][]int32
+	)
+	for k, t := range ts {
+		nodes[k], paths[k], leaves[k] = t.nodes, t.path[:0], t.root
+	}
+	for more := true; more; {
+		more = false
+		for k := range ts {
+			r := leaves[k]
+			if r < 0 {
+				continue
+			}
+			n := &nodes[k][r]
+			paths[k] = append(paths[k], r)
+			c := n.left
+			if p[n.dim] > n.cut {
+				c = n.right
+			}
+			leaves[k] = int32(c)
+			more = true
 		}
 	}
-	*leaves = [4]int32{r0, r1, r2, r3}
+	for k, t := range ts {
+		t.path = paths[k]
+	}
 }
 
 func (t *tree) step(r int32, p []float64) int32 {
@@ -220,12 +239,17 @@ func (t *tree) step(r int32, p []float64) int32 {
 // checks it).
 func (t *tree) score(p []float64) float64 {
 	leaf := t.descend(p)
-	return t.scoreFrom(leaf, equalPoints(t.point(^leaf), p), p)
+	return t.scoreFrom(leaf, equalPoints(t.point(^leaf), p), p, math.Log(float64(t.size)+1))
 }
 
+// ln2 is math.Log(2), which the compiler does not fold: a call per tree
+// and record otherwise.
+var ln2 = math.Log(2)
+
 // scoreFrom is score after descend returned leaf, seen telling whether the
-// leaf's point is p.
-func (t *tree) scoreFrom(leaf int32, seen bool, p []float64) float64 {
+// leaf's point is p; logMass is log(mass+1), for normalize, which the
+// forest computes once for its trees (they all hold as many points).
+func (t *tree) scoreFrom(leaf int32, seen bool, p []float64, logMass float64) float64 {
 	depth := len(t.path)
 	if seen {
 		m := int(t.leafMass[^leaf])
@@ -251,17 +275,7 @@ func (t *tree) scoreFrom(leaf int32, seen bool, p []float64) float64 {
 		prob := sum / (rangeSum(lo, hi) + sum)
 		s = prob*scoreUnseen(i, 0) + (1-prob)*s
 	}
-	return s * t.norm() / math.Log(2) // as normalize computes it
-}
-
-// norm is log(mass+1) for normalize, cached: the mass hardly
-// ever changes once the sample is full, and a logarithm per tree and record
-// is a tenth of the cost of a score.
-func (t *tree) norm() float64 {
-	if t.normMass != t.size {
-		t.normMass, t.normLog = t.size, math.Log(float64(t.size)+1)
-	}
-	return t.normLog
+	return s * logMass / ln2 // as normalize computes it
 }
 
 // attribute adds the tree's normalized attribution of p's score to high
