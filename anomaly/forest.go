@@ -124,6 +124,7 @@ type Forest struct {
 	paths     []int32 // the trees' paths, group of them
 	normMass  int     // the mass normLog is for
 	normLog   float64 // log(normMass+1)
+	touched   float64 // the sum of the boxes scoreTrees touched, kept
 
 	records uint64    // records taken
 	points  uint64    // points (full shingles) taken
@@ -282,10 +283,18 @@ func (f *Forest) scoreTrees(point []float64, add bool) float64 {
 	for ts := f.trees; len(ts) > 0; ts = ts[min(len(ts), group):] {
 		q := ts[:min(len(ts), group)]
 		descendGroup(q, point, &leaves)
-		// The leaves' points are read together, their misses overlap.
+		// The leaves' points are read together, their misses overlap; so
+		// are the boxes of the leaves' parents, which the scores read
+		// first, one tree after another: touched here, they are in the
+		// cache by then.
+		touch := 0.0
 		for k, t := range q {
 			seen[k] = equalPoints(t.point(^leaves[k]), point)
+			if n := len(t.path); n > 0 {
+				touch += t.boxes[int(t.path[n-1])*2*t.dims]
+			}
 		}
+		f.touched = touch
 		for k, t := range q {
 			s += t.scoreFrom(leaves[k], seen[k], point, f.logMass(t.size))
 			if add {
