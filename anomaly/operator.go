@@ -303,7 +303,7 @@ func (f *Forest) stateBytes() int {
 }
 
 func (t *tree) stateBytes() int {
-	const nodeSize = 16
-	return nodeSize*cap(t.nodes) + 8*(cap(t.boxes)+cap(t.leafPoint)+cap(t.weight)+cap(t.cur)) +
-		4*(cap(t.freeNodes)+cap(t.leafMass)+cap(t.freeLeaves)+cap(t.slot))
+	const nodeSize, sampleSize = 16, 16
+	return nodeSize*cap(t.nodes) + sampleSize*cap(t.heap) + 8*(cap(t.boxes)+cap(t.leafPoint)+cap(t.cur)) +
+		4*(cap(t.freeNodes)+cap(t.leafMass)+cap(t.freeLeaves))
 }

@@ -443,7 +443,7 @@ func TestSurelyRejectsAgreesWithTheWeight(t *testing.T) {
 		for i := range 200_000 {
 			if i%5000 == 0 {
 				// A new heap maximum, near the boundary of what is kept.
-				tr.weight[0] = -float64(seq)*lambda + rng.NormFloat64() - 3
+				tr.heap[0].weight = -float64(seq)*lambda + rng.NormFloat64() - 3
 				tr.boundSeq = 0
 			}
 			seq++
@@ -454,8 +454,8 @@ func TestSurelyRejectsAgreesWithTheWeight(t *testing.T) {
 			w := -float64(seq)*lambda + math.Log(-math.Log(u))
 			if tr.surelyRejects(u, seq, lambda, expLambda) {
 				rejected++
-				if w < tr.weight[0] {
-					t.Fatalf("λ %v, point %d: rejected a weight %v below the maximum %v", lambda, seq, w, tr.weight[0])
+				if w < tr.heap[0].weight {
+					t.Fatalf("λ %v, point %d: rejected a weight %v below the maximum %v", lambda, seq, w, tr.heap[0].weight)
 				}
 			}
 		}

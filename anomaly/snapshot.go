@@ -190,8 +190,8 @@ func (t *tree) appendState(dst []byte) []byte {
 	dst = appendInts(dst, t.freeLeaves)
 	dst = binary.AppendUvarint(dst, uint64(t.size))
 	for i := range t.size {
-		dst = appendFloat(dst, t.weight[i])
-		dst = binary.AppendUvarint(dst, uint64(t.slot[i]))
+		dst = appendFloat(dst, t.heap[i].weight)
+		dst = binary.AppendUvarint(dst, uint64(t.heap[i].leaf))
 	}
 	return dst
 }
@@ -250,8 +250,8 @@ func (t *tree) readState(r *reader) error {
 		return fmt.Errorf("%d sampled points in a sample of %d", size, t.capacity)
 	}
 	for i := 0; i < size && r.err == nil; i++ {
-		t.weight[i] = r.float()
-		t.slot[i] = int32(r.uvarint())
+		t.heap[i].weight = r.float()
+		t.heap[i].leaf = int32(r.uvarint())
 	}
 	t.size = size
 	if r.err != nil {
@@ -307,12 +307,12 @@ func (t *tree) check() error {
 	}
 	copies := make([]int32, t.usedLeaves)
 	for i := range t.size {
-		l := t.slot[i]
+		l := t.heap[i].leaf
 		if l < 0 || l >= t.usedLeaves || t.leafMass[l] == 0 {
 			return fmt.Errorf("sampled point %d at leaf %d, not in the tree", i, l)
 		}
 		copies[l]++
-		if w := t.weight[i]; math.IsNaN(w) || i > 0 && w > t.weight[(i-1)/2] {
+		if w := t.heap[i].weight; math.IsNaN(w) || i > 0 && w > t.heap[(i-1)/2].weight {
 			return fmt.Errorf("sampler heap out of order at %d", i)
 		}
 	}

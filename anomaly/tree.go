@@ -62,8 +62,7 @@ type tree struct {
 
 	// sampler: a max-heap on weight of the sampled points' leaves; a point
 	// sampled twice (or equal to another) is twice in the heap.
-	weight []float64
-	slot   []int32
+	heap []sample
 
 	sinceLayout int // insertions since the last relayout
 	// draw, when set, replaces rng for the cuts' factors: the reference's
@@ -71,6 +70,13 @@ type tree struct {
 	draw func() float64
 
 	cur []float64
+}
+
+// A sample is an entry of a sampler's heap: a point's weight and its
+// leaf, side by side, so that a step down the heap reads one line.
+type sample struct {
+	weight float64
+	leaf   int32
 }
 
 // maxCapacity bounds a tree's sample: leaf references ^l fit in an int16.
@@ -89,9 +95,9 @@ func newTree(dims, capacity int, seed1, seed2 uint64, path []int32) *tree {
 		freeNodes: make([]int32, 0, n),
 		leafPoint: make([]float64, capacity*dims), leafMass: make([]int32, capacity),
 		freeLeaves: make([]int32, 0, capacity),
-		weight:     make([]float64, capacity), slot: make([]int32, capacity),
-		path: path[:0:len(path)],
-		cur:  make([]float64, 2*dims),
+		heap:       make([]sample, capacity),
+		path:       path[:0:len(path)],
+		cur:        make([]float64, 2*dims),
 	}
 	if len(path) < capacity+1 {
 		t.path = make([]int32, 0, capacity+1)
@@ -311,10 +317,10 @@ func (t *tree) update(p []float64, seq uint64, lambda, expLambda float64, s *lay
 	// less by λ per point, and the smallest weights are kept.
 	w := -float64(seq)*lambda + math.Log(-math.Log(u))
 	if t.size == t.capacity {
-		if w >= t.weight[0] {
+		if w >= t.heap[0].weight {
 			return
 		}
-		t.delete(t.slot[0])
+		t.delete(t.heap[0].leaf)
 		t.evictMax()
 	}
 	leaf := t.insert(p)
@@ -378,7 +384,7 @@ func (t *tree) surelyRejects(u float64, seq uint64, lambda, expLambda float64) b
 	if t.boundSeq != 0 && seq == t.boundSeq+1 && seq-t.boundBase < 1<<20 {
 		t.bound *= expLambda
 	} else {
-		t.bound = math.Exp(t.weight[0] + float64(seq)*lambda)
+		t.bound = math.Exp(t.heap[0].weight + float64(seq)*lambda)
 		t.boundBase = seq
 	}
 	t.boundSeq = seq
@@ -387,17 +393,17 @@ func (t *tree) surelyRejects(u float64, seq uint64, lambda, expLambda float64) b
 
 func (t *tree) evictMax() {
 	t.size--
-	t.weight[0], t.slot[0] = t.weight[t.size], t.slot[t.size]
+	t.heap[0] = t.heap[t.size]
 	t.swapDown(0)
 }
 
 func (t *tree) swapDown(i int) {
 	for 2*i+1 < t.size {
 		m := 2*i + 1
-		if m+1 < t.size && t.weight[m+1] > t.weight[m] {
+		if m+1 < t.size && t.heap[m+1].weight > t.heap[m].weight {
 			m++
 		}
-		if t.weight[m] <= t.weight[i] {
+		if t.heap[m].weight <= t.heap[i].weight {
 			return
 		}
 		t.swap(i, m)
@@ -407,11 +413,11 @@ func (t *tree) swapDown(i int) {
 
 func (t *tree) heapAdd(w float64, leaf int32) {
 	i := t.size
-	t.weight[i], t.slot[i] = w, leaf
+	t.heap[i] = sample{w, leaf}
 	t.size++
 	for i > 0 {
 		p := (i - 1) / 2
-		if t.weight[p] >= t.weight[i] {
+		if t.heap[p].weight >= t.heap[i].weight {
 			return
 		}
 		t.swap(i, p)
@@ -420,8 +426,7 @@ func (t *tree) heapAdd(w float64, leaf int32) {
 }
 
 func (t *tree) swap(a, b int) {
-	t.weight[a], t.weight[b] = t.weight[b], t.weight[a]
-	t.slot[a], t.slot[b] = t.slot[b], t.slot[a]
+	t.heap[a], t.heap[b] = t.heap[b], t.heap[a]
 }
 
 func (t *tree) newLeaf(p []float64) int32 {
