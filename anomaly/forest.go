@@ -124,7 +124,7 @@ type Forest struct {
 	paths     []int32 // the trees' paths, group of them
 	normMass  int     // the mass normLog is for
 	normLog   float64 // log(normMass+1)
-	touched   float64 // the sum of the boxes scoreTrees touched, kept
+	touched   float64 // what scoreTrees read ahead, stored so the reads stay
 
 	records uint64    // records taken
 	points  uint64    // points (full shingles) taken
