@@ -278,25 +278,33 @@ func (f *Forest) score(point []float64) float64 { return f.scoreTrees(point, fal
 func (f *Forest) scoreTrees(point []float64, add bool) float64 {
 	seq, lambda, expLambda := f.points, f.p.lambda, f.expLambda
 	s := 0.0
-	var leaves [group]int32
-	var seen [group]bool
+	d, n := f.dims, f.p.sample+1
+	var (
+		leaves [group]int32
+		seen   [group]bool
+		paths  [group][]int32
+	)
+	for k := range paths {
+		paths[k] = f.paths[k*n : k*n : (k+1)*n]
+	}
 	for ts := f.trees; len(ts) > 0; ts = ts[min(len(ts), group):] {
 		q := ts[:min(len(ts), group)]
-		descendGroup(q, point, &leaves)
+		descendGroup(q, point, &leaves, &paths)
 		// The leaves' points are read together, their misses overlap; so
 		// are the boxes of the leaves' parents, which the scores read
 		// first, one tree after another: touched here, they are in the
 		// cache by then.
 		touch := 0.0
 		for k, t := range q {
-			seen[k] = equalPoints(t.point(^leaves[k]), point)
-			if n := len(t.path); n > 0 {
-				touch += t.boxes[int(t.path[n-1])*2*t.dims]
+			l := int(^leaves[k])
+			seen[k] = equalPoints(t.leafPoint[l*d:(l+1)*d], point)
+			if m := len(paths[k]); m > 0 {
+				touch += t.boxes[int(paths[k][m-1])*2*d]
 			}
 		}
 		f.touched = touch
 		for k, t := range q {
-			s += t.scoreFrom(leaves[k], seen[k], point, f.logMass(t.size))
+			s += t.scoreFrom(leaves[k], seen[k], point, paths[k], f.logMass(t.size))
 			if add {
 				t.update(point, seq, lambda, expLambda, &f.layout)
 			}

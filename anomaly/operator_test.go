@@ -436,7 +436,7 @@ func TestSurelyRejectsAgreesWithTheWeight(t *testing.T) {
 	rng := rand.New(rand.NewPCG(8, 8))
 	for _, lambda := range []float64{0, 1e-5, 1.0 / 257, 0.1} {
 		tr := newTree(1, 10, 1, 1, nil)
-		tr.size = tr.capacity
+		tr.size = int(tr.capacity)
 		expLambda := math.Exp(lambda)
 		seq := uint64(1000)
 		rejected := 0

@@ -218,7 +218,7 @@ func (t *tree) readState(r *reader) error {
 	t.sinceLayout = int(since)
 	root := r.varint()
 	usedNodes := r.count(0)
-	if r.err == nil && (usedNodes > len(t.nodes) || usedNodes > t.capacity-1) {
+	if r.err == nil && (usedNodes > len(t.nodes) || usedNodes > int(t.capacity)-1) {
 		return fmt.Errorf("%d nodes in a tree of %d leaves", usedNodes, t.capacity)
 	}
 	for i := 0; i < usedNodes && r.err == nil; i++ {
@@ -234,7 +234,7 @@ func (t *tree) readState(r *reader) error {
 	t.usedNodes = int32(usedNodes)
 	t.freeNodes = r.ints(t.freeNodes[:0], usedNodes)
 	usedLeaves := r.count(0)
-	if r.err == nil && usedLeaves > t.capacity {
+	if r.err == nil && usedLeaves > int(t.capacity) {
 		return fmt.Errorf("%d leaves in a tree of %d", usedLeaves, t.capacity)
 	}
 	for i := 0; i < usedLeaves*t.dims && r.err == nil; i++ {
@@ -246,7 +246,7 @@ func (t *tree) readState(r *reader) error {
 	t.usedLeaves = int32(usedLeaves)
 	t.freeLeaves = r.ints(t.freeLeaves[:0], usedLeaves)
 	size := r.count(0)
-	if r.err == nil && size > t.capacity {
+	if r.err == nil && size > int(t.capacity) {
 		return fmt.Errorf("%d sampled points in a sample of %d", size, t.capacity)
 	}
 	for i := 0; i < size && r.err == nil; i++ {
@@ -331,7 +331,7 @@ func (t *tree) check() error {
 // returns its mass. depth bounds the recursion: a tree of n leaves is less
 // than n deep.
 func (t *tree) checkRef(r int32, nodeSeen, leafSeen []bool, depth int) (int, error) {
-	if depth > t.capacity {
+	if depth > int(t.capacity) {
 		return 0, errors.New("tree deeper than its leaves")
 	}
 	if r < 0 {

@@ -31,27 +31,32 @@ type node struct {
 }
 
 type tree struct {
-	// The fields every point reads, scored or offered to the sampler, come
-	// first: a forest of a hundred trees touches these lines of each tree
-	// per record, and fewer lines keep more of its nodes in the cache.
+	// The fields every point reads, scored or offered to the sampler, fill
+	// the first two lines of the struct (128 bytes; a tree is allocated on
+	// a 64-byte boundary): a forest of a hundred trees touches these
+	// lines of each tree per record, and fewer lines keep more of its
+	// nodes in the cache. The trees' paths are the forest's, their
+	// dimension its points' length.
 	root     int32
-	dims     int
+	capacity int32
 	size     int // sampled points
-	capacity int
-	nodes    []node // internal nodes
-	// their boxes: per node dims minima then dims maxima. The sum of a
-	// box's ranges is not kept: summed afresh in dimension order when
-	// needed, it is the same number to the last bit, and a third less
-	// memory (for one dimension) keeps more of a large forest in the cache.
-	boxes     []float64
-	leafPoint []float64 // dims per leaf
-	path      []int32   // scratch: internal nodes from the root down
-	rng       rand.PCG
+	rng      rand.PCG
 
 	// surelyRejects' bound on −log u for the point of sequence number
 	// boundSeq (0: none), computed afresh at boundBase
 	bound               float64
 	boundSeq, boundBase uint64
+
+	leafPoint []float64 // dims per leaf
+	nodes     []node    // internal nodes
+	// their boxes: per node dims minima then dims maxima. The sum of a
+	// box's ranges is not kept: summed afresh in dimension order when
+	// needed, it is the same number to the last bit, and a third less
+	// memory (for one dimension) keeps more of a large forest in the cache.
+	boxes []float64
+
+	dims int
+	path []int32 // scratch: internal nodes from the root down
 
 	freeNodes []int32 // free slots below usedNodes, as a stack
 	usedNodes int32   // slots ever used
@@ -90,7 +95,7 @@ func newTree(dims, capacity int, seed1, seed2 uint64, path []int32) *tree {
 	}
 	n := max(capacity-1, 1)
 	t := &tree{
-		dims: dims, capacity: capacity, root: none,
+		dims: dims, capacity: int32(capacity), root: none,
 		nodes: make([]node, n), boxes: make([]float64, n*2*dims),
 		freeNodes: make([]int32, 0, n),
 		leafPoint: make([]float64, capacity*dims), leafMass: make([]int32, capacity),
@@ -198,16 +203,15 @@ func (t *tree) scoreVisit(v *scoreVisitor, p []float64) float64 {
 const group = 8
 
 // descendGroup is descend for up to group trees at once, in lockstep; it
-// sets leaves[k] to the leaf of ts[k]. The trees' nodes and paths are held
-// in locals for the walk: each level costs a few instructions per tree.
-func descendGroup(ts []*tree, p []float64, leaves *[group]int32) {
+// sets leaves[k] to the leaf of ts[k] and paths[k] to its path, in the
+// space of paths[k], which is ts[k]'s path. The trees' nodes and paths are
+// held in locals for the walk: each level costs a few instructions per
+// tree.
+func descendGroup(ts []*tree, p []float64, leaves *[group]int32, paths *[group][]int32) {
 	ts = ts[:min(len(ts), group)]
-	var (
-		nodes [group][]node
-		paths [group][]int32
-	)
+	var nodes [group][]node
 	for k, t := range ts {
-		nodes[k], paths[k], leaves[k] = t.nodes, t.path[:0], t.root
+		nodes[k], paths[k], leaves[k] = t.nodes, paths[k][:0], t.root
 	}
 	for more := true; more; {
 		more = false
@@ -226,9 +230,6 @@ func descendGroup(ts []*tree, p []float64, leaves *[group]int32) {
 			more = true
 		}
 	}
-	for k, t := range ts {
-		t.path = paths[k]
-	}
 }
 
 func (t *tree) step(r int32, p []float64) int32 {
@@ -245,26 +246,27 @@ func (t *tree) step(r int32, p []float64) int32 {
 // checks it).
 func (t *tree) score(p []float64) float64 {
 	leaf := t.descend(p)
-	return t.scoreFrom(leaf, equalPoints(t.point(^leaf), p), p, math.Log(float64(t.size)+1))
+	return t.scoreFrom(leaf, equalPoints(t.point(^leaf), p), p, t.path, math.Log(float64(t.size)+1))
 }
 
 // ln2 is math.Log(2), which the compiler does not fold: a call per tree
 // and record otherwise.
 var ln2 = math.Log(2)
 
-// scoreFrom is score after descend returned leaf, seen telling whether the
-// leaf's point is p; logMass is log(mass+1), for normalize, which the
-// forest computes once for its trees (they all hold as many points).
-func (t *tree) scoreFrom(leaf int32, seen bool, p []float64, logMass float64) float64 {
-	depth := len(t.path)
+// scoreFrom is score after the descent to leaf along path, seen telling
+// whether the leaf's point is p; logMass is log(mass+1), for normalize,
+// which the forest computes once for its trees (they all hold as many
+// points).
+func (t *tree) scoreFrom(leaf int32, seen bool, p []float64, path []int32, logMass float64) float64 {
+	depth := len(path)
 	if seen {
 		m := int(t.leafMass[^leaf])
 		return normalize(damp(m, t.size)*scoreSeen(depth, m), t.size)
 	}
-	d := t.dims
+	d := len(p)
 	s := scoreUnseen(depth, 0)
 	for i := depth - 1; i >= 0; i-- {
-		r := t.path[i]
+		r := path[i]
 		o := int(r) * 2 * d
 		lo, hi := t.boxes[o:o+d:o+d], t.boxes[o+d:o+2*d:o+2*d]
 		lo, hi = lo[:len(p)], hi[:len(p)]
@@ -310,13 +312,13 @@ func (t *tree) update(p []float64, seq uint64, lambda, expLambda float64, s *lay
 	for u == 0 {
 		u = t.uniform()
 	}
-	if t.size == t.capacity && t.surelyRejects(u, seq, lambda, expLambda) {
+	if t.size == int(t.capacity) && t.surelyRejects(u, seq, lambda, expLambda) {
 		return
 	}
 	// The weight of AbstractStreamSampler.computeWeight: newer points weigh
 	// less by λ per point, and the smallest weights are kept.
 	w := -float64(seq)*lambda + math.Log(-math.Log(u))
-	if t.size == t.capacity {
+	if t.size == int(t.capacity) {
 		if w >= t.heap[0].weight {
 			return
 		}
@@ -326,7 +328,7 @@ func (t *tree) update(p []float64, seq uint64, lambda, expLambda float64, s *lay
 	leaf := t.insert(p)
 	t.heapAdd(w, leaf)
 	t.boundSeq = 0 // the heap's maximum may have changed
-	if t.sinceLayout++; t.sinceLayout >= t.capacity && s != nil {
+	if t.sinceLayout++; t.sinceLayout >= int(t.capacity) && s != nil {
 		t.relayout(s)
 	}
 }
