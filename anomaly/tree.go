@@ -209,9 +209,13 @@ const group = 8
 // tree.
 func descendGroup(ts []*tree, p []float64, leaves *[group]int32, paths *[group][]int32) {
 	ts = ts[:min(len(ts), group)]
-	var nodes [group][]node
+	var (
+		nodes [group][]node
+		bufs  [group][]int32 // the paths' space, in locals: no write barriers
+		depth [group]int
+	)
 	for k, t := range ts {
-		nodes[k], paths[k], leaves[k] = t.nodes, paths[k][:0], t.root
+		nodes[k], bufs[k], leaves[k] = t.nodes, paths[k][:cap(paths[k])], t.root
 	}
 	for more := true; more; {
 		more = false
@@ -221,7 +225,8 @@ func descendGroup(ts []*tree, p []float64, leaves *[group]int32, paths *[group][
 				continue
 			}
 			n := &nodes[k][r]
-			paths[k] = append(paths[k], r)
+			bufs[k][depth[k]] = r
+			depth[k]++
 			c := n.left
 			if p[n.dim] > n.cut {
 				c = n.right
@@ -229,6 +234,9 @@ func descendGroup(ts []*tree, p []float64, leaves *[group]int32, paths *[group][
 			leaves[k] = int32(c)
 			more = true
 		}
+	}
+	for k := range ts {
+		paths[k] = bufs[k][:depth[k]]
 	}
 }
 
