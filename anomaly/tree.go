@@ -195,6 +195,13 @@ func (t *tree) scoreVisit(v *scoreVisitor, p []float64) float64 {
 	return v.result()
 }
 
+func b2i(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
 // group is the number of trees a forest descends at once, in lockstep:
 // their paths are independent chains of loads, which the processor
 // overlaps, where one tree after another would wait for each cache miss in
@@ -227,11 +234,10 @@ func descendGroup(ts []*tree, p []float64, leaves *[group]int32, paths *[group][
 			n := &nodes[k][r]
 			bufs[k][depth[k]] = r
 			depth[k]++
-			c := n.left
-			if p[n.dim] > n.cut {
-				c = n.right
-			}
-			leaves[k] = int32(c)
+			// Branch free: which child a point goes to is a coin toss the
+			// processor would mispredict every other level.
+			right := b2i(p[n.dim] > n.cut)
+			leaves[k] = int32(n.left)*int32(1-right) + int32(n.right)*int32(right)
 			more = true
 		}
 	}
