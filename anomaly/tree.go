@@ -195,6 +195,7 @@ func (t *tree) scoreVisit(v *scoreVisitor, p []float64) float64 {
 	return v.result()
 }
 
+// b2i is 1 for true, 0 for false, without a branch.
 func b2i(b bool) int {
 	if b {
 		return 1
@@ -244,15 +245,6 @@ func descendGroup(ts []*tree, p []float64, leaves *[group]int32, paths *[group][
 	for k := range ts {
 		paths[k] = bufs[k][:depth[k]]
 	}
-}
-
-func (t *tree) step(r int32, p []float64) int32 {
-	t.path = append(t.path, r)
-	n := &t.nodes[r]
-	if p[n.dim] <= n.cut {
-		return int32(n.left)
-	}
-	return int32(n.right)
 }
 
 // score is scoreVisit without the visitor, the forest's hot path: the same
