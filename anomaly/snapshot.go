@@ -173,8 +173,8 @@ func (t *tree) appendState(dst []byte) []byte {
 	dst = binary.AppendVarint(dst, int64(t.root))
 	dst = binary.AppendUvarint(dst, uint64(t.usedNodes))
 	for _, n := range t.nodes[:t.usedNodes] {
-		dst = binary.AppendVarint(dst, int64(n.left))
-		dst = binary.AppendVarint(dst, int64(n.right))
+		dst = binary.AppendVarint(dst, int64(n.child[0]))
+		dst = binary.AppendVarint(dst, int64(n.child[1]))
 		dst = binary.AppendUvarint(dst, uint64(n.dim))
 		dst = binary.AppendUvarint(dst, uint64(n.mass))
 		dst = appendFloat(dst, n.cut)
@@ -228,7 +228,7 @@ func (t *tree) readState(r *reader) error {
 			dim > math.MaxUint16 || mass > math.MaxUint16 {
 			return fmt.Errorf("node %d: children %d, %d, cut dimension %d, mass %d", i, left, right, dim, mass)
 		}
-		n.left, n.right, n.dim, n.mass = int16(left), int16(right), uint16(dim), uint16(mass)
+		n.child[0], n.child[1], n.dim, n.mass = int16(left), int16(right), uint16(dim), uint16(mass)
 		n.cut = r.float()
 	}
 	t.usedNodes = int32(usedNodes)
@@ -353,11 +353,11 @@ func (t *tree) checkRef(r int32, nodeSeen, leafSeen []bool, depth int) (int, err
 	if int(n.dim) >= t.dims || math.IsNaN(n.cut) || math.IsInf(n.cut, 0) {
 		return 0, fmt.Errorf("node %d: cut %d@%v", r, n.dim, n.cut)
 	}
-	ml, err := t.checkRef(int32(n.left), nodeSeen, leafSeen, depth+1)
+	ml, err := t.checkRef(int32(n.child[0]), nodeSeen, leafSeen, depth+1)
 	if err != nil {
 		return 0, err
 	}
-	mr, err := t.checkRef(int32(n.right), nodeSeen, leafSeen, depth+1)
+	mr, err := t.checkRef(int32(n.child[1]), nodeSeen, leafSeen, depth+1)
 	if err != nil {
 		return 0, err
 	}
@@ -366,7 +366,7 @@ func (t *tree) checkRef(r int32, nodeSeen, leafSeen []bool, depth int) (int, err
 	}
 	// Every point on the left is at most the cut, every point on the right
 	// above it, so each point's descent finds its leaf.
-	if t.refBox(int32(n.left)).max[n.dim] > n.cut || t.refBox(int32(n.right)).min[n.dim] <= n.cut {
+	if t.refBox(int32(n.child[0])).max[n.dim] > n.cut || t.refBox(int32(n.child[1])).min[n.dim] <= n.cut {
 		return 0, fmt.Errorf("node %d: cut %d@%v does not separate its children", r, n.dim, n.cut)
 	}
 	t.rebuildBox(r)

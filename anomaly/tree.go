@@ -24,10 +24,10 @@ const none = math.MinInt32
 // number of sampled points below it), 16 bytes: four to a cache line. A tree
 // holds at most maxCapacity leaves, so references fit in 16 bits.
 type node struct {
-	cut         float64
-	left, right int16 // references, as int32 elsewhere
-	dim         uint16
-	mass        uint16
+	cut   float64
+	child [2]int16 // left and right: references, as int32 elsewhere
+	dim   uint16
+	mass  uint16
 }
 
 type tree struct {
@@ -165,19 +165,19 @@ func (t *tree) descend(p []float64) int32 {
 	for r >= 0 {
 		t.path = append(t.path, r)
 		if p[t.nodes[r].dim] <= t.nodes[r].cut {
-			r = int32(t.nodes[r].left)
+			r = int32(t.nodes[r].child[0])
 		} else {
-			r = int32(t.nodes[r].right)
+			r = int32(t.nodes[r].child[1])
 		}
 	}
 	return r
 }
 
 func (t *tree) sibling(node, child int32) int32 {
-	if int32(t.nodes[node].left) == child {
-		return int32(t.nodes[node].right)
+	if int32(t.nodes[node].child[0]) == child {
+		return int32(t.nodes[node].child[1])
 	}
-	return int32(t.nodes[node].left)
+	return int32(t.nodes[node].child[0])
 }
 
 // scoreVisit is the tree's anomaly score of p as the reference computes
@@ -237,8 +237,7 @@ func descendGroup(ts []*tree, p []float64, leaves *[group]int32, paths *[group][
 			depth[k]++
 			// Branch free: which child a point goes to is a coin toss the
 			// processor would mispredict every other level.
-			right := b2i(p[n.dim] > n.cut)
-			leaves[k] = int32(n.left)*int32(1-right) + int32(n.right)*int32(right)
+			leaves[k] = int32(n.child[b2i(p[n.dim] > n.cut)&1])
 			more = true
 		}
 	}
@@ -370,11 +369,11 @@ func (t *tree) copyPreorder(r int32, s *layoutScratch, bs int, next *int32) int3
 	*next++
 	n := t.nodes[r]
 	copy(s.boxes[int(i)*bs:int(i+1)*bs], t.boxes[int(r)*bs:int(r+1)*bs])
-	if n.left >= 0 {
-		n.left = int16(t.copyPreorder(int32(n.left), s, bs, next))
+	if n.child[0] >= 0 {
+		n.child[0] = int16(t.copyPreorder(int32(n.child[0]), s, bs, next))
 	}
-	if n.right >= 0 {
-		n.right = int16(t.copyPreorder(int32(n.right), s, bs, next))
+	if n.child[1] >= 0 {
+		n.child[1] = int16(t.copyPreorder(int32(n.child[1]), s, bs, next))
 	}
 	s.nodes[i] = n
 	return i
@@ -524,9 +523,9 @@ func (t *tree) insert(p []float64) int32 {
 	m := t.newNode()
 	t.nodes[m].dim, t.nodes[m].cut = uint16(savedDim), savedCut
 	if p[savedDim] <= savedCut {
-		t.nodes[m].left, t.nodes[m].right = int16(^l), int16(savedNode)
+		t.nodes[m].child[0], t.nodes[m].child[1] = int16(^l), int16(savedNode)
 	} else {
-		t.nodes[m].left, t.nodes[m].right = int16(savedNode), int16(^l)
+		t.nodes[m].child[0], t.nodes[m].child[1] = int16(savedNode), int16(^l)
 	}
 	t.nodes[m].mass = uint16(t.refMass(savedNode) + 1)
 	t.rebuildBox(m)
@@ -534,10 +533,10 @@ func (t *tree) insert(p []float64) int32 {
 		t.root = m
 	} else {
 		parent := t.path[savedAt-1]
-		if int32(t.nodes[parent].left) == savedNode {
-			t.nodes[parent].left = int16(m)
+		if int32(t.nodes[parent].child[0]) == savedNode {
+			t.nodes[parent].child[0] = int16(m)
 		} else {
-			t.nodes[parent].right = int16(m)
+			t.nodes[parent].child[1] = int16(m)
 		}
 	}
 	grown := true
@@ -568,8 +567,8 @@ func (t *tree) insert(p []float64) int32 {
 // box rebuilt after a restore is bit for bit the one the tree had.
 func (t *tree) rebuildBox(r int32) {
 	lo, hi := t.bounds(r)
-	llo, lhi := t.refBounds(int32(t.nodes[r].left))
-	rlo, rhi := t.refBounds(int32(t.nodes[r].right))
+	llo, lhi := t.refBounds(int32(t.nodes[r].child[0]))
+	rlo, rhi := t.refBounds(int32(t.nodes[r].child[1]))
 	for j := range lo {
 		lo[j] = min(llo[j], rlo[j])
 		hi[j] = max(lhi[j], rhi[j])
@@ -600,10 +599,10 @@ func (t *tree) delete(leaf int32) {
 		t.root = sib
 	} else {
 		gp := t.path[n-2]
-		if int32(t.nodes[gp].left) == parent {
-			t.nodes[gp].left = int16(sib)
+		if int32(t.nodes[gp].child[0]) == parent {
+			t.nodes[gp].child[0] = int16(sib)
 		} else {
-			t.nodes[gp].right = int16(sib)
+			t.nodes[gp].child[1] = int16(sib)
 		}
 		resolved := false
 		for i := n - 2; i >= 0; i-- {
