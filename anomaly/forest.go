@@ -121,6 +121,10 @@ type Forest struct {
 
 	expLambda float64 // exp(λ), for the samplers' bounds
 	layout    layoutScratch
+	paths     []int32 // the trees' paths, group of them
+	normMass  int     // the mass normLog is for
+	normLog   float64 // log(normMass+1)
+	touched   float64 // what scoreTrees read ahead, stored so the reads stay
 
 	records uint64    // records taken
 	points  uint64    // points (full shingles) taken
@@ -148,12 +152,19 @@ func NewForest(columns int, opts *Options) (*Forest, error) {
 func newForest(columns int, p params) *Forest {
 	f := &Forest{p: p, columns: columns, dims: columns * p.shingle, expLambda: math.Exp(p.lambda)}
 	f.trees = make([]*tree, p.trees)
+	// The trees share group paths: the forest descends group trees at a
+	// time, each on its own path, so tree i uses path i mod group. A path
+	// is written at every level of every descent; a hundred of them would
+	// keep a hundred more lines in the cache.
+	n := p.sample + 1
+	f.paths = make([]int32, group*n)
 	for i := range f.trees {
 		// Distinct, reproducible streams per tree, from the seed.
-		f.trees[i] = newTree(f.dims, p.sample, p.seed, uint64(i)*0x9e3779b97f4a7c15+1)
+		k := i % group
+		f.trees[i] = newTree(f.dims, p.sample, p.seed, uint64(i)*0x9e3779b97f4a7c15+1, f.paths[k*n:(k+1)*n])
 	}
-	n := max(p.sample-1, 1)
-	f.layout = layoutScratch{nodes: make([]node, n), boxes: make([]float64, n*(2*f.dims+1))}
+	m := max(p.sample-1, 1)
+	f.layout = layoutScratch{nodes: make([]node, m), boxes: make([]float64, m*2*f.dims)}
 	f.shingle = make([]float64, f.dims)
 	f.high = make([]float64, f.dims)
 	f.low = make([]float64, f.dims)
@@ -196,12 +207,11 @@ func (f *Forest) Update(values []float64) (float64, error) {
 	if !ok {
 		return 0, nil
 	}
-	s := 0.0
-	if f.ready() {
-		s = f.score(point)
+	if !f.ready() {
+		f.add(point)
+		return 0, nil
 	}
-	f.add(point)
-	return s, nil
+	return f.scoreAdd(point), nil
 }
 
 // UpdateExplain is [Forest.Update] with the explanation: per column, the
@@ -248,28 +258,69 @@ func (f *Forest) add(point []float64) {
 	}
 }
 
+// scoreAdd is score then add, tree by tree: each tree is updated right
+// after it scored the point, while the lines its descent loaded are still
+// in the first-level cache (the insertion descends the same path). Scoring
+// all trees first and updating them after would load every tree twice,
+// as soon as the forest outgrows the cache. A tree's update changes no
+// other tree, and the scores are summed in the same order as in score, so
+// the result is score's to the last bit.
+func (f *Forest) scoreAdd(point []float64) float64 {
+	f.points++
+	return f.scoreTrees(point, true)
+}
+
 // score is the mean of the trees' scores (RandomCutForest.getAnomalyScore).
-func (f *Forest) score(point []float64) float64 {
+func (f *Forest) score(point []float64) float64 { return f.scoreTrees(point, false) }
+
+// scoreTrees is score, and with add the update of each tree after it
+// scored.
+func (f *Forest) scoreTrees(point []float64, add bool) float64 {
+	seq, lambda, expLambda := f.points, f.p.lambda, f.expLambda
 	s := 0.0
-	ts := f.trees
-	var leaves [4]int32
-	for len(ts) >= 4 {
-		q := (*[4]*tree)(ts)
-		descend4(q, point, &leaves)
-		// The four leaves' points are read together, their misses overlap.
-		var seen [4]bool
-		for k, t := range q {
-			seen[k] = equalPoints(t.point(^leaves[k]), point)
-		}
-		for k, t := range q {
-			s += t.scoreFrom(leaves[k], seen[k], point)
-		}
-		ts = ts[4:]
+	d, n := f.dims, f.p.sample+1
+	var (
+		leaves [group]int32
+		seen   [group]bool
+		paths  [group][]int32
+	)
+	for k := range paths {
+		paths[k] = f.paths[k*n : k*n : (k+1)*n]
 	}
-	for _, t := range ts {
-		s += t.score(point)
+	for ts := f.trees; len(ts) > 0; ts = ts[min(len(ts), group):] {
+		q := ts[:min(len(ts), group)]
+		descendGroup(q, point, &leaves, &paths)
+		// The leaves' points are read together, their misses overlap; so
+		// are the boxes of the leaves' parents, which the scores read
+		// first, one tree after another: touched here, they are in the
+		// cache by then.
+		touch := 0.0
+		for k, t := range q {
+			l := int(^leaves[k])
+			seen[k] = equalPoints(t.leafPoint[l*d:(l+1)*d], point)
+			if m := len(paths[k]); m > 0 {
+				touch += t.boxes[int(paths[k][m-1])*2*d]
+			}
+		}
+		f.touched = touch
+		for k, t := range q {
+			s += t.scoreFrom(leaves[k], seen[k], point, paths[k], f.logMass(t.size))
+			if add {
+				t.update(point, seq, lambda, expLambda, &f.layout)
+			}
+		}
 	}
 	return s / float64(len(f.trees))
+}
+
+// logMass is log(mass+1) for the trees' normalization, cached: every
+// tree holds as many points, and once the samples are full that number
+// hardly ever changes.
+func (f *Forest) logMass(mass int) float64 {
+	if f.normMass != mass {
+		f.normMass, f.normLog = mass, math.Log(float64(mass)+1)
+	}
+	return f.normLog
 }
 
 // explain fills f.attrs with the mean of the trees' attributions

@@ -295,7 +295,7 @@ func (op *Operator[R, K]) Columns() []string { return op.columns }
 
 // stateBytes counts the memory of the forest's arrays.
 func (f *Forest) stateBytes() int {
-	n := 8 * (len(f.shingle) + len(f.high) + len(f.low) + 2*len(f.attrs))
+	n := 8*(len(f.shingle)+len(f.high)+len(f.low)+2*len(f.attrs)) + 4*len(f.paths)
 	for _, t := range f.trees {
 		n += t.stateBytes()
 	}
@@ -303,7 +303,7 @@ func (f *Forest) stateBytes() int {
 }
 
 func (t *tree) stateBytes() int {
-	const nodeSize = 16
-	return nodeSize*cap(t.nodes) + 8*(cap(t.boxes)+cap(t.leafPoint)+cap(t.weight)+cap(t.cur)) +
-		4*(cap(t.freeNodes)+cap(t.leafMass)+cap(t.freeLeaves)+cap(t.slot)+cap(t.path))
+	const nodeSize, sampleSize = 16, 16
+	return nodeSize*cap(t.nodes) + sampleSize*cap(t.heap) + 8*(cap(t.boxes)+cap(t.leafPoint)+cap(t.cur)) +
+		4*(cap(t.freeNodes)+cap(t.leafMass)+cap(t.freeLeaves))
 }

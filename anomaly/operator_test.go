@@ -435,15 +435,15 @@ func TestDeterministic(t *testing.T) {
 func TestSurelyRejectsAgreesWithTheWeight(t *testing.T) {
 	rng := rand.New(rand.NewPCG(8, 8))
 	for _, lambda := range []float64{0, 1e-5, 1.0 / 257, 0.1} {
-		tr := newTree(1, 10, 1, 1)
-		tr.size = tr.capacity
+		tr := newTree(1, 10, 1, 1, nil)
+		tr.size = int(tr.capacity)
 		expLambda := math.Exp(lambda)
 		seq := uint64(1000)
 		rejected := 0
 		for i := range 200_000 {
 			if i%5000 == 0 {
 				// A new heap maximum, near the boundary of what is kept.
-				tr.weight[0] = -float64(seq)*lambda + rng.NormFloat64() - 3
+				tr.heap[0].weight = -float64(seq)*lambda + rng.NormFloat64() - 3
 				tr.boundSeq = 0
 			}
 			seq++
@@ -454,8 +454,8 @@ func TestSurelyRejectsAgreesWithTheWeight(t *testing.T) {
 			w := -float64(seq)*lambda + math.Log(-math.Log(u))
 			if tr.surelyRejects(u, seq, lambda, expLambda) {
 				rejected++
-				if w < tr.weight[0] {
-					t.Fatalf("λ %v, point %d: rejected a weight %v below the maximum %v", lambda, seq, w, tr.weight[0])
+				if w < tr.heap[0].weight {
+					t.Fatalf("λ %v, point %d: rejected a weight %v below the maximum %v", lambda, seq, w, tr.heap[0].weight)
 				}
 			}
 		}

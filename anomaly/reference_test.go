@@ -377,7 +377,7 @@ func TestAttributionVisitorRenormalize(t *testing.T) {
 //	     /  \
 //	  -1,0  0,1 (mass 2)
 func fixedTree(t *testing.T) (*tree, map[[2]float64]int32) {
-	tr := newTree(2, 256, 1, 2)
+	tr := newTree(2, 256, 1, 2, nil)
 	factor := 0.0
 	tr.draw = func() float64 { return factor }
 	leaves := map[[2]float64]int32{}
@@ -438,14 +438,14 @@ func TestFixedTreeInitialState(t *testing.T) {
 	tr, _ := fixedTree(t)
 	root := tr.root
 	checkNode(t, tr, root, wantNode{[2]float64{-1, -1}, [2]float64{1, 1}, 1, -0.5, 5})
-	checkLeaf(t, tr, int32(tr.nodes[root].left), [2]float64{-1, -1}, 1)
-	n := int32(tr.nodes[root].right)
+	checkLeaf(t, tr, int32(tr.nodes[root].child[0]), [2]float64{-1, -1}, 1)
+	n := int32(tr.nodes[root].child[1])
 	checkNode(t, tr, n, wantNode{[2]float64{-1, 0}, [2]float64{1, 1}, 0, 0.5, 4})
-	checkLeaf(t, tr, int32(tr.nodes[n].right), [2]float64{1, 1}, 1)
-	n = int32(tr.nodes[n].left)
+	checkLeaf(t, tr, int32(tr.nodes[n].child[1]), [2]float64{1, 1}, 1)
+	n = int32(tr.nodes[n].child[0])
 	checkNode(t, tr, n, wantNode{[2]float64{-1, 0}, [2]float64{0, 1}, 0, -0.5, 3})
-	checkLeaf(t, tr, int32(tr.nodes[n].left), [2]float64{-1, 0}, 1)
-	checkLeaf(t, tr, int32(tr.nodes[n].right), [2]float64{0, 1}, 2)
+	checkLeaf(t, tr, int32(tr.nodes[n].child[0]), [2]float64{-1, 0}, 1)
+	checkLeaf(t, tr, int32(tr.nodes[n].child[1]), [2]float64{0, 1}, 2)
 }
 
 // RandomCutTreeTest.testDeletePointWithLeafSibling
@@ -454,11 +454,11 @@ func TestFixedTreeDeleteWithLeafSibling(t *testing.T) {
 	tr.delete(leaves[[2]float64{-1, 0}])
 	root := tr.root
 	checkNode(t, tr, root, wantNode{[2]float64{-1, -1}, [2]float64{1, 1}, 1, -0.5, 4})
-	checkLeaf(t, tr, int32(tr.nodes[root].left), [2]float64{-1, -1}, 1)
-	n := int32(tr.nodes[root].right) // the sibling moved up, its box recomputed
+	checkLeaf(t, tr, int32(tr.nodes[root].child[0]), [2]float64{-1, -1}, 1)
+	n := int32(tr.nodes[root].child[1]) // the sibling moved up, its box recomputed
 	checkNode(t, tr, n, wantNode{[2]float64{0, 1}, [2]float64{1, 1}, 0, 0.5, 3})
-	checkLeaf(t, tr, int32(tr.nodes[n].left), [2]float64{0, 1}, 2)
-	checkLeaf(t, tr, int32(tr.nodes[n].right), [2]float64{1, 1}, 1)
+	checkLeaf(t, tr, int32(tr.nodes[n].child[0]), [2]float64{0, 1}, 2)
+	checkLeaf(t, tr, int32(tr.nodes[n].child[1]), [2]float64{1, 1}, 1)
 }
 
 // RandomCutTreeTest.testDeletePointWithNonLeafSibling
@@ -467,11 +467,11 @@ func TestFixedTreeDeleteWithNonLeafSibling(t *testing.T) {
 	tr.delete(leaves[[2]float64{1, 1}])
 	root := tr.root
 	checkNode(t, tr, root, wantNode{[2]float64{-1, -1}, [2]float64{0, 1}, 1, -0.5, 4})
-	checkLeaf(t, tr, int32(tr.nodes[root].left), [2]float64{-1, -1}, 1)
-	n := int32(tr.nodes[root].right)
+	checkLeaf(t, tr, int32(tr.nodes[root].child[0]), [2]float64{-1, -1}, 1)
+	n := int32(tr.nodes[root].child[1])
 	checkNode(t, tr, n, wantNode{[2]float64{-1, 0}, [2]float64{0, 1}, 0, -0.5, 3})
-	checkLeaf(t, tr, int32(tr.nodes[n].left), [2]float64{-1, 0}, 1)
-	checkLeaf(t, tr, int32(tr.nodes[n].right), [2]float64{0, 1}, 2)
+	checkLeaf(t, tr, int32(tr.nodes[n].child[0]), [2]float64{-1, 0}, 1)
+	checkLeaf(t, tr, int32(tr.nodes[n].child[1]), [2]float64{0, 1}, 2)
 }
 
 // RandomCutTreeTest.testDeletePointWithMassGreaterThan1
@@ -480,14 +480,14 @@ func TestFixedTreeDeleteWithMassGreaterThan1(t *testing.T) {
 	tr.delete(leaves[[2]float64{0, 1}])
 	root := tr.root
 	checkNode(t, tr, root, wantNode{[2]float64{-1, -1}, [2]float64{1, 1}, 1, -0.5, 4})
-	checkLeaf(t, tr, int32(tr.nodes[root].left), [2]float64{-1, -1}, 1)
-	n := int32(tr.nodes[root].right)
+	checkLeaf(t, tr, int32(tr.nodes[root].child[0]), [2]float64{-1, -1}, 1)
+	n := int32(tr.nodes[root].child[1])
 	checkNode(t, tr, n, wantNode{[2]float64{-1, 0}, [2]float64{1, 1}, 0, 0.5, 3})
-	checkLeaf(t, tr, int32(tr.nodes[n].right), [2]float64{1, 1}, 1)
-	n = int32(tr.nodes[n].left)
+	checkLeaf(t, tr, int32(tr.nodes[n].child[1]), [2]float64{1, 1}, 1)
+	n = int32(tr.nodes[n].child[0])
 	checkNode(t, tr, n, wantNode{[2]float64{-1, 0}, [2]float64{0, 1}, 0, -0.5, 2})
-	checkLeaf(t, tr, int32(tr.nodes[n].left), [2]float64{-1, 0}, 1)
-	checkLeaf(t, tr, int32(tr.nodes[n].right), [2]float64{0, 1}, 1)
+	checkLeaf(t, tr, int32(tr.nodes[n].child[0]), [2]float64{-1, 0}, 1)
+	checkLeaf(t, tr, int32(tr.nodes[n].child[1]), [2]float64{0, 1}, 1)
 }
 
 // RandomCutTreeTest.cutTestMultiD, the cuts of factors in [0, 1): the

@@ -173,8 +173,8 @@ func (t *tree) appendState(dst []byte) []byte {
 	dst = binary.AppendVarint(dst, int64(t.root))
 	dst = binary.AppendUvarint(dst, uint64(t.usedNodes))
 	for _, n := range t.nodes[:t.usedNodes] {
-		dst = binary.AppendVarint(dst, int64(n.left))
-		dst = binary.AppendVarint(dst, int64(n.right))
+		dst = binary.AppendVarint(dst, int64(n.child[0]))
+		dst = binary.AppendVarint(dst, int64(n.child[1]))
 		dst = binary.AppendUvarint(dst, uint64(n.dim))
 		dst = binary.AppendUvarint(dst, uint64(n.mass))
 		dst = appendFloat(dst, n.cut)
@@ -190,8 +190,8 @@ func (t *tree) appendState(dst []byte) []byte {
 	dst = appendInts(dst, t.freeLeaves)
 	dst = binary.AppendUvarint(dst, uint64(t.size))
 	for i := range t.size {
-		dst = appendFloat(dst, t.weight[i])
-		dst = binary.AppendUvarint(dst, uint64(t.slot[i]))
+		dst = appendFloat(dst, t.heap[i].weight)
+		dst = binary.AppendUvarint(dst, uint64(t.heap[i].leaf))
 	}
 	return dst
 }
@@ -218,7 +218,7 @@ func (t *tree) readState(r *reader) error {
 	t.sinceLayout = int(since)
 	root := r.varint()
 	usedNodes := r.count(0)
-	if r.err == nil && (usedNodes > len(t.nodes) || usedNodes > t.capacity-1) {
+	if r.err == nil && (usedNodes > len(t.nodes) || usedNodes > int(t.capacity)-1) {
 		return fmt.Errorf("%d nodes in a tree of %d leaves", usedNodes, t.capacity)
 	}
 	for i := 0; i < usedNodes && r.err == nil; i++ {
@@ -228,13 +228,13 @@ func (t *tree) readState(r *reader) error {
 			dim > math.MaxUint16 || mass > math.MaxUint16 {
 			return fmt.Errorf("node %d: children %d, %d, cut dimension %d, mass %d", i, left, right, dim, mass)
 		}
-		n.left, n.right, n.dim, n.mass = int16(left), int16(right), uint16(dim), uint16(mass)
+		n.child[0], n.child[1], n.dim, n.mass = int16(left), int16(right), uint16(dim), uint16(mass)
 		n.cut = r.float()
 	}
 	t.usedNodes = int32(usedNodes)
 	t.freeNodes = r.ints(t.freeNodes[:0], usedNodes)
 	usedLeaves := r.count(0)
-	if r.err == nil && usedLeaves > t.capacity {
+	if r.err == nil && usedLeaves > int(t.capacity) {
 		return fmt.Errorf("%d leaves in a tree of %d", usedLeaves, t.capacity)
 	}
 	for i := 0; i < usedLeaves*t.dims && r.err == nil; i++ {
@@ -246,12 +246,12 @@ func (t *tree) readState(r *reader) error {
 	t.usedLeaves = int32(usedLeaves)
 	t.freeLeaves = r.ints(t.freeLeaves[:0], usedLeaves)
 	size := r.count(0)
-	if r.err == nil && size > t.capacity {
+	if r.err == nil && size > int(t.capacity) {
 		return fmt.Errorf("%d sampled points in a sample of %d", size, t.capacity)
 	}
 	for i := 0; i < size && r.err == nil; i++ {
-		t.weight[i] = r.float()
-		t.slot[i] = int32(r.uvarint())
+		t.heap[i].weight = r.float()
+		t.heap[i].leaf = int32(r.uvarint())
 	}
 	t.size = size
 	if r.err != nil {
@@ -307,12 +307,12 @@ func (t *tree) check() error {
 	}
 	copies := make([]int32, t.usedLeaves)
 	for i := range t.size {
-		l := t.slot[i]
+		l := t.heap[i].leaf
 		if l < 0 || l >= t.usedLeaves || t.leafMass[l] == 0 {
 			return fmt.Errorf("sampled point %d at leaf %d, not in the tree", i, l)
 		}
 		copies[l]++
-		if w := t.weight[i]; math.IsNaN(w) || i > 0 && w > t.weight[(i-1)/2] {
+		if w := t.heap[i].weight; math.IsNaN(w) || i > 0 && w > t.heap[(i-1)/2].weight {
 			return fmt.Errorf("sampler heap out of order at %d", i)
 		}
 	}
@@ -331,7 +331,7 @@ func (t *tree) check() error {
 // returns its mass. depth bounds the recursion: a tree of n leaves is less
 // than n deep.
 func (t *tree) checkRef(r int32, nodeSeen, leafSeen []bool, depth int) (int, error) {
-	if depth > t.capacity {
+	if depth > int(t.capacity) {
 		return 0, errors.New("tree deeper than its leaves")
 	}
 	if r < 0 {
@@ -353,11 +353,11 @@ func (t *tree) checkRef(r int32, nodeSeen, leafSeen []bool, depth int) (int, err
 	if int(n.dim) >= t.dims || math.IsNaN(n.cut) || math.IsInf(n.cut, 0) {
 		return 0, fmt.Errorf("node %d: cut %d@%v", r, n.dim, n.cut)
 	}
-	ml, err := t.checkRef(int32(n.left), nodeSeen, leafSeen, depth+1)
+	ml, err := t.checkRef(int32(n.child[0]), nodeSeen, leafSeen, depth+1)
 	if err != nil {
 		return 0, err
 	}
-	mr, err := t.checkRef(int32(n.right), nodeSeen, leafSeen, depth+1)
+	mr, err := t.checkRef(int32(n.child[1]), nodeSeen, leafSeen, depth+1)
 	if err != nil {
 		return 0, err
 	}
@@ -366,7 +366,7 @@ func (t *tree) checkRef(r int32, nodeSeen, leafSeen []bool, depth int) (int, err
 	}
 	// Every point on the left is at most the cut, every point on the right
 	// above it, so each point's descent finds its leaf.
-	if t.refBox(int32(n.left)).max[n.dim] > n.cut || t.refBox(int32(n.right)).min[n.dim] <= n.cut {
+	if t.refBox(int32(n.child[0])).max[n.dim] > n.cut || t.refBox(int32(n.child[1])).min[n.dim] <= n.cut {
 		return 0, fmt.Errorf("node %d: cut %d@%v does not separate its children", r, n.dim, n.cut)
 	}
 	t.rebuildBox(r)

@@ -24,72 +24,88 @@ const none = math.MinInt32
 // number of sampled points below it), 16 bytes: four to a cache line. A tree
 // holds at most maxCapacity leaves, so references fit in 16 bits.
 type node struct {
-	cut         float64
-	left, right int16 // references, as int32 elsewhere
-	dim         uint16
-	mass        uint16
+	cut   float64
+	child [2]int16 // left and right: references, as int32 elsewhere
+	dim   uint16
+	mass  uint16
 }
 
 type tree struct {
-	dims     int
-	capacity int
+	// The fields every point reads, scored or offered to the sampler, fill
+	// the first two lines of the struct (128 bytes; a tree is allocated on
+	// a 64-byte boundary): a forest of a hundred trees touches these
+	// lines of each tree per record, and fewer lines keep more of its
+	// nodes in the cache. The trees' paths are the forest's, their
+	// dimension its points' length.
 	root     int32
-
-	// internal nodes, and their boxes: per node the range sum, dims minima
-	// and dims maxima, side by side for the walk up a path
-	nodes     []node
-	boxes     []float64
-	freeNodes []int32 // free slots below usedNodes, as a stack
-	usedNodes int32   // slots ever used
-
-	// leaves
-	leafPoint  []float64 // dims per leaf
-	leafMass   []int32
-	freeLeaves []int32
-	usedLeaves int32
-
-	// sampler: a max-heap on weight of the sampled points' leaves; a point
-	// sampled twice (or equal to another) is twice in the heap.
-	weight []float64
-	slot   []int32
-	size   int
-
-	rng rand.PCG
+	capacity int32
+	size     int // sampled points
+	rng      rand.PCG
 
 	// surelyRejects' bound on −log u for the point of sequence number
 	// boundSeq (0: none), computed afresh at boundBase
 	bound               float64
 	boundSeq, boundBase uint64
 
+	leafPoint []float64 // dims per leaf
+	nodes     []node    // internal nodes
+	// their boxes: per node dims minima then dims maxima. The sum of a
+	// box's ranges is not kept: summed afresh in dimension order when
+	// needed, it is the same number to the last bit, and a third less
+	// memory (for one dimension) keeps more of a large forest in the cache.
+	boxes []float64
+
+	dims int
+	path []int32 // scratch: internal nodes from the root down
+
+	freeNodes []int32 // free slots below usedNodes, as a stack
+	usedNodes int32   // slots ever used
+
+	leafMass   []int32
+	freeLeaves []int32
+	usedLeaves int32
+
+	// sampler: a max-heap on weight of the sampled points' leaves; a point
+	// sampled twice (or equal to another) is twice in the heap.
+	heap []sample
+
 	sinceLayout int // insertions since the last relayout
 	// draw, when set, replaces rng for the cuts' factors: the reference's
 	// tests fix them to build known trees.
 	draw func() float64
 
-	normMass int // the mass normLog is for
-	normLog  float64
+	cur []float64
+}
 
-	path []int32 // scratch: internal nodes from the root down
-	cur  []float64
+// A sample is an entry of a sampler's heap: a point's weight and its
+// leaf, side by side, so that a step down the heap reads one line.
+type sample struct {
+	weight float64
+	leaf   int32
 }
 
 // maxCapacity bounds a tree's sample: leaf references ^l fit in an int16.
 const maxCapacity = 1 << 15
 
-func newTree(dims, capacity int, seed1, seed2 uint64) *tree {
+// newTree returns an empty tree; path is its scratch, of capacity+1
+// entries (nil: its own).
+func newTree(dims, capacity int, seed1, seed2 uint64, path []int32) *tree {
 	if capacity < 1 || capacity > maxCapacity || dims < 1 || dims > 1<<16 {
 		panic(fmt.Sprintf("anomaly: tree of %d points of %d dimensions", capacity, dims))
 	}
 	n := max(capacity-1, 1)
 	t := &tree{
-		dims: dims, capacity: capacity, root: none,
-		nodes: make([]node, n), boxes: make([]float64, n*(2*dims+1)),
+		dims: dims, capacity: int32(capacity), root: none,
+		nodes: make([]node, n), boxes: make([]float64, n*2*dims),
 		freeNodes: make([]int32, 0, n),
 		leafPoint: make([]float64, capacity*dims), leafMass: make([]int32, capacity),
 		freeLeaves: make([]int32, 0, capacity),
-		weight:     make([]float64, capacity), slot: make([]int32, capacity),
-		path: make([]int32, 0, capacity+1),
-		cur:  make([]float64, 2*dims),
+		heap:       make([]sample, capacity),
+		path:       path[:0:len(path)],
+		cur:        make([]float64, 2*dims),
+	}
+	if len(path) < capacity+1 {
+		t.path = make([]int32, 0, capacity+1)
 	}
 	t.rng.Seed(seed1, seed2)
 	return t
@@ -103,11 +119,24 @@ func (t *tree) point(leaf int32) []float64 {
 }
 
 func (t *tree) nodeBox(n int32) box {
-	o := int(n) * (2*t.dims + 1)
-	return box{min: t.boxes[o+1 : o+1+t.dims], max: t.boxes[o+1+t.dims : o+1+2*t.dims], rangeSum: t.boxes[o]}
+	lo, hi := t.bounds(n)
+	return box{min: lo, max: hi, rangeSum: rangeSum(lo, hi)}
 }
 
-func (t *tree) setRangeSum(n int32, s float64) { t.boxes[int(n)*(2*t.dims+1)] = s }
+// bounds is node n's box without its range sum: its minima and maxima.
+func (t *tree) bounds(n int32) (lo, hi []float64) {
+	o := int(n) * 2 * t.dims
+	return t.boxes[o : o+t.dims : o+t.dims], t.boxes[o+t.dims : o+2*t.dims : o+2*t.dims]
+}
+
+// refBounds is refBox without the range sum.
+func (t *tree) refBounds(r int32) (lo, hi []float64) {
+	if r >= 0 {
+		return t.bounds(r)
+	}
+	p := t.point(^r)
+	return p, p
+}
 
 // refBox is the box of a reference: a node's cached box or a leaf's point.
 func (t *tree) refBox(r int32) box {
@@ -136,19 +165,19 @@ func (t *tree) descend(p []float64) int32 {
 	for r >= 0 {
 		t.path = append(t.path, r)
 		if p[t.nodes[r].dim] <= t.nodes[r].cut {
-			r = int32(t.nodes[r].left)
+			r = int32(t.nodes[r].child[0])
 		} else {
-			r = int32(t.nodes[r].right)
+			r = int32(t.nodes[r].child[1])
 		}
 	}
 	return r
 }
 
 func (t *tree) sibling(node, child int32) int32 {
-	if int32(t.nodes[node].left) == child {
-		return int32(t.nodes[node].right)
+	if int32(t.nodes[node].child[0]) == child {
+		return int32(t.nodes[node].child[1])
 	}
-	return int32(t.nodes[node].left)
+	return int32(t.nodes[node].child[0])
 }
 
 // scoreVisit is the tree's anomaly score of p as the reference computes
@@ -166,37 +195,55 @@ func (t *tree) scoreVisit(v *scoreVisitor, p []float64) float64 {
 	return v.result()
 }
 
-// descend4 is descend for four trees at once, in lockstep: their paths
-// are independent chains of loads, which the processor overlaps, where one
-// tree after another would wait for each cache miss in turn.
-func descend4(ts *[4]*tree, p []float64, leaves *[4]int32) {
-	t0, t1, t2, t3 := ts[0], ts[1], ts[2], ts[3]
-	t0.path, t1.path, t2.path, t3.path = t0.path[:0], t1.path[:0], t2.path[:0], t3.path[:0]
-	r0, r1, r2, r3 := t0.root, t1.root, t2.root, t3.root
-	for r0 >= 0 || r1 >= 0 || r2 >= 0 || r3 >= 0 {
-		if r0 >= 0 {
-			r0 = t0.step(r0, p)
-		}
-		if r1 >= 0 {
-			r1 = t1.step(r1, p)
-		}
-		if r2 >= 0 {
-			r2 = t2.step(r2, p)
-		}
-		if r3 >= 0 {
-			r3 = t3.step(r3, p)
-		}
+// b2i is 1 for true, 0 for false, without a branch.
+func b2i(b bool) int {
+	if b {
+		return 1
 	}
-	*leaves = [4]int32{r0, r1, r2, r3}
+	return 0
 }
 
-func (t *tree) step(r int32, p []float64) int32 {
-	t.path = append(t.path, r)
-	n := &t.nodes[r]
-	if p[n.dim] <= n.cut {
-		return int32(n.left)
+// group is the number of trees a forest descends at once, in lockstep:
+// their paths are independent chains of loads, which the processor
+// overlaps, where one tree after another would wait for each cache miss in
+// turn. Once a forest outgrows the cache, most levels miss it; eight
+// chains overlap those misses, and sixteen measured no faster.
+const group = 8
+
+// descendGroup is descend for up to group trees at once, in lockstep; it
+// sets leaves[k] to the leaf of ts[k] and paths[k] to its path, in the
+// space of paths[k], which is ts[k]'s path. The trees' nodes and paths are
+// held in locals for the walk: each level costs a few instructions per
+// tree.
+func descendGroup(ts []*tree, p []float64, leaves *[group]int32, paths *[group][]int32) {
+	ts = ts[:min(len(ts), group)]
+	var (
+		nodes [group][]node
+		bufs  [group][]int32 // the paths' space, in locals: no write barriers
+		depth [group]int
+	)
+	for k, t := range ts {
+		nodes[k], bufs[k], leaves[k] = t.nodes, paths[k][:cap(paths[k])], t.root
 	}
-	return int32(n.right)
+	for more := true; more; {
+		more = false
+		for k := range ts {
+			r := leaves[k]
+			if r < 0 {
+				continue
+			}
+			n := &nodes[k][r]
+			bufs[k][depth[k]] = r
+			depth[k]++
+			// Branch free: which child a point goes to is a coin toss the
+			// processor would mispredict every other level.
+			leaves[k] = int32(n.child[b2i(p[n.dim] > n.cut)&1])
+			more = true
+		}
+	}
+	for k := range ts {
+		paths[k] = bufs[k][:depth[k]]
+	}
 }
 
 // score is scoreVisit without the visitor, the forest's hot path: the same
@@ -204,24 +251,29 @@ func (t *tree) step(r int32, p []float64) int32 {
 // checks it).
 func (t *tree) score(p []float64) float64 {
 	leaf := t.descend(p)
-	return t.scoreFrom(leaf, equalPoints(t.point(^leaf), p), p)
+	return t.scoreFrom(leaf, equalPoints(t.point(^leaf), p), p, t.path, math.Log(float64(t.size)+1))
 }
 
-// scoreFrom is score after descend returned leaf, seen telling whether the
-// leaf's point is p.
-func (t *tree) scoreFrom(leaf int32, seen bool, p []float64) float64 {
-	depth := len(t.path)
+// ln2 is math.Log(2), which the compiler does not fold: a call per tree
+// and record otherwise.
+var ln2 = math.Log(2)
+
+// scoreFrom is score after the descent to leaf along path, seen telling
+// whether the leaf's point is p; logMass is log(mass+1), for normalize,
+// which the forest computes once for its trees (they all hold as many
+// points).
+func (t *tree) scoreFrom(leaf int32, seen bool, p []float64, path []int32, logMass float64) float64 {
+	depth := len(path)
 	if seen {
 		m := int(t.leafMass[^leaf])
 		return normalize(damp(m, t.size)*scoreSeen(depth, m), t.size)
 	}
-	d := t.dims
+	d := len(p)
 	s := scoreUnseen(depth, 0)
 	for i := depth - 1; i >= 0; i-- {
-		r := t.path[i]
-		o := int(r) * (2*d + 1)
-		rs := t.boxes[o]
-		lo, hi := t.boxes[o+1:o+1+d:o+1+d], t.boxes[o+1+d:o+1+2*d:o+1+2*d]
+		r := path[i]
+		o := int(r) * 2 * d
+		lo, hi := t.boxes[o:o+d:o+d], t.boxes[o+d:o+2*d:o+2*d]
 		lo, hi = lo[:len(p)], hi[:len(p)]
 		sum := 0.0
 		for j, x := range p {
@@ -233,20 +285,10 @@ func (t *tree) scoreFrom(leaf int32, seen bool, p []float64) float64 {
 		if sum == 0 {
 			break
 		}
-		prob := sum / (rs + sum)
+		prob := sum / (rangeSum(lo, hi) + sum)
 		s = prob*scoreUnseen(i, 0) + (1-prob)*s
 	}
-	return s * t.norm() / math.Log(2) // as normalize computes it
-}
-
-// norm is log(mass+1) for normalize, cached: the mass hardly
-// ever changes once the sample is full, and a logarithm per tree and record
-// is a tenth of the cost of a score.
-func (t *tree) norm() float64 {
-	if t.normMass != t.size {
-		t.normMass, t.normLog = t.size, math.Log(float64(t.size)+1)
-	}
-	return t.normLog
+	return s * logMass / ln2 // as normalize computes it
 }
 
 // attribute adds the tree's normalized attribution of p's score to high
@@ -275,23 +317,23 @@ func (t *tree) update(p []float64, seq uint64, lambda, expLambda float64, s *lay
 	for u == 0 {
 		u = t.uniform()
 	}
-	if t.size == t.capacity && t.surelyRejects(u, seq, lambda, expLambda) {
+	if t.size == int(t.capacity) && t.surelyRejects(u, seq, lambda, expLambda) {
 		return
 	}
 	// The weight of AbstractStreamSampler.computeWeight: newer points weigh
 	// less by λ per point, and the smallest weights are kept.
 	w := -float64(seq)*lambda + math.Log(-math.Log(u))
-	if t.size == t.capacity {
-		if w >= t.weight[0] {
+	if t.size == int(t.capacity) {
+		if w >= t.heap[0].weight {
 			return
 		}
-		t.delete(t.slot[0])
+		t.delete(t.heap[0].leaf)
 		t.evictMax()
 	}
 	leaf := t.insert(p)
 	t.heapAdd(w, leaf)
 	t.boundSeq = 0 // the heap's maximum may have changed
-	if t.sinceLayout++; t.sinceLayout >= t.capacity && s != nil {
+	if t.sinceLayout++; t.sinceLayout >= int(t.capacity) && s != nil {
 		t.relayout(s)
 	}
 }
@@ -314,7 +356,7 @@ func (t *tree) relayout(s *layoutScratch) {
 	if t.root < 0 {
 		return
 	}
-	bs := 2*t.dims + 1
+	bs := 2 * t.dims
 	var next int32
 	t.copyPreorder(t.root, s, bs, &next)
 	copy(t.nodes, s.nodes[:next])
@@ -327,11 +369,11 @@ func (t *tree) copyPreorder(r int32, s *layoutScratch, bs int, next *int32) int3
 	*next++
 	n := t.nodes[r]
 	copy(s.boxes[int(i)*bs:int(i+1)*bs], t.boxes[int(r)*bs:int(r+1)*bs])
-	if n.left >= 0 {
-		n.left = int16(t.copyPreorder(int32(n.left), s, bs, next))
+	if n.child[0] >= 0 {
+		n.child[0] = int16(t.copyPreorder(int32(n.child[0]), s, bs, next))
 	}
-	if n.right >= 0 {
-		n.right = int16(t.copyPreorder(int32(n.right), s, bs, next))
+	if n.child[1] >= 0 {
+		n.child[1] = int16(t.copyPreorder(int32(n.child[1]), s, bs, next))
 	}
 	s.nodes[i] = n
 	return i
@@ -349,7 +391,7 @@ func (t *tree) surelyRejects(u float64, seq uint64, lambda, expLambda float64) b
 	if t.boundSeq != 0 && seq == t.boundSeq+1 && seq-t.boundBase < 1<<20 {
 		t.bound *= expLambda
 	} else {
-		t.bound = math.Exp(t.weight[0] + float64(seq)*lambda)
+		t.bound = math.Exp(t.heap[0].weight + float64(seq)*lambda)
 		t.boundBase = seq
 	}
 	t.boundSeq = seq
@@ -358,17 +400,17 @@ func (t *tree) surelyRejects(u float64, seq uint64, lambda, expLambda float64) b
 
 func (t *tree) evictMax() {
 	t.size--
-	t.weight[0], t.slot[0] = t.weight[t.size], t.slot[t.size]
+	t.heap[0] = t.heap[t.size]
 	t.swapDown(0)
 }
 
 func (t *tree) swapDown(i int) {
 	for 2*i+1 < t.size {
 		m := 2*i + 1
-		if m+1 < t.size && t.weight[m+1] > t.weight[m] {
+		if m+1 < t.size && t.heap[m+1].weight > t.heap[m].weight {
 			m++
 		}
-		if t.weight[m] <= t.weight[i] {
+		if t.heap[m].weight <= t.heap[i].weight {
 			return
 		}
 		t.swap(i, m)
@@ -378,11 +420,11 @@ func (t *tree) swapDown(i int) {
 
 func (t *tree) heapAdd(w float64, leaf int32) {
 	i := t.size
-	t.weight[i], t.slot[i] = w, leaf
+	t.heap[i] = sample{w, leaf}
 	t.size++
 	for i > 0 {
 		p := (i - 1) / 2
-		if t.weight[p] >= t.weight[i] {
+		if t.heap[p].weight >= t.heap[i].weight {
 			return
 		}
 		t.swap(i, p)
@@ -391,8 +433,7 @@ func (t *tree) heapAdd(w float64, leaf int32) {
 }
 
 func (t *tree) swap(a, b int) {
-	t.weight[a], t.weight[b] = t.weight[b], t.weight[a]
-	t.slot[a], t.slot[b] = t.slot[b], t.slot[a]
+	t.heap[a], t.heap[b] = t.heap[b], t.heap[a]
 }
 
 func (t *tree) newLeaf(p []float64) int32 {
@@ -467,10 +508,10 @@ func (t *tree) insert(p []float64) int32 {
 			break
 		}
 		parent := t.path[at-1]
-		sb := t.refBox(t.sibling(parent, node))
+		slo, shi := t.refBounds(t.sibling(parent, node))
 		for i := range curMin {
-			curMin[i] = min(curMin[i], sb.min[i])
-			curMax[i] = max(curMax[i], sb.max[i])
+			curMin[i] = min(curMin[i], slo[i])
+			curMax[i] = max(curMax[i], shi[i])
 		}
 		node, at = parent, at-1
 	}
@@ -482,9 +523,9 @@ func (t *tree) insert(p []float64) int32 {
 	m := t.newNode()
 	t.nodes[m].dim, t.nodes[m].cut = uint16(savedDim), savedCut
 	if p[savedDim] <= savedCut {
-		t.nodes[m].left, t.nodes[m].right = int16(^l), int16(savedNode)
+		t.nodes[m].child[0], t.nodes[m].child[1] = int16(^l), int16(savedNode)
 	} else {
-		t.nodes[m].left, t.nodes[m].right = int16(savedNode), int16(^l)
+		t.nodes[m].child[0], t.nodes[m].child[1] = int16(savedNode), int16(^l)
 	}
 	t.nodes[m].mass = uint16(t.refMass(savedNode) + 1)
 	t.rebuildBox(m)
@@ -492,36 +533,46 @@ func (t *tree) insert(p []float64) int32 {
 		t.root = m
 	} else {
 		parent := t.path[savedAt-1]
-		if int32(t.nodes[parent].left) == savedNode {
-			t.nodes[parent].left = int16(m)
+		if int32(t.nodes[parent].child[0]) == savedNode {
+			t.nodes[parent].child[0] = int16(m)
 		} else {
-			t.nodes[parent].right = int16(m)
+			t.nodes[parent].child[1] = int16(m)
 		}
 	}
+	grown := true
 	for i := savedAt - 1; i >= 0; i-- {
 		r := t.path[i]
 		t.nodes[r].mass++
-		b := t.nodeBox(r)
-		for j, x := range p {
-			b.min[j] = min(b.min[j], x)
-			b.max[j] = max(b.max[j], x)
+		if !grown {
+			continue
 		}
-		t.setRangeSum(r, rangeSum(b.min, b.max))
+		// A box that strictly contains p keeps its bounds, and so do the
+		// boxes above it, which contain it. (Strictly: a bound equal to p
+		// is rewritten, which keeps the sign of a zero as min and max give
+		// it, as a box rebuilt from the leaves would have it.)
+		lo, hi := t.bounds(r)
+		if strictlyContains(lo, hi, p) {
+			grown = false
+			continue
+		}
+		for j, x := range p {
+			lo[j] = min(lo[j], x)
+			hi[j] = max(hi[j], x)
+		}
 	}
 	return l
 }
 
-// rebuildBox sets node r's box to the union of its children's boxes. The
-// range sum is always summed afresh in dimension order, so a box rebuilt
-// after a restore is bit for bit the one the tree had.
+// rebuildBox sets node r's box to the union of its children's boxes, so a
+// box rebuilt after a restore is bit for bit the one the tree had.
 func (t *tree) rebuildBox(r int32) {
-	b := t.nodeBox(r)
-	lb, rb := t.refBox(int32(t.nodes[r].left)), t.refBox(int32(t.nodes[r].right))
-	for j := range b.min {
-		b.min[j] = min(lb.min[j], rb.min[j])
-		b.max[j] = max(lb.max[j], rb.max[j])
+	lo, hi := t.bounds(r)
+	llo, lhi := t.refBounds(int32(t.nodes[r].child[0]))
+	rlo, rhi := t.refBounds(int32(t.nodes[r].child[1]))
+	for j := range lo {
+		lo[j] = min(llo[j], rlo[j])
+		hi[j] = max(lhi[j], rhi[j])
 	}
-	t.setRangeSum(r, rangeSum(b.min, b.max))
 }
 
 // delete removes one copy of leaf's point (RandomCutTree.deletePoint).
@@ -548,10 +599,10 @@ func (t *tree) delete(leaf int32) {
 		t.root = sib
 	} else {
 		gp := t.path[n-2]
-		if int32(t.nodes[gp].left) == parent {
-			t.nodes[gp].left = int16(sib)
+		if int32(t.nodes[gp].child[0]) == parent {
+			t.nodes[gp].child[0] = int16(sib)
 		} else {
-			t.nodes[gp].right = int16(sib)
+			t.nodes[gp].child[1] = int16(sib)
 		}
 		resolved := false
 		for i := n - 2; i >= 0; i-- {
@@ -560,8 +611,7 @@ func (t *tree) delete(leaf int32) {
 			if !resolved {
 				// A box that strictly contains the point does not change, nor
 				// do the boxes above it.
-				b := t.nodeBox(r)
-				if strictlyContains(b.min, b.max, p) {
+				if lo, hi := t.bounds(r); strictlyContains(lo, hi, p) {
 					resolved = true
 				} else {
 					t.rebuildBox(r)
