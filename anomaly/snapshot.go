@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/rowtime/rowtime/record"
+	"github.com/rowtime/rowtime/record/codec"
 )
 
 // ErrSnapshot is wrapped by every error of Restore: it is the envelope's.
@@ -49,7 +50,7 @@ func (op *Operator[R, K]) AppendSnapshot(dst []byte) ([]byte, error) {
 	for i, f := range op.forests {
 		if op.key != nil {
 			var err error
-			if dst, err = record.AppendBinary(dst, op.keys[i]); err != nil {
+			if dst, err = codec.Append(dst, op.keys[i]); err != nil {
 				return dst[:start], fmt.Errorf("%w: key: %w", ErrSnapshot, err)
 			}
 		}
@@ -90,7 +91,7 @@ func (op *Operator[R, K]) Restore(data []byte) error {
 	for i := range n {
 		var k K
 		if op.key != nil {
-			m, err := record.ReadBinary(r.b, &k)
+			m, err := codec.Read(r.b, &k)
 			if err != nil {
 				return fmt.Errorf("%w: key of forest %d: %w", ErrSnapshot, i, err)
 			}

@@ -7,6 +7,7 @@ import (
 
 	"github.com/rowtime/rowtime/examples/query/trending"
 	"github.com/rowtime/rowtime/record"
+	"github.com/rowtime/rowtime/record/codec"
 	rk "github.com/rowtime/rowtime/record/kinesis"
 )
 
@@ -97,7 +98,7 @@ func (c *Consumer) restore(cp *checkpoint) error {
 
 func writeCheckpoint(path string, cp *checkpoint) error {
 	buf := append([]byte(checkpointMagic), checkpointVersion)
-	buf, err := record.AppendBinary(buf, *cp)
+	buf, err := codec.Append(buf, *cp)
 	if err != nil {
 		return fmt.Errorf("consumer: encoding the checkpoint: %w", err)
 	}
@@ -128,7 +129,7 @@ func decodeCheckpoint(data []byte) (*checkpoint, error) {
 	}
 	body := data[len(checkpointMagic)+1:]
 	var cp checkpoint
-	n, err := record.ReadBinary(body, &cp)
+	n, err := codec.Read(body, &cp)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrCheckpoint, err)
 	}

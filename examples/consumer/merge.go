@@ -9,6 +9,7 @@ import (
 
 	"github.com/rowtime/rowtime/aggregate"
 	"github.com/rowtime/rowtime/record"
+	"github.com/rowtime/rowtime/record/codec"
 )
 
 // ErrMerge is wrapped by the errors of the merge of partial results.
@@ -129,13 +130,13 @@ func (m *merge[K, A, V]) appendSnapshot(dst []byte) ([]byte, error) {
 	for i, k := range m.keys {
 		dst = binary.AppendVarint(dst, int64(k.w.Start))
 		dst = binary.AppendVarint(dst, int64(k.w.End))
-		if dst, err = record.AppendBinary(dst, k.key); err != nil {
+		if dst, err = codec.Append(dst, k.key); err != nil {
 			return dst, fmt.Errorf("%w: key: %w", ErrMerge, err)
 		}
 		if m.codec != nil {
 			dst, err = m.codec.AppendState(dst, &m.accs[i])
 		} else {
-			dst, err = record.AppendBinary(dst, m.accs[i])
+			dst, err = codec.Append(dst, m.accs[i])
 		}
 		if err != nil {
 			return dst, fmt.Errorf("%w: accumulator: %w", ErrMerge, err)
@@ -176,7 +177,7 @@ func (m *merge[K, A, V]) restore(data []byte) error {
 		}
 		p = p[n:]
 		var key K
-		n, err := record.ReadBinary(p, &key)
+		n, err := codec.Read(p, &key)
 		if err != nil {
 			return fmt.Errorf("%w: key: %w", ErrMerge, err)
 		}
@@ -185,7 +186,7 @@ func (m *merge[K, A, V]) restore(data []byte) error {
 		if m.codec != nil {
 			n, err = m.codec.ReadState(&a, p)
 		} else {
-			n, err = record.ReadBinary(p, &a)
+			n, err = codec.Read(p, &a)
 		}
 		if err != nil {
 			return fmt.Errorf("%w: accumulator: %w", ErrMerge, err)

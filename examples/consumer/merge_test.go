@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/rowtime/rowtime/record"
+	"github.com/rowtime/rowtime/record/codec"
 )
 
 type sumMerger struct{}
@@ -121,7 +122,7 @@ func TestMergeRestoreCorrupt(t *testing.T) {
 		v := int64(9)
 		_ = fresh.add(100, 110, "z", &v)
 		before, _ := fresh.appendSnapshot(nil)
-		if err := fresh.restore(snap[:cut]); !errors.Is(err, ErrMerge) && !errors.Is(err, record.ErrCodec) {
+		if err := fresh.restore(snap[:cut]); !errors.Is(err, ErrMerge) && !errors.Is(err, codec.ErrCodec) {
 			t.Fatalf("cut %d: %v", cut, err)
 		}
 		after, _ := fresh.appendSnapshot(nil)
