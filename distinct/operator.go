@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"reflect"
 	"strconv"
-	"time"
 	"unsafe"
 
 	"github.com/rowtime/rowtime/record"
@@ -74,9 +73,9 @@ func (r Result[K]) AppendJSON(dst []byte) ([]byte, error) {
 // then what rest appends, then }.
 func appendWindowJSON[K any](dst []byte, start, end record.Time, key K, rest func([]byte) []byte) ([]byte, error) {
 	out := append(dst, `{"window_start":"`...)
-	out = appendTime(out, start)
+	out = start.AppendRFC3339(out)
 	out = append(out, `","window_end":"`...)
-	out = appendTime(out, end)
+	out = end.AppendRFC3339(out)
 	out = append(out, '"')
 	if _, unkeyed := any(key).(NoKey); !unkeyed {
 		k, err := json.Marshal(key)
@@ -88,10 +87,6 @@ func appendWindowJSON[K any](dst []byte, start, end record.Time, key K, rest fun
 	}
 	out = rest(out)
 	return append(out, '}'), nil
-}
-
-func appendTime(dst []byte, t record.Time) []byte {
-	return time.Unix(0, int64(t)).UTC().AppendFormat(dst, time.RFC3339Nano)
 }
 
 // Counter is the COUNT_DISTINCT_ITEMS_TUMBLING operator built by

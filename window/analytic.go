@@ -318,7 +318,7 @@ func (e expAvg[R, N]) Value(f FrameRows[R, ExpAvgState]) float64 {
 		k := int64(now-f.Time(hi)) / e.h // the half-lives the newest row left is old
 		// The rows of age in [k·h, (k+1)·h): times in (now − (k+1)·h, now − k·h].
 		lo := 0
-		if b, ok := overLow(now, (k+1)*e.h); ok && k+1 <= math.MaxInt64/e.h {
+		if b, ok := lowBound(now, (k+1)*e.h); ok && k+1 <= math.MaxInt64/e.h {
 			lo = f.Search(b)
 		}
 		// Sum of rows [lo, hi] from the running sums, the row at lo added

@@ -404,7 +404,7 @@ func (j *Join[L, R, K, O]) Push(in Either[L, R], emit func(record.Of[O])) error 
 	}
 	t := in.EventTime()
 	if t < s.wm {
-		err := fmt.Errorf("%w: %s row at %s is below the watermark %s", ErrLate, joinSideName(in.IsRight), overTime(t), overTime(s.wm))
+		err := fmt.Errorf("%w: %s row at %s is below the watermark %s", ErrLate, joinSideName(in.IsRight), t, s.wm)
 		if j.refuseLate {
 			return refused(err)
 		}
@@ -461,7 +461,7 @@ func (j *Join[L, R, K, O]) autoWatermark() record.Time {
 	if j.oneClock {
 		m = max(s.maxL, s.maxR)
 	}
-	w, _ := overLow(m, j.delay)
+	w, _ := lowBound(m, j.delay)
 	return w
 }
 
@@ -740,8 +740,8 @@ func (j *Join[L, R, K, O]) process(in Either[L, R], t record.Time, id int32, emi
 		}
 		matched := false
 		if h := j.win.left; h.kind != joinNone {
-			lo, okLo := overLow(t, h.back)
-			hi, _ := overLow(t, h.front)
+			lo, okLo := lowBound(t, h.back)
+			hi, _ := lowBound(t, h.front)
 			for i := s.keys[id].head[0]; i >= 0; {
 				e := &s.left.ents[i]
 				i = e.next
@@ -768,8 +768,8 @@ func (j *Join[L, R, K, O]) process(in Either[L, R], t record.Time, id int32, emi
 		}
 		matched := false
 		if h := j.win.right; h.kind != joinNone {
-			lo, okLo := overLow(t, h.back)
-			hi, _ := overLow(t, h.front)
+			lo, okLo := lowBound(t, h.back)
+			hi, _ := lowBound(t, h.front)
 			for i := s.keys[id].head[1]; i >= 0; {
 				e := &s.right.ents[i]
 				i = e.next

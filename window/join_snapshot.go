@@ -89,7 +89,7 @@ func (j *Join[L, R, K, O]) AppendSnapshot(dst []byte) ([]byte, error) {
 
 	// The reorder buffer in processing order; Restore numbers it afresh.
 	sorted := append([]pending[Either[L, R]](nil), s.q.buf...)
-	overSortPending(sorted)
+	sortPending(sorted)
 	w.u64(uint64(len(sorted)))
 	for i := range sorted {
 		in := &sorted[i].r
@@ -183,9 +183,9 @@ func (j *Join[L, R, K, O]) decode(body []byte) (joinState[L, R, K], error) {
 		case t < prevT:
 			r.fail("held rows out of time order")
 		case t > st.wm || t > side:
-			r.fail("held row at %s above the watermark %s or its input's largest time", overTime(t), overTime(st.wm))
+			r.fail("held row at %s above the watermark %s or its input's largest time", t, st.wm)
 		case h.kind == joinRange && joinAdd(t, h.back) < st.wm:
-			r.fail("held row at %s expired before the watermark %s", overTime(t), overTime(st.wm))
+			r.fail("held row at %s expired before the watermark %s", t, st.wm)
 		}
 		if r.err != nil {
 			break
@@ -228,7 +228,7 @@ func (j *Join[L, R, K, O]) decode(body []byte) (joinState[L, R, K], error) {
 			side = st.maxR
 		}
 		if t <= st.wm || t < prevT || t > side {
-			r.fail("buffered row at %s out of order, not above the watermark %s or above its input's largest time", overTime(t), overTime(st.wm))
+			r.fail("buffered row at %s out of order, not above the watermark %s or above its input's largest time", t, st.wm)
 			break
 		}
 		prevT = t

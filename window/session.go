@@ -166,7 +166,7 @@ func (e *sequencer[R, K, A, V]) pushLate(r R, t record.Time, k K, emit func(Resu
 	}
 	c.stats.Records++
 	c.handleLate(r, func() error {
-		return fmt.Errorf("%w: time %s is below the watermark %s", ErrLate, formatTime(t), formatTime(c.wm))
+		return fmt.Errorf("%w: time %s is below the watermark %s", ErrLate, t, c.wm)
 	})
 	return nil
 }

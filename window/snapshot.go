@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"reflect"
+	"slices"
 
 	"github.com/rowtime/rowtime/aggregate"
 	"github.com/rowtime/rowtime/record"
@@ -181,24 +182,27 @@ func (c *core[R]) emptied() core[R] {
 // discard is the emit of a caller that passed nil: results are dropped.
 func discard[T any](T) {}
 
-func (k *kernel[R, K, A, V]) appendAcc(w *snapWriter, acc *A) {
+// appendAcc writes an accumulator with f's StateCodec, or with
+// record.AppendBinary when f has none.
+func appendAcc[R, A, V any](w *snapWriter, f aggregate.Func[R, A, V], acc *A) {
 	if w.err != nil {
 		return
 	}
-	if sc, ok := k.f.(aggregate.StateCodec[A]); ok {
+	if sc, ok := f.(aggregate.StateCodec[A]); ok {
 		w.b, w.err = sc.AppendState(w.b, acc)
 		return
 	}
 	w.b, w.err = record.AppendBinary(w.b, *acc)
 }
 
-func (k *kernel[R, K, A, V]) readAcc(r *snapReader, acc *A) {
+// readAcc reads an accumulator written by appendAcc.
+func readAcc[R, A, V any](r *snapReader, f aggregate.Func[R, A, V], acc *A) {
 	if r.err != nil {
 		return
 	}
 	var n int
 	var err error
-	if sc, ok := k.f.(aggregate.StateCodec[A]); ok {
+	if sc, ok := f.(aggregate.StateCodec[A]); ok {
 		n, err = sc.ReadState(acc, r.b)
 	} else {
 		n, err = record.ReadBinary(r.b, acc)
@@ -211,6 +215,20 @@ func (k *kernel[R, K, A, V]) readAcc(r *snapReader, acc *A) {
 		return
 	}
 	r.b = r.b[n:]
+}
+
+func (k *kernel[R, K, A, V]) appendAcc(w *snapWriter, acc *A) { appendAcc(w, k.f, acc) }
+func (k *kernel[R, K, A, V]) readAcc(r *snapReader, acc *A)   { readAcc(r, k.f, acc) }
+
+// sortPending sorts a copy of a reorder buffer into processing order, in
+// which snapshots write it.
+func sortPending[R any](b []pending[R]) {
+	slices.SortFunc(b, func(x, y pending[R]) int {
+		if pendingLess(&x, &y) {
+			return -1
+		}
+		return 1 // (t, seq) pairs are unique
+	})
 }
 
 type snapWriter struct {
