@@ -1,6 +1,7 @@
 package window
 
 import (
+	"math"
 	"slices"
 	"unsafe"
 
@@ -46,6 +47,9 @@ type tumbler[R record.Timed, K comparable, A, V any] struct {
 	// none), so that runs of one key, and keyless queries, skip the map.
 	lastK  K
 	lastKi int32
+	// lane is the slot reference of key lastKi in window cw, or noLane:
+	// where take adds a record of that key and window.
+	lane int32
 
 	due record.Time // the smallest watermark at which advance has work
 }
@@ -76,12 +80,18 @@ type twin struct {
 }
 
 func newTumbler[R record.Timed, K comparable, A, V any](k kernel[R, K, A, V]) *tumbler[R, K, A, V] {
-	e := &tumbler[R, K, A, V]{kernel: k, idx: newKeyIndex[K](), due: record.MaxTime, lastKi: -1}
+	e := &tumbler[R, K, A, V]{kernel: k, idx: newKeyIndex[K](), due: record.MaxTime, lastKi: -1, lane: noLane}
 	e.uncache()
 	return e
 }
 
-func (e *tumbler[R, K, A, V]) uncache() { e.cs, e.ce, e.cw = record.MaxTime, record.MinTime, -1 }
+func (e *tumbler[R, K, A, V]) uncache() {
+	e.cs, e.ce, e.cw, e.lane = record.MaxTime, record.MinTime, -1, noLane
+}
+
+// noLane is no slot reference: slot references are key indexes (≥ 0) and
+// −(j+1) for extra slot j.
+const noLane = math.MinInt32
 
 func (e *tumbler[R, K, A, V]) slot(ref int32) *tslot[A] {
 	if ref >= 0 {
@@ -118,7 +128,7 @@ func (e *tumbler[R, K, A, V]) push(r R, emit func(Result[K, V])) error {
 		if !ok {
 			return e.pushSlow(r, t, k, -1, false, true, emit)
 		}
-		e.lastK, e.lastKi = k, ki
+		e.lastK, e.lastKi, e.lane = k, ki, noLane
 	}
 	sl := &e.prim[ki]
 	if sl.win != e.cw {
@@ -134,10 +144,75 @@ func (e *tumbler[R, K, A, V]) push(r R, emit func(Result[K, V])) error {
 		w := &e.wins[e.cw]
 		w.slots = append(w.slots, ki)
 	}
+	e.lane = ki
 	e.f.Add(&sl.acc, r)
 	c.stats.Records++
 	if nwm, ok := c.raise(t, e.due); ok {
 		e.advance(nwm, emit)
+	}
+	return nil
+}
+
+// take is the engine's fast lane: when a record at t of key k falls into
+// the open window of the last record, k is that record's key, and taking
+// it cannot complete a window
+// (its watermark stays below due), take counts the record, raises the
+// watermark and returns the slot's accumulator for the caller to add the
+// record to. Otherwise it returns nil and changes nothing. push does the
+// same and more (a key new in the window, a raise that completes windows);
+// take is the part of it that an owner can run without an engine call (see
+// Lane).
+func (e *tumbler[R, K, A, V]) take(t record.Time, k K) *A {
+	if t < e.cs || t >= e.ce || e.lane == noLane || k != e.lastK {
+		return nil
+	}
+	sl := e.slot(e.lane)
+	c := e.c
+	if sl.win != e.cw {
+		return nil
+	}
+	if t > c.maxSeen {
+		nwm := c.watermarkFor(t)
+		if nwm >= e.due {
+			return nil
+		}
+		c.maxSeen = t
+		c.wm = max(c.wm, nwm)
+	}
+	c.stats.Records++
+	return &sl.acc
+}
+
+// A Lane is the fast lane of an [Agg] with tumbling windows, for an
+// operator built on one that adds records to the accumulators itself, such
+// as distinct.Counter, which hashes an item straight into a window's
+// sketch. [Lane.Take] hands out the accumulator that a record of the same
+// key and open window as the record before it goes to, having counted the
+// record and raised the watermark, when taking the record has no other
+// effect. Everything else goes through Push. The watermark, the stats and
+// the windows stay the Agg's alone: the Lane keeps no state.
+type Lane[R record.Timed, K comparable, A, V any] struct {
+	a *Agg[R, K, V]
+}
+
+// LaneOf returns the lane of a, whose aggregate's accumulator type must be
+// A. It returns false when a's windows are not tumbling (Step, Months,
+// Floor) or A is not the accumulator type of a's aggregate.
+func LaneOf[A any, R record.Timed, K comparable, V any](a *Agg[R, K, V]) (Lane[R, K, A, V], bool) {
+	_, ok := a.eng.(*tumbler[R, K, A, V])
+	return Lane[R, K, A, V]{a}, ok
+}
+
+// Take returns the accumulator that a record at t of key k goes to, when
+// the record falls into the open window of the record before it, has that
+// record's key, and completes no window: the record is then counted in
+// Stats and its time raises the watermark, and the caller adds it to the
+// accumulator as the aggregate's Add would, before any other call on the
+// Agg. Otherwise Take returns nil, changes nothing, and the record is to be
+// pushed. A Take costs a few comparisons and no call.
+func (l Lane[R, K, A, V]) Take(t record.Time, k K) *A {
+	if e, ok := l.a.eng.(*tumbler[R, K, A, V]); ok {
+		return e.take(t, k)
 	}
 	return nil
 }
@@ -152,6 +227,7 @@ func (e *tumbler[R, K, A, V]) pushSlow(r R, t record.Time, k K, ki int32, ok, lo
 	if k != k {
 		return keyErr(k)
 	}
+	e.lane = noLane
 	wid := int32(-1)
 	var span Span
 	if t >= e.cs && t < e.ce {
@@ -205,6 +281,7 @@ func (e *tumbler[R, K, A, V]) pushSlow(r R, t record.Time, k K, ki int32, ok, lo
 	if !found {
 		ref = e.newSlot(ki, wid)
 	}
+	e.lastK, e.lastKi, e.lane = k, ki, ref // wid is cw
 	e.f.Add(&e.slot(ref).acc, r)
 	c.stats.Records++
 	if nwm, ok := c.raise(t, e.due); ok {
@@ -416,6 +493,7 @@ func (e *tumbler[R, K, A, V]) advance(wm record.Time, emit func(Result[K, V])) {
 	if wm < e.due {
 		return
 	}
+	e.lane = noLane // windows close, slots may go
 	j := 0
 	for i, id := range e.order {
 		w := &e.wins[id]
@@ -537,7 +615,7 @@ func (e *tumbler[R, K, A, V]) sweep() {
 // forgetLast empties the last-key cache, before keys leave idx.
 func (e *tumbler[R, K, A, V]) forgetLast() {
 	var zero K
-	e.lastK, e.lastKi = zero, -1
+	e.lastK, e.lastKi, e.lane = zero, -1, noLane
 }
 
 func (e *tumbler[R, K, A, V]) fillStats(s *Stats) {
