@@ -51,9 +51,7 @@ func (j *Join[L, R, K, O]) AppendSnapshot(dst []byte) ([]byte, error) {
 	w.i64(int64(s.maxR))
 	w.i64(int64(s.out))
 	w.bool(c.flushed)
-	w.u64(c.stats.Records)
-	w.u64(c.stats.Late)
-	w.u64(c.stats.Emitted)
+	c.appendCounts(w, basicCore)
 
 	// Held rows, both sides merged in processing order.
 	type ref struct {
@@ -136,9 +134,7 @@ func (j *Join[L, R, K, O]) decode(body []byte, c *core[Either[L, R]]) (joinState
 	st.maxR = record.Time(r.i64())
 	st.out = record.Time(r.i64())
 	c.flushed = r.bool()
-	c.stats.Records = r.u64()
-	c.stats.Late = r.u64()
-	c.stats.Emitted = r.u64()
+	c.readCounts(r, basicCore)
 	c.maxSeen = max(st.maxL, st.maxR)
 	key := func(in *Either[L, R]) int32 {
 		var k K
@@ -159,33 +155,21 @@ func (j *Join[L, R, K, O]) decode(body []byte, c *core[Either[L, R]]) (joinState
 	}
 	prevT := record.MinTime
 	for range n {
+		in, matched := readJoinRow[L, R](r, true)
 		if r.err != nil {
 			break
 		}
-		var in Either[L, R]
-		in.IsRight = r.bool()
-		matched := r.bool()
 		sd, h := 0, j.win.left
 		if in.IsRight {
 			sd, h = 1, j.win.right
-			readValue(r, &in.Right)
-		} else {
-			readValue(r, &in.Left)
-		}
-		if r.err != nil {
-			break
 		}
 		t := in.EventTime()
-		side := st.maxL
-		if in.IsRight {
-			side = st.maxR
-		}
 		switch {
 		case h.kind == joinNone:
 			r.fail("a %s row held, but that side has no window", joinSideName(in.IsRight))
 		case t < prevT:
 			r.fail("held rows out of time order")
-		case t > c.wm || t > side:
+		case t > c.wm || t > st.largest(in.IsRight):
 			r.fail("held row at %s above the watermark %s or its input's largest time", t, c.wm)
 		case h.kind == joinRange && joinAdd(t, h.back) < c.wm:
 			r.fail("held row at %s expired before the watermark %s", t, c.wm)
@@ -212,25 +196,12 @@ func (j *Join[L, R, K, O]) decode(body []byte, c *core[Either[L, R]]) (joinState
 	}
 	prevT = c.wm
 	for range n {
-		if r.err != nil {
-			break
-		}
-		var in Either[L, R]
-		in.IsRight = r.bool()
-		if in.IsRight {
-			readValue(r, &in.Right)
-		} else {
-			readValue(r, &in.Left)
-		}
+		in, _ := readJoinRow[L, R](r, false)
 		if r.err != nil {
 			break
 		}
 		t := in.EventTime()
-		side := st.maxL
-		if in.IsRight {
-			side = st.maxR
-		}
-		if t <= c.wm || t < prevT || t > side {
+		if t <= c.wm || t < prevT || t > st.largest(in.IsRight) {
 			r.fail("buffered row at %s out of order, not above the watermark %s or above its input's largest time", t, c.wm)
 			break
 		}
@@ -241,11 +212,31 @@ func (j *Join[L, R, K, O]) decode(body []byte, c *core[Either[L, R]]) (joinState
 		st.buf = append(st.buf, pending[Either[L, R]]{r: in, t: t, seq: st.seq, key: id})
 		st.seq++
 	}
-	if r.err == nil && len(r.b) != 0 {
-		r.fail("%d trailing bytes", len(r.b))
-	}
-	if r.err != nil {
-		return joinState[L, R, K]{}, r.err
+	if err := r.end(); err != nil {
+		return joinState[L, R, K]{}, err
 	}
 	return st, nil
+}
+
+// readJoinRow reads a row of either side as AppendSnapshot writes it: the
+// side, for a held row (held) whether it matched, then the row.
+func readJoinRow[L, R record.Timed](r *snapReader, held bool) (in Either[L, R], matched bool) {
+	in.IsRight = r.bool()
+	if held {
+		matched = r.bool()
+	}
+	if in.IsRight {
+		readValue(r, &in.Right)
+	} else {
+		readValue(r, &in.Left)
+	}
+	return in, matched
+}
+
+// largest returns the largest time pushed on the right input, or the left.
+func (s *joinState[L, R, K]) largest(right bool) record.Time {
+	if right {
+		return s.maxR
+	}
+	return s.maxL
 }

@@ -80,13 +80,7 @@ func (op *overOp[R, K, A, V]) AppendSnapshot(dst []byte) ([]byte, error) {
 	start := len(dst)
 	s, c := &op.st, &op.c
 	w := &snapWriter{b: record.BeginSnapshot(dst, op.descriptor())}
-	w.bool(c.flushed)
-	w.i64(c.delay)
-	w.i64(int64(c.wm))
-	w.i64(int64(c.maxSeen))
-	w.u64(c.stats.Records)
-	w.u64(c.stats.Late)
-	w.u64(c.stats.Emitted)
+	c.appendCore(w, basicCore)
 
 	// Partitions with rows, least recently processed first.
 	var ids []int32
@@ -170,14 +164,9 @@ func (op *overOp[R, K, A, V]) Restore(data []byte) error {
 			return fmt.Errorf("window: restore: %w", err)
 		}
 		r = &snapReader{b: body}
-		c.flushed = r.bool()
-		r.i64() // the writer's Delay: only new records see Delay
+		c.readHead(r, basicCore)
 	}
-	c.wm = record.Time(r.i64())
-	c.maxSeen = record.Time(r.i64())
-	c.stats.Records = r.u64()
-	c.stats.Late = r.u64()
-	c.stats.Emitted = r.u64()
+	c.readTail(r, basicCore)
 	st, err := op.decode(r, &c)
 	if err != nil {
 		return fmt.Errorf("window: restore: window.Over: %w", err) // err wraps ErrSnapshot
@@ -367,11 +356,8 @@ func (op *overOp[R, K, A, V]) decode(r *snapReader, c *core[R]) (overState[R, K,
 		st.buf = append(st.buf, pending[R]{r: rec, t: t, seq: st.seq, key: id})
 		st.seq++
 	}
-	if r.err == nil && len(r.b) != 0 {
-		r.fail("%d trailing bytes", len(r.b))
-	}
-	if r.err != nil {
-		return overState[R, K, A]{}, r.err
+	if err := r.end(); err != nil {
+		return overState[R, K, A]{}, err
 	}
 	// buf was filled in (t, seq) order, which is already a valid heap.
 	return st, nil

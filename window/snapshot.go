@@ -81,16 +81,7 @@ func (a *Agg[R, K, V]) AppendSnapshot(dst []byte) ([]byte, error) {
 	}
 	start := len(dst)
 	w := &snapWriter{b: record.BeginSnapshot(dst, a.descriptor())}
-	c := a.core
-	w.bool(c.flushed)
-	w.i64(c.delay)
-	w.i64(c.lateness)
-	w.i64(int64(c.wm))
-	w.i64(int64(c.maxSeen))
-	w.u64(c.stats.Records)
-	w.u64(c.stats.Late)
-	w.u64(c.stats.Updates)
-	w.u64(c.stats.Emitted)
+	a.core.appendCore(w, aggCore)
 	a.eng.appendState(w)
 	if w.err != nil {
 		return dst, fmt.Errorf("window: snapshot: %w", w.err)
@@ -127,22 +118,12 @@ func (a *Agg[R, K, V]) Restore(data []byte) error {
 			return fmt.Errorf("window: restore: %w", err)
 		}
 		r = &snapReader{b: body}
-		c.flushed = r.bool()
-		r.i64() // Delay of the writer: only new records see Delay
-		oldLateness = r.i64()
+		oldLateness = c.readHead(r, aggCore)
 	}
-	c.wm = record.Time(r.i64())
-	c.maxSeen = record.Time(r.i64())
-	c.stats.Records = r.u64()
-	c.stats.Late = r.u64()
-	c.stats.Updates = r.u64()
-	c.stats.Emitted = r.u64()
+	c.readTail(r, aggCore)
 	eng.readState(r)
-	if r.err == nil && len(r.b) != 0 {
-		r.fail("%d trailing bytes", len(r.b))
-	}
-	if r.err != nil {
-		return r.err
+	if err := r.end(); err != nil {
+		return err
 	}
 	a.core, a.eng = c, eng
 	eng.restored(oldLateness)
@@ -171,6 +152,68 @@ func (a *Agg[R, K, V]) openLegacy(data []byte) (r *snapReader, lateness int64, e
 		return nil, 0, r.err
 	}
 	return r, lateness, nil
+}
+
+// coreFormat says which of the core's fields an operator's snapshots hold:
+// Agg's hold them all; Over's have no Lateness and no Updates (Over has
+// neither); Join's hold the counts only, after fields of its own.
+type coreFormat struct{ lateness, updates bool }
+
+var (
+	aggCore  = coreFormat{lateness: true, updates: true}
+	basicCore = coreFormat{} // Over's, and the counts of Join's
+)
+
+// appendCore writes the core: its head (the flushed flag and the settings
+// the writer ran with), then its tail (the watermark, the largest time and
+// the counts).
+func (c *core[R]) appendCore(w *snapWriter, f coreFormat) {
+	w.bool(c.flushed)
+	w.i64(c.delay)
+	if f.lateness {
+		w.i64(c.lateness)
+	}
+	w.i64(int64(c.wm))
+	w.i64(int64(c.maxSeen))
+	c.appendCounts(w, f)
+}
+
+func (c *core[R]) appendCounts(w *snapWriter, f coreFormat) {
+	w.u64(c.stats.Records)
+	w.u64(c.stats.Late)
+	if f.updates {
+		w.u64(c.stats.Updates)
+	}
+	w.u64(c.stats.Emitted)
+}
+
+// readHead reads the head appendCore wrote, which the formats before the
+// envelope did not have, and returns the writer's Lateness (c's own when
+// the format has none). The writer's Delay is skipped: only new records
+// see Delay.
+func (c *core[R]) readHead(r *snapReader, f coreFormat) (lateness int64) {
+	c.flushed = r.bool()
+	r.i64()
+	if f.lateness {
+		return r.i64()
+	}
+	return c.lateness
+}
+
+// readTail reads the rest of what appendCore wrote.
+func (c *core[R]) readTail(r *snapReader, f coreFormat) {
+	c.wm = record.Time(r.i64())
+	c.maxSeen = record.Time(r.i64())
+	c.readCounts(r, f)
+}
+
+func (c *core[R]) readCounts(r *snapReader, f coreFormat) {
+	c.stats.Records = r.u64()
+	c.stats.Late = r.u64()
+	if f.updates {
+		c.stats.Updates = r.u64()
+	}
+	c.stats.Emitted = r.u64()
 }
 
 // emptied returns c's options with no state.
@@ -292,30 +335,28 @@ func (r *snapReader) bool() bool {
 	}
 }
 
-func (r *snapReader) i64() int64 {
+func (r *snapReader) i64() int64  { return readVarint(r, binary.Varint, "varint") }
+func (r *snapReader) u64() uint64 { return readVarint(r, binary.Uvarint, "uvarint") }
+
+func readVarint[T int64 | uint64](r *snapReader, decode func([]byte) (T, int), what string) T {
 	if r.err != nil {
 		return 0
 	}
-	v, n := binary.Varint(r.b)
+	v, n := decode(r.b)
 	if n <= 0 {
-		r.fail("bad varint")
+		r.fail("bad %s", what)
 		return 0
 	}
 	r.b = r.b[n:]
 	return v
 }
 
-func (r *snapReader) u64() uint64 {
-	if r.err != nil {
-		return 0
+// end checks that the reader took every byte, and returns its error.
+func (r *snapReader) end() error {
+	if r.err == nil && len(r.b) != 0 {
+		r.fail("%d trailing bytes", len(r.b))
 	}
-	v, n := binary.Uvarint(r.b)
-	if n <= 0 {
-		r.fail("bad uvarint")
-		return 0
-	}
-	r.b = r.b[n:]
-	return v
+	return r.err
 }
 
 func (r *snapReader) take(n int) []byte {
