@@ -160,7 +160,7 @@ func (a *Agg[R, K, V]) openLegacy(data []byte) (r *snapReader, lateness int64, e
 type coreFormat struct{ lateness, updates bool }
 
 var (
-	aggCore  = coreFormat{lateness: true, updates: true}
+	aggCore   = coreFormat{lateness: true, updates: true}
 	basicCore = coreFormat{} // Over's, and the counts of Join's
 )
 
