@@ -559,14 +559,7 @@ func (j *Join[L, R, K, O]) Stats() Stats {
 }
 
 func (s *joinState[L, R, K]) newKey(k K) int32 {
-	var id int32
-	if n := len(s.freeKeys); n > 0 {
-		id = s.freeKeys[n-1]
-		s.freeKeys = s.freeKeys[:n-1]
-	} else {
-		id = int32(len(s.keys))
-		s.keys = append(s.keys, joinKey[K]{})
-	}
+	id := alloc(&s.keys, &s.freeKeys)
 	s.keys[id] = joinKey[K]{k: k, head: [2]int32{-1, -1}, tail: [2]int32{-1, -1}}
 	if s.index == nil {
 		s.index = make(map[K]int32)
@@ -673,14 +666,7 @@ func unlinkHead[L, R record.Timed, K comparable, T any](s *joinState[L, R, K], s
 
 // hold appends a row to side sd's lists and returns its slab index.
 func hold[L, R record.Timed, K comparable, T any](s *joinState[L, R, K], side *joinSide[T], sd int, h joinHold, row T, t record.Time, id int32, matched bool) int32 {
-	var i int32
-	if n := len(side.free); n > 0 {
-		i = side.free[n-1]
-		side.free = side.free[:n-1]
-	} else {
-		i = int32(len(side.ents))
-		side.ents = append(side.ents, joinEnt[T]{})
-	}
+	i := alloc(&side.ents, &side.free)
 	side.ents[i] = joinEnt[T]{row: row, t: t, seq: s.pseq, key: id, next: -1, gnext: -1, matched: matched}
 	s.pseq++
 	kk := &s.keys[id]
@@ -709,66 +695,20 @@ func hold[L, R record.Timed, K comparable, T any](s *joinState[L, R, K], side *j
 func (j *Join[L, R, K, O]) process(in Either[L, R], t record.Time, id int32, emit func(record.Of[O])) {
 	s := &j.st
 	s.keys[id].pending++ // keep the key while its own rows leave
-	// The two branches mirror each other. They stay written out because the
-	// sides' row types differ (L and R): one generic side helper would take
-	// the rows behind an interface or a func value per match, on the path
-	// every row takes.
+	// One body for both sides: the result function takes the left row
+	// first, so each side says how to emit a match and an unmatched row.
+	// That is a call of a func value per result, beside the two that
+	// emitRow makes anyway.
 	if in.IsRight {
 		j.curR = in.Right
-		if i := s.evictee(1, j.win.right, id); i >= 0 {
-			if e := &s.right.ents[i]; !e.matched && j.typ.preserves(1) {
-				j.emitRow(nil, &e.row, t, emit)
-			}
-			unlinkHead(s, &s.right, 1, i, j.clearR)
-		}
-		matched := false
-		if h := j.win.left; h.kind != joinNone {
-			lo, okLo := lowBound(t, h.back)
-			hi, _ := lowBound(t, h.front)
-			for i := s.keys[id].head[0]; i >= 0; {
-				e := &s.left.ents[i]
-				i = e.next
-				if h.kind == joinRange && ((okLo && e.t < lo) || e.t > hi) {
-					continue
-				}
-				e.matched = true
-				matched = true
-				j.emitRow(&e.row, &j.curR, t, emit)
-			}
-		}
-		if h := j.win.right; h.kind != joinNone {
-			hold(s, &s.right, 1, h, in.Right, t, id, matched)
-		} else if !matched && j.typ.preserves(1) {
-			j.emitRow(nil, &j.curR, t, emit)
-		}
+		processRow(j, &s.right, &s.left, 1, &j.curR, t, id,
+			func(l *L) { j.emitRow(l, &j.curR, t, emit) },
+			func(r *R, at record.Time) { j.emitRow(nil, r, at, emit) })
 	} else {
 		j.curL = in.Left
-		if i := s.evictee(0, j.win.left, id); i >= 0 {
-			if e := &s.left.ents[i]; !e.matched && j.typ.preserves(0) {
-				j.emitRow(&e.row, nil, t, emit)
-			}
-			unlinkHead(s, &s.left, 0, i, j.clearL)
-		}
-		matched := false
-		if h := j.win.right; h.kind != joinNone {
-			lo, okLo := lowBound(t, h.back)
-			hi, _ := lowBound(t, h.front)
-			for i := s.keys[id].head[1]; i >= 0; {
-				e := &s.right.ents[i]
-				i = e.next
-				if h.kind == joinRange && ((okLo && e.t < lo) || e.t > hi) {
-					continue
-				}
-				e.matched = true
-				matched = true
-				j.emitRow(&j.curL, &e.row, t, emit)
-			}
-		}
-		if h := j.win.left; h.kind != joinNone {
-			hold(s, &s.left, 0, h, in.Left, t, id, matched)
-		} else if !matched && j.typ.preserves(0) {
-			j.emitRow(&j.curL, nil, t, emit)
-		}
+		processRow(j, &s.left, &s.right, 0, &j.curL, t, id,
+			func(r *R) { j.emitRow(&j.curL, r, t, emit) },
+			func(l *L, at record.Time) { j.emitRow(l, nil, at, emit) })
 	}
 	if j.clearL || j.clearR {
 		var zl L
@@ -777,6 +717,43 @@ func (j *Join[L, R, K, O]) process(in Either[L, R], t record.Time, id int32, emi
 	}
 	s.keys[id].pending--
 	s.releaseKey(id)
+}
+
+// processRow is process for a row *cur at t of side sd (0 left, 1 right)
+// and key id, whose rows are own, the other side's other: it evicts the row
+// its ROWS window pushes out, joins the held rows of the other side (match
+// emits each result), and holds the row or emits it unmatched (unmatched
+// emits a row of own without a match).
+func processRow[L, R record.Timed, K comparable, O, T, U any](j *Join[L, R, K, O], own *joinSide[T], other *joinSide[U], sd int, cur *T, t record.Time, id int32, match func(*U), unmatched func(*T, record.Time)) {
+	s := &j.st
+	ownH, otherH, clearRow := j.win.left, j.win.right, j.clearL
+	if sd == 1 {
+		ownH, otherH, clearRow = j.win.right, j.win.left, j.clearR
+	}
+	if i := s.evictee(sd, ownH, id); i >= 0 {
+		if e := &own.ents[i]; !e.matched && j.typ.preserves(sd) {
+			unmatched(&e.row, t)
+		}
+		unlinkHead(s, own, sd, i, clearRow)
+	}
+	matched := false
+	if h := otherH; h.kind != joinNone {
+		lo, hi := subSat(t, h.back), subSat(t, h.front)
+		for i := s.keys[id].head[1-sd]; i >= 0; {
+			e := &other.ents[i]
+			i = e.next
+			if h.kind == joinRange && (e.t < lo || e.t > hi) {
+				continue
+			}
+			e.matched, matched = true, true
+			match(&e.row)
+		}
+	}
+	if ownH.kind != joinNone {
+		hold(s, own, sd, ownH, *cur, t, id, matched)
+	} else if !matched && j.typ.preserves(sd) {
+		unmatched(cur, t)
+	}
 }
 
 // evictee returns the row a ROWS n window of side sd pushes out to make
