@@ -200,8 +200,7 @@ type overState[R any, K comparable, A any] struct {
 	parts  []overPart[R, A] // partitions by id
 	free   []int32          // ids of released partitions, for reuse
 	pseq   uint64           // rows processed, numbering them for overPart.seq
-	first  int32            // with expiry only, the list of partitions with
-	last   int32            // rows, least recently processed first; -1 when empty
+	lru    idList           // with expiry only: the partitions with rows, least recently processed first
 	buf    reorder[R]       // the records waiting for the watermark
 	nparts int              // partitions held
 	keys   []K              // key of each partition id
@@ -217,7 +216,6 @@ type overPart[R, A any] struct {
 	win        []overWin[A]
 	pending    int    // records of this partition in the reorder buffer
 	seq        uint64 // number of the partition's last row processed
-	prev, next int32  // neighbours in the least-recently-processed list
 }
 
 // overWin is one frame's window over a partition's rows: [start, tail).
@@ -290,11 +288,10 @@ func NewOver[R record.Timed, K comparable, A, V any](key func(R) K, agg aggregat
 
 func (s *overState[R, K, A]) reset() {
 	*s = overState[R, K, A]{
-		seq:   s.seq,
-		one:   -1,
-		first: -1,
-		last:  -1,
-		buf:   s.buf[:0],
+		seq: s.seq,
+		one: -1,
+		lru: newIDList(),
+		buf: s.buf[:0],
 	}
 }
 
@@ -452,7 +449,6 @@ func (s *overState[R, K, A]) newPart(single bool, k K, nframes int) int32 {
 	if len(p.win) != nframes { // a new slot; a released one was reset by drop
 		p.win = make([]overWin[A], nframes)
 	}
-	p.prev, p.next = -1, -1
 	s.keys[id] = k
 	s.nparts++
 	if single {
@@ -530,7 +526,7 @@ func (op *overOp[R, K, A, V]) process(id int32, r R, t record.Time, emit func(Ro
 	p.seq = s.pseq
 	s.pseq++
 	if op.expireAfter >= 0 {
-		s.touch(id)
+		s.lru.moveBack(id)
 	}
 	op.c.stats.Emitted++
 	if emit != nil {
@@ -616,38 +612,6 @@ func (p *overPart[R, A]) grow() {
 	}
 }
 
-// touch moves partition id to the end of the least-recently-processed list,
-// which only operators that expire partitions keep: it costs a few random
-// memory accesses per record.
-//
-// The unlink and append here are those of the sequencer's open list, on
-// another element type; they stay written out twice because a generic list
-// would reach each element's links through a method or func call, on the
-// per-record path of both.
-func (s *overState[R, K, A]) touch(id int32) {
-	p := &s.parts[id]
-	if s.last == id {
-		return
-	}
-	if p.prev >= 0 || s.first == id { // linked: unlink
-		if p.prev >= 0 {
-			s.parts[p.prev].next = p.next
-		} else {
-			s.first = p.next
-		}
-		if p.next >= 0 {
-			s.parts[p.next].prev = p.prev
-		}
-	}
-	p.prev, p.next = s.last, -1
-	if s.last >= 0 {
-		s.parts[s.last].next = id
-	} else {
-		s.first = id
-	}
-	s.last = id
-}
-
 // expire releases the partitions whose rows are all out of range of any
 // record still to come. Only operators whose frames are all RANGE frames do
 // this: a ROWS frame needs its rows however old they are.
@@ -660,18 +624,13 @@ func (op *overOp[R, K, A, V]) expire() {
 	if !ok {
 		return // nothing is that old
 	}
-	for s.first >= 0 {
-		id := s.first
+	for s.lru.first >= 0 {
+		id := s.lru.first
 		p := &s.parts[id]
 		if p.pending > 0 || p.times[(p.tail-1)&uint64(len(p.times)-1)] >= bound {
 			return
 		}
-		s.first = p.next
-		if s.first >= 0 {
-			s.parts[s.first].prev = -1
-		} else {
-			s.last = -1
-		}
+		s.lru.unlink(id)
 		op.drop(id)
 	}
 }
@@ -695,7 +654,6 @@ func (op *overOp[R, K, A, V]) drop(id int32) {
 		*w = overWin[A]{front: w.front[:0]}
 	}
 	p.head, p.tail, p.pending = 0, 0, 0
-	p.prev, p.next = -1, -1
 	s.free = append(s.free, id)
 	s.nparts--
 }

@@ -319,7 +319,7 @@ func (op *overOp[R, K, A, V]) decode(r *snapReader, c *core[R]) (overState[R, K,
 		p.seq = st.pseq
 		st.pseq++
 		if op.expireAfter >= 0 {
-			st.touch(id)
+			st.lru.moveBack(id)
 		}
 	}
 

@@ -590,7 +590,7 @@ func (e *sequencer[R, K, A, V]) appendState(w *snapWriter) {
 	w.u64(e.seq)
 	w.u64(e.bufSeq)
 	w.u64(uint64(e.nOpen))
-	for id := e.head; id >= 0; id = e.wins[id].next {
+	for id := e.open.first; id >= 0; id = e.open.next(id) {
 		e.appendWin(w, id)
 	}
 	w.u64(uint64(len(e.held)))
@@ -649,12 +649,12 @@ func (e *sequencer[R, K, A, V]) readState(r *snapReader) {
 		ks := &e.kst[ki]
 		ks.nwin++
 		if open {
-			if ks.open >= 0 || end <= c.wm || (e.tail >= 0 && end < e.end(&e.wins[e.tail])) {
+			if ks.open >= 0 || end <= c.wm || (e.open.last >= 0 && end < e.end(&e.wins[e.open.last])) {
 				r.fail("bad open window")
 				return
 			}
 			ks.open = id
-			e.append(id)
+			e.open.pushBack(id)
 			e.nOpen++
 		} else {
 			if end > c.wm || (len(e.held) > 0 && end < e.end(&e.wins[e.held[len(e.held)-1]])) {

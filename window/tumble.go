@@ -9,6 +9,40 @@ import (
 	"github.com/rowtime/rowtime/record"
 )
 
+// A Lane is the fast lane of an [Agg] with tumbling windows, for an
+// operator built on one that adds records to the accumulators itself, such
+// as distinct.Counter, which hashes an item straight into a window's
+// sketch. [Lane.Take] hands out the accumulator that a record of the same
+// key and open window as the record before it goes to, having counted the
+// record and raised the watermark, when taking the record has no other
+// effect. Everything else goes through Push. The watermark, the stats and
+// the windows stay the Agg's alone: the Lane keeps no state.
+type Lane[R record.Timed, K comparable, A, V any] struct {
+	a *Agg[R, K, V]
+}
+
+// LaneOf returns the lane of a, whose aggregate's accumulator type must be
+// A. It returns false when a's windows are not tumbling (Step, Months,
+// Floor) or A is not the accumulator type of a's aggregate.
+func LaneOf[A any, R record.Timed, K comparable, V any](a *Agg[R, K, V]) (Lane[R, K, A, V], bool) {
+	_, ok := a.eng.(*tumbler[R, K, A, V])
+	return Lane[R, K, A, V]{a}, ok
+}
+
+// Take returns the accumulator that a record at t of key k goes to, when
+// the record falls into the open window of the record before it, has that
+// record's key, and completes no window: the record is then counted in
+// Stats and its time raises the watermark, and the caller adds it to the
+// accumulator as the aggregate's Add would, before any other call on the
+// Agg. Otherwise Take returns nil, changes nothing, and the record is to be
+// pushed. A Take costs a few comparisons and no call.
+func (l Lane[R, K, A, V]) Take(t record.Time, k K) *A {
+	if e, ok := l.a.eng.(*tumbler[R, K, A, V]); ok {
+		return e.take(t, k)
+	}
+	return nil
+}
+
 // tumbler is the engine for tumbling windows (Step, Months, Floor).
 //
 // Layout: one lookup in idx (see keyIndex), or none when the key is that of
@@ -181,40 +215,6 @@ func (e *tumbler[R, K, A, V]) take(t record.Time, k K) *A {
 	}
 	c.stats.Records++
 	return &sl.acc
-}
-
-// A Lane is the fast lane of an [Agg] with tumbling windows, for an
-// operator built on one that adds records to the accumulators itself, such
-// as distinct.Counter, which hashes an item straight into a window's
-// sketch. [Lane.Take] hands out the accumulator that a record of the same
-// key and open window as the record before it goes to, having counted the
-// record and raised the watermark, when taking the record has no other
-// effect. Everything else goes through Push. The watermark, the stats and
-// the windows stay the Agg's alone: the Lane keeps no state.
-type Lane[R record.Timed, K comparable, A, V any] struct {
-	a *Agg[R, K, V]
-}
-
-// LaneOf returns the lane of a, whose aggregate's accumulator type must be
-// A. It returns false when a's windows are not tumbling (Step, Months,
-// Floor) or A is not the accumulator type of a's aggregate.
-func LaneOf[A any, R record.Timed, K comparable, V any](a *Agg[R, K, V]) (Lane[R, K, A, V], bool) {
-	_, ok := a.eng.(*tumbler[R, K, A, V])
-	return Lane[R, K, A, V]{a}, ok
-}
-
-// Take returns the accumulator that a record at t of key k goes to, when
-// the record falls into the open window of the record before it, has that
-// record's key, and completes no window: the record is then counted in
-// Stats and its time raises the watermark, and the caller adds it to the
-// accumulator as the aggregate's Add would, before any other call on the
-// Agg. Otherwise Take returns nil, changes nothing, and the record is to be
-// pushed. A Take costs a few comparisons and no call.
-func (l Lane[R, K, A, V]) Take(t record.Time, k K) *A {
-	if e, ok := l.a.eng.(*tumbler[R, K, A, V]); ok {
-		return e.take(t, k)
-	}
-	return nil
 }
 
 // pushSlow takes a record that opens a slot, a window or a key, or is late.
