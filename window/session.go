@@ -32,12 +32,12 @@ type sequencer[R record.Timed, K comparable, A, V any] struct {
 	keys keyTable[K]
 	kst  []skey
 
-	wins       []swin[A]
-	freeWins   []int32
-	open       idList  // open windows, by end
-	held       []int32 // closed windows kept for allowed lateness, by end
-	nOpen      int
-	seq        uint64 // window creations
+	wins     []swin[A]
+	freeWins []int32
+	open     idList  // open windows, by end
+	held     []int32 // closed windows kept for allowed lateness, by end
+	nOpen    int
+	seq      uint64 // window creations
 
 	buf    reorder[R] // the records waiting for the watermark
 	bufSeq uint64     // arrivals into the heap
