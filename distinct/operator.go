@@ -267,8 +267,9 @@ type estimate struct {
 	exact bool
 }
 
-// slot is the operator's accumulator: the window's sketch behind a pointer,
-// so that the fast path can add to it directly. The zero slot is empty.
+// slot is the operator's accumulator: the window's sketch behind a
+// pointer, which keeps the engine's slots small. Push adds to the sketch of
+// the slot that window's lane hands out. The zero slot is empty.
 type slot struct{ s *Sketch }
 
 // slotFunc is Count over slots.

@@ -125,6 +125,10 @@ func (a *Agg[R, K, V]) Restore(data []byte) error {
 	if err := r.end(); err != nil {
 		return err
 	}
+	if t, ok := a.eng.(interface{ adopt(engine[R, K, V]) }); ok {
+		t.adopt(eng) // the engine a Lane points to takes the restored state
+		eng = a.eng
+	}
 	a.core, a.eng = c, eng
 	eng.restored(oldLateness)
 	return nil

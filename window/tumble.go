@@ -1,7 +1,6 @@
 package window
 
 import (
-	"math"
 	"slices"
 	"unsafe"
 
@@ -17,16 +16,19 @@ import (
 // record and raised the watermark, when taking the record has no other
 // effect. Everything else goes through Push. The watermark, the stats and
 // the windows stay the Agg's alone: the Lane keeps no state.
+//
+// The zero Lane takes no record.
 type Lane[R record.Timed, K comparable, A, V any] struct {
-	a *Agg[R, K, V]
+	e *tumbler[R, K, A, V] // the same for the Agg's life (see adopt)
 }
 
 // LaneOf returns the lane of a, whose aggregate's accumulator type must be
-// A. It returns false when a's windows are not tumbling (Step, Months,
-// Floor) or A is not the accumulator type of a's aggregate.
+// A. It returns false, and the zero Lane, when a's windows are not tumbling
+// (Step, Months, Floor) or A is not the accumulator type of a's aggregate.
+// The lane serves a for its whole life, Restore included.
 func LaneOf[A any, R record.Timed, K comparable, V any](a *Agg[R, K, V]) (Lane[R, K, A, V], bool) {
-	_, ok := a.eng.(*tumbler[R, K, A, V])
-	return Lane[R, K, A, V]{a}, ok
+	e, ok := a.eng.(*tumbler[R, K, A, V])
+	return Lane[R, K, A, V]{e}, ok
 }
 
 // Take returns the accumulator that a record at t of key k goes to, when
@@ -37,10 +39,10 @@ func LaneOf[A any, R record.Timed, K comparable, V any](a *Agg[R, K, V]) (Lane[R
 // Agg. Otherwise Take returns nil, changes nothing, and the record is to be
 // pushed. A Take costs a few comparisons and no call.
 func (l Lane[R, K, A, V]) Take(t record.Time, k K) *A {
-	if e, ok := l.a.eng.(*tumbler[R, K, A, V]); ok {
-		return e.take(t, k)
+	if l.e == nil {
+		return nil
 	}
-	return nil
+	return l.e.take(t, k)
 }
 
 // tumbler is the engine for tumbling windows (Step, Months, Floor).
@@ -81,9 +83,11 @@ type tumbler[R record.Timed, K comparable, A, V any] struct {
 	// none), so that runs of one key, and keyless queries, skip the map.
 	lastK  K
 	lastKi int32
-	// lane is the slot reference of key lastKi in window cw, or noLane:
-	// where take adds a record of that key and window.
-	lane int32
+	// laneAcc is the accumulator of key lastK in window cw, or nil: take
+	// hands it out for records of that key at times in [laneLo, laneHi),
+	// which complete no window. An empty range closes the lane.
+	laneAcc        *A
+	laneLo, laneHi record.Time
 
 	due record.Time // the smallest watermark at which advance has work
 }
@@ -114,18 +118,29 @@ type twin struct {
 }
 
 func newTumbler[R record.Timed, K comparable, A, V any](k kernel[R, K, A, V]) *tumbler[R, K, A, V] {
-	e := &tumbler[R, K, A, V]{kernel: k, idx: newKeyIndex[K](), due: record.MaxTime, lastKi: -1, lane: noLane}
+	e := &tumbler[R, K, A, V]{kernel: k, idx: newKeyIndex[K](), due: record.MaxTime, lastKi: -1}
 	e.uncache()
 	return e
 }
 
 func (e *tumbler[R, K, A, V]) uncache() {
-	e.cs, e.ce, e.cw, e.lane = record.MaxTime, record.MinTime, -1, noLane
+	e.cs, e.ce, e.cw = record.MaxTime, record.MinTime, -1
+	e.closeLane()
 }
 
-// noLane is no slot reference: slot references are key indexes (≥ 0) and
-// −(j+1) for extra slot j.
-const noLane = math.MinInt32
+func (e *tumbler[R, K, A, V]) closeLane() {
+	e.laneAcc, e.laneLo, e.laneHi = nil, record.MaxTime, record.MinTime
+}
+
+// setLane opens the lane to the slot ref of the last record's key in
+// window cw, for the records whose watermark stays below due, and is their
+// time less Delay without saturating.
+func (e *tumbler[R, K, A, V]) setLane(ref int32) {
+	d := e.c.delay
+	e.laneAcc = &e.slot(ref).acc
+	e.laneLo = max(e.cs, record.MinTime+record.Time(d))
+	e.laneHi = min(e.ce, addSat(e.due, d))
+}
 
 func (e *tumbler[R, K, A, V]) slot(ref int32) *tslot[A] {
 	if ref >= 0 {
@@ -162,7 +177,8 @@ func (e *tumbler[R, K, A, V]) push(r R, emit func(Result[K, V])) error {
 		if !ok {
 			return e.pushSlow(r, t, k, -1, false, true, emit)
 		}
-		e.lastK, e.lastKi, e.lane = k, ki, noLane
+		e.lastK, e.lastKi = k, ki
+		e.closeLane()
 	}
 	sl := &e.prim[ki]
 	if sl.win != e.cw {
@@ -178,7 +194,7 @@ func (e *tumbler[R, K, A, V]) push(r R, emit func(Result[K, V])) error {
 		w := &e.wins[e.cw]
 		w.slots = append(w.slots, ki)
 	}
-	e.lane = ki
+	e.setLane(ki)
 	e.f.Add(&sl.acc, r)
 	c.stats.Records++
 	if nwm, ok := c.raise(t, e.due); ok {
@@ -197,25 +213,21 @@ func (e *tumbler[R, K, A, V]) push(r R, emit func(Result[K, V])) error {
 // take is the part of it that an owner can run without an engine call (see
 // Lane).
 func (e *tumbler[R, K, A, V]) take(t record.Time, k K) *A {
-	if t < e.cs || t >= e.ce || e.lane == noLane || k != e.lastK {
+	if t < e.laneLo || t >= e.laneHi || k != e.lastK {
 		return nil
 	}
-	sl := e.slot(e.lane)
 	c := e.c
-	if sl.win != e.cw {
-		return nil
-	}
 	if t > c.maxSeen {
-		nwm := c.watermarkFor(t)
-		if nwm >= e.due {
-			return nil
-		}
 		c.maxSeen = t
-		c.wm = max(c.wm, nwm)
+		c.wm = max(c.wm, t-record.Time(c.delay))
 	}
 	c.stats.Records++
-	return &sl.acc
+	return e.laneAcc
 }
+
+// adopt takes the state of from, a tumbler restored from a snapshot, so
+// that an Agg's tumbler stays the same object, which lanes point to.
+func (e *tumbler[R, K, A, V]) adopt(from engine[R, K, V]) { *e = *from.(*tumbler[R, K, A, V]) }
 
 // pushSlow takes a record that opens a slot, a window or a key, or is late.
 // ki and ok are k's index, when push looked it up (looked).
@@ -227,7 +239,7 @@ func (e *tumbler[R, K, A, V]) pushSlow(r R, t record.Time, k K, ki int32, ok, lo
 	if k != k {
 		return keyErr(k)
 	}
-	e.lane = noLane
+	e.closeLane()
 	wid := int32(-1)
 	var span Span
 	if t >= e.cs && t < e.ce {
@@ -281,7 +293,8 @@ func (e *tumbler[R, K, A, V]) pushSlow(r R, t record.Time, k K, ki int32, ok, lo
 	if !found {
 		ref = e.newSlot(ki, wid)
 	}
-	e.lastK, e.lastKi, e.lane = k, ki, ref // wid is cw
+	e.lastK, e.lastKi = k, ki
+	e.setLane(ref) // wid is cw
 	e.f.Add(&e.slot(ref).acc, r)
 	c.stats.Records++
 	if nwm, ok := c.raise(t, e.due); ok {
@@ -493,7 +506,7 @@ func (e *tumbler[R, K, A, V]) advance(wm record.Time, emit func(Result[K, V])) {
 	if wm < e.due {
 		return
 	}
-	e.lane = noLane // windows close, slots may go
+	e.closeLane() // windows close, slots may go
 	j := 0
 	for i, id := range e.order {
 		w := &e.wins[id]
@@ -615,7 +628,8 @@ func (e *tumbler[R, K, A, V]) sweep() {
 // forgetLast empties the last-key cache, before keys leave idx.
 func (e *tumbler[R, K, A, V]) forgetLast() {
 	var zero K
-	e.lastK, e.lastKi, e.lane = zero, -1, noLane
+	e.lastK, e.lastKi = zero, -1
+	e.closeLane()
 }
 
 func (e *tumbler[R, K, A, V]) fillStats(s *Stats) {
