@@ -500,7 +500,7 @@ func (j *Join[L, R, K, O]) Flush(emit func(record.Of[O])) error {
 			}
 			at := end
 			if hold.kind == joinRange {
-				at = max(joinAdd(t, hold.back), end)
+				at = max(addSat(t, hold.back), end)
 			}
 			all = append(all, rest{at, seq, right, int32(i)})
 		}
@@ -640,7 +640,7 @@ func sideExpiry[T any](side *joinSide[T], h joinHold) (record.Time, bool) {
 	if h.kind != joinRange || side.first < 0 {
 		return 0, false
 	}
-	return joinAdd(side.ents[side.first].t, h.back), true
+	return addSat(side.ents[side.first].t, h.back), true
 }
 
 // unlinkHead removes entry i, the oldest row of its key on side sd, from
@@ -771,14 +771,6 @@ func (j *Join[L, R, K, O]) emitRow(l *L, r *R, t record.Time, emit func(record.O
 	if emit != nil {
 		emit(record.Of[O]{Time: t, Value: j.result(l, r)})
 	}
-}
-
-// joinAdd returns t + d for d ≥ 0, saturating at record.MaxTime.
-func joinAdd(t record.Time, d int64) record.Time {
-	if int64(t) > int64(record.MaxTime)-d {
-		return record.MaxTime
-	}
-	return t + record.Time(d)
 }
 
 func joinFlushedErr() error {

@@ -171,7 +171,7 @@ func (j *Join[L, R, K, O]) decode(body []byte, c *core[Either[L, R]]) (joinState
 			r.fail("held rows out of time order")
 		case t > c.wm || t > st.largest(in.IsRight):
 			r.fail("held row at %s above the watermark %s or its input's largest time", t, c.wm)
-		case h.kind == joinRange && joinAdd(t, h.back) < c.wm:
+		case h.kind == joinRange && addSat(t, h.back) < c.wm:
 			r.fail("held row at %s expired before the watermark %s", t, c.wm)
 		}
 		if r.err != nil {
