@@ -85,7 +85,10 @@ type tumbler[R record.Timed, K comparable, A, V any] struct {
 	lastKi int32
 	// laneAcc is the accumulator of key lastK in window cw, or nil: take
 	// hands it out for records of that key at times in [laneLo, laneHi),
-	// which complete no window. An empty range closes the lane.
+	// the part of cw whose watermark stays below due (and is the time
+	// less Delay without saturating). The range depends on cw and due
+	// only: it is set wherever they change (setLaneRange), and the fast
+	// path of push sets just laneAcc.
 	laneAcc        *A
 	laneLo, laneHi record.Time
 
@@ -125,19 +128,13 @@ func newTumbler[R record.Timed, K comparable, A, V any](k kernel[R, K, A, V]) *t
 
 func (e *tumbler[R, K, A, V]) uncache() {
 	e.cs, e.ce, e.cw = record.MaxTime, record.MinTime, -1
-	e.closeLane()
+	e.laneAcc = nil
+	e.setLaneRange()
 }
 
-func (e *tumbler[R, K, A, V]) closeLane() {
-	e.laneAcc, e.laneLo, e.laneHi = nil, record.MaxTime, record.MinTime
-}
-
-// setLane opens the lane to the slot ref of the last record's key in
-// window cw, for the records whose watermark stays below due, and is their
-// time less Delay without saturating.
-func (e *tumbler[R, K, A, V]) setLane(ref int32) {
+// setLaneRange sets the lane's times from cw and due (empty without cw).
+func (e *tumbler[R, K, A, V]) setLaneRange() {
 	d := e.c.delay
-	e.laneAcc = &e.slot(ref).acc
 	e.laneLo = max(e.cs, record.MinTime+record.Time(d))
 	e.laneHi = min(e.ce, addSat(e.due, d))
 }
@@ -178,7 +175,6 @@ func (e *tumbler[R, K, A, V]) push(r R, emit func(Result[K, V])) error {
 			return e.pushSlow(r, t, k, -1, false, true, emit)
 		}
 		e.lastK, e.lastKi = k, ki
-		e.closeLane()
 	}
 	sl := &e.prim[ki]
 	if sl.win != e.cw {
@@ -194,7 +190,7 @@ func (e *tumbler[R, K, A, V]) push(r R, emit func(Result[K, V])) error {
 		w := &e.wins[e.cw]
 		w.slots = append(w.slots, ki)
 	}
-	e.setLane(ki)
+	e.laneAcc = &sl.acc
 	e.f.Add(&sl.acc, r)
 	c.stats.Records++
 	if nwm, ok := c.raise(t, e.due); ok {
@@ -213,7 +209,7 @@ func (e *tumbler[R, K, A, V]) push(r R, emit func(Result[K, V])) error {
 // take is the part of it that an owner can run without an engine call (see
 // Lane).
 func (e *tumbler[R, K, A, V]) take(t record.Time, k K) *A {
-	if t < e.laneLo || t >= e.laneHi || k != e.lastK {
+	if t < e.laneLo || t >= e.laneHi || e.laneAcc == nil || k != e.lastK {
 		return nil
 	}
 	c := e.c
@@ -239,7 +235,7 @@ func (e *tumbler[R, K, A, V]) pushSlow(r R, t record.Time, k K, ki int32, ok, lo
 	if k != k {
 		return keyErr(k)
 	}
-	e.closeLane()
+	e.laneAcc = nil
 	wid := int32(-1)
 	var span Span
 	if t >= e.cs && t < e.ce {
@@ -260,6 +256,7 @@ func (e *tumbler[R, K, A, V]) pushSlow(r R, t record.Time, k K, ki int32, ok, lo
 		}
 		if wid = e.findWindow(span.Start); wid >= 0 {
 			e.cs, e.ce, e.cw = span.Start, span.End, wid
+			e.setLaneRange()
 		}
 	}
 	if !looked {
@@ -286,6 +283,7 @@ func (e *tumbler[R, K, A, V]) pushSlow(r R, t record.Time, k K, ki int32, ok, lo
 	if wid < 0 {
 		wid = e.newWindow(span, false)
 		e.cs, e.ce, e.cw = span.Start, span.End, wid
+		e.setLaneRange()
 	}
 	if !ok {
 		ki = e.newKey(k)
@@ -294,7 +292,7 @@ func (e *tumbler[R, K, A, V]) pushSlow(r R, t record.Time, k K, ki int32, ok, lo
 		ref = e.newSlot(ki, wid)
 	}
 	e.lastK, e.lastKi = k, ki
-	e.setLane(ref) // wid is cw
+	e.laneAcc = &e.slot(ref).acc // wid is cw
 	e.f.Add(&e.slot(ref).acc, r)
 	c.stats.Records++
 	if nwm, ok := c.raise(t, e.due); ok {
@@ -416,6 +414,7 @@ func (e *tumbler[R, K, A, V]) newWindow(span Span, closed bool) int32 {
 		due = addSat(span.End, e.c.lateness)
 	}
 	e.due = min(e.due, due)
+	e.setLaneRange()
 	return id
 }
 
@@ -506,7 +505,7 @@ func (e *tumbler[R, K, A, V]) advance(wm record.Time, emit func(Result[K, V])) {
 	if wm < e.due {
 		return
 	}
-	e.closeLane() // windows close, slots may go
+	e.laneAcc = nil // windows close, slots may go
 	j := 0
 	for i, id := range e.order {
 		w := &e.wins[id]
@@ -549,6 +548,7 @@ func (e *tumbler[R, K, A, V]) setDue() {
 			break // later windows end later
 		}
 	}
+	e.setLaneRange()
 }
 
 // purge drops window id and its slots.
@@ -628,8 +628,7 @@ func (e *tumbler[R, K, A, V]) sweep() {
 // forgetLast empties the last-key cache, before keys leave idx.
 func (e *tumbler[R, K, A, V]) forgetLast() {
 	var zero K
-	e.lastK, e.lastKi = zero, -1
-	e.closeLane()
+	e.lastK, e.lastKi, e.laneAcc = zero, -1, nil
 }
 
 func (e *tumbler[R, K, A, V]) fillStats(s *Stats) {
