@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"reflect"
 	"strconv"
-	"time"
 	"unsafe"
 
 	"github.com/rowtime/rowtime/record"
@@ -75,9 +74,9 @@ func (r Result[K]) AppendJSON(dst []byte) ([]byte, error) {
 // then what rest appends, then }.
 func appendWindowJSON[K any](dst []byte, start, end record.Time, key K, rest func([]byte) []byte) ([]byte, error) {
 	out := append(dst, `{"window_start":"`...)
-	out = appendTime(out, start)
+	out = start.AppendRFC3339(out)
 	out = append(out, `","window_end":"`...)
-	out = appendTime(out, end)
+	out = end.AppendRFC3339(out)
 	out = append(out, '"')
 	if _, unkeyed := any(key).(NoKey); !unkeyed {
 		k, err := json.Marshal(key)
@@ -91,10 +90,6 @@ func appendWindowJSON[K any](dst []byte, start, end record.Time, key K, rest fun
 	return append(out, '}'), nil
 }
 
-func appendTime(dst []byte, t record.Time) []byte {
-	return time.Unix(0, int64(t)).UTC().AppendFormat(dst, time.RFC3339Nano)
-}
-
 // Counter is the COUNT_DISTINCT_ITEMS_TUMBLING operator built by
 // [CountItems] and [CountItemsByKey]: the distinct count of one column per
 // window (and key). It implements record.Operator[R, Result[K]]. A late
@@ -105,36 +100,32 @@ func appendTime(dst []byte, t record.Time) []byte {
 //
 // It runs on window.Aggregate, so late data, Delay, Lateness, limits, Stats
 // and output order are exactly those of window.Aggregate. Each open (key,
-// window) holds one [Sketch]. In front of window.Aggregate sits a fast
-// path: a record of the same key and the same open window as the record
-// before it, that cannot close any window, goes straight into that window's
-// sketch. That is the common case (one key, or runs of one key, in time
-// order), and it makes a record cost little more than hashing its item.
+// window) holds one [Sketch]. With tumbling windows, a record of the same
+// key and the same open window as the record before it, that cannot close
+// any window, goes through the aggregate's fast lane (window.Lane) straight
+// into that window's sketch. That is the common case (one key, or runs of
+// one key, in time order), and it makes a record cost little more than
+// hashing its item.
 //
 // A Counter is not safe for concurrent use, and emit must not call back into
 // the Counter that is emitting.
 type Counter[R record.Timed, K comparable, T Item] struct {
 	agg     *window.Agg[R, K, estimate]
-	w       window.Assigner
+	lane    window.Lane[R, K, slot, estimate] // ok only with tumbling windows
+	laneOK  bool
 	key     func(R) K
 	keyed   bool
 	item    func(R) T
 	kind    kind
-	p       uint8    // sketch precision
-	limit   int32    // sketch threshold
-	last    **Sketch // where the aggregate leaves the sketch it added to
-	delay   record.Time
+	p       uint8           // sketch precision
+	limit   int32           // sketch threshold
 	out     func(Result[K]) // the emit of the call in progress
 	forward func(window.Result[K, estimate])
+	fast    uint64 // records taken by the lane, for tests
 
-	// The fast path: records with time in [lo, hi) and key ck go to sk.
-	lo, hi record.Time
-	ck     K
-	sk     *Sketch
-
-	maxSeen record.Time // largest time taken, fast path included
-	wm      record.Time // the watermark the aggregate has been told
-	fast    uint64      // records taken by the fast path
+	// carried counts the records that a snapshot of the format before the
+	// lane counted apart from the aggregate; Stats and snapshots add it.
+	carried uint64
 
 	desc *record.Descriptor // of snapshots, built at the first use
 }
@@ -185,19 +176,13 @@ func newCounter[R record.Timed, K comparable, T Item](w window.Assigner, key fun
 		return nil, err
 	}
 	c := &Counter[R, K, T]{
-		agg: agg, w: w, key: key, keyed: keyed, last: &f.last, p: p, limit: limit,
+		agg: agg, key: key, keyed: keyed, p: p, limit: limit,
 		item: item, kind: kindOf[T](),
-		maxSeen: record.MinTime, wm: record.MinTime,
 	}
-	if wo != nil {
-		c.delay = record.Time(wo.Delay)
-	}
+	c.lane, c.laneOK = window.LaneOf[slot](agg)
 	c.forward = c.emit
-	c.uncache()
 	return c, nil
 }
-
-func (c *Counter[R, K, T]) uncache() { c.lo, c.hi, c.sk = record.MaxTime, record.MinTime, nil }
 
 func (c *Counter[R, K, T]) emit(r window.Result[K, estimate]) {
 	c.out(Result[K]{
@@ -212,66 +197,38 @@ func (c *Counter[R, K, T]) emit(r window.Result[K, estimate]) {
 // record (the operator is then unchanged), and hands late records to the
 // late policy.
 func (c *Counter[R, K, T]) Push(r R, emit func(Result[K])) error {
-	if t := r.EventTime(); t >= c.lo && t < c.hi && (!c.keyed || c.key(r) == c.ck) {
-		// Sketch.InsertHash by hand: two calls are too many to inline.
-		v := c.item(r)
-		var h uint64
-		switch c.kind { // hashOf, with its common cases inlined
-		case kindString:
-			h = HashString(*(*string)(unsafe.Pointer(&v)))
-		case kindBytes:
-			h = HashBytes(*(*[]byte)(unsafe.Pointer(&v)))
-		default:
-			h = hashOf(c.kind, v)
+	if c.laneOK {
+		var k K
+		if c.keyed {
+			k = c.key(r)
 		}
-		sk := c.sk
-		sk.fresh = false
-		if hll := sk.hll; hll != nil {
-			hll.InsertHash(h)
-		} else {
-			sk.insertExact(h)
+		if a := c.lane.Take(r.EventTime(), k); a != nil && a.s != nil {
+			// Sketch.InsertHash by hand: two calls are too many to inline.
+			v := c.item(r)
+			var h uint64
+			switch c.kind { // hashOf, with its common cases inlined
+			case kindString:
+				h = HashString(*(*string)(unsafe.Pointer(&v)))
+			case kindBytes:
+				h = HashBytes(*(*[]byte)(unsafe.Pointer(&v)))
+			default:
+				h = hashOf(c.kind, v)
+			}
+			sk := a.s
+			sk.fresh = false
+			if hll := sk.hll; hll != nil {
+				hll.InsertHash(h)
+			} else {
+				sk.insertExact(h)
+			}
+			c.fast++
+			return nil
 		}
-		c.fast++
-		c.maxSeen = max(c.maxSeen, t)
-		return nil
 	}
-	return c.slowPush(r, emit)
-}
-
-// slowPush hands r to the aggregate, after telling it the watermark of the
-// records the fast path took, and sets the fast path up for r's window.
-func (c *Counter[R, K, T]) slowPush(r R, emit func(Result[K])) error {
 	c.out = orDiscard(emit)
-	defer func() { c.out = nil }()
-	c.sync(c.forward)
-	*c.last = nil
-	if err := c.agg.Push(r, c.forward); err != nil {
-		return err
-	}
-	t := r.EventTime()
-	c.maxSeen = max(c.maxSeen, t)
-	c.wm = max(c.wm, c.watermarkFor(c.maxSeen))
-	c.uncache()
-	sk := *c.last
-	if sk == nil || !c.w.Tumbling() {
-		return nil // late, or a window kind the fast path does not know
-	}
-	span, err := c.w.Window(t)
-	if err != nil || span.End <= c.wm {
-		return nil // a closed window updated under allowed lateness
-	}
-	// A record in [Start, End) then cannot close this window. It cannot
-	// close an earlier one either once the watermark has passed Start, as
-	// every earlier window ends by Start; before that, the fast path takes
-	// only records that do not raise the watermark.
-	c.lo, c.hi, c.sk = span.Start, span.End, sk
-	if c.wm < span.Start {
-		c.hi = min(span.End, c.maxSeen+1)
-	}
-	if c.keyed {
-		c.ck = c.key(r)
-	}
-	return nil
+	err := c.agg.Push(r, c.forward)
+	c.out = nil
+	return err
 }
 
 // orDiscard returns emit, or a func that drops results for a nil one.
@@ -282,31 +239,11 @@ func orDiscard[K comparable](emit func(Result[K])) func(Result[K]) {
 	return emit
 }
 
-func (c *Counter[R, K, T]) watermarkFor(t record.Time) record.Time {
-	if t < record.MinTime+c.delay {
-		return record.MinTime
-	}
-	return t - c.delay
-}
-
-// sync tells the aggregate the watermark of the records the fast path took.
-// It can only drop windows held for allowed lateness: the fast path never
-// takes a record that would close a window.
-func (c *Counter[R, K, T]) sync(emit func(window.Result[K, estimate])) {
-	if wm := c.watermarkFor(c.maxSeen); wm > c.wm {
-		c.wm = wm
-		_ = c.agg.Advance(wm, emit) // Advance does not fail
-	}
-}
-
 // Advance moves the watermark to wm and emits every window that ends at or
 // before it.
 func (c *Counter[R, K, T]) Advance(wm record.Time, emit func(Result[K])) error {
 	c.out = orDiscard(emit)
 	defer func() { c.out = nil }()
-	c.sync(c.forward)
-	c.uncache()
-	c.wm = max(c.wm, wm)
 	return c.agg.Advance(wm, c.forward)
 }
 
@@ -314,21 +251,14 @@ func (c *Counter[R, K, T]) Advance(wm record.Time, emit func(Result[K])) error {
 func (c *Counter[R, K, T]) Flush(emit func(Result[K])) error {
 	c.out = orDiscard(emit)
 	defer func() { c.out = nil }()
-	c.uncache()
-	c.wm = record.MaxTime
 	return c.agg.Flush(c.forward)
 }
 
 // Stats returns what the operator has seen and holds.
 func (c *Counter[R, K, T]) Stats() window.Stats {
-	c.sync(c.noEmit)
 	s := c.agg.Stats()
-	s.Records += c.fast
+	s.Records += c.carried
 	return s
-}
-
-func (c *Counter[R, K, T]) noEmit(window.Result[K, estimate]) {
-	panic("distinct: a window closed outside Push, Advance or Flush")
 }
 
 // estimate is the operator's result value: the count and whether it is
@@ -338,17 +268,17 @@ type estimate struct {
 	exact bool
 }
 
-// slot is the operator's accumulator: the window's sketch behind a pointer,
-// so that the fast path can add to it directly. The zero slot is empty.
+// slot is the operator's accumulator: the window's sketch behind a
+// pointer, which keeps the engine's slots small. Push adds to the sketch of
+// the slot that window's lane hands out. The zero slot is empty.
 type slot struct{ s *Sketch }
 
-// slotFunc is Count over slots. Add leaves in last the sketch it added to.
+// slotFunc is Count over slots.
 type slotFunc[R any, T Item] struct {
 	item  func(R) T
 	kind  kind
 	p     uint8
 	limit int32
-	last  *Sketch
 }
 
 func (f *slotFunc[R, T]) sketch(a *slot) *Sketch {
@@ -361,7 +291,6 @@ func (f *slotFunc[R, T]) sketch(a *slot) *Sketch {
 func (f *slotFunc[R, T]) Add(a *slot, r R) {
 	s := f.sketch(a)
 	s.InsertHash(hashOf(f.kind, f.item(r)))
-	f.last = s
 }
 
 func (f *slotFunc[R, T]) Merge(dst, src *slot) {
@@ -428,11 +357,10 @@ func (c *Counter[R, K, T]) descriptor() *record.Descriptor {
 // window's Sketch in its binary encoding. On error dst is returned
 // unchanged.
 func (c *Counter[R, K, T]) AppendSnapshot(dst []byte) ([]byte, error) {
-	c.sync(c.noEmit) // the aggregate then holds the watermark the operator has
 	start := len(dst)
 	out := record.BeginSnapshot(dst, c.descriptor())
-	out = binary.AppendUvarint(out, c.fast)
-	out = binary.AppendVarint(out, int64(c.maxSeen))
+	out = binary.AppendUvarint(out, c.carried)
+	out = binary.AppendVarint(out, int64(record.MinTime)) // a time the lane no longer keeps
 	out, err := c.agg.AppendSnapshot(out)
 	if err != nil {
 		return dst, err
@@ -498,8 +426,13 @@ func (c *Counter[R, K, T]) Restore(data []byte) error {
 	if err := c.agg.Restore(rest[k:]); err != nil {
 		return err
 	}
-	c.fast, c.maxSeen = fast, record.Time(maxSeen)
-	c.wm = c.agg.Stats().Watermark
-	c.uncache()
+	// A snapshot of the format before the lane counted apart the records
+	// its fast path took, which stay counted, and their largest time, which
+	// the aggregate's watermark in it accounts for: the aggregate's own
+	// largest time may be below it, so that, under a smaller Delay than the
+	// writer's, a record at or before it can raise the watermark, by its
+	// own time less Delay, where the writer's operator would not have.
+	_ = maxSeen
+	c.carried = fast
 	return nil
 }

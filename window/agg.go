@@ -263,14 +263,35 @@ func (c *core[R]) limitErr(keys, newKeys, windows, newWindows int) error {
 	return nil
 }
 
+// heldErr is limitErr for Over and Join, whose messages say how many of
+// what they hold (partitions and windows; keys and rows, with the window
+// limit named limit).
+func (c *core[R]) heldErr(keys, newKeys, held, newHeld int, keysWhat, heldWhat, limit string) error {
+	if c.maxKeys > 0 && keys+newKeys > c.maxKeys {
+		return fmt.Errorf("%w: %d %s held (MaxKeys)", ErrLimit, keys, keysWhat)
+	}
+	if c.maxWindows > 0 && held+newHeld > c.maxWindows {
+		return fmt.Errorf("%w: %d %s held (%s)", ErrLimit, held, heldWhat, limit)
+	}
+	return nil
+}
+
 func (c *core[R]) limited() bool { return c.maxKeys > 0 || c.maxWindows > 0 }
+
+// lowBound returns t − d for d ≥ 0, and false with record.MinTime when
+// that underflows record.Time: no time is then below the bound. It is the
+// package's one saturating subtraction (watermarks, frame and join bounds).
+func lowBound(t record.Time, d int64) (record.Time, bool) {
+	if int64(t) < int64(record.MinTime)+d {
+		return record.MinTime, false
+	}
+	return t - record.Time(d), true
+}
 
 // subSat returns t − d, or record.MinTime if that underflows (d ≥ 0).
 func subSat(t record.Time, d int64) record.Time {
-	if int64(t) < int64(record.MinTime)+d {
-		return record.MinTime
-	}
-	return t - record.Time(d)
+	b, _ := lowBound(t, d)
+	return b
 }
 
 // addSat returns t + d, or record.MaxTime if that overflows (d ≥ 0).
@@ -282,7 +303,7 @@ func addSat(t record.Time, d int64) record.Time {
 }
 
 func lateErr(t record.Time, s Span, wm record.Time) error {
-	return fmt.Errorf("%w: time %s, window %v closed at watermark %s", ErrLate, formatTime(t), s, formatTime(wm))
+	return fmt.Errorf("%w: time %s, window %v closed at watermark %s", ErrLate, t, s, wm)
 }
 
 // keyTable maps keys to dense indexes, reusing the indexes of deleted keys.

@@ -169,11 +169,20 @@ func (l lag[R, V]) Value(f FrameRows[R, struct{}]) aggregate.Null[V] {
 }
 
 func (l lag[R, V]) invalid() error {
-	switch {
-	case l.x == nil:
-		return errors.New("Lag of a nil function")
-	case l.n < 0:
+	if err := nilFuncErr("Lag", l.x == nil); err != nil {
+		return err
+	}
+	if l.n < 0 {
 		return errors.New("Lag of a negative number of rows")
+	}
+	return nil
+}
+
+// nilFuncErr is the error of an analytic function name given a nil
+// function (isNil), or nil.
+func nilFuncErr(name string, isNil bool) error {
+	if isNil {
+		return errors.New(name + " of a nil function")
 	}
 	return nil
 }
@@ -219,9 +228,10 @@ func (v nthValue[R, V]) Value(f FrameRows[R, struct{}]) aggregate.Null[V] {
 }
 
 func (v nthValue[R, V]) invalid() error {
+	if err := nilFuncErr("NthValue", v.x == nil); err != nil {
+		return err
+	}
 	switch {
-	case v.x == nil:
-		return errors.New("NthValue of a nil function")
 	case v.n < 1:
 		return errors.New("NthValue counts rows from 1")
 	case v.from > FromLast:
@@ -300,10 +310,10 @@ func (e expAvg[R, N]) Result(*ExpAvgState) float64 { return math.NaN() }
 func (e expAvg[R, N]) Lookback() int { return 0 }
 
 func (e expAvg[R, N]) invalid() error {
-	switch {
-	case e.x == nil:
-		return errors.New("ExpAvg of a nil function")
-	case e.h <= 0:
+	if err := nilFuncErr("ExpAvg", e.x == nil); err != nil {
+		return err
+	}
+	if e.h <= 0 {
 		return errors.New("ExpAvg needs a positive half-life")
 	}
 	return nil
@@ -318,7 +328,7 @@ func (e expAvg[R, N]) Value(f FrameRows[R, ExpAvgState]) float64 {
 		k := int64(now-f.Time(hi)) / e.h // the half-lives the newest row left is old
 		// The rows of age in [k·h, (k+1)·h): times in (now − (k+1)·h, now − k·h].
 		lo := 0
-		if b, ok := overLow(now, (k+1)*e.h); ok && k+1 <= math.MaxInt64/e.h {
+		if b, ok := lowBound(now, (k+1)*e.h); ok && k+1 <= math.MaxInt64/e.h {
 			lo = f.Search(b)
 		}
 		// Sum of rows [lo, hi] from the running sums, the row at lo added

@@ -18,11 +18,7 @@ func (s Span) Contains(t record.Time) bool { return s.Start <= t && t < s.End }
 
 // String formats the span as [Start, End) in RFC 3339 with nanoseconds, UTC.
 func (s Span) String() string {
-	return "[" + formatTime(s.Start) + ", " + formatTime(s.End) + ")"
-}
-
-func formatTime(t record.Time) string {
-	return time.Unix(0, int64(t)).UTC().Format(time.RFC3339Nano)
+	return "[" + s.Start.String() + ", " + s.End.String() + ")"
 }
 
 // Unit is a calendar unit for [Floor].
@@ -301,7 +297,7 @@ func (w Assigner) String() string {
 }
 
 func overflowErr(t record.Time, w string) error {
-	return fmt.Errorf("%w: time %d (%s) under %s", ErrOverflow, int64(t), formatTime(t), w)
+	return fmt.Errorf("%w: time %d (%s) under %s", ErrOverflow, int64(t), t, w)
 }
 
 // stepWindow returns [floor(t/d)·d, floor(t/d)·d + d).

@@ -65,7 +65,7 @@ func TestStepFiveDays(t *testing.T) {
 		t.Fatal(err)
 	}
 	if s.Start != utc("2004-09-24 00:00:00") {
-		t.Errorf("start = %s, want 2004-09-24", formatTime(s.Start))
+		t.Errorf("start = %s, want 2004-09-24", s.Start.String())
 	}
 }
 
@@ -93,7 +93,7 @@ func TestFloorNegative(t *testing.T) {
 				t.Fatal(err)
 			}
 			if got != tt.want {
-				t.Errorf("Window(%s) = %v, want %v", formatTime(tt.t), got, tt.want)
+				t.Errorf("Window(%s) = %v, want %v", tt.t.String(), got, tt.want)
 			}
 		})
 	}

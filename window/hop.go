@@ -30,10 +30,9 @@ import (
 // with the back. Every pane is pushed, turned and popped once, so the cost
 // per record and per result does not grow with size/slide.
 type hopper[R record.Timed, K comparable, A, V any] struct {
+	size, slide int64 // window length and step, in panes
 	kernel[R, K, A, V]
-	size  int64 // window length, in panes
-	slide int64 // window step, in panes
-	pane  int64 // pane length, ns
+	pane int64 // pane length, ns
 
 	keys   keyTable[K]
 	ks     []hkey[A] // per key index

@@ -257,14 +257,14 @@ type Join[L, R record.Timed, K comparable, O any] struct {
 	lkey       func(L) K
 	rkey       func(R) K
 	result     func(l *L, r *R) O
-	delay      int64
 	oneClock   bool
 	refuseLate bool
-	lateFn     func(Either[L, R], error)
-	maxKeys    int
-	maxRows    int
 	clearL     bool // L or R holds references: clear slots rows leave
 	clearR     bool
+	// c is the core every operator of the package keeps: Delay, the Late
+	// callback, the limits (MaxRows as MaxWindows), the watermark, the
+	// flushed flag and the stats; c.maxSeen is the larger of the inputs'.
+	c core[Either[L, R]]
 	// curL and curR hold the row being processed, so that result gets a
 	// pointer to it without the row escaping to the heap on every call.
 	curL L
@@ -278,15 +278,10 @@ var _ record.Operator[Either[record.Of[int], record.Of[int]], record.Of[int]] = 
 // joinState is everything a snapshot restores, built apart by Restore and
 // swapped in whole.
 type joinState[L, R record.Timed, K comparable] struct {
-	wm         record.Time
 	maxL, maxR record.Time // largest time pushed on each input
 	out        record.Time // largest result time emitted
-	flushed    bool
-	seq        uint64 // arrival counter, orders equal times in buf
-	pseq       uint64 // processing counter, numbers held rows
-	records    uint64
-	late       uint64
-	emitted    uint64
+	seq        uint64      // arrival counter, orders equal times in buf
+	pseq       uint64      // processing counter, numbers held rows
 
 	index    map[K]int32
 	keys     []joinKey[K]
@@ -295,10 +290,8 @@ type joinState[L, R record.Timed, K comparable] struct {
 
 	left  joinSide[L]
 	right joinSide[R]
-	// q holds the reorder buffer, q.buf, a min-heap on (t, seq) kept by
-	// Over's heap code; an entry's part is the row's key id. Nothing else
-	// of q is used.
-	q overState[Either[L, R], bool, struct{}]
+	// buf is the reorder buffer; an entry's key is the row's key id.
+	buf reorder[Either[L, R]]
 }
 
 // joinKey is one key's held rows: per side a list through the side's slab,
@@ -357,10 +350,13 @@ func NewJoin[L, R record.Timed, K comparable, O any](typ JoinType, w JoinWindow,
 	case o.MaxKeys < 0 || o.MaxRows < 0:
 		return nil, fmt.Errorf("%w: negative limit", ErrInvalid)
 	}
+	c, err := newCore(&Options[Either[L, R]]{Delay: o.Delay, Late: o.Late, MaxKeys: o.MaxKeys, MaxWindows: o.MaxRows})
+	if err != nil {
+		return nil, err
+	}
 	j := &Join[L, R, K, O]{
 		typ: typ, win: w, lkey: lkey, rkey: rkey, result: result,
-		delay: int64(o.Delay), oneClock: o.OneClock, refuseLate: o.RefuseLate, lateFn: o.Late,
-		maxKeys: o.MaxKeys, maxRows: o.MaxRows,
+		oneClock: o.OneClock, refuseLate: o.RefuseLate, c: c,
 		clearL: overRefs(reflect.TypeFor[L](), true), clearR: overRefs(reflect.TypeFor[R](), true),
 	}
 	j.st.init()
@@ -368,7 +364,7 @@ func NewJoin[L, R record.Timed, K comparable, O any](typ JoinType, w JoinWindow,
 }
 
 func (s *joinState[L, R, K]) init() {
-	s.wm, s.maxL, s.maxR, s.out = record.MinTime, record.MinTime, record.MinTime, record.MinTime
+	s.maxL, s.maxR, s.out = record.MinTime, record.MinTime, record.MinTime
 	s.left.first, s.left.last = -1, -1
 	s.right.first, s.right.last = -1, -1
 }
@@ -398,21 +394,20 @@ func (j *Join[L, R, K, O]) PushRight(r R, emit func(record.Of[O])) error {
 // a limit is refused with an error wrapping ErrLimit. After Flush, Push
 // returns record.ErrFlushed. A nil emit discards the results.
 func (j *Join[L, R, K, O]) Push(in Either[L, R], emit func(record.Of[O])) error {
-	s := &j.st
-	if s.flushed {
-		return fmt.Errorf("window: Join: %w", record.ErrFlushed)
+	s, c := &j.st, &j.c
+	if c.flushed {
+		return joinFlushedErr()
 	}
 	t := in.EventTime()
-	if t < s.wm {
-		err := fmt.Errorf("%w: %s row at %s is below the watermark %s", ErrLate, joinSideName(in.IsRight), overTime(t), overTime(s.wm))
+	if t < c.wm {
+		why := func() error {
+			return fmt.Errorf("%w: %s row at %s is below the watermark %s", ErrLate, joinSideName(in.IsRight), t, c.wm)
+		}
 		if j.refuseLate {
-			return refused(err)
+			return refused(why())
 		}
-		s.records++
-		s.late++
-		if j.lateFn != nil {
-			j.lateFn(in, err)
-		}
+		c.stats.Records++
+		c.handleLate(in, why)
 		return nil
 	}
 	var k K
@@ -422,23 +417,27 @@ func (j *Join[L, R, K, O]) Push(in Either[L, R], emit func(record.Of[O])) error 
 		k = j.lkey(in.Left)
 	}
 	id, ok := s.index[k]
-	if !ok && j.maxKeys > 0 && s.nkeys >= j.maxKeys {
-		return refused(fmt.Errorf("%w: %d keys held (MaxKeys)", ErrLimit, s.nkeys))
-	}
-	if held := s.left.held + s.right.held + len(s.q.buf); j.maxRows > 0 && held >= j.maxRows {
-		return refused(fmt.Errorf("%w: %d rows held (MaxRows)", ErrLimit, held))
+	if err := c.heldErr(s.nkeys, b2i(!ok), s.left.held+s.right.held+len(s.buf), 1, "keys", "rows", "MaxRows"); err != nil {
+		return refused(err)
 	}
 	if !ok {
 		id = s.newKey(k)
 	}
-	s.records++
+	c.stats.Records++
 	if in.IsRight {
 		s.maxR = max(s.maxR, t)
 	} else {
 		s.maxL = max(s.maxL, t)
 	}
-	s.wm = max(s.wm, j.autoWatermark())
-	if len(s.q.buf) == 0 && t <= s.wm {
+	c.maxSeen = max(c.maxSeen, t)
+	// The watermark of two inputs is the smaller of theirs, or with one
+	// clock the larger: each is the input's largest time less Delay.
+	m := min(s.maxL, s.maxR)
+	if j.oneClock {
+		m = c.maxSeen
+	}
+	c.wm = max(c.wm, c.watermarkFor(m))
+	if len(s.buf) == 0 && t <= c.wm {
 		// What expires before the row's matches; the row's key is kept
 		// meanwhile, as for a buffered row.
 		s.keys[id].pending++
@@ -447,22 +446,11 @@ func (j *Join[L, R, K, O]) Push(in Either[L, R], emit func(record.Of[O])) error 
 		j.process(in, t, id, emit)
 	} else {
 		s.keys[id].pending++
-		s.q.buf.push(pending[Either[L, R]]{r: in, t: t, seq: s.seq, key: id})
+		s.buf.push(pending[Either[L, R]]{r: in, t: t, seq: s.seq, key: id})
 		s.seq++
 	}
 	j.release(emit)
 	return nil
-}
-
-// autoWatermark is the watermark the inputs give.
-func (j *Join[L, R, K, O]) autoWatermark() record.Time {
-	s := &j.st
-	m := min(s.maxL, s.maxR)
-	if j.oneClock {
-		m = max(s.maxL, s.maxR)
-	}
-	w, _ := overLow(m, j.delay)
-	return w
 }
 
 // Advance raises the watermark to wm (a smaller wm changes nothing) and
@@ -470,11 +458,11 @@ func (j *Join[L, R, K, O]) autoWatermark() record.Time {
 // unmatched rows that can no longer match, in time order. After Flush it
 // returns record.ErrFlushed.
 func (j *Join[L, R, K, O]) Advance(wm record.Time, emit func(record.Of[O])) error {
-	s := &j.st
-	if s.flushed {
-		return fmt.Errorf("window: Join: %w", record.ErrFlushed)
+	c := &j.c
+	if c.flushed {
+		return joinFlushedErr()
 	}
-	s.wm = max(s.wm, wm)
+	c.wm = max(c.wm, wm)
 	j.release(emit)
 	return nil
 }
@@ -485,12 +473,12 @@ func (j *Join[L, R, K, O]) Advance(wm record.Time, emit func(record.Of[O])) erro
 // largest time pushed. Later calls of Push and Advance return
 // record.ErrFlushed; a second Flush does nothing.
 func (j *Join[L, R, K, O]) Flush(emit func(record.Of[O])) error {
-	s := &j.st
-	if s.flushed {
+	s, c := &j.st, &j.c
+	if c.flushed {
 		return nil
 	}
-	wm := s.wm
-	s.wm = record.MaxTime
+	wm := c.wm
+	c.wm = record.MaxTime
 	j.release(emit)
 	// What is left: RANGE rows whose expiry saturates, and ROWS rows.
 	type rest struct {
@@ -500,7 +488,7 @@ func (j *Join[L, R, K, O]) Flush(emit func(record.Of[O])) error {
 		i     int32
 	}
 	var all []rest
-	end := max(s.out, s.maxL, s.maxR)
+	end := max(s.out, c.maxSeen)
 	collect := func(right bool, hold joinHold, ents int, get func(i int) (record.Time, uint64, bool, bool)) {
 		if !j.typ.preserves(b2i(right)) {
 			return
@@ -512,7 +500,7 @@ func (j *Join[L, R, K, O]) Flush(emit func(record.Of[O])) error {
 			}
 			at := end
 			if hold.kind == joinRange {
-				at = max(joinAdd(t, hold.back), end)
+				at = max(addSat(t, hold.back), end)
 			}
 			all = append(all, rest{at, seq, right, int32(i)})
 		}
@@ -539,15 +527,13 @@ func (j *Join[L, R, K, O]) Flush(emit func(record.Of[O])) error {
 		}
 	}
 	maxL, maxR, out := s.maxL, s.maxR, s.out
-	records, late, emitted := s.records, s.late, s.emitted
-	buf := s.q.buf[:0]
+	buf := s.buf[:0]
 	*s = joinState[L, R, K]{}
-	s.q.buf = buf
+	s.buf = buf
 	s.init()
-	s.wm = max(wm, maxL, maxR)
 	s.maxL, s.maxR, s.out = maxL, maxR, out
-	s.records, s.late, s.emitted = records, late, emitted
-	s.flushed = true
+	c.wm = max(wm, c.maxSeen)
+	c.flushed = true
 	return nil
 }
 
@@ -563,27 +549,17 @@ func (j *Join[L, R, K, O]) Stats() Stats {
 		int64(cap(s.left.free)+cap(s.right.free)+cap(s.freeKeys))*4 +
 		int64(cap(s.keys))*int64(unsafe.Sizeof(joinKey[K]{})) +
 		int64(len(s.index))*int64(unsafe.Sizeof(zk)+4+8) +
-		int64(cap(s.q.buf))*int64(unsafe.Sizeof(pending[Either[L, R]]{}))
-	return Stats{
-		Records:     s.records,
-		Late:        s.late,
-		Emitted:     s.emitted,
-		OpenWindows: s.left.held + s.right.held,
-		Keys:        s.nkeys,
-		StateBytes:  bytes,
-		Watermark:   s.wm,
-	}
+		int64(cap(s.buf))*int64(unsafe.Sizeof(pending[Either[L, R]]{}))
+	st := j.c.stats
+	st.OpenWindows = s.left.held + s.right.held
+	st.Keys = s.nkeys
+	st.StateBytes = bytes
+	st.Watermark = j.c.wm
+	return st
 }
 
 func (s *joinState[L, R, K]) newKey(k K) int32 {
-	var id int32
-	if n := len(s.freeKeys); n > 0 {
-		id = s.freeKeys[n-1]
-		s.freeKeys = s.freeKeys[:n-1]
-	} else {
-		id = int32(len(s.keys))
-		s.keys = append(s.keys, joinKey[K]{})
-	}
+	id := alloc(&s.keys, &s.freeKeys)
 	s.keys[id] = joinKey[K]{k: k, head: [2]int32{-1, -1}, tail: [2]int32{-1, -1}}
 	if s.index == nil {
 		s.index = make(map[K]int32)
@@ -610,13 +586,13 @@ func (s *joinState[L, R, K]) releaseKey(id int32) {
 // the rows at e, whose matches it may still be part of.
 func (j *Join[L, R, K, O]) release(emit func(record.Of[O])) {
 	s := &j.st
-	for len(s.q.buf) > 0 && s.q.buf[0].t <= s.wm {
-		j.expire(s.q.buf[0].t, emit)
-		p := s.q.buf.pop()
+	for len(s.buf) > 0 && s.buf[0].t <= j.c.wm {
+		j.expire(s.buf[0].t, emit)
+		p := s.buf.pop()
 		s.keys[p.key].pending--
 		j.process(p.r, p.t, p.key, emit)
 	}
-	j.expire(s.wm, emit)
+	j.expire(j.c.wm, emit)
 }
 
 // expire drops the RANGE rows of both sides whose expiry is below before
@@ -624,7 +600,7 @@ func (j *Join[L, R, K, O]) release(emit func(record.Of[O])) {
 // a preserved side.
 func (j *Join[L, R, K, O]) expire(before record.Time, emit func(record.Of[O])) {
 	s := &j.st
-	before = min(before, s.wm)
+	before = min(before, j.c.wm)
 	for {
 		el, okL := sideExpiry(&s.left, j.win.left)
 		er, okR := sideExpiry(&s.right, j.win.right)
@@ -664,7 +640,7 @@ func sideExpiry[T any](side *joinSide[T], h joinHold) (record.Time, bool) {
 	if h.kind != joinRange || side.first < 0 {
 		return 0, false
 	}
-	return joinAdd(side.ents[side.first].t, h.back), true
+	return addSat(side.ents[side.first].t, h.back), true
 }
 
 // unlinkHead removes entry i, the oldest row of its key on side sd, from
@@ -690,14 +666,7 @@ func unlinkHead[L, R record.Timed, K comparable, T any](s *joinState[L, R, K], s
 
 // hold appends a row to side sd's lists and returns its slab index.
 func hold[L, R record.Timed, K comparable, T any](s *joinState[L, R, K], side *joinSide[T], sd int, h joinHold, row T, t record.Time, id int32, matched bool) int32 {
-	var i int32
-	if n := len(side.free); n > 0 {
-		i = side.free[n-1]
-		side.free = side.free[:n-1]
-	} else {
-		i = int32(len(side.ents))
-		side.ents = append(side.ents, joinEnt[T]{})
-	}
+	i := alloc(&side.ents, &side.free)
 	side.ents[i] = joinEnt[T]{row: row, t: t, seq: s.pseq, key: id, next: -1, gnext: -1, matched: matched}
 	s.pseq++
 	kk := &s.keys[id]
@@ -726,66 +695,20 @@ func hold[L, R record.Timed, K comparable, T any](s *joinState[L, R, K], side *j
 func (j *Join[L, R, K, O]) process(in Either[L, R], t record.Time, id int32, emit func(record.Of[O])) {
 	s := &j.st
 	s.keys[id].pending++ // keep the key while its own rows leave
-	// The two branches mirror each other. They stay written out because the
-	// sides' row types differ (L and R): one generic side helper would take
-	// the rows behind an interface or a func value per match, on the path
-	// every row takes.
+	// One body for both sides: the result function takes the left row
+	// first, so each side says how to emit a match and an unmatched row.
+	// That is a call of a func value per result, beside the two that
+	// emitRow makes anyway.
 	if in.IsRight {
 		j.curR = in.Right
-		if i := s.evictee(1, j.win.right, id); i >= 0 {
-			if e := &s.right.ents[i]; !e.matched && j.typ.preserves(1) {
-				j.emitRow(nil, &e.row, t, emit)
-			}
-			unlinkHead(s, &s.right, 1, i, j.clearR)
-		}
-		matched := false
-		if h := j.win.left; h.kind != joinNone {
-			lo, okLo := overLow(t, h.back)
-			hi, _ := overLow(t, h.front)
-			for i := s.keys[id].head[0]; i >= 0; {
-				e := &s.left.ents[i]
-				i = e.next
-				if h.kind == joinRange && ((okLo && e.t < lo) || e.t > hi) {
-					continue
-				}
-				e.matched = true
-				matched = true
-				j.emitRow(&e.row, &j.curR, t, emit)
-			}
-		}
-		if h := j.win.right; h.kind != joinNone {
-			hold(s, &s.right, 1, h, in.Right, t, id, matched)
-		} else if !matched && j.typ.preserves(1) {
-			j.emitRow(nil, &j.curR, t, emit)
-		}
+		processRow(j, &s.right, &s.left, 1, &j.curR, t, id,
+			func(l *L) { j.emitRow(l, &j.curR, t, emit) },
+			func(r *R, at record.Time) { j.emitRow(nil, r, at, emit) })
 	} else {
 		j.curL = in.Left
-		if i := s.evictee(0, j.win.left, id); i >= 0 {
-			if e := &s.left.ents[i]; !e.matched && j.typ.preserves(0) {
-				j.emitRow(&e.row, nil, t, emit)
-			}
-			unlinkHead(s, &s.left, 0, i, j.clearL)
-		}
-		matched := false
-		if h := j.win.right; h.kind != joinNone {
-			lo, okLo := overLow(t, h.back)
-			hi, _ := overLow(t, h.front)
-			for i := s.keys[id].head[1]; i >= 0; {
-				e := &s.right.ents[i]
-				i = e.next
-				if h.kind == joinRange && ((okLo && e.t < lo) || e.t > hi) {
-					continue
-				}
-				e.matched = true
-				matched = true
-				j.emitRow(&j.curL, &e.row, t, emit)
-			}
-		}
-		if h := j.win.left; h.kind != joinNone {
-			hold(s, &s.left, 0, h, in.Left, t, id, matched)
-		} else if !matched && j.typ.preserves(0) {
-			j.emitRow(&j.curL, nil, t, emit)
-		}
+		processRow(j, &s.left, &s.right, 0, &j.curL, t, id,
+			func(r *R) { j.emitRow(&j.curL, r, t, emit) },
+			func(l *L, at record.Time) { j.emitRow(l, nil, at, emit) })
 	}
 	if j.clearL || j.clearR {
 		var zl L
@@ -794,6 +717,43 @@ func (j *Join[L, R, K, O]) process(in Either[L, R], t record.Time, id int32, emi
 	}
 	s.keys[id].pending--
 	s.releaseKey(id)
+}
+
+// processRow is process for a row *cur at t of side sd (0 left, 1 right)
+// and key id, whose rows are own, the other side's other: it evicts the row
+// its ROWS window pushes out, joins the held rows of the other side (match
+// emits each result), and holds the row or emits it unmatched (unmatched
+// emits a row of own without a match).
+func processRow[L, R record.Timed, K comparable, O, T, U any](j *Join[L, R, K, O], own *joinSide[T], other *joinSide[U], sd int, cur *T, t record.Time, id int32, match func(*U), unmatched func(*T, record.Time)) {
+	s := &j.st
+	ownH, otherH, clearRow := j.win.left, j.win.right, j.clearL
+	if sd == 1 {
+		ownH, otherH, clearRow = j.win.right, j.win.left, j.clearR
+	}
+	if i := s.evictee(sd, ownH, id); i >= 0 {
+		if e := &own.ents[i]; !e.matched && j.typ.preserves(sd) {
+			unmatched(&e.row, t)
+		}
+		unlinkHead(s, own, sd, i, clearRow)
+	}
+	matched := false
+	if h := otherH; h.kind != joinNone {
+		lo, hi := subSat(t, h.back), subSat(t, h.front)
+		for i := s.keys[id].head[1-sd]; i >= 0; {
+			e := &other.ents[i]
+			i = e.next
+			if h.kind == joinRange && (e.t < lo || e.t > hi) {
+				continue
+			}
+			e.matched, matched = true, true
+			match(&e.row)
+		}
+	}
+	if ownH.kind != joinNone {
+		hold(s, own, sd, ownH, *cur, t, id, matched)
+	} else if !matched && j.typ.preserves(sd) {
+		unmatched(cur, t)
+	}
 }
 
 // evictee returns the row a ROWS n window of side sd pushes out to make
@@ -806,19 +766,15 @@ func (s *joinState[L, R, K]) evictee(sd int, h joinHold, id int32) int32 {
 }
 
 func (j *Join[L, R, K, O]) emitRow(l *L, r *R, t record.Time, emit func(record.Of[O])) {
-	j.st.emitted++
+	j.c.stats.Emitted++
 	j.st.out = max(j.st.out, t)
 	if emit != nil {
 		emit(record.Of[O]{Time: t, Value: j.result(l, r)})
 	}
 }
 
-// joinAdd returns t + d for d ≥ 0, saturating at record.MaxTime.
-func joinAdd(t record.Time, d int64) record.Time {
-	if int64(t) > int64(record.MaxTime)-d {
-		return record.MaxTime
-	}
-	return t + record.Time(d)
+func joinFlushedErr() error {
+	return fmt.Errorf("window: Join: %w", record.ErrFlushed)
 }
 
 func joinSideName(right bool) string {

@@ -45,15 +45,13 @@ func (j *Join[L, R, K, O]) AppendSnapshot(dst []byte) ([]byte, error) {
 	}
 	start := len(dst)
 	w := &snapWriter{b: record.BeginSnapshot(dst, j.descriptor())}
-	s := &j.st
-	w.i64(int64(s.wm))
+	s, c := &j.st, &j.c
+	w.i64(int64(c.wm))
 	w.i64(int64(s.maxL))
 	w.i64(int64(s.maxR))
 	w.i64(int64(s.out))
-	w.bool(s.flushed)
-	w.u64(s.records)
-	w.u64(s.late)
-	w.u64(s.emitted)
+	w.bool(c.flushed)
+	c.appendCounts(w, basicCore)
 
 	// Held rows, both sides merged in processing order.
 	type ref struct {
@@ -88,8 +86,8 @@ func (j *Join[L, R, K, O]) AppendSnapshot(dst []byte) ([]byte, error) {
 	}
 
 	// The reorder buffer in processing order; Restore numbers it afresh.
-	sorted := append([]pending[Either[L, R]](nil), s.q.buf...)
-	overSortPending(sorted)
+	sorted := append([]pending[Either[L, R]](nil), s.buf...)
+	sortPending(sorted)
 	w.u64(uint64(len(sorted)))
 	for i := range sorted {
 		in := &sorted[i].r
@@ -117,26 +115,27 @@ func (j *Join[L, R, K, O]) Restore(data []byte) error {
 	if err != nil {
 		return fmt.Errorf("%w: window.Join: %w", ErrSnapshot, err)
 	}
-	st, err := j.decode(body)
+	c := j.c.emptied()
+	st, err := j.decode(body, &c)
 	if err != nil {
 		return fmt.Errorf("window.Join: %w", err)
 	}
-	j.st = st
+	j.st, j.c = st, c
 	return nil
 }
 
-func (j *Join[L, R, K, O]) decode(body []byte) (joinState[L, R, K], error) {
+// decode reads a snapshot's body into a new state and the core c.
+func (j *Join[L, R, K, O]) decode(body []byte, c *core[Either[L, R]]) (joinState[L, R, K], error) {
 	var st joinState[L, R, K]
 	st.init()
 	r := &snapReader{b: body}
-	st.wm = record.Time(r.i64())
+	c.wm = record.Time(r.i64())
 	st.maxL = record.Time(r.i64())
 	st.maxR = record.Time(r.i64())
 	st.out = record.Time(r.i64())
-	st.flushed = r.bool()
-	st.records = r.u64()
-	st.late = r.u64()
-	st.emitted = r.u64()
+	c.flushed = r.bool()
+	c.readCounts(r, basicCore)
+	c.maxSeen = max(st.maxL, st.maxR)
 	key := func(in *Either[L, R]) int32 {
 		var k K
 		if in.IsRight {
@@ -151,41 +150,29 @@ func (j *Join[L, R, K, O]) decode(body []byte) (joinState[L, R, K], error) {
 	}
 
 	n := r.count()
-	if r.err == nil && st.flushed && n > 0 {
+	if r.err == nil && c.flushed && n > 0 {
 		r.fail("rows held after Flush")
 	}
 	prevT := record.MinTime
 	for range n {
+		in, matched := readJoinRow[L, R](r, true)
 		if r.err != nil {
 			break
 		}
-		var in Either[L, R]
-		in.IsRight = r.bool()
-		matched := r.bool()
 		sd, h := 0, j.win.left
 		if in.IsRight {
 			sd, h = 1, j.win.right
-			readValue(r, &in.Right)
-		} else {
-			readValue(r, &in.Left)
-		}
-		if r.err != nil {
-			break
 		}
 		t := in.EventTime()
-		side := st.maxL
-		if in.IsRight {
-			side = st.maxR
-		}
 		switch {
 		case h.kind == joinNone:
 			r.fail("a %s row held, but that side has no window", joinSideName(in.IsRight))
 		case t < prevT:
 			r.fail("held rows out of time order")
-		case t > st.wm || t > side:
-			r.fail("held row at %s above the watermark %s or its input's largest time", overTime(t), overTime(st.wm))
-		case h.kind == joinRange && joinAdd(t, h.back) < st.wm:
-			r.fail("held row at %s expired before the watermark %s", overTime(t), overTime(st.wm))
+		case t > c.wm || t > st.largest(in.IsRight):
+			r.fail("held row at %s above the watermark %s or its input's largest time", t, c.wm)
+		case h.kind == joinRange && addSat(t, h.back) < c.wm:
+			r.fail("held row at %s expired before the watermark %s", t, c.wm)
 		}
 		if r.err != nil {
 			break
@@ -204,45 +191,52 @@ func (j *Join[L, R, K, O]) decode(body []byte) (joinState[L, R, K], error) {
 	}
 
 	n = r.count()
-	if r.err == nil && st.flushed && n > 0 {
+	if r.err == nil && c.flushed && n > 0 {
 		r.fail("rows buffered after Flush")
 	}
-	prevT = st.wm
+	prevT = c.wm
 	for range n {
-		if r.err != nil {
-			break
-		}
-		var in Either[L, R]
-		in.IsRight = r.bool()
-		if in.IsRight {
-			readValue(r, &in.Right)
-		} else {
-			readValue(r, &in.Left)
-		}
+		in, _ := readJoinRow[L, R](r, false)
 		if r.err != nil {
 			break
 		}
 		t := in.EventTime()
-		side := st.maxL
-		if in.IsRight {
-			side = st.maxR
-		}
-		if t <= st.wm || t < prevT || t > side {
-			r.fail("buffered row at %s out of order, not above the watermark %s or above its input's largest time", overTime(t), overTime(st.wm))
+		if t <= c.wm || t < prevT || t > st.largest(in.IsRight) {
+			r.fail("buffered row at %s out of order, not above the watermark %s or above its input's largest time", t, c.wm)
 			break
 		}
 		prevT = t
 		id := key(&in)
 		st.keys[id].pending++
 		// Appended in (t, seq) order, which is a valid heap.
-		st.q.buf = append(st.q.buf, pending[Either[L, R]]{r: in, t: t, seq: st.seq, key: id})
+		st.buf = append(st.buf, pending[Either[L, R]]{r: in, t: t, seq: st.seq, key: id})
 		st.seq++
 	}
-	if r.err == nil && len(r.b) != 0 {
-		r.fail("%d trailing bytes", len(r.b))
-	}
-	if r.err != nil {
-		return joinState[L, R, K]{}, r.err
+	if err := r.end(); err != nil {
+		return joinState[L, R, K]{}, err
 	}
 	return st, nil
+}
+
+// readJoinRow reads a row of either side as AppendSnapshot writes it: the
+// side, for a held row (held) whether it matched, then the row.
+func readJoinRow[L, R record.Timed](r *snapReader, held bool) (in Either[L, R], matched bool) {
+	in.IsRight = r.bool()
+	if held {
+		matched = r.bool()
+	}
+	if in.IsRight {
+		readValue(r, &in.Right)
+	} else {
+		readValue(r, &in.Left)
+	}
+	return in, matched
+}
+
+// largest returns the largest time pushed on the right input, or the left.
+func (s *joinState[L, R, K]) largest(right bool) record.Time {
+	if right {
+		return s.maxR
+	}
+	return s.maxL
 }

@@ -164,16 +164,12 @@ type overEngine[R record.Timed, K comparable, V any] interface {
 
 // overOp is the per-record operator over accumulators of type A.
 type overOp[R record.Timed, K comparable, A, V any] struct {
-	key        func(R) K
-	agg        aggregate.Func[R, A, V]
-	rm         aggregate.Remover[R, A] // nil: two-stack aggregation
-	an         Analytic[R, A, V]       // non-nil: an analytic function, see analytic.go
-	lookback   uint64                  // rows an analytic function reads before its frame
-	frames     []Frame
-	delay      record.Time
-	lateFn     func(R, error)
-	maxKeys    int
-	maxWindows int
+	key      func(R) K
+	agg      aggregate.Func[R, A, V]
+	rm       aggregate.Remover[R, A] // nil: two-stack aggregation
+	an       Analytic[R, A, V]       // non-nil: an analytic function, see analytic.go
+	lookback uint64                  // rows an analytic function reads before its frame
+	frames   []Frame
 	// expireAfter is the largest RANGE d when every frame is a RANGE frame,
 	// or -1: partitions are then never released before Flush.
 	expireAfter record.Time
@@ -186,30 +182,25 @@ type overOp[R record.Timed, K comparable, A, V any] struct {
 	// to let the garbage collector have what it points to.
 	copyA, clearR bool
 
-	schema string
-	desc   *record.Descriptor // of snapshots, built at the first use
+	// c holds the settings, watermark, flushed flag and stats that every
+	// operator of the package keeps (Lateness is always 0 here).
+	c    core[R]
+	desc *record.Descriptor // of snapshots, built at the first use
 }
 
 var _ record.Operator[record.Time, Row[record.Time, int]] = (*Over[record.Time, int, int])(nil)
 
-// overState is everything a snapshot holds, so Restore can build it apart
-// and swap it in whole.
+// overState is the windows a snapshot holds, so Restore can build it
+// apart, with a core, and swap both in whole.
 type overState[R any, K comparable, A any] struct {
-	flushed bool        // Flush was called: the input has ended
-	wm      record.Time // watermark
-	maxSeen record.Time // largest time pushed
-	seq     uint64      // arrival counter, orders equal times in the buffer
-	records uint64
-	late    uint64
-	emitted uint64
+	seq uint64 // arrival counter, orders equal times in the buffer
 
 	index  map[K]int32      // partition of each key
 	one    int32            // the partition when key is nil, or -1
 	parts  []overPart[R, A] // partitions by id
 	free   []int32          // ids of released partitions, for reuse
 	pseq   uint64           // rows processed, numbering them for overPart.seq
-	first  int32            // with expiry only, the list of partitions with
-	last   int32            // rows, least recently processed first; -1 when empty
+	lru    idList           // with expiry only: the partitions with rows, least recently processed first
 	buf    reorder[R]       // the records waiting for the watermark
 	nparts int              // partitions held
 	keys   []K              // key of each partition id
@@ -225,7 +216,6 @@ type overPart[R, A any] struct {
 	win        []overWin[A]
 	pending    int    // records of this partition in the reorder buffer
 	seq        uint64 // number of the partition's last row processed
-	prev, next int32  // neighbours in the least-recently-processed list
 }
 
 // overWin is one frame's window over a partition's rows: [start, tail).
@@ -254,28 +244,19 @@ func NewOver[R record.Timed, K comparable, A, V any](key func(R) K, agg aggregat
 	if len(frames) == 0 {
 		return nil, fmt.Errorf("%w: Over needs at least one frame", ErrInvalid)
 	}
-	var o Options[R]
-	if opts != nil {
-		o = *opts
+	c, err := newCore(opts)
+	if err != nil {
+		return nil, err
 	}
-	switch {
-	case o.Delay < 0:
-		return nil, fmt.Errorf("%w: negative delay %v", ErrInvalid, o.Delay)
-	case o.Lateness != 0:
+	if c.lateness != 0 {
 		return nil, fmt.Errorf("%w: Over has no allowed lateness (a row is never revised); use Delay for out-of-order input", ErrInvalid)
-	case o.MaxKeys < 0 || o.MaxWindows < 0:
-		return nil, fmt.Errorf("%w: negative limit", ErrInvalid)
 	}
 	op := &overOp[R, K, A, V]{
-		key:        key,
-		agg:        agg,
-		frames:     append([]Frame(nil), frames...),
-		delay:      record.Time(o.Delay),
-		lateFn:     o.Late,
-		maxKeys:    o.MaxKeys,
-		maxWindows: o.MaxWindows,
-		schema:     o.Schema,
-		vals:       make([]V, len(frames)),
+		key:    key,
+		agg:    agg,
+		frames: append([]Frame(nil), frames...),
+		vals:   make([]V, len(frames)),
+		c:      c,
 	}
 	for _, f := range frames {
 		if f.n < 0 {
@@ -307,16 +288,10 @@ func NewOver[R record.Timed, K comparable, A, V any](key func(R) K, agg aggregat
 
 func (s *overState[R, K, A]) reset() {
 	*s = overState[R, K, A]{
-		wm:      record.MinTime,
-		maxSeen: record.MinTime,
-		seq:     s.seq,
-		records: s.records,
-		late:    s.late,
-		emitted: s.emitted,
-		one:     -1,
-		first:   -1,
-		last:    -1,
-		buf:     s.buf[:0],
+		seq: s.seq,
+		one: -1,
+		lru: newIDList(),
+		buf: s.buf[:0],
 	}
 }
 
@@ -333,8 +308,8 @@ func (op *overOp[R, K, A, V]) Frames() []Frame { return append([]Frame(nil), op.
 // operator unchanged. After Flush, Push returns record.ErrFlushed. A nil
 // emit discards the rows.
 func (op *overOp[R, K, A, V]) Push(r R, emit func(Row[R, V])) error {
-	s := &op.st
-	if s.flushed {
+	s, c := &op.st, &op.c
+	if c.flushed {
 		return flushedErr()
 	}
 	t := r.EventTime()
@@ -350,12 +325,11 @@ func (op *overOp[R, K, A, V]) Push(r R, emit func(Row[R, V])) error {
 			return keyErr(k)
 		}
 	}
-	if t < s.wm {
-		s.records++
-		s.late++
-		if op.lateFn != nil {
-			op.lateFn(r, fmt.Errorf("%w: time %s is below the watermark %s", ErrLate, overTime(t), overTime(s.wm)))
-		}
+	if t < c.wm {
+		c.stats.Records++
+		c.handleLate(r, func() error {
+			return fmt.Errorf("%w: time %s is below the watermark %s", ErrLate, t, c.wm)
+		})
 		return nil
 	}
 	if !ok {
@@ -364,20 +338,17 @@ func (op *overOp[R, K, A, V]) Push(r R, emit func(Row[R, V])) error {
 			return err
 		}
 	}
-	s.records++
-	if t > s.maxSeen {
-		s.maxSeen = t
-		if w, ok := overLow(t, int64(op.delay)); ok && w > s.wm {
-			s.wm = w
-		}
+	c.stats.Records++
+	if wm, ok := c.raise(t, record.MinTime); ok {
+		c.wm = wm // nothing waits on the watermark but the buffer, released below
 	}
-	if len(s.buf) == 0 && t <= s.wm {
+	if len(s.buf) == 0 && t <= c.wm {
 		op.process(p, r, t, emit)
 	} else {
 		s.buf.push(pending[R]{r: r, t: t, seq: s.seq, key: p})
 		s.seq++
 		s.parts[p].pending++
-		op.release(s.wm, emit)
+		op.release(c.wm, emit)
 	}
 	if op.expireAfter >= 0 {
 		op.expire()
@@ -388,13 +359,12 @@ func (op *overOp[R, K, A, V]) Push(r R, emit func(Row[R, V])) error {
 // Advance raises the watermark to wm (a smaller wm changes nothing) and
 // emits the rows of the buffered records with time ≤ wm, in time order.
 func (op *overOp[R, K, A, V]) Advance(wm record.Time, emit func(Row[R, V])) error {
-	if op.st.flushed {
+	c := &op.c
+	if c.flushed {
 		return flushedErr()
 	}
-	if wm > op.st.wm {
-		op.st.wm = wm
-	}
-	op.release(op.st.wm, emit)
+	c.wm = max(c.wm, wm)
+	op.release(c.wm, emit)
 	op.expire()
 	return nil
 }
@@ -404,18 +374,14 @@ func (op *overOp[R, K, A, V]) Advance(wm record.Time, emit func(Row[R, V])) erro
 // up to the largest time pushed, and Stats counters are kept. Push and
 // Advance afterwards return record.ErrFlushed; a second Flush does nothing.
 func (op *overOp[R, K, A, V]) Flush(emit func(Row[R, V])) error {
-	s := &op.st
-	if s.flushed {
+	c := &op.c
+	if c.flushed {
 		return nil
 	}
 	op.release(record.MaxTime, emit)
-	if s.maxSeen > s.wm {
-		s.wm = s.maxSeen
-	}
-	wm, maxSeen := s.wm, s.maxSeen
-	s.reset()
-	s.wm, s.maxSeen = wm, maxSeen
-	s.flushed = true
+	c.wm = max(c.wm, c.maxSeen)
+	op.st.reset()
+	c.flushed = true
 	return nil
 }
 
@@ -455,26 +421,21 @@ func (op *overOp[R, K, A, V]) Stats() Stats {
 			}
 		}
 	}
-	return Stats{
-		Records:     s.records,
-		Late:        s.late,
-		Emitted:     s.emitted,
-		OpenWindows: s.nparts * len(op.frames),
-		Keys:        s.nparts,
-		StateBytes:  bytes,
-		Watermark:   s.wm,
-	}
+	st := op.c.stats
+	st.OpenWindows = s.nparts * len(op.frames)
+	st.Keys = s.nparts
+	st.StateBytes = bytes
+	st.Watermark = op.c.wm
+	return st
 }
 
 // newPartition creates the partition of key k (any k when key is nil), if
 // the limits allow.
 func (op *overOp[R, K, A, V]) newPartition(k K) (int32, error) {
 	s := &op.st
-	if op.maxKeys > 0 && s.nparts >= op.maxKeys {
-		return -1, fmt.Errorf("%w: %d partitions held (MaxKeys)", ErrLimit, s.nparts)
-	}
-	if op.maxWindows > 0 && (s.nparts+1)*len(op.frames) > op.maxWindows {
-		return -1, fmt.Errorf("%w: %d windows held (MaxWindows)", ErrLimit, s.nparts*len(op.frames))
+	nf := len(op.frames)
+	if err := op.c.heldErr(s.nparts, 1, s.nparts*nf, nf, "partitions", "windows", "MaxWindows"); err != nil {
+		return -1, err
 	}
 	return s.newPart(op.key == nil, k, len(op.frames)), nil
 }
@@ -488,7 +449,6 @@ func (s *overState[R, K, A]) newPart(single bool, k K, nframes int) int32 {
 	if len(p.win) != nframes { // a new slot; a released one was reset by drop
 		p.win = make([]overWin[A], nframes)
 	}
-	p.prev, p.next = -1, -1
 	s.keys[id] = k
 	s.nparts++
 	if single {
@@ -537,7 +497,7 @@ func (op *overOp[R, K, A, V]) process(id int32, r R, t record.Time, emit func(Ro
 		f := op.frames[i]
 		// Evict the rows that leave the window.
 		if f.byTime {
-			if lo, ok := overLow(t, f.n); ok {
+			if lo, ok := lowBound(t, f.n); ok {
 				for w.start < p.tail-1 && p.times[w.start&mask] < lo {
 					op.evict(p, w, mask)
 				}
@@ -566,9 +526,9 @@ func (op *overOp[R, K, A, V]) process(id int32, r R, t record.Time, emit func(Ro
 	p.seq = s.pseq
 	s.pseq++
 	if op.expireAfter >= 0 {
-		s.touch(id)
+		s.lru.moveBack(id)
 	}
-	s.emitted++
+	op.c.stats.Emitted++
 	if emit != nil {
 		emit(Row[R, V]{Record: r, Value: op.vals[0], Values: op.vals})
 	}
@@ -652,38 +612,6 @@ func (p *overPart[R, A]) grow() {
 	}
 }
 
-// touch moves partition id to the end of the least-recently-processed list,
-// which only operators that expire partitions keep: it costs a few random
-// memory accesses per record.
-//
-// The unlink and append here are those of the sequencer's open list, on
-// another element type; they stay written out twice because a generic list
-// would reach each element's links through a method or func call, on the
-// per-record path of both.
-func (s *overState[R, K, A]) touch(id int32) {
-	p := &s.parts[id]
-	if s.last == id {
-		return
-	}
-	if p.prev >= 0 || s.first == id { // linked: unlink
-		if p.prev >= 0 {
-			s.parts[p.prev].next = p.next
-		} else {
-			s.first = p.next
-		}
-		if p.next >= 0 {
-			s.parts[p.next].prev = p.prev
-		}
-	}
-	p.prev, p.next = s.last, -1
-	if s.last >= 0 {
-		s.parts[s.last].next = id
-	} else {
-		s.first = id
-	}
-	s.last = id
-}
-
 // expire releases the partitions whose rows are all out of range of any
 // record still to come. Only operators whose frames are all RANGE frames do
 // this: a ROWS frame needs its rows however old they are.
@@ -692,22 +620,17 @@ func (op *overOp[R, K, A, V]) expire() {
 		return
 	}
 	s := &op.st
-	bound, ok := overLow(s.wm, int64(op.expireAfter))
+	bound, ok := lowBound(op.c.wm, int64(op.expireAfter))
 	if !ok {
 		return // nothing is that old
 	}
-	for s.first >= 0 {
-		id := s.first
+	for s.lru.first >= 0 {
+		id := s.lru.first
 		p := &s.parts[id]
 		if p.pending > 0 || p.times[(p.tail-1)&uint64(len(p.times)-1)] >= bound {
 			return
 		}
-		s.first = p.next
-		if s.first >= 0 {
-			s.parts[s.first].prev = -1
-		} else {
-			s.last = -1
-		}
+		s.lru.unlink(id)
 		op.drop(id)
 	}
 }
@@ -731,7 +654,6 @@ func (op *overOp[R, K, A, V]) drop(id int32) {
 		*w = overWin[A]{front: w.front[:0]}
 	}
 	p.head, p.tail, p.pending = 0, 0, 0
-	p.prev, p.next = -1, -1
 	s.free = append(s.free, id)
 	s.nparts--
 }
@@ -758,17 +680,4 @@ func overRefs(t reflect.Type, withStrings bool) bool {
 		return true
 	}
 	return false
-}
-
-// overLow returns t − d for d ≥ 0, and false when that underflows
-// record.Time: no time is then below the bound.
-func overLow(t record.Time, d int64) (record.Time, bool) {
-	if int64(t) < int64(record.MinTime)+d {
-		return record.MinTime, false
-	}
-	return t - record.Time(d), true
-}
-
-func overTime(t record.Time) string {
-	return time.Unix(0, int64(t)).UTC().Format(time.RFC3339Nano)
 }

@@ -40,7 +40,7 @@ func (op *overOp[R, K, A, V]) descriptor() *record.Descriptor {
 		if op.rm != nil {
 			d.Type("accumulator", reflect.TypeFor[A]())
 		}
-		op.desc = d.Schema(op.schema)
+		op.desc = d.Schema(op.c.schema)
 	}
 	return op.desc
 }
@@ -77,17 +77,10 @@ func (op *overOp[R, K, A, V]) AppendSnapshot(dst []byte) ([]byte, error) {
 	if err := op.checkTypes(); err != nil {
 		return dst, fmt.Errorf("window: Over snapshot: %w", err)
 	}
-	orig := dst
 	start := len(dst)
-	s := &op.st
-	dst = record.BeginSnapshot(dst, op.descriptor())
-	dst = append(dst, b2u8(s.flushed))
-	dst = binary.AppendVarint(dst, int64(op.delay))
-	dst = binary.AppendVarint(dst, int64(s.wm))
-	dst = binary.AppendVarint(dst, int64(s.maxSeen))
-	dst = binary.AppendUvarint(dst, s.records)
-	dst = binary.AppendUvarint(dst, s.late)
-	dst = binary.AppendUvarint(dst, s.emitted)
+	s, c := &op.st, &op.c
+	w := &snapWriter{b: record.BeginSnapshot(dst, op.descriptor())}
+	c.appendCore(w, basicCore)
 
 	// Partitions with rows, least recently processed first.
 	var ids []int32
@@ -97,46 +90,36 @@ func (op *overOp[R, K, A, V]) AppendSnapshot(dst []byte) ([]byte, error) {
 		}
 	}
 	slices.SortFunc(ids, func(a, b int32) int { return cmp.Compare(s.parts[a].seq, s.parts[b].seq) })
-	dst = binary.AppendUvarint(dst, uint64(len(ids)))
-	codec, _ := op.agg.(aggregate.StateCodec[A])
-	var err error
+	w.u64(uint64(len(ids)))
 	for _, id := range ids {
 		p := &s.parts[id]
 		mask := uint64(len(p.rows) - 1)
-		dst = binary.AppendUvarint(dst, p.tail-p.head)
+		w.u64(p.tail - p.head)
 		for i := p.head; i < p.tail; i++ {
-			if dst, err = record.AppendBinary(dst, p.rows[i&mask]); err != nil {
-				return orig, fmt.Errorf("window: Over snapshot of a record: %w", err)
-			}
+			appendValue(w, p.rows[i&mask])
 		}
 		for i := range p.win {
-			w := &p.win[i]
-			dst = binary.AppendUvarint(dst, w.start-p.head)
+			win := &p.win[i]
+			w.u64(win.start - p.head)
 			if op.rm == nil {
-				dst = binary.AppendUvarint(dst, w.mid-w.start)
+				w.u64(win.mid - win.start)
 				continue
 			}
-			if codec != nil {
-				dst, err = codec.AppendState(dst, &w.acc)
-			} else {
-				dst, err = record.AppendBinary(dst, w.acc)
-			}
-			if err != nil {
-				return orig, fmt.Errorf("window: Over snapshot of an accumulator: %w", err)
-			}
+			appendAcc(w, op.agg, &win.acc)
 		}
 	}
 
 	// The reorder buffer in processing order; Restore numbers it afresh.
 	sorted := append([]pending[R](nil), s.buf...)
-	overSortPending(sorted)
-	dst = binary.AppendUvarint(dst, uint64(len(sorted)))
+	sortPending(sorted)
+	w.u64(uint64(len(sorted)))
 	for i := range sorted {
-		if dst, err = record.AppendBinary(dst, sorted[i].r); err != nil {
-			return orig, fmt.Errorf("window: Over snapshot of a record: %w", err)
-		}
+		appendValue(w, sorted[i].r)
 	}
-	return record.EndSnapshot(dst, start), nil
+	if w.err != nil {
+		return dst, fmt.Errorf("window: Over snapshot: %w", w.err)
+	}
+	return record.EndSnapshot(w.b, start), nil
 }
 
 // legacyParams is the parameter block of the format before the envelope.
@@ -158,15 +141,6 @@ func (op *overOp[R, K, A, V]) legacyParams(dst []byte, delay int64) []byte {
 	return append(dst, sub)
 }
 
-func overSortPending[R any](b []pending[R]) {
-	slices.SortFunc(b, func(x, y pending[R]) int {
-		if pendingLess(&x, &y) {
-			return -1
-		}
-		return 1 // (t, seq) pairs are unique
-	})
-}
-
 // Restore replaces the operator's state with one written by AppendSnapshot
 // of an operator with the same frames, aggregate and stored types. Delay and
 // the limits may differ: the restoring operator's apply from then on, the
@@ -176,34 +150,28 @@ func overSortPending[R any](b []pending[R]) {
 // record.ErrSnapshot and, for a snapshot of another operator, names both
 // sides, the operator is unchanged.
 func (op *overOp[R, K, A, V]) Restore(data []byte) error {
-	var body []byte
-	var flushed bool
+	c := op.c.emptied()
+	var r *snapReader
 	if record.IsLegacySnapshot(data) {
-		var err error
-		if body, err = op.openLegacy(data); err != nil {
+		body, err := op.openLegacy(data)
+		if err != nil {
 			return fmt.Errorf("%w: window.Over: %w", ErrSnapshot, err)
 		}
+		r = &snapReader{b: body}
 	} else {
-		var err error
-		if body, err = record.OpenSnapshot(data, op.descriptor()); err != nil {
+		body, err := record.OpenSnapshot(data, op.descriptor())
+		if err != nil {
 			return fmt.Errorf("window: restore: %w", err)
 		}
-		if len(body) == 0 || body[0] > 1 {
-			return fmt.Errorf("%w: window.Over: bad flag", ErrSnapshot)
-		}
-		flushed = body[0] == 1
-		if _, n := binary.Varint(body[1:]); n <= 0 {
-			return fmt.Errorf("%w: window.Over: bad varint", ErrSnapshot)
-		} else {
-			body = body[1+n:] // the writer's Delay: only new records see Delay
-		}
+		r = &snapReader{b: body}
+		c.readHead(r, basicCore)
 	}
-	st, err := op.decode(body)
+	c.readTail(r, basicCore)
+	st, err := op.decode(r, &c)
 	if err != nil {
 		return fmt.Errorf("window: restore: window.Over: %w", err) // err wraps ErrSnapshot
 	}
-	st.flushed = flushed
-	op.st = st
+	op.st, op.c = st, c
 	return nil
 }
 
@@ -236,17 +204,11 @@ func (op *overOp[R, K, A, V]) openLegacy(data []byte) ([]byte, error) {
 	return rest[n+1:], nil
 }
 
-func (op *overOp[R, K, A, V]) decode(data []byte) (overState[R, K, A], error) {
+// decode reads the partitions and the reorder buffer, checked against the
+// watermark of c, read before them.
+func (op *overOp[R, K, A, V]) decode(r *snapReader, c *core[R]) (overState[R, K, A], error) {
 	var st overState[R, K, A]
-	r := &snapReader{b: data}
 	st.reset()
-	st.wm = record.Time(r.i64())
-	st.maxSeen = record.Time(r.i64())
-	st.records = r.u64()
-	st.late = r.u64()
-	st.emitted = r.u64()
-
-	codec, _ := op.agg.(aggregate.StateCodec[A])
 	nparts := r.count()
 	prevLast := record.MinTime
 	for range nparts {
@@ -283,7 +245,7 @@ func (op *overOp[R, K, A, V]) decode(data []byte) (overState[R, K, A], error) {
 		if r.err != nil {
 			break
 		}
-		if prevT > st.wm || prevT < prevLast {
+		if prevT > c.wm || prevT < prevLast {
 			r.fail("partition's last time %d is past the watermark or out of order", prevT)
 			break
 		}
@@ -315,7 +277,7 @@ func (op *overOp[R, K, A, V]) decode(data []byte) (overState[R, K, A], error) {
 			if !f.byTime && size > uint64(f.n)+1 {
 				r.fail("%v window holds %d rows", f, size)
 			}
-			if lo, ok := overLow(prevT, f.n); f.byTime && ok {
+			if lo, ok := lowBound(prevT, f.n); f.byTime && ok {
 				if w.start > 0 && rows[w.start-1].EventTime() >= lo {
 					r.fail("%v window starts too late", f)
 				}
@@ -325,18 +287,7 @@ func (op *overOp[R, K, A, V]) decode(data []byte) (overState[R, K, A], error) {
 			}
 			minStart = min(minStart, w.start)
 			if op.rm != nil {
-				var err error
-				var n int
-				if codec != nil {
-					n, err = codec.ReadState(&w.acc, r.b)
-				} else {
-					n, err = record.ReadBinary(r.b, &w.acc)
-				}
-				if err != nil {
-					r.fail("accumulator: %w", err)
-					break
-				}
-				r.b = r.b[n:]
+				readAcc(r, op.agg, &w.acc)
 				continue
 			}
 			front := r.u64()
@@ -368,12 +319,12 @@ func (op *overOp[R, K, A, V]) decode(data []byte) (overState[R, K, A], error) {
 		p.seq = st.pseq
 		st.pseq++
 		if op.expireAfter >= 0 {
-			st.touch(id)
+			st.lru.moveBack(id)
 		}
 	}
 
 	nbuf := r.count()
-	prevT := st.wm
+	prevT := c.wm
 	for range nbuf {
 		if r.err != nil {
 			break
@@ -384,8 +335,8 @@ func (op *overOp[R, K, A, V]) decode(data []byte) (overState[R, K, A], error) {
 			break
 		}
 		t := rec.EventTime()
-		if t <= st.wm || t < prevT || t > st.maxSeen {
-			r.fail("buffered record at %d out of order or not above the watermark %d", t, st.wm)
+		if t <= c.wm || t < prevT || t > c.maxSeen {
+			r.fail("buffered record at %d out of order or not above the watermark %d", t, c.wm)
 			break
 		}
 		prevT = t
@@ -405,11 +356,8 @@ func (op *overOp[R, K, A, V]) decode(data []byte) (overState[R, K, A], error) {
 		st.buf = append(st.buf, pending[R]{r: rec, t: t, seq: st.seq, key: id})
 		st.seq++
 	}
-	if r.err == nil && len(r.b) != 0 {
-		r.fail("%d trailing bytes", len(r.b))
-	}
-	if r.err != nil {
-		return overState[R, K, A]{}, r.err
+	if err := r.end(); err != nil {
+		return overState[R, K, A]{}, err
 	}
 	// buf was filled in (t, seq) order, which is already a valid heap.
 	return st, nil

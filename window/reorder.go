@@ -80,3 +80,67 @@ func alloc[T any](s *[]T, free *[]int32) int32 {
 	*s = append(*s, zero)
 	return int32(len(*s) - 1)
 }
+
+// idList is a doubly linked list of ids, the indexes of elements an engine
+// keeps in a slice: the open session windows in order of end, the OVER
+// partitions least recently processed first. The links live in a slice of
+// their own, indexed by id, so that one list serves every element type
+// without a call per link, and pack densely in cache. The zero idList is
+// not ready: use newIDList.
+type idList struct {
+	first, last int32 // -1 when empty
+	links       []idLink
+}
+
+type idLink struct{ prev, next int32 }
+
+func newIDList() idList { return idList{first: -1, last: -1} }
+
+// linked reports whether id is in the list.
+func (l *idList) linked(id int32) bool {
+	return int(id) < len(l.links) && (l.links[id].prev >= 0 || l.first == id)
+}
+
+// next returns the id after id, or -1.
+func (l *idList) next(id int32) int32 { return l.links[id].next }
+
+// unlink removes id, which must be in the list.
+func (l *idList) unlink(id int32) {
+	k := &l.links[id]
+	if k.prev >= 0 {
+		l.links[k.prev].next = k.next
+	} else {
+		l.first = k.next
+	}
+	if k.next >= 0 {
+		l.links[k.next].prev = k.prev
+	} else {
+		l.last = k.prev
+	}
+	k.prev, k.next = -1, -1
+}
+
+// pushBack appends id, which must not be in the list.
+func (l *idList) pushBack(id int32) {
+	for int(id) >= len(l.links) {
+		l.links = append(l.links, idLink{-1, -1})
+	}
+	l.links[id] = idLink{prev: l.last, next: -1}
+	if l.last >= 0 {
+		l.links[l.last].next = id
+	} else {
+		l.first = id
+	}
+	l.last = id
+}
+
+// moveBack moves id, in the list or not, to its back.
+func (l *idList) moveBack(id int32) {
+	if l.last == id {
+		return
+	}
+	if l.linked(id) {
+		l.unlink(id)
+	}
+	l.pushBack(id)
+}

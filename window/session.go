@@ -32,12 +32,12 @@ type sequencer[R record.Timed, K comparable, A, V any] struct {
 	keys keyTable[K]
 	kst  []skey
 
-	wins       []swin[A]
-	freeWins   []int32
-	head, tail int32   // open windows, by end
-	held       []int32 // closed windows kept for allowed lateness, by end
-	nOpen      int
-	seq        uint64 // window creations
+	wins     []swin[A]
+	freeWins []int32
+	open     idList  // open windows, by end
+	held     []int32 // closed windows kept for allowed lateness, by end
+	nOpen    int
+	seq      uint64 // window creations
 
 	buf    reorder[R] // the records waiting for the watermark
 	bufSeq uint64     // arrivals into the heap
@@ -56,11 +56,10 @@ type swin[A any] struct {
 	start, last record.Time
 	key         int32
 	seq         uint64
-	prev, next  int32 // open list
 }
 
 func newSequencer[R record.Timed, K comparable, A, V any](k kernel[R, K, A, V]) *sequencer[R, K, A, V] {
-	return &sequencer[R, K, A, V]{kernel: k, stagger: k.w.kind == kindStagger, length: k.w.size, head: -1, tail: -1}
+	return &sequencer[R, K, A, V]{kernel: k, stagger: k.w.kind == kindStagger, length: k.w.size, open: newIDList()}
 }
 
 // uncache does nothing: the engine caches no window.
@@ -166,7 +165,7 @@ func (e *sequencer[R, K, A, V]) pushLate(r R, t record.Time, k K, emit func(Resu
 	}
 	c.stats.Records++
 	c.handleLate(r, func() error {
-		return fmt.Errorf("%w: time %s is below the watermark %s", ErrLate, formatTime(t), formatTime(c.wm))
+		return fmt.Errorf("%w: time %s is below the watermark %s", ErrLate, t, c.wm)
 	})
 	return nil
 }
@@ -185,7 +184,7 @@ func (e *sequencer[R, K, A, V]) fitsAfter(wm record.Time, ki int32, ok bool) boo
 		freed++
 		freedKeys[w.key]++
 	}
-	for id := e.head; id >= 0; id = e.wins[id].next {
+	for id := e.open.first; id >= 0; id = e.open.next(id) {
 		w := &e.wins[id]
 		if addSat(e.end(w), c.lateness) > wm {
 			break
@@ -222,8 +221,7 @@ func (e *sequencer[R, K, A, V]) process(r R, t record.Time, ki int32) {
 		// Windows ending by t have closed before t is processed.
 		if !e.stagger {
 			w.last = t
-			e.unlink(id)
-			e.append(id)
+			e.open.moveBack(id)
 		}
 		e.f.Add(&w.acc, r)
 		return
@@ -232,37 +230,10 @@ func (e *sequencer[R, K, A, V]) process(r R, t record.Time, ki int32) {
 	e.wins[id] = swin[A]{start: t, last: t, key: ki, seq: e.seq}
 	e.seq++
 	e.f.Add(&e.wins[id].acc, r)
-	e.append(id)
+	e.open.pushBack(id)
 	ks.open = id
 	ks.nwin++
 	e.nOpen++
-}
-
-// unlink and append move window id in the open list (as overState.touch
-// moves a partition in its own: see there why both are written out).
-func (e *sequencer[R, K, A, V]) unlink(id int32) {
-	w := &e.wins[id]
-	if w.prev >= 0 {
-		e.wins[w.prev].next = w.next
-	} else {
-		e.head = w.next
-	}
-	if w.next >= 0 {
-		e.wins[w.next].prev = w.prev
-	} else {
-		e.tail = w.prev
-	}
-}
-
-func (e *sequencer[R, K, A, V]) append(id int32) {
-	w := &e.wins[id]
-	w.prev, w.next = e.tail, -1
-	if e.tail >= 0 {
-		e.wins[e.tail].next = id
-	} else {
-		e.head = id
-	}
-	e.tail = id
 }
 
 func (e *sequencer[R, K, A, V]) advance(wm record.Time, emit func(Result[K, V])) {
@@ -274,8 +245,8 @@ func (e *sequencer[R, K, A, V]) advance(wm record.Time, emit func(Result[K, V]))
 		if hasRec {
 			rt = e.buf[0].t
 		}
-		if e.head >= 0 {
-			if end := e.end(&e.wins[e.head]); end <= wm && (!hasRec || end <= rt) {
+		if e.open.first >= 0 {
+			if end := e.end(&e.wins[e.open.first]); end <= wm && (!hasRec || end <= rt) {
 				e.closeAt(end, emit)
 				continue
 			}
@@ -308,9 +279,9 @@ func (e *sequencer[R, K, A, V]) dropHeld(wm record.Time) {
 func (e *sequencer[R, K, A, V]) closeAt(end record.Time, emit func(Result[K, V])) {
 	c := e.c
 	g := e.group[:0]
-	for e.head >= 0 && e.end(&e.wins[e.head]) == end {
-		id := e.head
-		e.unlink(id)
+	for e.open.first >= 0 && e.end(&e.wins[e.open.first]) == end {
+		id := e.open.first
+		e.open.unlink(id)
 		e.kst[e.wins[id].key].open = -1
 		e.nOpen--
 		g = append(g, id)
@@ -358,7 +329,7 @@ func (e *sequencer[R, K, A, V]) fillStats(s *Stats) {
 	// Memory the accumulators hold behind pointers: the live windows are
 	// the open list and the windows held for lateness.
 	if z, ok := e.f.(aggregate.Sizer[A]); ok {
-		for id := e.head; id >= 0; id = e.wins[id].next {
+		for id := e.open.first; id >= 0; id = e.open.next(id) {
 			s.StateBytes += int64(z.StateSize(&e.wins[id].acc))
 		}
 		for _, id := range e.held {

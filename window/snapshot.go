@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"reflect"
+	"slices"
 
 	"github.com/rowtime/rowtime/aggregate"
 	"github.com/rowtime/rowtime/record"
@@ -80,16 +81,7 @@ func (a *Agg[R, K, V]) AppendSnapshot(dst []byte) ([]byte, error) {
 	}
 	start := len(dst)
 	w := &snapWriter{b: record.BeginSnapshot(dst, a.descriptor())}
-	c := a.core
-	w.bool(c.flushed)
-	w.i64(c.delay)
-	w.i64(c.lateness)
-	w.i64(int64(c.wm))
-	w.i64(int64(c.maxSeen))
-	w.u64(c.stats.Records)
-	w.u64(c.stats.Late)
-	w.u64(c.stats.Updates)
-	w.u64(c.stats.Emitted)
+	a.core.appendCore(w, aggCore)
 	a.eng.appendState(w)
 	if w.err != nil {
 		return dst, fmt.Errorf("window: snapshot: %w", w.err)
@@ -126,22 +118,16 @@ func (a *Agg[R, K, V]) Restore(data []byte) error {
 			return fmt.Errorf("window: restore: %w", err)
 		}
 		r = &snapReader{b: body}
-		c.flushed = r.bool()
-		r.i64() // Delay of the writer: only new records see Delay
-		oldLateness = r.i64()
+		oldLateness = c.readHead(r, aggCore)
 	}
-	c.wm = record.Time(r.i64())
-	c.maxSeen = record.Time(r.i64())
-	c.stats.Records = r.u64()
-	c.stats.Late = r.u64()
-	c.stats.Updates = r.u64()
-	c.stats.Emitted = r.u64()
+	c.readTail(r, aggCore)
 	eng.readState(r)
-	if r.err == nil && len(r.b) != 0 {
-		r.fail("%d trailing bytes", len(r.b))
+	if err := r.end(); err != nil {
+		return err
 	}
-	if r.err != nil {
-		return r.err
+	if t, ok := a.eng.(interface{ adopt(engine[R, K, V]) }); ok {
+		t.adopt(eng) // the engine a Lane points to takes the restored state
+		eng = a.eng
 	}
 	a.core, a.eng = c, eng
 	eng.restored(oldLateness)
@@ -172,6 +158,68 @@ func (a *Agg[R, K, V]) openLegacy(data []byte) (r *snapReader, lateness int64, e
 	return r, lateness, nil
 }
 
+// coreFormat says which of the core's fields an operator's snapshots hold:
+// Agg's hold them all; Over's have no Lateness and no Updates (Over has
+// neither); Join's hold the counts only, after fields of its own.
+type coreFormat struct{ lateness, updates bool }
+
+var (
+	aggCore   = coreFormat{lateness: true, updates: true}
+	basicCore = coreFormat{} // Over's, and the counts of Join's
+)
+
+// appendCore writes the core: its head (the flushed flag and the settings
+// the writer ran with), then its tail (the watermark, the largest time and
+// the counts).
+func (c *core[R]) appendCore(w *snapWriter, f coreFormat) {
+	w.bool(c.flushed)
+	w.i64(c.delay)
+	if f.lateness {
+		w.i64(c.lateness)
+	}
+	w.i64(int64(c.wm))
+	w.i64(int64(c.maxSeen))
+	c.appendCounts(w, f)
+}
+
+func (c *core[R]) appendCounts(w *snapWriter, f coreFormat) {
+	w.u64(c.stats.Records)
+	w.u64(c.stats.Late)
+	if f.updates {
+		w.u64(c.stats.Updates)
+	}
+	w.u64(c.stats.Emitted)
+}
+
+// readHead reads the head appendCore wrote, which the formats before the
+// envelope did not have, and returns the writer's Lateness (c's own when
+// the format has none). The writer's Delay is skipped: only new records
+// see Delay.
+func (c *core[R]) readHead(r *snapReader, f coreFormat) (lateness int64) {
+	c.flushed = r.bool()
+	r.i64()
+	if f.lateness {
+		return r.i64()
+	}
+	return c.lateness
+}
+
+// readTail reads the rest of what appendCore wrote.
+func (c *core[R]) readTail(r *snapReader, f coreFormat) {
+	c.wm = record.Time(r.i64())
+	c.maxSeen = record.Time(r.i64())
+	c.readCounts(r, f)
+}
+
+func (c *core[R]) readCounts(r *snapReader, f coreFormat) {
+	c.stats.Records = r.u64()
+	c.stats.Late = r.u64()
+	if f.updates {
+		c.stats.Updates = r.u64()
+	}
+	c.stats.Emitted = r.u64()
+}
+
 // emptied returns c's options with no state.
 func (c *core[R]) emptied() core[R] {
 	return core[R]{delay: c.delay, lateness: c.lateness, late: c.late, maxWindows: c.maxWindows, maxKeys: c.maxKeys,
@@ -181,24 +229,27 @@ func (c *core[R]) emptied() core[R] {
 // discard is the emit of a caller that passed nil: results are dropped.
 func discard[T any](T) {}
 
-func (k *kernel[R, K, A, V]) appendAcc(w *snapWriter, acc *A) {
+// appendAcc writes an accumulator with f's StateCodec, or with
+// record.AppendBinary when f has none.
+func appendAcc[R, A, V any](w *snapWriter, f aggregate.Func[R, A, V], acc *A) {
 	if w.err != nil {
 		return
 	}
-	if sc, ok := k.f.(aggregate.StateCodec[A]); ok {
+	if sc, ok := f.(aggregate.StateCodec[A]); ok {
 		w.b, w.err = sc.AppendState(w.b, acc)
 		return
 	}
 	w.b, w.err = record.AppendBinary(w.b, *acc)
 }
 
-func (k *kernel[R, K, A, V]) readAcc(r *snapReader, acc *A) {
+// readAcc reads an accumulator written by appendAcc.
+func readAcc[R, A, V any](r *snapReader, f aggregate.Func[R, A, V], acc *A) {
 	if r.err != nil {
 		return
 	}
 	var n int
 	var err error
-	if sc, ok := k.f.(aggregate.StateCodec[A]); ok {
+	if sc, ok := f.(aggregate.StateCodec[A]); ok {
 		n, err = sc.ReadState(acc, r.b)
 	} else {
 		n, err = record.ReadBinary(r.b, acc)
@@ -211,6 +262,20 @@ func (k *kernel[R, K, A, V]) readAcc(r *snapReader, acc *A) {
 		return
 	}
 	r.b = r.b[n:]
+}
+
+func (k *kernel[R, K, A, V]) appendAcc(w *snapWriter, acc *A) { appendAcc(w, k.f, acc) }
+func (k *kernel[R, K, A, V]) readAcc(r *snapReader, acc *A)   { readAcc(r, k.f, acc) }
+
+// sortPending sorts a copy of a reorder buffer into processing order, in
+// which snapshots write it.
+func sortPending[R any](b []pending[R]) {
+	slices.SortFunc(b, func(x, y pending[R]) int {
+		if pendingLess(&x, &y) {
+			return -1
+		}
+		return 1 // (t, seq) pairs are unique
+	})
 }
 
 type snapWriter struct {
@@ -274,30 +339,28 @@ func (r *snapReader) bool() bool {
 	}
 }
 
-func (r *snapReader) i64() int64 {
+func (r *snapReader) i64() int64  { return readVarint(r, binary.Varint, "varint") }
+func (r *snapReader) u64() uint64 { return readVarint(r, binary.Uvarint, "uvarint") }
+
+func readVarint[T int64 | uint64](r *snapReader, decode func([]byte) (T, int), what string) T {
 	if r.err != nil {
 		return 0
 	}
-	v, n := binary.Varint(r.b)
+	v, n := decode(r.b)
 	if n <= 0 {
-		r.fail("bad varint")
+		r.fail("bad %s", what)
 		return 0
 	}
 	r.b = r.b[n:]
 	return v
 }
 
-func (r *snapReader) u64() uint64 {
-	if r.err != nil {
-		return 0
+// end checks that the reader took every byte, and returns its error.
+func (r *snapReader) end() error {
+	if r.err == nil && len(r.b) != 0 {
+		r.fail("%d trailing bytes", len(r.b))
 	}
-	v, n := binary.Uvarint(r.b)
-	if n <= 0 {
-		r.fail("bad uvarint")
-		return 0
-	}
-	r.b = r.b[n:]
-	return v
+	return r.err
 }
 
 func (r *snapReader) take(n int) []byte {
@@ -531,7 +594,7 @@ func (e *sequencer[R, K, A, V]) appendState(w *snapWriter) {
 	w.u64(e.seq)
 	w.u64(e.bufSeq)
 	w.u64(uint64(e.nOpen))
-	for id := e.head; id >= 0; id = e.wins[id].next {
+	for id := e.open.first; id >= 0; id = e.open.next(id) {
 		e.appendWin(w, id)
 	}
 	w.u64(uint64(len(e.held)))
@@ -590,12 +653,12 @@ func (e *sequencer[R, K, A, V]) readState(r *snapReader) {
 		ks := &e.kst[ki]
 		ks.nwin++
 		if open {
-			if ks.open >= 0 || end <= c.wm || (e.tail >= 0 && end < e.end(&e.wins[e.tail])) {
+			if ks.open >= 0 || end <= c.wm || (e.open.last >= 0 && end < e.end(&e.wins[e.open.last])) {
 				r.fail("bad open window")
 				return
 			}
 			ks.open = id
-			e.append(id)
+			e.open.pushBack(id)
 			e.nOpen++
 		} else {
 			if end > c.wm || (len(e.held) > 0 && end < e.end(&e.wins[e.held[len(e.held)-1]])) {

@@ -32,20 +32,20 @@ func checkTiling(t *testing.T, w Assigner, from, to record.Time) int {
 	at := from
 	first, err := w.Window(at)
 	if err != nil {
-		t.Fatalf("%v: Window(%s): %v", w, formatTime(at), err)
+		t.Fatalf("%v: Window(%s): %v", w, at.String(), err)
 	}
 	at = first.Start
 	for at < to {
 		s, err := w.Window(at)
 		if err != nil {
-			t.Fatalf("%v: Window(%s): %v", w, formatTime(at), err)
+			t.Fatalf("%v: Window(%s): %v", w, at.String(), err)
 		}
 		if s.Start != at {
-			t.Fatalf("%v: the window after one ending at %s is %v: windows overlap or leave a gap", w, formatTime(at), s)
+			t.Fatalf("%v: the window after one ending at %s is %v: windows overlap or leave a gap", w, at.String(), s)
 		}
 		for _, u := range []record.Time{s.End - 1, s.Start + (s.End-s.Start)/2} {
 			if got, _ := w.Window(u); got != s {
-				t.Fatalf("%v: Window(%s) = %v, but the window from %s is %v", w, formatTime(u), got, formatTime(s.Start), s)
+				t.Fatalf("%v: Window(%s) = %v, but the window from %s is %v", w, u.String(), got, s.Start.String(), s)
 			}
 		}
 		at = s.End

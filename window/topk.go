@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"reflect"
 	"strconv"
-	"time"
 
 	"github.com/rowtime/rowtime/aggregate"
 	"github.com/rowtime/rowtime/record"
@@ -59,9 +58,9 @@ func (r TopKItem[K, T]) EventTime() record.Time { return r.End - 1 }
 // key's or the item's encoding error, and dst is returned unchanged with it.
 func (r TopKItem[K, T]) AppendJSON(dst []byte) ([]byte, error) {
 	out := append(dst, `{"window_start":"`...)
-	out = appendRFC3339(out, r.Start)
+	out = r.Start.AppendRFC3339(out)
 	out = append(out, `","window_end":"`...)
-	out = appendRFC3339(out, r.End)
+	out = r.End.AppendRFC3339(out)
 	out = append(out, '"')
 	if _, unkeyed := any(r.Key).(NoKey); !unkeyed {
 		k, err := json.Marshal(r.Key)
@@ -81,10 +80,6 @@ func (r TopKItem[K, T]) AppendJSON(dst []byte) ([]byte, error) {
 		out = append(out, `,"update":true`...)
 	}
 	return append(out, '}'), nil
-}
-
-func appendRFC3339(dst []byte, t record.Time) []byte {
-	return time.Unix(0, int64(t)).UTC().AppendFormat(dst, time.RFC3339Nano)
 }
 
 // TopK is the TOP_K_ITEMS_TUMBLING operator built by [TopKItems] and

@@ -8,6 +8,43 @@ import (
 	"github.com/rowtime/rowtime/record"
 )
 
+// A Lane is the fast lane of an [Agg] with tumbling windows, for an
+// operator built on one that adds records to the accumulators itself, such
+// as distinct.Counter, which hashes an item straight into a window's
+// sketch. [Lane.Take] hands out the accumulator that a record of the same
+// key and open window as the record before it goes to, having counted the
+// record and raised the watermark, when taking the record has no other
+// effect. Everything else goes through Push. The watermark, the stats and
+// the windows stay the Agg's alone: the Lane keeps no state.
+//
+// The zero Lane takes no record.
+type Lane[R record.Timed, K comparable, A, V any] struct {
+	e *tumbler[R, K, A, V] // the same for the Agg's life (see adopt)
+}
+
+// LaneOf returns the lane of a, whose aggregate's accumulator type must be
+// A. It returns false, and the zero Lane, when a's windows are not tumbling
+// (Step, Months, Floor) or A is not the accumulator type of a's aggregate.
+// The lane serves a for its whole life, Restore included.
+func LaneOf[A any, R record.Timed, K comparable, V any](a *Agg[R, K, V]) (Lane[R, K, A, V], bool) {
+	e, ok := a.eng.(*tumbler[R, K, A, V])
+	return Lane[R, K, A, V]{e}, ok
+}
+
+// Take returns the accumulator that a record at t of key k goes to, when
+// the record falls into the open window of the record before it, has that
+// record's key, and completes no window: the record is then counted in
+// Stats and its time raises the watermark, and the caller adds it to the
+// accumulator as the aggregate's Add would, before any other call on the
+// Agg. Otherwise Take returns nil, changes nothing, and the record is to be
+// pushed. A Take costs a few comparisons and no call.
+func (l Lane[R, K, A, V]) Take(t record.Time, k K) *A {
+	if l.e == nil {
+		return nil
+	}
+	return l.e.take(t, k)
+}
+
 // tumbler is the engine for tumbling windows (Step, Months, Floor).
 //
 // Layout: one lookup in idx (see keyIndex), or none when the key is that of
@@ -46,6 +83,14 @@ type tumbler[R record.Timed, K comparable, A, V any] struct {
 	// none), so that runs of one key, and keyless queries, skip the map.
 	lastK  K
 	lastKi int32
+	// laneAcc is the accumulator of key lastK in window cw, or nil: take
+	// hands it out for records of that key at times in [laneLo, laneHi),
+	// the part of cw whose watermark stays below due (and is the time
+	// less Delay without saturating). The range depends on cw and due
+	// only: it is set wherever they change (setLaneRange), and the fast
+	// path of push sets just laneAcc.
+	laneAcc        *A
+	laneLo, laneHi record.Time
 
 	due record.Time // the smallest watermark at which advance has work
 }
@@ -83,7 +128,18 @@ func newTumbler[R record.Timed, K comparable, A, V any](k kernel[R, K, A, V]) *t
 	return e
 }
 
-func (e *tumbler[R, K, A, V]) uncache() { e.cs, e.ce, e.cw = record.MaxTime, record.MinTime, -1 }
+func (e *tumbler[R, K, A, V]) uncache() {
+	e.cs, e.ce, e.cw = record.MaxTime, record.MinTime, -1
+	e.laneAcc = nil
+	e.setLaneRange()
+}
+
+// setLaneRange sets the lane's times from cw and due (empty without cw).
+func (e *tumbler[R, K, A, V]) setLaneRange() {
+	d := e.c.delay
+	e.laneLo = max(e.cs, record.MinTime+record.Time(d))
+	e.laneHi = min(e.ce, addSat(e.due, d))
+}
 
 func (e *tumbler[R, K, A, V]) slot(ref int32) *tslot[A] {
 	if ref >= 0 {
@@ -136,6 +192,7 @@ func (e *tumbler[R, K, A, V]) push(r R, emit func(Result[K, V])) error {
 		w := &e.wins[e.cw]
 		w.slots = append(w.slots, ki)
 	}
+	e.laneAcc = &sl.acc
 	e.f.Add(&sl.acc, r)
 	c.stats.Records++
 	if nwm, ok := c.raise(t, e.due); ok {
@@ -143,6 +200,32 @@ func (e *tumbler[R, K, A, V]) push(r R, emit func(Result[K, V])) error {
 	}
 	return nil
 }
+
+// take is the engine's fast lane: when a record at t of key k falls into
+// the open window of the last record, k is that record's key, and taking
+// it cannot complete a window
+// (its watermark stays below due), take counts the record, raises the
+// watermark and returns the slot's accumulator for the caller to add the
+// record to. Otherwise it returns nil and changes nothing. push does the
+// same and more (a key new in the window, a raise that completes windows);
+// take is the part of it that an owner can run without an engine call (see
+// Lane).
+func (e *tumbler[R, K, A, V]) take(t record.Time, k K) *A {
+	if t < e.laneLo || t >= e.laneHi || e.laneAcc == nil || k != e.lastK {
+		return nil
+	}
+	c := e.c
+	if t > c.maxSeen {
+		c.maxSeen = t
+		c.wm = max(c.wm, t-record.Time(c.delay))
+	}
+	c.stats.Records++
+	return e.laneAcc
+}
+
+// adopt takes the state of from, a tumbler restored from a snapshot, so
+// that an Agg's tumbler stays the same object, which lanes point to.
+func (e *tumbler[R, K, A, V]) adopt(from engine[R, K, V]) { *e = *from.(*tumbler[R, K, A, V]) }
 
 // pushSlow takes a record that opens a slot, a window or a key, or is late.
 // ki and ok are k's index, when push looked it up (looked).
@@ -154,6 +237,7 @@ func (e *tumbler[R, K, A, V]) pushSlow(r R, t record.Time, k K, ki int32, ok, lo
 	if k != k {
 		return keyErr(k)
 	}
+	e.laneAcc = nil
 	wid := int32(-1)
 	var span Span
 	if t >= e.cs && t < e.ce {
@@ -174,6 +258,7 @@ func (e *tumbler[R, K, A, V]) pushSlow(r R, t record.Time, k K, ki int32, ok, lo
 		}
 		if wid = e.findWindow(span.Start); wid >= 0 {
 			e.cs, e.ce, e.cw = span.Start, span.End, wid
+			e.setLaneRange()
 		}
 	}
 	if !looked {
@@ -200,6 +285,7 @@ func (e *tumbler[R, K, A, V]) pushSlow(r R, t record.Time, k K, ki int32, ok, lo
 	if wid < 0 {
 		wid = e.newWindow(span, false)
 		e.cs, e.ce, e.cw = span.Start, span.End, wid
+		e.setLaneRange()
 	}
 	if !ok {
 		ki = e.newKey(k)
@@ -207,6 +293,8 @@ func (e *tumbler[R, K, A, V]) pushSlow(r R, t record.Time, k K, ki int32, ok, lo
 	if !found {
 		ref = e.newSlot(ki, wid)
 	}
+	e.lastK, e.lastKi = k, ki
+	e.laneAcc = &e.slot(ref).acc // wid is cw
 	e.f.Add(&e.slot(ref).acc, r)
 	c.stats.Records++
 	if nwm, ok := c.raise(t, e.due); ok {
@@ -328,6 +416,7 @@ func (e *tumbler[R, K, A, V]) newWindow(span Span, closed bool) int32 {
 		due = addSat(span.End, e.c.lateness)
 	}
 	e.due = min(e.due, due)
+	e.setLaneRange()
 	return id
 }
 
@@ -418,6 +507,7 @@ func (e *tumbler[R, K, A, V]) advance(wm record.Time, emit func(Result[K, V])) {
 	if wm < e.due {
 		return
 	}
+	e.laneAcc = nil // windows close, slots may go
 	j := 0
 	for i, id := range e.order {
 		w := &e.wins[id]
@@ -460,6 +550,7 @@ func (e *tumbler[R, K, A, V]) setDue() {
 			break // later windows end later
 		}
 	}
+	e.setLaneRange()
 }
 
 // purge drops window id and its slots.
@@ -539,7 +630,7 @@ func (e *tumbler[R, K, A, V]) sweep() {
 // forgetLast empties the last-key cache, before keys leave idx.
 func (e *tumbler[R, K, A, V]) forgetLast() {
 	var zero K
-	e.lastK, e.lastKi = zero, -1
+	e.lastK, e.lastKi, e.laneAcc = zero, -1, nil
 }
 
 func (e *tumbler[R, K, A, V]) fillStats(s *Stats) {
