@@ -17,7 +17,7 @@ func BenchmarkEngineCall(b *testing.B) {
 	for _, keys := range []int{1, 1000} {
 		for _, call := range []string{"interface", "concrete"} {
 			b.Run(fmt.Sprintf("keys=%d/call=%s", keys, call), func(b *testing.B) {
-				sum := aggregate.Sum(func(r bid) float64 { return r.Amount })
+				sum := aggregate.Sum(func(r bid) float64 { return r.V })
 				op, err := Aggregate(Step(time.Minute), func(r bid) int64 { return r.Key }, sum, nil)
 				if err != nil {
 					b.Fatal(err)

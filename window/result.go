@@ -36,9 +36,9 @@ func (r Result[K, V]) AppendJSON(dst []byte) ([]byte, error) {
 // forms share before their own columns.
 func appendWindowHead[K any](dst []byte, start, end record.Time, key K) ([]byte, error) {
 	out := append(dst, `{"window_start":"`...)
-	out = appendRFC3339(out, start)
+	out = start.AppendRFC3339(out)
 	out = append(out, `","window_end":"`...)
-	out = appendRFC3339(out, end)
+	out = end.AppendRFC3339(out)
 	out = append(out, '"')
 	if _, unkeyed := any(key).(NoKey); !unkeyed {
 		k, err := json.Marshal(key)

@@ -57,17 +57,9 @@ func (r TopKItem[K, T]) EventTime() record.Time { return r.End - 1 }
 // "update":true. Rank and Error are not part of the form. The error is the
 // key's or the item's encoding error, and dst is returned unchanged with it.
 func (r TopKItem[K, T]) AppendJSON(dst []byte) ([]byte, error) {
-	out := append(dst, `{"window_start":"`...)
-	out = r.Start.AppendRFC3339(out)
-	out = append(out, `","window_end":"`...)
-	out = r.End.AppendRFC3339(out)
-	out = append(out, '"')
-	if _, unkeyed := any(r.Key).(NoKey); !unkeyed {
-		k, err := json.Marshal(r.Key)
-		if err != nil {
-			return dst, fmt.Errorf("window: key %v: %w", r.Key, err)
-		}
-		out = append(append(out, `,"key":`...), k...)
+	out, err := appendWindowHead(dst, r.Start, r.End, r.Key)
+	if err != nil {
+		return dst, err
 	}
 	item, err := json.Marshal(r.Item)
 	if err != nil {
@@ -76,10 +68,7 @@ func (r TopKItem[K, T]) AppendJSON(dst []byte) ([]byte, error) {
 	out = append(append(out, `,"ITEM":`...), item...)
 	out = append(out, `,"ITEM_COUNT":`...)
 	out = strconv.AppendInt(out, r.ItemCount, 10)
-	if r.Update {
-		out = append(out, `,"update":true`...)
-	}
-	return append(out, '}'), nil
+	return appendWindowTail(out, r.Update), nil
 }
 
 // TopK is the TOP_K_ITEMS_TUMBLING operator built by [TopKItems] and
