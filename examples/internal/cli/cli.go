@@ -364,7 +364,7 @@ func Generate[R any](w io.Writer, n int, next func() R, appendJSON func(dst []by
 // the form of window_start and window_end.
 func AppendTime(dst []byte, t record.Time) []byte {
 	dst = append(dst, '"')
-	dst = time.Unix(0, int64(t)).UTC().AppendFormat(dst, time.RFC3339Nano)
+	dst = t.AppendRFC3339(dst)
 	return append(dst, '"')
 }
 
