@@ -239,8 +239,9 @@ func orDiscard[K comparable](emit func(Result[K])) func(Result[K]) {
 	return emit
 }
 
-// Advance moves the watermark to wm and emits every window that ends at or
-// before it.
+// Advance moves the watermark to wm, if that is later than the current one,
+// and emits every window that ends at or before it. It fails only after
+// Flush, with record.ErrFlushed. A nil emit discards the results.
 func (c *Counter[R, K, T]) Advance(wm record.Time, emit func(Result[K])) error {
 	c.out = orDiscard(emit)
 	defer func() { c.out = nil }()

@@ -90,7 +90,8 @@ func (o *Once[In, Out]) Take(s *Shard, p Position) (bool, error) {
 	return true, nil
 }
 
-// Advance passes the watermark to the operator.
+// Advance passes the watermark to the operator and returns its error (for
+// the operators of this module, an error only after Flush).
 func (o *Once[In, Out]) Advance(wm record.Time, emit func(Out)) error { return o.op.Advance(wm, emit) }
 
 // Flush flushes the operator.
