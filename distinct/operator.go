@@ -143,7 +143,7 @@ var _ record.Operator[record.Time, Result[NoKey]] = (*Counter[record.Time, NoKey
 // sketch options, and window's errors for an invalid assigner or window
 // options.
 func CountItems[R record.Timed, T Item](w window.Assigner, item func(R) T, opts *CountOptions[R]) (*Counter[R, NoKey, T], error) {
-	return newCounter(w, func(R) NoKey { return NoKey{} }, false, item, opts)
+	return newCounter(w, window.Unkeyed[R], false, item, opts)
 }
 
 // CountItemsByKey is [CountItems] per key: one count per (key, window), as

@@ -19,6 +19,18 @@ import (
 // [TopKItems]. Results with a NoKey key have no "key" in their JSON form.
 type NoKey struct{}
 
+// Unkeyed is the key function of an operator without a key: every record
+// has the key NoKey{}, so all records fall into one group (per window). It
+// is the one way to say "no key" to the constructors that take a key
+// function, which all refuse a nil one:
+//
+//	window.Aggregate(window.Step(time.Minute), window.Unkeyed[Trade], sum, nil)
+//	window.NewOver(window.Unkeyed[Trade], avg, nil, window.Range(time.Hour))
+//
+// [TopKItems] and distinct.CountItems are the unkeyed forms of
+// [TopKItemsByKey] and distinct.CountItemsByKey with this key function.
+func Unkeyed[R any](R) NoKey { return NoKey{} }
+
 // TopKOptions configures the TOP_K_ITEMS_TUMBLING operator. A nil
 // *TopKOptions, like the zero one, means the defaults.
 type TopKOptions[R any] struct {
@@ -108,7 +120,7 @@ var _ record.Operator[record.Time, TopKItem[NoKey, int]] = (*TopK[record.Time, N
 // nil item function or an invalid assigner or options, and aggregate.ErrK or
 // aggregate.ErrCapacity for k < 1 or a capacity below k.
 func TopKItems[R record.Timed, T comparable](w Assigner, k int, item func(R) T, opts *TopKOptions[R]) (*TopK[R, NoKey, T], error) {
-	return newTopK(w, func(R) NoKey { return NoKey{} }, k, item, opts)
+	return newTopK(w, Unkeyed[R], k, item, opts)
 }
 
 // TopKItemsByKey is [TopKItems] per key: the top k of each (key, window),
