@@ -20,8 +20,8 @@ import (
 // An Agg is not safe for concurrent use, and emit must not call back into
 // the Agg that is emitting.
 type Agg[R record.Timed, K comparable, V any] struct {
-	w                      Assigner
 	shell[R, Result[K, V]] // with the engine of the assigner's kind of window
+	w                      Assigner
 }
 
 var _ record.Operator[record.Time, Result[int, int]] = (*Agg[record.Time, int, int])(nil)

@@ -146,8 +146,8 @@ func (r Row[R, V]) Clone() Row[R, V] {
 // An Over is not safe for concurrent use, and emit must not call back into
 // the Over that is emitting.
 type Over[R record.Timed, K comparable, V any] struct {
-	shell[R, Row[R, V]] // with an overOp, whose type has the accumulator's
-	frames              []Frame
+	shell[R, Row[R, V]]         // with an overOp, whose type has the accumulator's
+	frames              []Frame // the overOp's, for Frames
 }
 
 // overOp is the per-record operator over accumulators of type A.
