@@ -252,7 +252,7 @@ type JoinOptions[L, R record.Timed] struct {
 // A Join is not safe for concurrent use, and emit must not call back into
 // the Join that is emitting.
 type Join[L, R record.Timed, K comparable, O any] struct {
-	shell[Either[L, R], record.Of[O]] // with a joinEng, whose type has the key's
+	shell[Either[L, R], record.Of[O]] // with a joinEng
 	typ                               JoinType
 	win                               JoinWindow
 }
