@@ -85,13 +85,20 @@ func (o *shell[In, Out]) prefix() string {
 }
 
 func (o *shell[In, Out]) push(in In, emit func(Out)) error {
-	if o.c.flushed {
-		return o.flushed
-	}
-	if emit == nil {
-		emit = o.none
+	emit, err := o.ready(emit)
+	if err != nil {
+		return err
 	}
 	return o.eng.push(in, emit)
+}
+
+// ready returns the emit to push with (discard for a nil one), or the
+// error of an operator that has been flushed.
+func (o *shell[In, Out]) ready(emit func(Out)) (func(Out), error) {
+	if o.c.flushed {
+		return nil, o.flushed
+	}
+	return o.or(emit), nil
 }
 
 func (o *shell[In, Out]) advance(wm record.Time, emit func(Out)) error {
