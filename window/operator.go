@@ -11,14 +11,15 @@ import (
 // tumbling, hopping and sequential (session, stagger) windows of [Agg],
 // the per-record windows of [Over], and the join of [Join]. In is what the
 // operator takes, Out what it emits. The types an engine works with beyond
-// those (an accumulator, a key) are its own, so an operator's type names
-// its input and output only; the price is an interface call per Push (see
-// BenchmarkStepSum, BenchmarkOver and BenchmarkJoin).
+// those (an accumulator) are its own, so an operator's type names its
+// input and output only; the price is an interface call per Push (see
+// BenchmarkStepSum and BenchmarkOver; Join, whose type names all of its
+// engine's, calls its engine directly).
 //
-// The shell around an engine checks the flushed flag, turns a nil
-// emit into discard, and opens, closes and swaps snapshots, so that an
-// engine's methods are called with a non-nil emit on an operator that has
-// not been flushed.
+// The shell around an engine checks the flushed flag, turns a nil emit
+// into discard, and opens, closes and swaps snapshots, so that an engine's
+// methods are called with a non-nil emit on an operator that has not been
+// flushed.
 type engine[In record.Timed, Out any] interface {
 	push(in In, emit func(Out)) error
 	advance(wm record.Time, emit func(Out)) // wm above the watermark
@@ -51,7 +52,7 @@ type adopter[In record.Timed, Out any] interface {
 	adopt(from engine[In, Out])
 }
 
-// shell is what every operator of the package is: a core, an
+// shell is what the windowed operators of the package are: a core, an
 // engine on it, and what the public methods share around the engine's
 // calls. Agg, Over and Join hold one and add their documentation.
 type shell[In record.Timed, Out any] struct {
@@ -75,8 +76,8 @@ func newShell[In record.Timed, Out any](c *core[In], e engine[In, Out], what str
 	return shell[In, Out]{c: c, eng: e, what: what, flushed: flushed, f: f, none: discard[Out]}
 }
 
-// prefix is the start of the operator's error messages: "window" or
-// "window: Join".
+// prefix is the start of the operator's restore errors: "window",
+// "window: Over" or "window: Join".
 func (o *shell[In, Out]) prefix() string {
 	if o.what == "" {
 		return "window"
