@@ -20,12 +20,8 @@ import (
 // An Agg is not safe for concurrent use, and emit must not call back into
 // the Agg that is emitting.
 type Agg[R record.Timed, K comparable, V any] struct {
-	w    Assigner
-	core *core[R]
-	eng  engine[R, K, V] // the engine of the assigner's kind of window
-
-	desc    *record.Descriptor // of snapshots, built at the first use
-	typesOK bool               // the stored types passed the codec check
+	shell[R, Result[K, V]] // with the engine of the assigner's kind of window
+	w                      Assigner
 }
 
 var _ record.Operator[record.Time, Result[int, int]] = (*Agg[record.Time, int, int])(nil)
@@ -58,7 +54,7 @@ func Aggregate[R record.Timed, K comparable, A, V any](w Assigner, key func(R) K
 		return nil, err
 	}
 	k := kernel[R, K, A, V]{c: &c, w: w, key: key, f: f}
-	var e engine[R, K, V]
+	var e engine[R, Result[K, V]]
 	switch w.kind {
 	case kindStep, kindMonths, kindFloorIn:
 		e = newTumbler(k)
@@ -67,7 +63,7 @@ func Aggregate[R record.Timed, K comparable, A, V any](w Assigner, key func(R) K
 	default:
 		e = newSequencer(k)
 	}
-	return &Agg[R, K, V]{w: w, core: &c, eng: e}, nil
+	return &Agg[R, K, V]{w: w, shell: newShell(&c, e, "", flushedErr(), aggCore)}, nil
 }
 
 // Push takes one record. It returns an error wrapping [ErrOverflow] when a
@@ -82,31 +78,13 @@ func Aggregate[R record.Timed, K comparable, A, V any](w Assigner, key func(R) K
 //
 // A record whose time raises the automatic watermark (time − Delay) emits the
 // windows that watermark completes.
-func (a *Agg[R, K, V]) Push(r R, emit func(Result[K, V])) error {
-	if emit == nil {
-		emit = discard[Result[K, V]]
-	}
-	return a.eng.push(r, emit)
-}
+func (a *Agg[R, K, V]) Push(r R, emit func(Result[K, V])) error { return a.push(r, emit) }
 
 // Advance moves the watermark to wm, if that is later than the current one,
 // and emits every window that ends at or before it. It fails only after
 // Flush, with record.ErrFlushed. A nil emit discards the results.
 func (a *Agg[R, K, V]) Advance(wm record.Time, emit func(Result[K, V])) error {
-	if a.core.flushed {
-		return flushedErr()
-	}
-	if emit == nil {
-		emit = discard[Result[K, V]]
-	}
-	a.advance(wm, emit)
-	return nil
-}
-
-func (a *Agg[R, K, V]) advance(wm record.Time, emit func(Result[K, V])) {
-	if wm > a.core.wm {
-		a.eng.advance(wm, emit)
-	}
+	return a.advance(wm, emit)
 }
 
 // Flush marks the end of input: it emits every open window and drops all
@@ -114,17 +92,18 @@ func (a *Agg[R, K, V]) advance(wm record.Time, emit func(Result[K, V])) {
 // return record.ErrFlushed (a caller that means to close a batch, not the
 // input, calls Advance); a second Flush does nothing. A nil emit discards
 // the results.
-func (a *Agg[R, K, V]) Flush(emit func(Result[K, V])) error {
-	if a.core.flushed {
-		return nil
+func (a *Agg[R, K, V]) Flush(emit func(Result[K, V])) error { return a.flush(emit) }
+
+// flushWindows is the flush of Agg's engines: every window is emitted, as
+// at the watermark record.MaxTime, and the engine forgets its cached window.
+func flushWindows[R, V any](e interface {
+	advance(record.Time, func(V))
+	uncache()
+}, c *core[R], emit func(V)) {
+	if c.wm < record.MaxTime {
+		e.advance(record.MaxTime, emit)
 	}
-	if emit == nil {
-		emit = discard[Result[K, V]]
-	}
-	a.advance(record.MaxTime, emit)
-	a.core.flushed = true
-	a.eng.uncache()
-	return nil
+	e.uncache()
 }
 
 // orDiscard returns emit, or discard for a nil one.
@@ -144,36 +123,10 @@ func flushedErr() error {
 }
 
 // Stats returns what the operator has seen and holds.
-func (a *Agg[R, K, V]) Stats() Stats {
-	s := a.core.stats
-	s.Watermark = a.core.wm
-	a.eng.fillStats(&s)
-	return s
-}
+func (a *Agg[R, K, V]) Stats() Stats { return a.stats() }
 
 // Assigner returns the operator's window assigner.
 func (a *Agg[R, K, V]) Assigner() Assigner { return a.w }
-
-// An engine keeps the windows of one kind of assigner (tumbling, hopping,
-// session and stagger) on a core, which holds the watermark, the settings
-// and the stats they share. The accumulator type is the engine's alone, so
-// an Agg's type names the record, key and result types only; the price is
-// an interface call per Push (see BenchmarkStepSum).
-type engine[R record.Timed, K comparable, V any] interface {
-	push(r R, emit func(Result[K, V])) error
-	advance(wm record.Time, emit func(Result[K, V])) // wm above the watermark
-	uncache()                                        // forget the window of the last record
-	fillStats(*Stats)
-
-	// Snapshots: what the engine stores, its types' codec check, its state,
-	// and an empty engine of the same kind on another core, for Restore.
-	describe() *record.Descriptor
-	checkTypes() error
-	appendState(*snapWriter)
-	readState(*snapReader)
-	restored(oldLateness int64) // apply a Lateness other than the writer's
-	empty(c *core[R]) engine[R, K, V]
-}
 
 // kernel is what every engine is built with: the core it shares with its
 // Agg, the assigner, the key function and the aggregate.

@@ -96,6 +96,8 @@ func newHopper[R record.Timed, K comparable, A, V any](k kernel[R, K, A, V]) *ho
 	return e
 }
 
+func (e *hopper[R, K, A, V]) flush(emit func(Result[K, V])) { flushWindows(e, e.c, emit) }
+
 func (e *hopper[R, K, A, V]) uncache() { e.cs, e.ce = record.MaxTime, record.MinTime }
 
 // windowEnd returns the end of window k, which must be representable.
@@ -126,9 +128,6 @@ func (e *hopper[R, K, A, V]) push(r R, emit func(Result[K, V])) error {
 	c := e.c
 	t := r.EventTime()
 	if t < e.cs || t >= e.ce {
-		if c.flushed {
-			return flushedErr()
-		}
 		if _, _, err := hopRange(t, e.w.size, e.w.slide); err != nil {
 			return err
 		}

@@ -2,7 +2,6 @@ package window
 
 import (
 	"cmp"
-	"fmt"
 	"reflect"
 	"slices"
 
@@ -13,7 +12,7 @@ import (
 // (durations as durations), and the codec shapes of the key and of both
 // row types. Delay, OneClock and the limits decide about rows not yet seen
 // and are left out.
-func (j *Join[L, R, K, O]) descriptor() *record.Descriptor {
+func (j *joinEng[L, R, K, O]) describe() *record.Descriptor {
 	d := record.NewDescriptor("window.Join").Param("type", j.typ)
 	if j.win.interval {
 		d.Param("lower", j.win.lower).Param("upper", j.win.upper)
@@ -34,18 +33,29 @@ func (j *Join[L, R, K, O]) descriptor() *record.Descriptor {
 // unchanged, when a row type cannot be encoded (such as a struct with
 // unexported fields and no MarshalBinary), whether or not a row of it is
 // held.
-func (j *Join[L, R, K, O]) AppendSnapshot(dst []byte) ([]byte, error) {
-	var zl L
-	var zr R
-	if _, err := record.AppendBinary(nil, zl); err != nil {
-		return dst, fmt.Errorf("window: Join snapshot: left row type: %w", err)
+func (j *Join[L, R, K, O]) AppendSnapshot(dst []byte) ([]byte, error) { return j.appendSnapshot(dst) }
+
+// Restore replaces the join's state with one written by AppendSnapshot of a
+// join with the same type, windows, key and row types (the descriptor);
+// Delay, OneClock, the limits and the Late callback may differ, and the
+// limits are not applied to the restored state. On error, which wraps
+// [ErrSnapshot] (and record.ErrSnapshot for an envelope or descriptor that
+// does not fit), the join is unchanged.
+func (j *Join[L, R, K, O]) Restore(data []byte) error { return j.restore(data) }
+
+// checkTypes reports a row type the codec cannot encode.
+func (j *joinEng[L, R, K, O]) checkTypes() error {
+	if err := codecErr[L]("left row"); err != nil {
+		return err
 	}
-	if _, err := record.AppendBinary(nil, zr); err != nil {
-		return dst, fmt.Errorf("window: Join snapshot: right row type: %w", err)
-	}
-	start := len(dst)
-	w := &snapWriter{b: record.BeginSnapshot(dst, j.descriptor())}
-	s, c := &j.st, &j.c
+	return codecErr[R]("right row")
+}
+
+// appendState writes the join's core in its own layout (the watermark and
+// the largest times of both inputs first), the held rows and the reorder
+// buffer.
+func (j *joinEng[L, R, K, O]) appendState(w *snapWriter) {
+	s, c := &j.st, j.c
 	w.i64(int64(c.wm))
 	w.i64(int64(s.maxL))
 	w.i64(int64(s.maxR))
@@ -98,37 +108,22 @@ func (j *Join[L, R, K, O]) AppendSnapshot(dst []byte) ([]byte, error) {
 			appendValue(w, in.Left)
 		}
 	}
-	if w.err != nil {
-		return dst, fmt.Errorf("window: Join snapshot: %w", w.err)
-	}
-	return record.EndSnapshot(w.b, start), nil
 }
 
-// Restore replaces the join's state with one written by AppendSnapshot of a
-// join with the same type, windows, key and row types (the descriptor);
-// Delay, OneClock, the limits and the Late callback may differ, and the
-// limits are not applied to the restored state. On error, which wraps
-// [ErrSnapshot] (and record.ErrSnapshot for an envelope or descriptor that
-// does not fit), the join is unchanged.
-func (j *Join[L, R, K, O]) Restore(data []byte) error {
-	body, err := record.OpenSnapshot(data, j.descriptor())
-	if err != nil {
-		return fmt.Errorf("%w: window.Join: %w", ErrSnapshot, err)
-	}
-	c := j.c.emptied()
-	st, err := j.decode(body, &c)
-	if err != nil {
-		return fmt.Errorf("window.Join: %w", err)
-	}
-	j.st, j.c = st, c
-	return nil
+func (j *joinEng[L, R, K, O]) empty(c *core[Either[L, R]]) engine[Either[L, R], record.Of[O]] {
+	e := *j
+	e.c = c
+	e.st = joinState[L, R, K]{}
+	e.st.init()
+	return &e
 }
 
-// decode reads a snapshot's body into a new state and the core c.
-func (j *Join[L, R, K, O]) decode(body []byte, c *core[Either[L, R]]) (joinState[L, R, K], error) {
-	var st joinState[L, R, K]
-	st.init()
-	r := &snapReader{b: body}
+func (j *joinEng[L, R, K, O]) restored(int64) {} // a Join has no Lateness
+
+// readState reads the core and the state appendState wrote into an empty
+// engine.
+func (j *joinEng[L, R, K, O]) readState(r *snapReader) {
+	c, st := j.c, &j.st
 	c.wm = record.Time(r.i64())
 	st.maxL = record.Time(r.i64())
 	st.maxR = record.Time(r.i64())
@@ -184,9 +179,9 @@ func (j *Join[L, R, K, O]) decode(body []byte, c *core[Either[L, R]]) (joinState
 			break
 		}
 		if in.IsRight {
-			hold(&st, &st.right, 1, h, in.Right, t, id, matched)
+			hold(st, &st.right, 1, h, in.Right, t, id, matched)
 		} else {
-			hold(&st, &st.left, 0, h, in.Left, t, id, matched)
+			hold(st, &st.left, 0, h, in.Left, t, id, matched)
 		}
 	}
 
@@ -212,10 +207,6 @@ func (j *Join[L, R, K, O]) decode(body []byte, c *core[Either[L, R]]) (joinState
 		st.buf = append(st.buf, pending[Either[L, R]]{r: in, t: t, seq: st.seq, key: id})
 		st.seq++
 	}
-	if err := r.end(); err != nil {
-		return joinState[L, R, K]{}, err
-	}
-	return st, nil
 }
 
 // readJoinRow reads a row of either side as AppendSnapshot writes it: the

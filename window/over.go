@@ -146,20 +146,8 @@ func (r Row[R, V]) Clone() Row[R, V] {
 // An Over is not safe for concurrent use, and emit must not call back into
 // the Over that is emitting.
 type Over[R record.Timed, K comparable, V any] struct {
-	op overEngine[R, K, V]
-}
-
-// overEngine is an Over's operator, whose type has the accumulator's; an
-// Over's type has not, at the cost of an interface call per Push (see
-// BenchmarkOver).
-type overEngine[R record.Timed, K comparable, V any] interface {
-	Push(R, func(Row[R, V])) error
-	Advance(record.Time, func(Row[R, V])) error
-	Flush(func(Row[R, V])) error
-	Stats() Stats
-	Frames() []Frame
-	AppendSnapshot([]byte) ([]byte, error)
-	Restore([]byte) error
+	shell[R, Row[R, V]]         // with an overOp, whose type has the accumulator's
+	frames              []Frame // the overOp's, for Frames
 }
 
 // overOp is the per-record operator over accumulators of type A.
@@ -184,8 +172,7 @@ type overOp[R record.Timed, K comparable, A, V any] struct {
 
 	// c holds the settings, watermark, flushed flag and stats that every
 	// operator of the package keeps (Lateness is always 0 here).
-	c    core[R]
-	desc *record.Descriptor // of snapshots, built at the first use
+	c *core[R]
 }
 
 var _ record.Operator[record.Time, Row[record.Time, int]] = (*Over[record.Time, int, int])(nil)
@@ -256,7 +243,7 @@ func NewOver[R record.Timed, K comparable, A, V any](key func(R) K, agg aggregat
 		agg:    agg,
 		frames: append([]Frame(nil), frames...),
 		vals:   make([]V, len(frames)),
-		c:      c,
+		c:      &c,
 	}
 	for _, f := range frames {
 		if f.n < 0 {
@@ -283,7 +270,7 @@ func NewOver[R record.Timed, K comparable, A, V any](key func(R) K, agg aggregat
 	op.copyA = !overRefs(reflect.TypeFor[A](), false)
 	op.clearR = overRefs(reflect.TypeFor[R](), true)
 	op.st.reset()
-	return &Over[R, K, V]{op: op}, nil
+	return &Over[R, K, V]{shell: newShell(&c, engine[R, Row[R, V]](op), "Over", flushedErr(), basicCore), frames: op.frames}, nil
 }
 
 func (s *overState[R, K, A]) reset() {
@@ -295,23 +282,9 @@ func (s *overState[R, K, A]) reset() {
 	}
 }
 
-// Frames returns the operator's frames, in the order of Row.Values.
-func (op *overOp[R, K, A, V]) Frames() []Frame { return append([]Frame(nil), op.frames...) }
-
-// Push takes one record and emits the rows it releases: its own at once
-// when nothing waits before it (always, with Delay 0), else those of the
-// buffered records the raised watermark lets through, in time order.
-// A late record is dropped or handed to Options.Late, and Push returns nil.
-// A record of a new partition beyond a limit is refused with an error
-// wrapping ErrLimit, and one whose key is not equal to itself (a float NaN)
-// with one wrapping ErrKey; both wrap record.ErrRefused and leave the
-// operator unchanged. After Flush, Push returns record.ErrFlushed. A nil
-// emit discards the rows.
-func (op *overOp[R, K, A, V]) Push(r R, emit func(Row[R, V])) error {
-	s, c := &op.st, &op.c
-	if c.flushed {
-		return flushedErr()
-	}
+// push takes one record (see Over.Push).
+func (op *overOp[R, K, A, V]) push(r R, emit func(Row[R, V])) error {
+	s, c := &op.st, op.c
 	t := r.EventTime()
 	var p int32
 	var k K
@@ -356,40 +329,25 @@ func (op *overOp[R, K, A, V]) Push(r R, emit func(Row[R, V])) error {
 	return nil
 }
 
-// Advance raises the watermark to wm (a smaller wm changes nothing) and
-// emits the rows of the buffered records with time ≤ wm, in time order.
-func (op *overOp[R, K, A, V]) Advance(wm record.Time, emit func(Row[R, V])) error {
-	c := &op.c
-	if c.flushed {
-		return flushedErr()
-	}
-	c.wm = max(c.wm, wm)
-	op.release(c.wm, emit)
+// advance raises the watermark to wm and emits the rows of the buffered
+// records it releases.
+func (op *overOp[R, K, A, V]) advance(wm record.Time, emit func(Row[R, V])) {
+	op.c.wm = wm
+	op.release(wm, emit)
 	op.expire()
-	return nil
 }
 
-// Flush emits the rows of every buffered record, in time order, then drops
-// the window state of every partition: the end of input. The watermark moves
-// up to the largest time pushed, and Stats counters are kept. Push and
-// Advance afterwards return record.ErrFlushed; a second Flush does nothing.
-func (op *overOp[R, K, A, V]) Flush(emit func(Row[R, V])) error {
-	c := &op.c
-	if c.flushed {
-		return nil
-	}
+// flush emits the rows of every buffered record, then drops the window
+// state; the watermark moves up to the largest time pushed.
+func (op *overOp[R, K, A, V]) flush(emit func(Row[R, V])) {
+	c := op.c
 	op.release(record.MaxTime, emit)
 	c.wm = max(c.wm, c.maxSeen)
 	op.st.reset()
-	c.flushed = true
-	return nil
 }
 
-// Stats reports what the operator has seen and holds. OpenWindows counts
-// (partition, frame) windows and Keys partitions; StateBytes estimates the
-// memory of rows, accumulators, partitions and the reorder buffer; it walks
-// the partitions, so call Stats per batch rather than per record.
-func (op *overOp[R, K, A, V]) Stats() Stats {
+// fillStats adds the windows, partitions and memory held (see Over.Stats).
+func (op *overOp[R, K, A, V]) fillStats(st *Stats) {
 	s := &op.st
 	var zr R
 	var za A
@@ -421,12 +379,9 @@ func (op *overOp[R, K, A, V]) Stats() Stats {
 			}
 		}
 	}
-	st := op.c.stats
 	st.OpenWindows = s.nparts * len(op.frames)
 	st.Keys = s.nparts
 	st.StateBytes = bytes
-	st.Watermark = op.c.wm
-	return st
 }
 
 // newPartition creates the partition of key k (any k when key is nil), if
@@ -529,9 +484,7 @@ func (op *overOp[R, K, A, V]) process(id int32, r R, t record.Time, emit func(Ro
 		s.lru.moveBack(id)
 	}
 	op.c.stats.Emitted++
-	if emit != nil {
-		emit(Row[R, V]{Record: r, Value: op.vals[0], Values: op.vals})
-	}
+	emit(Row[R, V]{Record: r, Value: op.vals[0], Values: op.vals})
 }
 
 // evict takes the oldest row out of w. The newest row, at p.tail−1, is not

@@ -3,7 +3,7 @@ package window
 import "github.com/rowtime/rowtime/record"
 
 // Frames returns the operator's frames, in the order of Row.Values.
-func (o *Over[R, K, V]) Frames() []Frame { return o.op.Frames() }
+func (o *Over[R, K, V]) Frames() []Frame { return append([]Frame(nil), o.frames...) }
 
 // Push takes one record and emits the rows it releases: its own at once
 // when nothing waits before it (always, with Delay 0), else those of the
@@ -14,25 +14,25 @@ func (o *Over[R, K, V]) Frames() []Frame { return o.op.Frames() }
 // with one wrapping ErrKey; both wrap record.ErrRefused and leave the
 // operator unchanged. After Flush, Push returns record.ErrFlushed. A nil
 // emit discards the rows.
-func (o *Over[R, K, V]) Push(r R, emit func(Row[R, V])) error { return o.op.Push(r, emit) }
+func (o *Over[R, K, V]) Push(r R, emit func(Row[R, V])) error { return o.push(r, emit) }
 
 // Advance raises the watermark to wm (a smaller wm changes nothing) and
 // emits the rows of the buffered records with time ≤ wm, in time order.
 func (o *Over[R, K, V]) Advance(wm record.Time, emit func(Row[R, V])) error {
-	return o.op.Advance(wm, emit)
+	return o.advance(wm, emit)
 }
 
 // Flush emits the rows of every buffered record, in time order, then drops
 // the window state of every partition: the end of input. The watermark moves
 // up to the largest time pushed, and Stats counters are kept. Push and
 // Advance afterwards return record.ErrFlushed; a second Flush does nothing.
-func (o *Over[R, K, V]) Flush(emit func(Row[R, V])) error { return o.op.Flush(emit) }
+func (o *Over[R, K, V]) Flush(emit func(Row[R, V])) error { return o.flush(emit) }
 
 // Stats reports what the operator has seen and holds. OpenWindows counts
 // (partition, frame) windows and Keys partitions; StateBytes estimates the
 // memory of rows, accumulators, partitions and the reorder buffer; it walks
 // the partitions, so call Stats per batch rather than per record.
-func (o *Over[R, K, V]) Stats() Stats { return o.op.Stats() }
+func (o *Over[R, K, V]) Stats() Stats { return o.stats() }
 
 // AppendSnapshot appends the operator's state to dst, in a record envelope
 // whose descriptor names the frames, the aggregate and the stored types: the
@@ -51,7 +51,7 @@ func (o *Over[R, K, V]) Stats() Stats { return o.op.Stats() }
 // codec's rule, the same for every operator, checked on the types at every
 // snapshot (never at construction: an operator that is never snapshotted
 // takes any type).
-func (o *Over[R, K, V]) AppendSnapshot(dst []byte) ([]byte, error) { return o.op.AppendSnapshot(dst) }
+func (o *Over[R, K, V]) AppendSnapshot(dst []byte) ([]byte, error) { return o.appendSnapshot(dst) }
 
 // Restore replaces the operator's state with one written by AppendSnapshot
 // of an operator with the same frames, aggregate and stored types. Delay and
@@ -61,4 +61,4 @@ func (o *Over[R, K, V]) AppendSnapshot(dst []byte) ([]byte, error) { return o.op
 // format before the envelope are read too. On error, which wraps
 // record.ErrSnapshot and, for a snapshot of another operator, names both
 // sides, the operator is unchanged.
-func (o *Over[R, K, V]) Restore(data []byte) error { return o.op.Restore(data) }
+func (o *Over[R, K, V]) Restore(data []byte) error { return o.restore(data) }

@@ -24,25 +24,22 @@ const (
 // aggregate, whether it subtracts, whether it is keyed, and the codec shapes
 // of the records its rows and reorder buffer hold and of the subtracted
 // accumulators. Delay and the limits are not part of it.
-func (op *overOp[R, K, A, V]) descriptor() *record.Descriptor {
-	if op.desc == nil {
-		frames := make([]string, len(op.frames))
-		for i, f := range op.frames {
-			frames[i] = f.String()
-		}
-		d := record.NewDescriptor("window.Over").
-			Param("frames", strings.Join(frames, ", ")).
-			Param("aggregate", describeAggregate(op.agg)).
-			Param("subtracts", op.rm != nil).
-			Param("keyed", op.key != nil).
-			Type("key", reflect.TypeFor[K]()).
-			Type("record", reflect.TypeFor[R]())
-		if op.rm != nil {
-			d.Type("accumulator", reflect.TypeFor[A]())
-		}
-		op.desc = d.Schema(op.c.schema)
+func (op *overOp[R, K, A, V]) describe() *record.Descriptor {
+	frames := make([]string, len(op.frames))
+	for i, f := range op.frames {
+		frames[i] = f.String()
 	}
-	return op.desc
+	d := record.NewDescriptor("window.Over").
+		Param("frames", strings.Join(frames, ", ")).
+		Param("aggregate", describeAggregate(op.agg)).
+		Param("subtracts", op.rm != nil).
+		Param("keyed", op.key != nil).
+		Type("key", reflect.TypeFor[K]()).
+		Type("record", reflect.TypeFor[R]())
+	if op.rm != nil {
+		d.Type("accumulator", reflect.TypeFor[A]())
+	}
+	return d
 }
 
 // checkTypes reports the first stored type the codec cannot round-trip.
@@ -56,31 +53,10 @@ func (op *overOp[R, K, A, V]) checkTypes() error {
 	return nil
 }
 
-// AppendSnapshot appends the operator's state to dst, in a record envelope
-// whose descriptor names the frames, the aggregate and the stored types: the
-// settings it ran with, the watermark, the stats counters, every
-// partition's rows (encoded with record.AppendBinary) and window positions,
-// and the reorder buffer. Accumulators that subtract are written with the
-// aggregate's StateCodec, or record.AppendBinary when it has none;
-// two-stack accumulators are not written, since Restore rebuilds them
-// exactly from the rows. Partition keys are not written either: they are
-// recomputed from the rows with key.
-//
-// It fails, returning dst unchanged and writing nothing, when the record
-// type (or a subtracted accumulator type without a StateCodec) cannot
-// round-trip through record.AppendBinary: a struct with unexported fields
-// that does not encode itself, a func, a channel, an interface. That is the
-// codec's rule, the same for every operator, checked on the types at every
-// snapshot (never at construction: an operator that is never snapshotted
-// takes any type).
-func (op *overOp[R, K, A, V]) AppendSnapshot(dst []byte) ([]byte, error) {
-	if err := op.checkTypes(); err != nil {
-		return dst, fmt.Errorf("window: Over snapshot: %w", err)
-	}
-	start := len(dst)
-	s, c := &op.st, &op.c
-	w := &snapWriter{b: record.BeginSnapshot(dst, op.descriptor())}
-	c.appendCore(w, basicCore)
+// appendState writes every partition's rows and window positions, then
+// the reorder buffer (see Over.AppendSnapshot).
+func (op *overOp[R, K, A, V]) appendState(w *snapWriter) {
+	s := &op.st
 
 	// Partitions with rows, least recently processed first.
 	var ids []int32
@@ -116,10 +92,6 @@ func (op *overOp[R, K, A, V]) AppendSnapshot(dst []byte) ([]byte, error) {
 	for i := range sorted {
 		appendValue(w, sorted[i].r)
 	}
-	if w.err != nil {
-		return dst, fmt.Errorf("window: Over snapshot: %w", w.err)
-	}
-	return record.EndSnapshot(w.b, start), nil
 }
 
 // legacyParams is the parameter block of the format before the envelope.
@@ -141,43 +113,29 @@ func (op *overOp[R, K, A, V]) legacyParams(dst []byte, delay int64) []byte {
 	return append(dst, sub)
 }
 
-// Restore replaces the operator's state with one written by AppendSnapshot
-// of an operator with the same frames, aggregate and stored types. Delay and
-// the limits may differ: the restoring operator's apply from then on, the
-// watermark is the snapshot's and never moves back, and limits below what
-// the snapshot holds refuse new partitions but drop none. Snapshots of the
-// format before the envelope are read too. On error, which wraps
-// record.ErrSnapshot and, for a snapshot of another operator, names both
-// sides, the operator is unchanged.
-func (op *overOp[R, K, A, V]) Restore(data []byte) error {
-	c := op.c.emptied()
-	var r *snapReader
-	if record.IsLegacySnapshot(data) {
-		body, err := op.openLegacy(data)
-		if err != nil {
-			return fmt.Errorf("%w: window.Over: %w", ErrSnapshot, err)
-		}
-		r = &snapReader{b: body}
-	} else {
-		body, err := record.OpenSnapshot(data, op.descriptor())
-		if err != nil {
-			return fmt.Errorf("window: restore: %w", err)
-		}
-		r = &snapReader{b: body}
-		c.readHead(r, basicCore)
-	}
-	c.readTail(r, basicCore)
-	st, err := op.decode(r, &c)
-	if err != nil {
-		return fmt.Errorf("window: restore: window.Over: %w", err) // err wraps ErrSnapshot
-	}
-	op.st, op.c = st, c
-	return nil
+func (op *overOp[R, K, A, V]) empty(c *core[R]) engine[R, Row[R, V]] {
+	e := *op
+	e.c = c
+	e.st = overState[R, K, A]{}
+	e.st.reset()
+	e.vals = make([]V, len(op.frames))
+	return &e
 }
 
+func (op *overOp[R, K, A, V]) restored(int64) {} // Over has no Lateness
+
 // openLegacy checks the head of a snapshot of the format before the
-// envelope and returns the rest. The Delay it was written with may differ.
-func (op *overOp[R, K, A, V]) openLegacy(data []byte) ([]byte, error) {
+// envelope and returns a reader of the rest; legacyBody does the checks.
+// The Delay it was written with may differ.
+func (op *overOp[R, K, A, V]) openLegacy(data []byte) (*snapReader, int64, error) {
+	body, err := op.legacyBody(data)
+	if err != nil {
+		return nil, 0, fmt.Errorf("%w: window.Over: %w", ErrSnapshot, err)
+	}
+	return &snapReader{b: body}, 0, nil
+}
+
+func (op *overOp[R, K, A, V]) legacyBody(data []byte) ([]byte, error) {
 	if data[0] != overLegacyVersion {
 		return nil, fmt.Errorf("version %d, want %d", data[0], overLegacyVersion)
 	}
@@ -204,11 +162,10 @@ func (op *overOp[R, K, A, V]) openLegacy(data []byte) ([]byte, error) {
 	return rest[n+1:], nil
 }
 
-// decode reads the partitions and the reorder buffer, checked against the
-// watermark of c, read before them.
-func (op *overOp[R, K, A, V]) decode(r *snapReader, c *core[R]) (overState[R, K, A], error) {
-	var st overState[R, K, A]
-	st.reset()
+// readState reads the partitions and the reorder buffer into an empty
+// engine, checked against the watermark of its core, read before them.
+func (op *overOp[R, K, A, V]) readState(r *snapReader) {
+	c, st := op.c, &op.st
 	nparts := r.count()
 	prevLast := record.MinTime
 	for range nparts {
@@ -356,11 +313,7 @@ func (op *overOp[R, K, A, V]) decode(r *snapReader, c *core[R]) (overState[R, K,
 		st.buf = append(st.buf, pending[R]{r: rec, t: t, seq: st.seq, key: id})
 		st.seq++
 	}
-	if err := r.end(); err != nil {
-		return overState[R, K, A]{}, err
-	}
 	// buf was filled in (t, seq) order, which is already a valid heap.
-	return st, nil
 }
 
 func overCeilPow2(n int) int {

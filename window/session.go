@@ -62,6 +62,8 @@ func newSequencer[R record.Timed, K comparable, A, V any](k kernel[R, K, A, V]) 
 	return &sequencer[R, K, A, V]{kernel: k, stagger: k.w.kind == kindStagger, length: k.w.size, open: newIDList()}
 }
 
+func (e *sequencer[R, K, A, V]) flush(emit func(Result[K, V])) { flushWindows(e, e.c, emit) }
+
 // uncache does nothing: the engine caches no window.
 func (e *sequencer[R, K, A, V]) uncache() {
 }
@@ -75,9 +77,6 @@ func (e *sequencer[R, K, A, V]) end(w *swin[A]) record.Time {
 
 func (e *sequencer[R, K, A, V]) push(r R, emit func(Result[K, V])) error {
 	c := e.c
-	if c.flushed {
-		return flushedErr()
-	}
 	t := r.EventTime()
 	if int64(t) > int64(record.MaxTime)-e.length {
 		return overflowErr(t, e.w.String())

@@ -18,31 +18,6 @@ const aggLegacyVersion = 1
 
 const aggLegacyMagic = "rowtime/window.Agg"
 
-// descriptor says what the operator's snapshots store: the assigner, the
-// aggregate, and the codec shapes of keys, accumulators and (for session
-// and stagger windows, whose reorder buffer holds them) records. Delay,
-// Lateness and the limits are not part of it: they may change between the
-// writer and the reader of a snapshot.
-func (a *Agg[R, K, V]) descriptor() *record.Descriptor {
-	if a.desc == nil {
-		a.desc = a.eng.describe().Schema(a.core.schema)
-	}
-	return a.desc
-}
-
-// checkTypes reports the first stored type that the codec cannot round-trip,
-// so that a snapshot refuses it before writing any state, whatever the
-// operator holds at the time.
-func (a *Agg[R, K, V]) checkTypes() error {
-	if !a.typesOK {
-		if err := a.eng.checkTypes(); err != nil {
-			return err
-		}
-		a.typesOK = true
-	}
-	return nil
-}
-
 func (k *kernel[R, K, A, V]) describe() *record.Descriptor {
 	return record.NewDescriptor("window.Agg").
 		Param("assigner", k.w.String()).
@@ -75,19 +50,7 @@ func (k *kernel[R, K, A, V]) checkTypes() error {
 // cannot round-trip through record.AppendBinary (a struct with unexported
 // fields that does not encode itself, a func, a channel, an interface): the
 // check is on the types, at every snapshot, whether or not a value is held.
-func (a *Agg[R, K, V]) AppendSnapshot(dst []byte) ([]byte, error) {
-	if err := a.checkTypes(); err != nil {
-		return dst, fmt.Errorf("window: snapshot: %w", err)
-	}
-	start := len(dst)
-	w := &snapWriter{b: record.BeginSnapshot(dst, a.descriptor())}
-	a.core.appendCore(w, aggCore)
-	a.eng.appendState(w)
-	if w.err != nil {
-		return dst, fmt.Errorf("window: snapshot: %w", w.err)
-	}
-	return record.EndSnapshot(w.b, start), nil
-}
+func (a *Agg[R, K, V]) AppendSnapshot(dst []byte) ([]byte, error) { return a.appendSnapshot(dst) }
 
 // Restore replaces the operator's state with a snapshot written by
 // AppendSnapshot of an operator with the same assigner, aggregate and key
@@ -101,43 +64,12 @@ func (a *Agg[R, K, V]) AppendSnapshot(dst []byte) ([]byte, error) {
 //
 // On error, which wraps record.ErrSnapshot and, for a snapshot of another
 // operator, names both sides, the operator is unchanged.
-func (a *Agg[R, K, V]) Restore(data []byte) error {
-	fc := a.core.emptied()
-	c := &fc
-	eng := a.eng.empty(c)
-	var r *snapReader
-	oldLateness := c.lateness
-	if record.IsLegacySnapshot(data) {
-		var err error
-		if r, oldLateness, err = a.openLegacy(data); err != nil {
-			return err
-		}
-	} else {
-		body, err := record.OpenSnapshot(data, a.descriptor())
-		if err != nil {
-			return fmt.Errorf("window: restore: %w", err)
-		}
-		r = &snapReader{b: body}
-		oldLateness = c.readHead(r, aggCore)
-	}
-	c.readTail(r, aggCore)
-	eng.readState(r)
-	if err := r.end(); err != nil {
-		return err
-	}
-	if t, ok := a.eng.(interface{ adopt(engine[R, K, V]) }); ok {
-		t.adopt(eng) // the engine a Lane points to takes the restored state
-		eng = a.eng
-	}
-	a.core, a.eng = c, eng
-	eng.restored(oldLateness)
-	return nil
-}
+func (a *Agg[R, K, V]) Restore(data []byte) error { return a.restore(data) }
 
 // openLegacy checks the head of a snapshot of the format before the
 // envelope: version, magic and the assigner, then the settings, which may
 // differ, and returns a reader of the rest.
-func (a *Agg[R, K, V]) openLegacy(data []byte) (r *snapReader, lateness int64, err error) {
+func (k *kernel[R, K, A, V]) openLegacy(data []byte) (r *snapReader, lateness int64, err error) {
 	r = &snapReader{b: data}
 	if v := r.byte(); r.err == nil && v != aggLegacyVersion {
 		return nil, 0, fmt.Errorf("%w: version %d, want %d", ErrSnapshot, v, aggLegacyVersion)
@@ -145,8 +77,8 @@ func (a *Agg[R, K, V]) openLegacy(data []byte) (r *snapReader, lateness int64, e
 	if m := r.str(); r.err == nil && m != aggLegacyMagic {
 		return nil, 0, fmt.Errorf("%w: not a window.Agg snapshot", ErrSnapshot)
 	}
-	if w := r.str(); r.err == nil && w != a.w.String() {
-		return nil, 0, fmt.Errorf("%w: the snapshot was written by another operator: assigner is %s in the snapshot, %s here", ErrSnapshot, w, a.w)
+	if w := r.str(); r.err == nil && w != k.w.String() {
+		return nil, 0, fmt.Errorf("%w: the snapshot was written by another operator: assigner is %s in the snapshot, %s here", ErrSnapshot, w, k.w)
 	}
 	r.i64() // Delay
 	lateness = r.i64()
@@ -161,11 +93,15 @@ func (a *Agg[R, K, V]) openLegacy(data []byte) (r *snapReader, lateness int64, e
 // coreFormat says which of the core's fields an operator's snapshots hold:
 // Agg's hold them all; Over's have no Lateness and no Updates (Over has
 // neither); Join's hold the counts only, after fields of its own.
-type coreFormat struct{ lateness, updates bool }
+//
+// A format that is own says that the engine writes the core itself, in its
+// own layout (Join's, whose snapshots start with the watermark).
+type coreFormat struct{ lateness, updates, own bool }
 
 var (
 	aggCore   = coreFormat{lateness: true, updates: true}
 	basicCore = coreFormat{} // Over's, and the counts of Join's
+	ownCore   = coreFormat{own: true}
 )
 
 // appendCore writes the core: its head (the flushed flag and the settings
@@ -701,7 +637,7 @@ func (e *sequencer[R, K, A, V]) readState(r *snapReader) {
 	}
 }
 
-func (e *tumbler[R, K, A, V]) empty(c *core[R]) engine[R, K, V] {
+func (e *tumbler[R, K, A, V]) empty(c *core[R]) engine[R, Result[K, V]] {
 	k := e.kernel
 	k.c = c
 	return newTumbler(k)
@@ -713,7 +649,7 @@ func (e *tumbler[R, K, A, V]) restored(oldLateness int64) {
 	}
 }
 
-func (e *hopper[R, K, A, V]) empty(c *core[R]) engine[R, K, V] {
+func (e *hopper[R, K, A, V]) empty(c *core[R]) engine[R, Result[K, V]] {
 	k := e.kernel
 	k.c = c
 	return newHopper(k)
@@ -725,7 +661,7 @@ func (e *hopper[R, K, A, V]) restored(oldLateness int64) {
 	}
 }
 
-func (e *sequencer[R, K, A, V]) empty(c *core[R]) engine[R, K, V] {
+func (e *sequencer[R, K, A, V]) empty(c *core[R]) engine[R, Result[K, V]] {
 	k := e.kernel
 	k.c = c
 	return newSequencer(k)

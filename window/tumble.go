@@ -128,6 +128,8 @@ func newTumbler[R record.Timed, K comparable, A, V any](k kernel[R, K, A, V]) *t
 	return e
 }
 
+func (e *tumbler[R, K, A, V]) flush(emit func(Result[K, V])) { flushWindows(e, e.c, emit) }
+
 func (e *tumbler[R, K, A, V]) uncache() {
 	e.cs, e.ce, e.cw = record.MaxTime, record.MinTime, -1
 	e.laneAcc = nil
@@ -225,15 +227,12 @@ func (e *tumbler[R, K, A, V]) take(t record.Time, k K) *A {
 
 // adopt takes the state of from, a tumbler restored from a snapshot, so
 // that an Agg's tumbler stays the same object, which lanes point to.
-func (e *tumbler[R, K, A, V]) adopt(from engine[R, K, V]) { *e = *from.(*tumbler[R, K, A, V]) }
+func (e *tumbler[R, K, A, V]) adopt(from engine[R, Result[K, V]]) { *e = *from.(*tumbler[R, K, A, V]) }
 
 // pushSlow takes a record that opens a slot, a window or a key, or is late.
 // ki and ok are k's index, when push looked it up (looked).
 func (e *tumbler[R, K, A, V]) pushSlow(r R, t record.Time, k K, ki int32, ok, looked bool, emit func(Result[K, V])) error {
 	c := e.c
-	if c.flushed {
-		return flushedErr()
-	}
 	if k != k {
 		return keyErr(k)
 	}
