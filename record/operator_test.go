@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"github.com/rowtime/rowtime/record/codec"
 	"math/rand/v2"
 	"os"
 	"slices"
@@ -63,11 +64,11 @@ func (b *buffer) Flush(emit func(Time)) error {
 	return nil
 }
 
-func (b *buffer) AppendSnapshot(dst []byte) ([]byte, error) { return AppendBinary(dst, b.held) }
+func (b *buffer) AppendSnapshot(dst []byte) ([]byte, error) { return codec.Append(dst, b.held) }
 
 func (b *buffer) Restore(data []byte) error {
 	var held []Time
-	n, err := ReadBinary(data, &held)
+	n, err := codec.Read(data, &held)
 	if err != nil {
 		return err
 	}

@@ -14,6 +14,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/rowtime/rowtime/aggregate"
 	"github.com/rowtime/rowtime/record"
+	"github.com/rowtime/rowtime/record/codec"
 	"github.com/rowtime/rowtime/window"
 )
 
@@ -255,16 +256,16 @@ func TestSnapshotRefusesTypes(t *testing.T) {
 		if err != nil {
 			t.Fatalf("construction: %v", err)
 		}
-		if _, err := op.AppendSnapshot(nil); !errors.Is(err, record.ErrCodec) {
-			t.Fatalf("AppendSnapshot of an empty operator: %v, want record.ErrCodec", err)
+		if _, err := op.AppendSnapshot(nil); !errors.Is(err, codec.ErrCodec) {
+			t.Fatalf("AppendSnapshot of an empty operator: %v, want codec.ErrCodec", err)
 		}
 		if err := op.Push(legacyRec{T: 1, Key: "a"}, nil); err != nil {
 			t.Fatal(err)
 		}
 		dst := []byte("head")
 		out, err := op.AppendSnapshot(dst)
-		if !errors.Is(err, record.ErrCodec) || string(out) != "head" {
-			t.Fatalf("AppendSnapshot: %q, %v; want dst unchanged and record.ErrCodec", out, err)
+		if !errors.Is(err, codec.ErrCodec) || string(out) != "head" {
+			t.Fatalf("AppendSnapshot: %q, %v; want dst unchanged and codec.ErrCodec", out, err)
 		}
 	})
 	t.Run("buffered record", func(t *testing.T) {
@@ -273,8 +274,8 @@ func TestSnapshotRefusesTypes(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := op.AppendSnapshot(nil); !errors.Is(err, record.ErrCodec) {
-			t.Fatalf("AppendSnapshot: %v, want record.ErrCodec", err)
+		if _, err := op.AppendSnapshot(nil); !errors.Is(err, codec.ErrCodec) {
+			t.Fatalf("AppendSnapshot: %v, want codec.ErrCodec", err)
 		}
 		// Tumbling windows store no record: the same type is fine there.
 		tum, _ := window.Aggregate(window.Step(time.Second), func(r hiddenRec) string { return r.Key },
@@ -294,8 +295,8 @@ func TestSnapshotRefusesTypes(t *testing.T) {
 		if err := op.Push(hiddenRec{T: 1, Key: "a"}, nil); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := op.AppendSnapshot(nil); !errors.Is(err, record.ErrCodec) {
-			t.Fatalf("AppendSnapshot: %v, want record.ErrCodec", err)
+		if _, err := op.AppendSnapshot(nil); !errors.Is(err, codec.ErrCodec) {
+			t.Fatalf("AppendSnapshot: %v, want codec.ErrCodec", err)
 		}
 	})
 }

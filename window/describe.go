@@ -8,6 +8,7 @@ import (
 
 	"github.com/rowtime/rowtime/aggregate"
 	"github.com/rowtime/rowtime/record"
+	"github.com/rowtime/rowtime/record/codec"
 )
 
 // describeAggregate names an aggregate for a snapshot descriptor: its own
@@ -33,12 +34,12 @@ func describeAggregate[R, A, V any](f aggregate.Func[R, A, V]) string {
 }
 
 // codecErr reports whether values of type T round-trip through
-// record.AppendBinary: the codec refuses a type (a struct with unexported
+// codec.Append: the codec refuses a type (a struct with unexported
 // fields, a func, a channel, an interface) whatever the value, so a snapshot
 // refuses it before writing any state, also when no value of the type is
 // held yet.
 func codecErr[T any](what string) error {
-	if err := record.CheckCodec[T](); err != nil {
+	if err := codec.Check[T](); err != nil {
 		return fmt.Errorf("%s type %v: %w", what, reflect.TypeFor[T](), err)
 	}
 	return nil

@@ -28,7 +28,7 @@ func (j *joinEng[L, R, K, O]) describe() *record.Descriptor {
 // envelope with the join's descriptor: the watermark and the largest times
 // of both inputs, the stats counters, the held rows of both sides in
 // processing order with whether each has matched, and the reorder buffer.
-// Rows are encoded with record.AppendBinary; keys are not written, since
+// Rows are encoded with codec.Append; keys are not written, since
 // Restore recomputes them from the rows. It fails, returning dst
 // unchanged, when a row type cannot be encoded (such as a struct with
 // unexported fields and no MarshalBinary), whether or not a row of it is

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/rowtime/rowtime/record"
+	"github.com/rowtime/rowtime/record/codec"
 )
 
 // kdaJoinInput is KDA's orders (left) and shipments (right), in arrival
@@ -445,7 +446,7 @@ func TestJoinRestoreErrors(t *testing.T) {
 		}
 		key := func(h hidden) string { return h.Key }
 		o, _ := NewJoin(Inner, LeftWindow(Rows(1)), key, key, func(*hidden, *hidden) int { return 0 }, nil)
-		if _, err := o.AppendSnapshot(nil); !errors.Is(err, record.ErrCodec) {
+		if _, err := o.AppendSnapshot(nil); !errors.Is(err, codec.ErrCodec) {
 			t.Fatalf("got %v, want ErrCodec before any row is held", err)
 		}
 	})

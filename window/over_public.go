@@ -1,6 +1,8 @@
 package window
 
-import "github.com/rowtime/rowtime/record"
+import (
+	"github.com/rowtime/rowtime/record"
+)
 
 // Frames returns the operator's frames, in the order of Row.Values.
 func (o *Over[R, K, V]) Frames() []Frame { return append([]Frame(nil), o.frames...) }
@@ -37,16 +39,16 @@ func (o *Over[R, K, V]) Stats() Stats { return o.stats() }
 // AppendSnapshot appends the operator's state to dst, in a record envelope
 // whose descriptor names the frames, the aggregate and the stored types: the
 // settings it ran with, the watermark, the stats counters, every
-// partition's rows (encoded with record.AppendBinary) and window positions,
+// partition's rows (encoded with codec.Append) and window positions,
 // and the reorder buffer. Accumulators that subtract are written with the
-// aggregate's StateCodec, or record.AppendBinary when it has none;
+// aggregate's StateCodec, or codec.Append when it has none;
 // two-stack accumulators are not written, since Restore rebuilds them
 // exactly from the rows. Partition keys are not written either: they are
 // recomputed from the rows with key.
 //
 // It fails, returning dst unchanged and writing nothing, when the record
 // type (or a subtracted accumulator type without a StateCodec) cannot
-// round-trip through record.AppendBinary: a struct with unexported fields
+// round-trip through codec.Append: a struct with unexported fields
 // that does not encode itself, a func, a channel, an interface. That is the
 // codec's rule, the same for every operator, checked on the types at every
 // snapshot (never at construction: an operator that is never snapshotted

@@ -14,6 +14,7 @@ import (
 
 	"github.com/rowtime/rowtime/aggregate"
 	"github.com/rowtime/rowtime/record"
+	"github.com/rowtime/rowtime/record/codec"
 )
 
 // overRec is the record of these tests: a time, a partition key, an arrival
@@ -1114,12 +1115,12 @@ type overCodecSum struct {
 
 func (c *overCodecSum) AppendState(dst []byte, a *overSumAcc) ([]byte, error) {
 	c.appended++
-	return record.AppendBinary(dst, *a)
+	return codec.Append(dst, *a)
 }
 
 func (c *overCodecSum) ReadState(a *overSumAcc, src []byte) (int, error) {
 	c.read++
-	return record.ReadBinary(src, a)
+	return codec.Read(src, a)
 }
 
 func TestOverRestoreMismatch(t *testing.T) {
@@ -1234,7 +1235,7 @@ func overFuzzRestore[V any](f *testing.F, mk func() *Over[overRec, string, V]) {
 
 type overHidden struct {
 	T record.Time
-	x int64 // skipped by record.AppendBinary
+	x int64 // skipped by codec.Append
 }
 
 func (r overHidden) EventTime() record.Time { return r.T }
@@ -1244,12 +1245,12 @@ type overHiddenCodec struct {
 }
 
 func (r overHiddenCodec) MarshalBinary() ([]byte, error) {
-	return record.AppendBinary(nil, [2]int64{int64(r.T), r.x})
+	return codec.Append(nil, [2]int64{int64(r.T), r.x})
 }
 
 func (r *overHiddenCodec) UnmarshalBinary(b []byte) error {
 	var v [2]int64
-	if _, err := record.ReadBinary(b, &v); err != nil {
+	if _, err := codec.Read(b, &v); err != nil {
 		return err
 	}
 	r.T, r.x = record.Time(v[0]), v[1]
@@ -1270,7 +1271,7 @@ func TestOverSnapshotLossy(t *testing.T) {
 	count := aggregate.Count[overHidden]()
 	op := must(NewOver[overHidden, struct{}](nil, count, nil, Rows(3)))
 	op.Push(overHidden{T: 1, x: 5}, nil)
-	if _, err := op.AppendSnapshot(nil); !errors.Is(err, record.ErrCodec) {
+	if _, err := op.AppendSnapshot(nil); !errors.Is(err, codec.ErrCodec) {
 		t.Errorf("AppendSnapshot of a record with unexported fields: %v, want ErrCodec", err)
 	}
 
@@ -1295,7 +1296,7 @@ func TestOverSnapshotLossy(t *testing.T) {
 	// An accumulator with unexported fields and no StateCodec.
 	hs := must(NewOver[overRec, struct{}](nil, overHiddenAcc{}, nil, Rows(1)))
 	hs.Push(overRec{T: 1, X: 3}, nil)
-	if _, err := hs.AppendSnapshot(nil); !errors.Is(err, record.ErrCodec) {
+	if _, err := hs.AppendSnapshot(nil); !errors.Is(err, codec.ErrCodec) {
 		t.Errorf("AppendSnapshot of an accumulator with unexported fields: %v, want ErrCodec", err)
 	}
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/rowtime/rowtime/aggregate"
 	"github.com/rowtime/rowtime/record"
+	"github.com/rowtime/rowtime/record/codec"
 )
 
 // aggLegacyVersion is the first byte of an [Agg] snapshot of the format
@@ -42,12 +43,12 @@ func (k *kernel[R, K, A, V]) checkTypes() error {
 // the codec shapes of the stored types), then the settings it ran with, its
 // watermark, open and held windows with their keys and accumulators, the
 // reorder buffer of session and stagger windows, and its stats, then a
-// checksum. Keys and buffered records are encoded with record.AppendBinary;
+// checksum. Keys and buffered records are encoded with codec.Append;
 // accumulators with the aggregate's own codec when it implements
-// aggregate.StateCodec, else with record.AppendBinary.
+// aggregate.StateCodec, else with codec.Append.
 //
 // It fails, returning dst unchanged and writing nothing, when a stored type
-// cannot round-trip through record.AppendBinary (a struct with unexported
+// cannot round-trip through codec.Append (a struct with unexported
 // fields that does not encode itself, a func, a channel, an interface): the
 // check is on the types, at every snapshot, whether or not a value is held.
 func (a *Agg[R, K, V]) AppendSnapshot(dst []byte) ([]byte, error) { return a.appendSnapshot(dst) }
@@ -166,7 +167,7 @@ func (c *core[R]) emptied() core[R] {
 func discard[T any](T) {}
 
 // appendAcc writes an accumulator with f's StateCodec, or with
-// record.AppendBinary when f has none.
+// codec.Append when f has none.
 func appendAcc[R, A, V any](w *snapWriter, f aggregate.Func[R, A, V], acc *A) {
 	if w.err != nil {
 		return
@@ -175,7 +176,7 @@ func appendAcc[R, A, V any](w *snapWriter, f aggregate.Func[R, A, V], acc *A) {
 		w.b, w.err = sc.AppendState(w.b, acc)
 		return
 	}
-	w.b, w.err = record.AppendBinary(w.b, *acc)
+	w.b, w.err = codec.Append(w.b, *acc)
 }
 
 // readAcc reads an accumulator written by appendAcc.
@@ -188,7 +189,7 @@ func readAcc[R, A, V any](r *snapReader, f aggregate.Func[R, A, V], acc *A) {
 	if sc, ok := f.(aggregate.StateCodec[A]); ok {
 		n, err = sc.ReadState(acc, r.b)
 	} else {
-		n, err = record.ReadBinary(r.b, acc)
+		n, err = codec.Read(r.b, acc)
 	}
 	if err == nil && (n < 0 || n > len(r.b)) {
 		err = fmt.Errorf("accumulator codec used %d of %d bytes", n, len(r.b))
@@ -233,7 +234,7 @@ func b2u8(b bool) byte {
 
 func appendValue[T any](w *snapWriter, v T) {
 	if w.err == nil {
-		w.b, w.err = record.AppendBinary(w.b, v)
+		w.b, w.err = codec.Append(w.b, v)
 	}
 }
 
@@ -345,7 +346,7 @@ func readValue[T any](r *snapReader, v *T) {
 	if r.err != nil {
 		return
 	}
-	n, err := record.ReadBinary(r.b, v)
+	n, err := codec.Read(r.b, v)
 	if err != nil {
 		r.fail("%v", err)
 		return
