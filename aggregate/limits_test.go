@@ -194,7 +194,7 @@ func TestOverAtLimits(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	out, err := record.Collect[overRow, window.Row[overRow, float64]](sum, rows)
+	out, err := record.Collect[overRow, window.OverRow[overRow, float64]](sum, rows)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -208,7 +208,7 @@ func TestOverAtLimits(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	out, err = record.Collect[overRow, window.Row[overRow, float64]](vp, rows)
+	out, err = record.Collect[overRow, window.OverRow[overRow, float64]](vp, rows)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -353,7 +353,7 @@ func TestContractUnderFailures(t *testing.T) {
 		})
 	})
 	t.Run("Over", func(t *testing.T) {
-		checkContract(t, &fired, func() record.Operator[ev, window.Row[ev, int64]] {
+		checkContract(t, &fired, func() record.Operator[ev, window.OverRow[ev, int64]] {
 			return must[*window.Over[ev, int64, int64]](t)(
 				window.NewOver(key, sum, nil, window.Range(5*time.Second), window.Rows(3)))
 		})

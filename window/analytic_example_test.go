@@ -25,7 +25,7 @@ func sec(n int) record.Time { return record.Time(time.Duration(n) * time.Second)
 // (and a row exactly 30 s old 1/8).
 func ExampleExpAvg() {
 	op, _ := window.NewOver[tick, struct{}](nil, window.ExpAvg(price, 10*time.Second), nil, window.Range(30*time.Second))
-	print := func(r window.Row[tick, float64]) { fmt.Printf("%.4f\n", r.Value) }
+	print := func(r window.OverRow[tick, float64]) { fmt.Printf("%.4f\n", r.Value) }
 	op.Push(tick{sec(0), 10}, print)
 	op.Push(tick{sec(15), 20}, print) // 10 at weight 1/2
 	op.Push(tick{sec(25), 30}, print) // 10 at 1/4, 20 at 1/2
@@ -39,7 +39,7 @@ func ExampleExpAvg() {
 // first row.
 func ExampleLag() {
 	op, _ := window.NewOver[tick, struct{}](nil, window.Lag(price, 1), nil, window.Rows(2))
-	print := func(r window.Row[tick, aggregate.Null[float64]]) { fmt.Println(r.Value) }
+	print := func(r window.OverRow[tick, aggregate.Null[float64]]) { fmt.Println(r.Value) }
 	op.Push(tick{sec(0), 10}, print)
 	op.Push(tick{sec(1), 11}, print)
 	op.Push(tick{sec(2), 12}, print)
@@ -55,8 +55,8 @@ func ExampleNthValue() {
 	last, _ := window.NewOver[tick, struct{}](nil, window.NthValue(price, 2, window.FromLast), nil, window.Rows(2))
 	for i, p := range []float64{10, 11, 12, 13} {
 		var a, b aggregate.Null[float64]
-		first.Push(tick{sec(i), p}, func(r window.Row[tick, aggregate.Null[float64]]) { a = r.Value })
-		last.Push(tick{sec(i), p}, func(r window.Row[tick, aggregate.Null[float64]]) { b = r.Value })
+		first.Push(tick{sec(i), p}, func(r window.OverRow[tick, aggregate.Null[float64]]) { a = r.Value })
+		last.Push(tick{sec(i), p}, func(r window.OverRow[tick, aggregate.Null[float64]]) { b = r.Value })
 		fmt.Println(a, b)
 	}
 	// Output:

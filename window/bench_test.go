@@ -175,7 +175,7 @@ func benchOver[A, V any](b *testing.B, f aggregate.Func[tick, A, V], src *ticks,
 		b.Fatal(err)
 	}
 	var n int
-	emit := func(Row[tick, V]) { n++ }
+	emit := func(OverRow[tick, V]) { n++ }
 	for range warm {
 		op.Push(src.next(), emit)
 	}

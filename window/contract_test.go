@@ -13,6 +13,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/rowtime/rowtime/aggregate"
+	"github.com/rowtime/rowtime/distinct"
 	"github.com/rowtime/rowtime/record"
 	"github.com/rowtime/rowtime/record/codec"
 	"github.com/rowtime/rowtime/window"
@@ -537,7 +538,7 @@ func legacyCases(t *testing.T) []legacyCase {
 		{"over.snap", func(out *[]string) (snapshotter, func(legacyRec) error, func() error) {
 			op, err := window.NewOver(key, sum, &window.Options[legacyRec]{Delay: time.Second}, window.Rows(2), window.Range(5*time.Second))
 			must(err)
-			emit := func(r window.Row[legacyRec, int64]) { *out = append(*out, fmt.Sprint(r.Record, r.Values)) }
+			emit := func(r window.OverRow[legacyRec, int64]) { *out = append(*out, fmt.Sprint(r.Record, r.Values)) }
 			return op, func(r legacyRec) error { return op.Push(r, emit) }, func() error { return op.Flush(emit) }
 		}},
 		{"topk.snap", func(out *[]string) (snapshotter, func(legacyRec) error, func() error) {
@@ -621,3 +622,79 @@ func TestLegacySnapshots(t *testing.T) {
 		}
 	})
 }
+
+// TestWatermarkAfterFlush checks that every windowed operator reports the
+// same watermark after Flush, record.MaxTime (Flush is the end of input:
+// Advance(record.MaxTime) for windows, the release of everything held for
+// OVER windows and joins), and the pushed time before it.
+func TestWatermarkAfterFlush(t *testing.T) {
+	type ev struct {
+		T record.Time
+		K string
+	}
+	cnt := aggregate.Count[record.Of[ev]]()
+	okey := func(o record.Of[ev]) string { return o.Value.K }
+	type op interface {
+		push(record.Of[ev]) error
+		flush() error
+		watermark() record.Time
+	}
+	mk := func(push func(record.Of[ev]) error, flush func() error, wm func() record.Time) op {
+		return flushProbe[record.Of[ev]]{push, flush, wm}
+	}
+	var ops []struct {
+		name string
+		op   op
+	}
+	add := func(name string, o op, err error) {
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		ops = append(ops, struct {
+			name string
+			op   op
+		}{name, o})
+	}
+	for _, w := range []window.Assigner{window.Step(time.Second), window.Hop(2*time.Second, time.Second), window.Session(time.Second)} {
+		a, err := window.Aggregate(w, okey, cnt, nil)
+		add("Aggregate "+w.String(), mk(func(r record.Of[ev]) error { return a.Push(r, nil) }, func() error { return a.Flush(nil) }, func() record.Time { return a.Stats().Watermark }), err)
+	}
+	o, err := window.NewOver(okey, cnt, nil, window.Rows(2))
+	add("Over", mk(func(r record.Of[ev]) error { return o.Push(r, nil) }, func() error { return o.Flush(nil) }, func() record.Time { return o.Stats().Watermark }), err)
+	tk, err := window.TopKItems(window.Step(time.Second), 2, okey, nil)
+	add("TopKItems", mk(func(r record.Of[ev]) error { return tk.Push(r, nil) }, func() error { return tk.Flush(nil) }, func() record.Time { return tk.Stats().Watermark }), err)
+	d, err := distinct.CountItems(window.Step(time.Second), okey, nil)
+	add("CountItems", mk(func(r record.Of[ev]) error { return d.Push(r, nil) }, func() error { return d.Flush(nil) }, func() record.Time { return d.Stats().Watermark }), err)
+	j, err := window.NewJoin(window.LeftOuter, window.LeftWindow(window.Range(time.Second)), okey, okey,
+		func(l, r *record.Of[ev]) int { return 1 }, nil)
+	add("Join", mk(func(r record.Of[ev]) error {
+		if err := j.PushLeft(r, nil); err != nil {
+			return err
+		}
+		return j.PushRight(r, nil)
+	}, func() error { return j.Flush(nil) }, func() record.Time { return j.Stats().Watermark }), err)
+	for _, c := range ops {
+		if err := c.op.push(record.At(5*record.Time(time.Second), ev{K: "a"})); err != nil {
+			t.Fatalf("%s: %v", c.name, err)
+		}
+		if got := c.op.watermark(); got != 5*record.Time(time.Second) {
+			t.Errorf("%s: watermark %v before Flush, want 5s", c.name, got)
+		}
+		if err := c.op.flush(); err != nil {
+			t.Fatalf("%s: %v", c.name, err)
+		}
+		if got := c.op.watermark(); got != record.MaxTime {
+			t.Errorf("%s: watermark %v after Flush, want record.MaxTime", c.name, got)
+		}
+	}
+}
+
+type flushProbe[R any] struct {
+	p  func(R) error
+	f  func() error
+	wm func() record.Time
+}
+
+func (p flushProbe[R]) push(r R) error         { return p.p(r) }
+func (p flushProbe[R]) flush() error           { return p.f() }
+func (p flushProbe[R]) watermark() record.Time { return p.wm() }

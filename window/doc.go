@@ -95,7 +95,7 @@
 // # Per-record (OVER) windows
 //
 // NewOver is KDA's AGG(x) OVER (PARTITION BY k RANGE INTERVAL 'd' PRECEDING)
-// and ROWS n PRECEDING: one [Row] per input record, carrying the record and the
+// and ROWS n PRECEDING: one [OverRow] per input record, carrying the record and the
 // aggregate over its frame, in processing order. Range(d) holds the rows of the
 // same partition with time in [t − d, t] processed before the record, and the
 // record itself; Rows(n) the record and up to n rows before it. Rows with equal

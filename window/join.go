@@ -502,7 +502,6 @@ func (j *joinEng[L, R, K, O]) advance(wm record.Time, emit func(record.Of[O])) {
 // preserved side still held, in time order, and drops all state.
 func (j *joinEng[L, R, K, O]) flush(emit func(record.Of[O])) {
 	s, c := &j.st, j.c
-	wm := c.wm
 	c.wm = record.MaxTime
 	j.release(emit)
 	// What is left: RANGE rows whose expiry saturates, and ROWS rows.
@@ -557,7 +556,7 @@ func (j *joinEng[L, R, K, O]) flush(emit func(record.Of[O])) {
 	s.buf = buf
 	s.init()
 	s.maxL, s.maxR, s.out = maxL, maxR, out
-	c.wm = max(wm, c.maxSeen)
+	c.wm = record.MaxTime // as after the Flush of every operator
 }
 
 // fillStats adds the rows and keys held and their memory (see Join.Stats).

@@ -40,9 +40,9 @@ func (f Frame) String() string {
 	return fmt.Sprintf("ROWS %d PRECEDING", f.n)
 }
 
-// Row is the output of [Over] for one input record: the record and the
+// OverRow is the output of [Over] for one input record: the record and the
 // aggregate over each of the operator's frames.
-type Row[R record.Timed, V any] struct {
+type OverRow[R record.Timed, V any] struct {
 	Record R
 	// Value is the aggregate over the first frame. It is the caller's to
 	// keep.
@@ -54,13 +54,13 @@ type Row[R record.Timed, V any] struct {
 	Values []V
 }
 
-// EventTime returns the record's event time, so a Row is a record for a
+// EventTime returns the record's event time, so an OverRow is a record for a
 // downstream operator.
-func (r Row[R, V]) EventTime() record.Time { return r.Record.EventTime() }
+func (r OverRow[R, V]) EventTime() record.Time { return r.Record.EventTime() }
 
 // Clone returns r with a Values slice of its own, safe to keep after emit
 // returns.
-func (r Row[R, V]) Clone() Row[R, V] {
+func (r OverRow[R, V]) Clone() OverRow[R, V] {
 	r.Values = append([]V(nil), r.Values...)
 	return r
 }
@@ -70,7 +70,7 @@ func (r Row[R, V]) Clone() Row[R, V] {
 //	SELECT STREAM *, AGG(x) OVER w FROM s
 //	WINDOW w AS (PARTITION BY k RANGE INTERVAL 'd' PRECEDING)   -- or ROWS n PRECEDING
 //
-// For every record it emits one [Row]: the record and, for each of its
+// For every record it emits one [OverRow]: the record and, for each of its
 // frames, the aggregate over the frame's rows of the record's partition,
 // the record included. Several frames over one stream are computed in one
 // pass (KDA's "avg(price) OVER last2rows, avg(price) OVER last10rows"), and
@@ -98,8 +98,8 @@ func (r Row[R, V]) Clone() Row[R, V] {
 //
 // Advance emits the rows of the buffered records that the new watermark
 // releases. Flush emits the rows of every buffered record, then drops all
-// window state (the end of input); the watermark stays where it was or moves
-// up to the largest time pushed, and Push and Advance afterwards return
+// window state (the end of input); the watermark becomes record.MaxTime, as
+// after the Flush of every operator, and Push and Advance afterwards return
 // record.ErrFlushed. Nothing is emitted when rows merely age out of a
 // window.
 //
@@ -146,8 +146,8 @@ func (r Row[R, V]) Clone() Row[R, V] {
 // An Over is not safe for concurrent use, and emit must not call back into
 // the Over that is emitting.
 type Over[R record.Timed, K comparable, V any] struct {
-	shell[R, Row[R, V]]         // with an overOp, whose type has the accumulator's
-	frames              []Frame // the overOp's, for Frames
+	shell[R, OverRow[R, V]]         // with an overOp, whose type has the accumulator's
+	frames                  []Frame // the overOp's, for Frames
 }
 
 // overOp is the per-record operator over accumulators of type A.
@@ -163,7 +163,7 @@ type overOp[R record.Timed, K comparable, A, V any] struct {
 	expireAfter record.Time
 
 	st   overState[R, K, A]
-	vals []V // the Values buffer of the Row being emitted
+	vals []V // the Values buffer of the OverRow being emitted
 	tmp  A   // scratch accumulator for two-stack outputs
 	// copyA: an A holds no references, so assigning one clones it.
 	// clearR: an R holds references, so a ring slot a row leaves is zeroed
@@ -175,7 +175,7 @@ type overOp[R record.Timed, K comparable, A, V any] struct {
 	c *core[R]
 }
 
-var _ record.Operator[record.Time, Row[record.Time, int]] = (*Over[record.Time, int, int])(nil)
+var _ record.Operator[record.Time, OverRow[record.Time, int]] = (*Over[record.Time, int, int])(nil)
 
 // overState is the windows a snapshot holds, so Restore can build it
 // apart, with a core, and swap both in whole.
@@ -270,7 +270,7 @@ func NewOver[R record.Timed, K comparable, A, V any](key func(R) K, agg aggregat
 	op.copyA = !overRefs(reflect.TypeFor[A](), false)
 	op.clearR = overRefs(reflect.TypeFor[R](), true)
 	op.st.reset()
-	return &Over[R, K, V]{shell: newShell(&c, engine[R, Row[R, V]](op), "Over", flushedErr(), basicCore), frames: op.frames}, nil
+	return &Over[R, K, V]{shell: newShell(&c, engine[R, OverRow[R, V]](op), "Over", flushedErr(), basicCore), frames: op.frames}, nil
 }
 
 func (s *overState[R, K, A]) reset() {
@@ -283,7 +283,7 @@ func (s *overState[R, K, A]) reset() {
 }
 
 // push takes one record (see Over.Push).
-func (op *overOp[R, K, A, V]) push(r R, emit func(Row[R, V])) error {
+func (op *overOp[R, K, A, V]) push(r R, emit func(OverRow[R, V])) error {
 	s, c := &op.st, op.c
 	t := r.EventTime()
 	var p int32
@@ -331,7 +331,7 @@ func (op *overOp[R, K, A, V]) push(r R, emit func(Row[R, V])) error {
 
 // advance raises the watermark to wm and emits the rows of the buffered
 // records it releases.
-func (op *overOp[R, K, A, V]) advance(wm record.Time, emit func(Row[R, V])) {
+func (op *overOp[R, K, A, V]) advance(wm record.Time, emit func(OverRow[R, V])) {
 	op.c.wm = wm
 	op.release(wm, emit)
 	op.expire()
@@ -339,10 +339,10 @@ func (op *overOp[R, K, A, V]) advance(wm record.Time, emit func(Row[R, V])) {
 
 // flush emits the rows of every buffered record, then drops the window
 // state; the watermark moves up to the largest time pushed.
-func (op *overOp[R, K, A, V]) flush(emit func(Row[R, V])) {
+func (op *overOp[R, K, A, V]) flush(emit func(OverRow[R, V])) {
 	c := op.c
 	op.release(record.MaxTime, emit)
-	c.wm = max(c.wm, c.maxSeen)
+	c.wm = record.MaxTime
 	op.st.reset()
 }
 
@@ -419,7 +419,7 @@ func (s *overState[R, K, A]) newPart(single bool, k K, nframes int) int32 {
 
 // release processes the buffered records with time ≤ wm, in (time, arrival)
 // order.
-func (op *overOp[R, K, A, V]) release(wm record.Time, emit func(Row[R, V])) {
+func (op *overOp[R, K, A, V]) release(wm record.Time, emit func(OverRow[R, V])) {
 	s := &op.st
 	for len(s.buf) > 0 && s.buf[0].t <= wm {
 		e := s.buf.pop()
@@ -430,7 +430,7 @@ func (op *overOp[R, K, A, V]) release(wm record.Time, emit func(Row[R, V])) {
 
 // process runs one record, in time order, through every frame of its
 // partition and emits its row.
-func (op *overOp[R, K, A, V]) process(id int32, r R, t record.Time, emit func(Row[R, V])) {
+func (op *overOp[R, K, A, V]) process(id int32, r R, t record.Time, emit func(OverRow[R, V])) {
 	s := &op.st
 	p := &s.parts[id]
 	if p.tail-p.head == uint64(len(p.rows)) {
@@ -484,7 +484,7 @@ func (op *overOp[R, K, A, V]) process(id int32, r R, t record.Time, emit func(Ro
 		s.lru.moveBack(id)
 	}
 	op.c.stats.Emitted++
-	emit(Row[R, V]{Record: r, Value: op.vals[0], Values: op.vals})
+	emit(OverRow[R, V]{Record: r, Value: op.vals[0], Values: op.vals})
 }
 
 // evict takes the oldest row out of w. The newest row, at p.tail−1, is not

@@ -49,7 +49,7 @@ func ExampleNewOver() {
 		{when("2018-11-02 09:00"), "Anchorage", 3}, // now it is out
 	}
 	for _, r := range in {
-		op.Push(r, func(row window.Row[cityTemp, aggregate.PairResult[int64, int64]]) {
+		op.Push(r, func(row window.OverRow[cityTemp, aggregate.PairResult[int64, int64]]) {
 			fmt.Printf("%s %-9s %2d  min %2d max %2d\n",
 				time.Unix(0, int64(row.Record.At)).UTC().Format("01-02 15:04"),
 				row.Record.City, row.Record.Temp, row.Value.First, row.Value.Second)
@@ -80,7 +80,7 @@ func (t quote) EventTime() record.Time { return t.At }
 //	WINDOW last2rows AS (PARTITION BY ticker ROWS 1 PRECEDING),
 //	       last4rows AS (PARTITION BY ticker ROWS 3 PRECEDING)
 //
-// Row.Values holds one average per frame. It is reused for the next row:
+// OverRow.Values holds one average per frame. It is reused for the next row:
 // read it inside emit (or Clone the row).
 func ExampleRows() {
 	op, err := window.NewOver(
@@ -100,7 +100,7 @@ func ExampleRows() {
 		}
 	}
 	for _, t := range in {
-		op.Push(t, func(row window.Row[quote, float64]) {
+		op.Push(t, func(row window.OverRow[quote, float64]) {
 			fmt.Printf("%-4s %4.1f  last2 %4.1f  last4 %4.1f\n",
 				row.Record.Ticker, row.Record.Price, row.Values[0], row.Values[1])
 		})
@@ -124,7 +124,7 @@ func ExampleRange() {
 	if err != nil {
 		panic(err)
 	}
-	emit := func(row window.Row[cityTemp, int64]) { fmt.Println(row.Record.City, row.Value) }
+	emit := func(row window.OverRow[cityTemp, int64]) { fmt.Println(row.Record.City, row.Value) }
 	op.Push(cityTemp{when("2018-11-01 01:00"), "Denver", 29}, emit)
 	op.Push(cityTemp{when("2018-11-01 02:00"), "Anchorage", 2}, emit)
 	op.Push(cityTemp{when("2018-11-01 06:00"), "Denver", 32}, emit)
@@ -154,7 +154,7 @@ func ExampleOver_Advance() {
 	if err != nil {
 		panic(err)
 	}
-	emit := func(row window.Row[cityTemp, int64]) {
+	emit := func(row window.OverRow[cityTemp, int64]) {
 		fmt.Println("row:", row.Record.City, row.Record.Temp, "sum of last 2:", row.Value)
 	}
 	op.Push(cityTemp{when("2018-11-01 02:00"), "Denver", 10}, emit)
@@ -185,7 +185,7 @@ func ExampleOver_AppendSnapshot() {
 		}
 		return op
 	}
-	emit := func(row window.Row[cityTemp, int64]) { fmt.Println(row.Record.City, row.Value) }
+	emit := func(row window.OverRow[cityTemp, int64]) { fmt.Println(row.Record.City, row.Value) }
 
 	first := newOp()
 	first.Push(cityTemp{when("2018-11-01 01:00"), "Denver", 29}, emit)

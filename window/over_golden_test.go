@@ -81,8 +81,11 @@ func TestOverGolden(t *testing.T) {
 }
 
 func overSec(t record.Time) string {
-	if t == record.MinTime {
+	switch t {
+	case record.MinTime:
 		return "-inf"
+	case record.MaxTime:
+		return "+inf"
 	}
 	return fmt.Sprintf("%gs", time.Duration(t).Seconds())
 }
@@ -105,7 +108,7 @@ func (sc overScript) render(t *testing.T) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	emit := func(r Row[overRec, string]) {
+	emit := func(r OverRow[overRec, string]) {
 		fmt.Fprintf(&ev, "  row %d %s %s %s\n", r.Record.ID, r.Record.Key, overSec(r.Record.T), strings.Join(r.Values, " "))
 	}
 	for _, step := range sc.steps {

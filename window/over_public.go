@@ -4,7 +4,7 @@ import (
 	"github.com/rowtime/rowtime/record"
 )
 
-// Frames returns the operator's frames, in the order of Row.Values.
+// Frames returns the operator's frames, in the order of OverRow.Values.
 func (o *Over[R, K, V]) Frames() []Frame { return append([]Frame(nil), o.frames...) }
 
 // Push takes one record and emits the rows it releases: its own at once
@@ -16,11 +16,11 @@ func (o *Over[R, K, V]) Frames() []Frame { return append([]Frame(nil), o.frames.
 // with one wrapping ErrKey; both wrap record.ErrRefused and leave the
 // operator unchanged. After Flush, Push returns record.ErrFlushed. A nil
 // emit discards the rows.
-func (o *Over[R, K, V]) Push(r R, emit func(Row[R, V])) error { return o.push(r, emit) }
+func (o *Over[R, K, V]) Push(r R, emit func(OverRow[R, V])) error { return o.push(r, emit) }
 
 // Advance raises the watermark to wm (a smaller wm changes nothing) and
 // emits the rows of the buffered records with time ≤ wm, in time order.
-func (o *Over[R, K, V]) Advance(wm record.Time, emit func(Row[R, V])) error {
+func (o *Over[R, K, V]) Advance(wm record.Time, emit func(OverRow[R, V])) error {
 	return o.advance(wm, emit)
 }
 
@@ -28,7 +28,7 @@ func (o *Over[R, K, V]) Advance(wm record.Time, emit func(Row[R, V])) error {
 // the window state of every partition: the end of input. The watermark moves
 // up to the largest time pushed, and Stats counters are kept. Push and
 // Advance afterwards return record.ErrFlushed; a second Flush does nothing.
-func (o *Over[R, K, V]) Flush(emit func(Row[R, V])) error { return o.flush(emit) }
+func (o *Over[R, K, V]) Flush(emit func(OverRow[R, V])) error { return o.flush(emit) }
 
 // Stats reports what the operator has seen and holds. OpenWindows counts
 // (partition, frame) windows and Keys partitions; StateBytes estimates the

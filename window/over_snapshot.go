@@ -113,7 +113,7 @@ func (op *overOp[R, K, A, V]) legacyParams(dst []byte, delay int64) []byte {
 	return append(dst, sub)
 }
 
-func (op *overOp[R, K, A, V]) empty(c *core[R]) engine[R, Row[R, V]] {
+func (op *overOp[R, K, A, V]) empty(c *core[R]) engine[R, OverRow[R, V]] {
 	e := *op
 	e.c = c
 	e.st = overState[R, K, A]{}

@@ -226,9 +226,9 @@ func overStream(rng *rand.Rand, n, nkeys int, jitter int64, advances bool) []ove
 
 // overRun feeds events into an operator and returns its outputs (cloned)
 // and the number of outputs after each event.
-func overRun[V any](t *testing.T, op *Over[overRec, string, V], events []overEvent) (rows []Row[overRec, V], released []int) {
+func overRun[V any](t *testing.T, op *Over[overRec, string, V], events []overEvent) (rows []OverRow[overRec, V], released []int) {
 	t.Helper()
-	emit := func(r Row[overRec, V]) { rows = append(rows, r.Clone()) }
+	emit := func(r OverRow[overRec, V]) { rows = append(rows, r.Clone()) }
 	for _, e := range events {
 		if err := apply(op, e, emit); err != nil {
 			t.Fatal(err)
@@ -425,7 +425,7 @@ func TestOverVectorCByCity(t *testing.T) {
 	}
 	var got []string
 	for _, w := range ws {
-		if err := op.Push(w, func(r Row[tev, [2]int64]) { got = append(got, fmt.Sprint(r.Values)) }); err != nil {
+		if err := op.Push(w, func(r OverRow[tev, [2]int64]) { got = append(got, fmt.Sprint(r.Values)) }); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -556,7 +556,7 @@ func TestOverLimits(t *testing.T) {
 				t.Fatal(err)
 			}
 			var n int
-			emit := func(Row[overRec, overSumAcc]) { n++ }
+			emit := func(OverRow[overRec, overSumAcc]) { n++ }
 			for i, k := range []string{"a", "b", "a"} {
 				if err := op.Push(overRec{T: record.Time(i), Key: k}, emit); err != nil {
 					t.Fatal(err)
@@ -643,7 +643,7 @@ func TestOverExpire(t *testing.T) {
 		t.Fatalf("keys %d at 12, want 1", got)
 	}
 	var got overSumAcc
-	rangeOp.Push(overRec{T: 12, Key: "a", X: 7}, func(r Row[overRec, overSumAcc]) { got = r.Value })
+	rangeOp.Push(overRec{T: 12, Key: "a", X: 7}, func(r OverRow[overRec, overSumAcc]) { got = r.Value })
 	if got.N != 1 || got.S != 7 {
 		t.Errorf("released partition came back with %+v", got)
 	}
@@ -716,8 +716,8 @@ func TestOverAllocs(t *testing.T) {
 		mm, _ := NewOver(overKey, overMinMax{}, &Options[overRec]{Delay: 3}, f, Rows(3))
 		sa, _ := NewOver(overKey, overSum{}, &Options[overRec]{Delay: 3}, f, Rows(3))
 		i := 0
-		emitMM := func(Row[overRec, [2]int64]) {}
-		emitSA := func(Row[overRec, overSumAcc]) {}
+		emitMM := func(OverRow[overRec, [2]int64]) {}
+		emitSA := func(OverRow[overRec, overSumAcc]) {}
 		push := func() {
 			r := overRec{T: record.Time(i - i%3), Key: keys[i%len(keys)], X: int64(i % 17)}
 			mm.Push(r, emitMM)
@@ -776,8 +776,8 @@ func TestOverStats(t *testing.T) {
 	if st := op.Stats(); st != (Stats{Watermark: record.MinTime}) {
 		t.Errorf("new operator: %+v", st)
 	}
-	var rows []Row[overRec, [2]int64]
-	emit := func(r Row[overRec, [2]int64]) { rows = append(rows, r.Clone()) }
+	var rows []OverRow[overRec, [2]int64]
+	emit := func(r OverRow[overRec, [2]int64]) { rows = append(rows, r.Clone()) }
 	for i := range 1000 {
 		op.Push(overRec{T: record.Time(i), Key: string(rune('a' + i%3)), ID: i, X: int64(i)}, emit)
 	}
@@ -794,14 +794,14 @@ func TestOverStats(t *testing.T) {
 		t.Errorf("StateBytes %d, want at least %d", st.StateBytes, min)
 	}
 	if rows[0].EventTime() != 0 || rows[994].EventTime() != 994 {
-		t.Errorf("Row.EventTime: %v, %v", rows[0].EventTime(), rows[994].EventTime())
+		t.Errorf("OverRow.EventTime: %v, %v", rows[0].EventTime(), rows[994].EventTime())
 	}
 	// Clone detached Values from the operator's buffer.
 	if fmt.Sprint(rows[9].Values) != "[[0 9] [0 9]]" || fmt.Sprint(rows[10].Values) != "[[1 10] [1 10]]" {
 		t.Errorf("rows 9, 10: %v, %v", rows[9].Values, rows[10].Values)
 	}
 	op.Flush(emit)
-	if st := op.Stats(); st.Emitted != 1000 || st.Keys != 0 || st.OpenWindows != 0 || st.Watermark != 999 {
+	if st := op.Stats(); st.Emitted != 1000 || st.Keys != 0 || st.OpenWindows != 0 || st.Watermark != record.MaxTime {
 		t.Errorf("after Flush: %+v", st)
 	}
 }
@@ -823,14 +823,14 @@ func analyticFrames(events []overEvent, frames []Frame) (rows []overRec, before 
 	return rows, before, inFrame
 }
 
-func analyticRun[A, V any](t *testing.T, f Analytic[overRec, A, V], events []overEvent, delay time.Duration, frames []Frame, snapEvery int) []Row[overRec, V] {
+func analyticRun[A, V any](t *testing.T, f Analytic[overRec, A, V], events []overEvent, delay time.Duration, frames []Frame, snapEvery int) []OverRow[overRec, V] {
 	t.Helper()
 	newOp := func() *Over[overRec, string, V] {
 		return must(NewOver(overKey, f, &Options[overRec]{Delay: delay}, frames...))
 	}
 	op := newOp()
-	var out []Row[overRec, V]
-	emit := func(r Row[overRec, V]) { out = append(out, r.Clone()) }
+	var out []OverRow[overRec, V]
+	emit := func(r OverRow[overRec, V]) { out = append(out, r.Clone()) }
 	for i, e := range events {
 		if err := apply(op, e, emit); err != nil {
 			t.Fatal(err)
@@ -941,7 +941,7 @@ func TestExpAvgWeights(t *testing.T) {
 		t.Fatal(err)
 	}
 	var got []float64
-	emit := func(r Row[overRec, float64]) { got = append(got, r.Value) }
+	emit := func(r OverRow[overRec, float64]) { got = append(got, r.Value) }
 	s := func(n int) record.Time { return record.Time(time.Duration(n) * time.Second) }
 	// Ages 30 s (weight 1/8), 25 s (1/4), 15 s (1/2), 5 s and 0 s (1).
 	for i, r := range []overRec{{T: s(0), F: 8}, {T: s(5), F: 4}, {T: s(15), F: 2}, {T: s(25), F: 1}, {T: s(30), F: 1}} {
@@ -962,7 +962,7 @@ func TestExpAvgWeights(t *testing.T) {
 func TestExpAvgNonFinite(t *testing.T) {
 	op, _ := NewOver(func(overRec) int { return 0 }, ExpAvg(overRecF, time.Second), nil, Rows(1))
 	var got []float64
-	emit := func(r Row[overRec, float64]) { got = append(got, r.Value) }
+	emit := func(r OverRow[overRec, float64]) { got = append(got, r.Value) }
 	for i, f := range []float64{1, math.Inf(1), 2, math.NaN(), 3, 4, math.Inf(-1), math.Inf(1)} {
 		_ = op.Push(overRec{T: record.Time(i), F: f}, emit)
 	}
@@ -997,7 +997,7 @@ func TestAnalyticInvalid(t *testing.T) {
 func TestLagKeepsPartitions(t *testing.T) {
 	op, _ := NewOver(func(r overRec) string { return r.Key }, Lag(overRecX, 1), nil, Range(time.Second))
 	var got []aggregate.Null[int64]
-	emit := func(r Row[overRec, aggregate.Null[int64]]) { got = append(got, r.Value) }
+	emit := func(r OverRow[overRec, aggregate.Null[int64]]) { got = append(got, r.Value) }
 	_ = op.Push(overRec{T: 0, Key: "a", X: 7}, emit)
 	_ = op.Push(overRec{T: record.Time(time.Hour), Key: "b", X: 1}, emit)
 	_ = op.Push(overRec{T: record.Time(2 * time.Hour), Key: "a", X: 8}, emit)
@@ -1289,7 +1289,7 @@ func TestOverSnapshotLossy(t *testing.T) {
 		t.Fatal(err)
 	}
 	var got int64
-	b.Push(overHiddenCodec{overHidden{T: 2, x: 7}}, func(r Row[overHiddenCodec, int64]) { got = r.Value })
+	b.Push(overHiddenCodec{overHidden{T: 2, x: 7}}, func(r OverRow[overHiddenCodec, int64]) { got = r.Value })
 	if got != 12 {
 		t.Errorf("sum after restore = %d, want 12", got)
 	}

@@ -120,7 +120,7 @@ func TestOverStateBytesSizer(t *testing.T) {
 		}
 		for i := range 300 {
 			r := tev{T: record.Time(i), Key: fmt.Sprint("k", i%3), V: int64(i)}
-			if err := op.Push(r, func(Row[tev, string]) {}); err != nil {
+			if err := op.Push(r, func(OverRow[tev, string]) {}); err != nil {
 				t.Fatal(err)
 			}
 		}
