@@ -24,7 +24,7 @@ func sec(n int) record.Time { return record.Time(time.Duration(n) * time.Second)
 // PRECEDING): the newest 10 s weigh 1, the 10 s before 1/2, the oldest 1/4
 // (and a row exactly 30 s old 1/8).
 func ExampleExpAvg() {
-	op, _ := window.NewOver[tick, struct{}](nil, window.ExpAvg(price, 10*time.Second), nil, window.Range(30*time.Second))
+	op, _ := window.NewOver(window.Unkeyed[tick], window.ExpAvg(price, 10*time.Second), nil, window.Range(30*time.Second))
 	print := func(r window.OverRow[tick, float64]) { fmt.Printf("%.4f\n", r.Value) }
 	op.Push(tick{sec(0), 10}, print)
 	op.Push(tick{sec(15), 20}, print) // 10 at weight 1/2
@@ -38,7 +38,7 @@ func ExampleExpAvg() {
 // LAG(price, 1) OVER (ROWS 2 PRECEDING): the previous price, absent for the
 // first row.
 func ExampleLag() {
-	op, _ := window.NewOver[tick, struct{}](nil, window.Lag(price, 1), nil, window.Rows(2))
+	op, _ := window.NewOver(window.Unkeyed[tick], window.Lag(price, 1), nil, window.Rows(2))
 	print := func(r window.OverRow[tick, aggregate.Null[float64]]) { fmt.Println(r.Value) }
 	op.Push(tick{sec(0), 10}, print)
 	op.Push(tick{sec(1), 11}, print)
@@ -51,8 +51,8 @@ func ExampleLag() {
 
 // NTH_VALUE(price, 2) FROM FIRST and FROM LAST over ROWS 2 PRECEDING.
 func ExampleNthValue() {
-	first, _ := window.NewOver[tick, struct{}](nil, window.NthValue(price, 2, window.FromFirst), nil, window.Rows(2))
-	last, _ := window.NewOver[tick, struct{}](nil, window.NthValue(price, 2, window.FromLast), nil, window.Rows(2))
+	first, _ := window.NewOver(window.Unkeyed[tick], window.NthValue(price, 2, window.FromFirst), nil, window.Rows(2))
+	last, _ := window.NewOver(window.Unkeyed[tick], window.NthValue(price, 2, window.FromLast), nil, window.Rows(2))
 	for i, p := range []float64{10, 11, 12, 13} {
 		var a, b aggregate.Null[float64]
 		first.Push(tick{sec(i), p}, func(r window.OverRow[tick, aggregate.Null[float64]]) { a = r.Value })

@@ -105,8 +105,9 @@ func (r OverRow[R, V]) Clone() OverRow[R, V] {
 //
 // # Partitions and limits
 //
-// key gives each record's partition; a nil key puts every record in one
-// partition (no PARTITION BY). A partition is held from its first record on.
+// key gives each record's partition; [Unkeyed] puts every record in one
+// partition (no PARTITION BY), and a nil key is refused with ErrInvalid.
+// A partition is held from its first record on.
 // When every frame is a RANGE frame, a partition whose rows have all fallen
 // out of range of any record still to come (its last time < watermark − the
 // largest d) is released; a ROWS frame keeps the last n rows of each
@@ -222,11 +223,17 @@ type overWin[A any] struct {
 // NewOver returns a per-record sliding-window operator computing agg over
 // each of frames (at least one) for every record, per partition given by key.
 // A nil opts means the defaults. NewOver returns an error wrapping
-// [ErrInvalid] for a nil agg, no frames, a negative ROWS n or RANGE d, a
+// [ErrInvalid] for a nil key or agg, no frames, a negative ROWS n or RANGE d, a
 // negative Delay or limit, or a non-zero Lateness.
 func NewOver[R record.Timed, K comparable, A, V any](key func(R) K, agg aggregate.Func[R, A, V], opts *Options[R], frames ...Frame) (*Over[R, K, V], error) {
+	if key == nil {
+		return nil, fmt.Errorf("%w: nil key function (use Unkeyed for one partition)", ErrInvalid)
+	}
 	if agg == nil {
 		return nil, fmt.Errorf("%w: nil aggregate", ErrInvalid)
+	}
+	if _, unkeyed := any(*new(K)).(NoKey); unkeyed {
+		key = nil // one partition, found without a map
 	}
 	if len(frames) == 0 {
 		return nil, fmt.Errorf("%w: Over needs at least one frame", ErrInvalid)

@@ -34,7 +34,7 @@ func degrees(r cityTemp) int64 { return r.Temp }
 //	WINDOW w AS (RANGE INTERVAL '1' DAY PRECEDING)
 func ExampleNewOver() {
 	// No PARTITION BY: a nil key, and struct{} for the key type.
-	op, err := window.NewOver[cityTemp, struct{}](nil,
+	op, err := window.NewOver(window.Unkeyed[cityTemp],
 		aggregate.Pair(aggregate.Min(degrees), aggregate.Max(degrees)),
 		nil, window.Range(24*time.Hour))
 	if err != nil {
@@ -142,7 +142,7 @@ func ExampleRange() {
 // passes it and is then processed in time order; Advance (say, at the end of
 // a batch) and Flush release it. A record below the watermark is late.
 func ExampleOver_Advance() {
-	op, err := window.NewOver[cityTemp, struct{}](nil,
+	op, err := window.NewOver(window.Unkeyed[cityTemp],
 		aggregate.Sum(degrees),
 		&window.Options[cityTemp]{
 			Delay: time.Hour,

@@ -394,7 +394,7 @@ func TestOverVectorC(t *testing.T) {
 		{2, 71}, {2, 71}, {4, 71}, {3, 71}, {3, 71}, {2, 71}, {2, 56}, {2, 56}, {1, 56}}
 	for _, delay := range []time.Duration{0, time.Hour} {
 		t.Run(fmt.Sprintf("delay=%v", delay), func(t *testing.T) {
-			op, err := NewOver[tev, struct{}](nil, overTempMinMax{}, &Options[tev]{Delay: delay}, Range(24*time.Hour))
+			op, err := NewOver(Unkeyed[tev], overTempMinMax{}, &Options[tev]{Delay: delay}, Range(24*time.Hour))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -473,7 +473,7 @@ func TestOverEqualTimes(t *testing.T) {
 				// Delay 2 shuffles arrival; the reorder buffer must keep
 				// arrival order among equal times.
 				for _, delay := range []time.Duration{0, 2} {
-					op, err := NewOver[overRec, struct{}](nil, f, &Options[overRec]{Delay: delay}, tt.frame)
+					op, err := NewOver(Unkeyed[overRec], f, &Options[overRec]{Delay: delay}, tt.frame)
 					if err != nil {
 						t.Fatal(err)
 					}
@@ -667,10 +667,10 @@ func TestOverWorkCount(t *testing.T) {
 		c := &overCounter{}
 		var push func(overRec) error
 		if sub {
-			op, _ := NewOver[overRec, struct{}](nil, overCountSum{c: c}, nil, f)
+			op, _ := NewOver(Unkeyed[overRec], overCountSum{c: c}, nil, f)
 			push = func(r overRec) error { return op.Push(r, nil) }
 		} else {
-			op, _ := NewOver[overRec, struct{}](nil, overCountMin{c: c}, nil, f)
+			op, _ := NewOver(Unkeyed[overRec], overCountMin{c: c}, nil, f)
 			push = func(r overRec) error { return op.Push(r, nil) }
 		}
 		const warm = 20_000
@@ -1269,14 +1269,14 @@ func (overHiddenSum) Result(a *int64) int64              { return *a }
 // encoding it round-trips.
 func TestOverSnapshotLossy(t *testing.T) {
 	count := aggregate.Count[overHidden]()
-	op := must(NewOver[overHidden, struct{}](nil, count, nil, Rows(3)))
+	op := must(NewOver(Unkeyed[overHidden], count, nil, Rows(3)))
 	op.Push(overHidden{T: 1, x: 5}, nil)
 	if _, err := op.AppendSnapshot(nil); !errors.Is(err, codec.ErrCodec) {
 		t.Errorf("AppendSnapshot of a record with unexported fields: %v, want ErrCodec", err)
 	}
 
-	mk := func() *Over[overHiddenCodec, struct{}, int64] {
-		return must(NewOver[overHiddenCodec, struct{}](nil, overHiddenSum{}, nil, Rows(1)))
+	mk := func() *Over[overHiddenCodec, NoKey, int64] {
+		return must(NewOver(Unkeyed[overHiddenCodec], overHiddenSum{}, nil, Rows(1)))
 	}
 	a := mk()
 	a.Push(overHiddenCodec{overHidden{T: 1, x: 5}}, nil)
@@ -1294,7 +1294,7 @@ func TestOverSnapshotLossy(t *testing.T) {
 		t.Errorf("sum after restore = %d, want 12", got)
 	}
 	// An accumulator with unexported fields and no StateCodec.
-	hs := must(NewOver[overRec, struct{}](nil, overHiddenAcc{}, nil, Rows(1)))
+	hs := must(NewOver(Unkeyed[overRec], overHiddenAcc{}, nil, Rows(1)))
 	hs.Push(overRec{T: 1, X: 3}, nil)
 	if _, err := hs.AppendSnapshot(nil); !errors.Is(err, codec.ErrCodec) {
 		t.Errorf("AppendSnapshot of an accumulator with unexported fields: %v, want ErrCodec", err)
@@ -1332,5 +1332,26 @@ func TestOverSnapshotNotAgg(t *testing.T) {
 	}
 	if err := agg.Restore(overSnap); !errors.Is(err, ErrSnapshot) {
 		t.Errorf("Agg.Restore of an Over snapshot: %v", err)
+	}
+}
+
+// TestOverNilKey checks the one rule for "no key": a nil key function is
+// refused, and Unkeyed puts every record in one partition.
+func TestOverNilKey(t *testing.T) {
+	if _, err := NewOver[overRec, string](nil, overSum{}, nil, Rows(1)); !errors.Is(err, ErrInvalid) {
+		t.Fatalf("nil key: %v, want ErrInvalid", err)
+	}
+	op, err := NewOver(Unkeyed[overRec], overSum{}, nil, Rows(2))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var sums []int64
+	for i, k := range []string{"a", "b", "a"} {
+		if err := op.Push(overRec{T: record.Time(i), Key: k, X: 1}, func(r OverRow[overRec, overSumAcc]) { sums = append(sums, r.Value.S) }); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if st := op.Stats(); st.Keys != 1 || fmt.Sprint(sums) != "[1 2 3]" {
+		t.Errorf("one partition for every key: keys %d, sums %v", st.Keys, sums)
 	}
 }
