@@ -1075,7 +1075,11 @@ func TestOverSnapshot(t *testing.T) {
 		} {
 			t.Run(c.name+"/"+a.name, func(t *testing.T) { a.run(t, overKey, opts, c.frames, events, cuts) })
 		}
-		t.Run(c.name+"/nokey", func(t *testing.T) { overCuts(overList{})(t, nil, opts, c.frames, events, cuts) })
+		t.Run(c.name+"/nokey", func(t *testing.T) {
+			checkCuts(t, func() *Over[overRec, NoKey, string] {
+				return must(NewOver(Unkeyed[overRec], overList{}, opts, c.frames...))
+			}, events, cuts)
+		})
 	}
 }
 
