@@ -19,6 +19,16 @@
 // The operator is a [record.Operator]; results are [Result] values handed to
 // emit on the caller's goroutine.
 //
+// # Keys
+//
+// Every constructor that groups records takes a key function and refuses a
+// nil one with [ErrInvalid]. Without a key (no GROUP BY or PARTITION BY
+// column), pass [Unkeyed]: every record then has the key [NoKey]{}, and
+// results keyed by NoKey have no "key" in their JSON forms. [TopKItems] and
+// distinct.CountItems are the unkeyed forms of [TopKItemsByKey] and
+// distinct.CountItemsByKey. A key that is not equal to itself (a float NaN)
+// is refused with [ErrKey].
+//
 // # Windows
 //
 // Every window is half-open: [Start, End) holds Start and not End. A record

@@ -19,7 +19,9 @@ func (o *Over[R, K, V]) Frames() []Frame { return append([]Frame(nil), o.frames.
 func (o *Over[R, K, V]) Push(r R, emit func(OverRow[R, V])) error { return o.push(r, emit) }
 
 // Advance raises the watermark to wm (a smaller wm changes nothing) and
-// emits the rows of the buffered records with time ≤ wm, in time order.
+// emits the rows of the buffered records with time ≤ wm, in time order. It
+// fails only after Flush, with record.ErrFlushed. A nil emit discards the
+// rows.
 func (o *Over[R, K, V]) Advance(wm record.Time, emit func(OverRow[R, V])) error {
 	return o.advance(wm, emit)
 }

@@ -180,8 +180,9 @@ func (op *TopK[R, K, T]) Push(r R, emit func(TopKItem[K, T])) error {
 	return err
 }
 
-// Advance moves the watermark to wm and emits the rows of every window that
-// ends at or before it.
+// Advance moves the watermark to wm, if that is later than the current one,
+// and emits the rows of every window that ends at or before it. It fails
+// only after Flush, with record.ErrFlushed. A nil emit discards the rows.
 func (op *TopK[R, K, T]) Advance(wm record.Time, emit func(TopKItem[K, T])) error {
 	op.out = orDiscard(emit)
 	err := op.agg.Advance(wm, op.forward)
