@@ -31,8 +31,10 @@ func BenchmarkEngineCall(b *testing.B) {
 					}
 				}
 				if call == "concrete" {
+					var cur bid
 					push = func() {
-						if err := e.push(s.next(), emit); err != nil {
+						cur = s.next()
+						if err := e.push(&cur, cur.T, emit); err != nil {
 							b.Fatal(err)
 						}
 					}

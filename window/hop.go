@@ -124,9 +124,9 @@ func (e *hopper[R, K, A, V]) lastEnd(p int64) record.Time {
 	return e.windowEnd(record.FloorDiv(p, e.slide))
 }
 
-func (e *hopper[R, K, A, V]) push(r R, emit func(Result[K, V])) error {
+func (e *hopper[R, K, A, V]) push(rp *R, t record.Time, emit func(Result[K, V])) error {
+	r := *rp
 	c := e.c
-	t := r.EventTime()
 	if t < e.cs || t >= e.ce {
 		if _, _, err := hopRange(t, e.w.size, e.w.slide); err != nil {
 			return err
@@ -179,7 +179,7 @@ func (e *hopper[R, K, A, V]) push(r R, emit func(Result[K, V])) error {
 			if t > c.maxSeen {
 				if nwm := c.watermarkFor(t); nwm > c.wm && e.fitsAfter(nwm, ki, ok) {
 					e.advance(nwm, emit)
-					return e.push(r, emit)
+					return e.push(&r, t, emit)
 				}
 			}
 			return err

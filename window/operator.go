@@ -21,7 +21,11 @@ import (
 // methods are called with a non-nil emit on an operator that has not been
 // flushed.
 type engine[In record.Timed, Out any] interface {
-	push(in In, emit func(Out)) error
+	// push takes the record in points to, whose time is t: the operator's copy, valid only
+	// during the call, passed by pointer so that a large record is not
+	// copied again on the way through the interface; the engine copies
+	// what it keeps.
+	push(in *In, t record.Time, emit func(Out)) error
 	advance(wm record.Time, emit func(Out)) // wm above the watermark
 	flush(emit func(Out))                   // the end of input; the shell sets the flag
 	fillStats(*Stats)                       // beyond the core's counts and watermark
@@ -70,6 +74,9 @@ type shell[In record.Timed, Out any] struct {
 	// none is discard, made once: a func value of a generic function made
 	// per call would be allocated, since the engine's emit escapes.
 	none func(Out)
+	// cur is the record being pushed, which the engine gets a pointer to.
+	// It stays until the next push.
+	cur In
 }
 
 func newShell[In record.Timed, Out any](c *core[In], e engine[In, Out], what string, flushed error, f coreFormat) shell[In, Out] {
@@ -90,7 +97,8 @@ func (o *shell[In, Out]) push(in In, emit func(Out)) error {
 	if err != nil {
 		return err
 	}
-	return o.eng.push(in, emit)
+	o.cur = in
+	return o.eng.push(&o.cur, in.EventTime(), emit)
 }
 
 // ready returns the emit to push with (discard for a nil one), or the

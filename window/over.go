@@ -290,9 +290,9 @@ func (s *overState[R, K, A]) reset() {
 }
 
 // push takes one record (see Over.Push).
-func (op *overOp[R, K, A, V]) push(r R, emit func(OverRow[R, V])) error {
+func (op *overOp[R, K, A, V]) push(rp *R, t record.Time, emit func(OverRow[R, V])) error {
+	r := *rp
 	s, c := &op.st, op.c
-	t := r.EventTime()
 	var p int32
 	var k K
 	var ok bool

@@ -75,9 +75,9 @@ func (e *sequencer[R, K, A, V]) end(w *swin[A]) record.Time {
 	return w.last + record.Time(e.length)
 }
 
-func (e *sequencer[R, K, A, V]) push(r R, emit func(Result[K, V])) error {
+func (e *sequencer[R, K, A, V]) push(rp *R, t record.Time, emit func(Result[K, V])) error {
+	r := *rp
 	c := e.c
-	t := r.EventTime()
 	if int64(t) > int64(record.MaxTime)-e.length {
 		return overflowErr(t, e.w.String())
 	}
@@ -103,7 +103,7 @@ func (e *sequencer[R, K, A, V]) push(r R, emit func(Result[K, V])) error {
 			if err := c.limitErr(e.keys.len(), b2i(!ok), e.nOpen+len(e.held)+len(e.buf), 1); err != nil {
 				if nwm > c.wm && e.fitsAfter(nwm, ki, ok) {
 					e.advance(nwm, emit)
-					return e.push(r, emit)
+					return e.push(&r, t, emit)
 				}
 				return err
 			}

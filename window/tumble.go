@@ -158,15 +158,14 @@ func (e *tumbler[R, K, A, V]) keyOf(ref int32) int32 {
 	return e.extra[-ref-1].key
 }
 
-func (e *tumbler[R, K, A, V]) push(r R, emit func(Result[K, V])) error {
-	t := r.EventTime()
+func (e *tumbler[R, K, A, V]) push(rp *R, t record.Time, emit func(Result[K, V])) error {
 	if t < e.cs || t >= e.ce {
-		return e.pushSlow(r, t, e.key(r), -1, false, false, emit)
+		return e.pushSlow(*rp, t, e.key(*rp), -1, false, false, emit)
 	}
 	// The fast path: the record's window is the open one of the last
 	// record, and its key is known.
 	c := e.c
-	k := e.key(r)
+	k := e.key(*rp)
 	ki := e.lastKi
 	if ki < 0 || k != e.lastK {
 		var ok bool
@@ -176,7 +175,7 @@ func (e *tumbler[R, K, A, V]) push(r R, emit func(Result[K, V])) error {
 			ki, ok = e.idx.m[k]
 		}
 		if !ok {
-			return e.pushSlow(r, t, k, -1, false, true, emit)
+			return e.pushSlow(*rp, t, k, -1, false, true, emit)
 		}
 		e.lastK, e.lastKi = k, ki
 	}
@@ -186,7 +185,7 @@ func (e *tumbler[R, K, A, V]) push(r R, emit func(Result[K, V])) error {
 		// other slot and nothing else has to happen first, its primary
 		// slot (empty, so zero) joins the window here.
 		if sl.win >= 0 || sl.next != 0 || c.limited() || (t > c.maxSeen && c.watermarkFor(t) >= e.due) {
-			return e.pushSlow(r, t, k, ki, true, true, emit)
+			return e.pushSlow(*rp, t, k, ki, true, true, emit)
 		}
 		sl.win = e.cw
 		e.keys++
@@ -195,7 +194,7 @@ func (e *tumbler[R, K, A, V]) push(r R, emit func(Result[K, V])) error {
 		w.slots = append(w.slots, ki)
 	}
 	e.laneAcc = &sl.acc
-	e.f.Add(&sl.acc, r)
+	e.f.Add(&sl.acc, *rp)
 	c.stats.Records++
 	if nwm, ok := c.raise(t, e.due); ok {
 		e.advance(nwm, emit)
@@ -275,7 +274,7 @@ func (e *tumbler[R, K, A, V]) pushSlow(r R, t record.Time, k K, ki int32, ok, lo
 			if t > c.maxSeen {
 				if nwm := c.watermarkFor(t); nwm > c.wm && e.fitsAfter(nwm, ki, has) {
 					e.advance(nwm, emit)
-					return e.push(r, emit)
+					return e.push(&r, t, emit)
 				}
 			}
 			return err
