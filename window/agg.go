@@ -78,19 +78,7 @@ func Aggregate[R record.Timed, K comparable, A, V any](w Assigner, key func(R) K
 //
 // A record whose time raises the automatic watermark (time − Delay) emits the
 // windows that watermark completes.
-func (a *Agg[R, K, V]) Push(r R, emit func(Result[K, V])) error {
-	// Written out rather than through the shell's push, so that a large
-	// record is copied once, into cur, on its way to the engine.
-	if a.c.flushed {
-		return a.flushed
-	}
-	if emit == nil {
-		emit = a.none
-	}
-	t := r.EventTime()
-	a.cur = r
-	return a.eng.push(&a.cur, t, emit)
-}
+func (a *Agg[R, K, V]) Push(r R, emit func(Result[K, V])) error { return a.push(r, emit) }
 
 // Advance moves the watermark to wm, if that is later than the current one,
 // and emits every window that ends at or before it. It fails only after
