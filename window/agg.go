@@ -78,7 +78,13 @@ func Aggregate[R record.Timed, K comparable, A, V any](w Assigner, key func(R) K
 //
 // A record whose time raises the automatic watermark (time − Delay) emits the
 // windows that watermark completes.
-func (a *Agg[R, K, V]) Push(r R, emit func(Result[K, V])) error { return a.push(r, emit) }
+func (a *Agg[R, K, V]) Push(r R, emit func(Result[K, V])) error {
+	if emit == nil {
+		emit = a.none
+	}
+	a.c.in = r
+	return a.eng.push(emit)
+}
 
 // Advance moves the watermark to wm, if that is later than the current one,
 // and emits every window that ends at or before it. It fails only after
@@ -147,6 +153,13 @@ type core[R any] struct {
 	schema     string
 
 	flushed bool        // Flush was called: the input has ended
+	// flushedErr is what Push and Advance return after Flush; the
+	// operator sets it, as its errors name it.
+	flushedErr error
+	// in is the record being pushed, which the engine reads: copied here
+	// once, it costs less than passed through the engine interface. It
+	// stays until the next push.
+	in R
 	wm      record.Time // current watermark
 	maxSeen record.Time // largest event time taken
 	stats   Stats       // Records, Late, Updates, Emitted

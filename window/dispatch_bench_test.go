@@ -31,10 +31,9 @@ func BenchmarkEngineCall(b *testing.B) {
 					}
 				}
 				if call == "concrete" {
-					var cur bid
 					push = func() {
-						cur = s.next()
-						if err := e.push(&cur, cur.T, emit); err != nil {
+						e.c.in = s.next()
+						if err := e.push(emit); err != nil {
 							b.Fatal(err)
 						}
 					}

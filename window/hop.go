@@ -124,9 +124,13 @@ func (e *hopper[R, K, A, V]) lastEnd(p int64) record.Time {
 	return e.windowEnd(record.FloorDiv(p, e.slide))
 }
 
-func (e *hopper[R, K, A, V]) push(rp *R, t record.Time, emit func(Result[K, V])) error {
-	r := *rp
+func (e *hopper[R, K, A, V]) push(emit func(Result[K, V])) error {
 	c := e.c
+	if c.flushed {
+		return c.flushedErr
+	}
+	r := c.in
+	t := r.EventTime()
 	if t < e.cs || t >= e.ce {
 		if _, _, err := hopRange(t, e.w.size, e.w.slide); err != nil {
 			return err
@@ -179,7 +183,8 @@ func (e *hopper[R, K, A, V]) push(rp *R, t record.Time, emit func(Result[K, V]))
 			if t > c.maxSeen {
 				if nwm := c.watermarkFor(t); nwm > c.wm && e.fitsAfter(nwm, ki, ok) {
 					e.advance(nwm, emit)
-					return e.push(&r, t, emit)
+					c.in = r // emit may have pushed
+					return e.push(emit)
 				}
 			}
 			return err

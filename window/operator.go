@@ -21,11 +21,14 @@ import (
 // methods are called with a non-nil emit on an operator that has not been
 // flushed.
 type engine[In record.Timed, Out any] interface {
-	// push takes the record in points to, whose time is t: the operator's copy, valid only
-	// during the call, passed by pointer so that a large record is not
-	// copied again on the way through the interface; the engine copies
-	// what it keeps.
-	push(in *In, t record.Time, emit func(Out)) error
+	// push takes the record in the core's in field, or refuses it after
+	// Flush with the core's flushedErr. The record comes through the core
+	// rather than as an argument because a large one, copied there once,
+	// then costs nothing more on its way through the interface, and
+	// because the fewer arguments keep the operators' Push within the
+	// compiler's inlining budget, so that the interface call is the only
+	// call a Push adds.
+	push(emit func(Out)) error
 	advance(wm record.Time, emit func(Out)) // wm above the watermark
 	flush(emit func(Out))                   // the end of input; the shell sets the flag
 	fillStats(*Stats)                       // beyond the core's counts and watermark
@@ -63,24 +66,21 @@ type shell[In record.Timed, Out any] struct {
 	c   *core[In]
 	eng engine[In, Out]
 	// what names the operator in its snapshot errors ("Over", "Join"; ""
-	// for Agg, whose errors were the package's first), and flushed is what
-	// Push and Advance return after Flush.
-	what    string
-	flushed error
-	f       coreFormat // which of the core's fields snapshots hold
+	// for Agg, whose errors were the package's first).
+	what string
+	f    coreFormat // which of the core's fields snapshots hold
 
 	desc    *record.Descriptor // of snapshots, built at the first use
 	typesOK bool               // the stored types passed the codec check
 	// none is discard, made once: a func value of a generic function made
 	// per call would be allocated, since the engine's emit escapes.
 	none func(Out)
-	// cur is the record being pushed, which the engine gets a pointer to.
-	// It stays until the next push.
-	cur In
 }
 
+// flushed is what Push and Advance return after Flush.
 func newShell[In record.Timed, Out any](c *core[In], e engine[In, Out], what string, flushed error, f coreFormat) shell[In, Out] {
-	return shell[In, Out]{c: c, eng: e, what: what, flushed: flushed, f: f, none: discard[Out]}
+	c.flushedErr = flushed
+	return shell[In, Out]{c: c, eng: e, what: what, f: f, none: discard[Out]}
 }
 
 // prefix is the start of the operator's restore errors: "window",
@@ -93,26 +93,16 @@ func (o *shell[In, Out]) prefix() string {
 }
 
 func (o *shell[In, Out]) push(in In, emit func(Out)) error {
-	emit, err := o.ready(emit)
-	if err != nil {
-		return err
+	if emit == nil {
+		emit = o.none
 	}
-	o.cur = in
-	return o.eng.push(&o.cur, in.EventTime(), emit)
-}
-
-// ready returns the emit to push with (discard for a nil one), or the
-// error of an operator that has been flushed.
-func (o *shell[In, Out]) ready(emit func(Out)) (func(Out), error) {
-	if o.c.flushed {
-		return nil, o.flushed
-	}
-	return o.or(emit), nil
+	o.c.in = in
+	return o.eng.push(emit)
 }
 
 func (o *shell[In, Out]) advance(wm record.Time, emit func(Out)) error {
 	if o.c.flushed {
-		return o.flushed
+		return o.c.flushedErr
 	}
 	if wm > o.c.wm {
 		o.eng.advance(wm, o.or(emit))

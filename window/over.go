@@ -290,9 +290,13 @@ func (s *overState[R, K, A]) reset() {
 }
 
 // push takes one record (see Over.Push).
-func (op *overOp[R, K, A, V]) push(rp *R, t record.Time, emit func(OverRow[R, V])) error {
-	r := *rp
+func (op *overOp[R, K, A, V]) push(emit func(OverRow[R, V])) error {
 	s, c := &op.st, op.c
+	if c.flushed {
+		return c.flushedErr
+	}
+	r := c.in
+	t := r.EventTime()
 	var p int32
 	var k K
 	var ok bool

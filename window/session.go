@@ -75,9 +75,13 @@ func (e *sequencer[R, K, A, V]) end(w *swin[A]) record.Time {
 	return w.last + record.Time(e.length)
 }
 
-func (e *sequencer[R, K, A, V]) push(rp *R, t record.Time, emit func(Result[K, V])) error {
-	r := *rp
+func (e *sequencer[R, K, A, V]) push(emit func(Result[K, V])) error {
 	c := e.c
+	if c.flushed {
+		return c.flushedErr
+	}
+	r := c.in
+	t := r.EventTime()
 	if int64(t) > int64(record.MaxTime)-e.length {
 		return overflowErr(t, e.w.String())
 	}
@@ -103,7 +107,8 @@ func (e *sequencer[R, K, A, V]) push(rp *R, t record.Time, emit func(Result[K, V
 			if err := c.limitErr(e.keys.len(), b2i(!ok), e.nOpen+len(e.held)+len(e.buf), 1); err != nil {
 				if nwm > c.wm && e.fitsAfter(nwm, ki, ok) {
 					e.advance(nwm, emit)
-					return e.push(&r, t, emit)
+					c.in = r // emit may have pushed
+					return e.push(emit)
 				}
 				return err
 			}

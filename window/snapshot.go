@@ -160,7 +160,7 @@ func (c *core[R]) readCounts(r *snapReader, f coreFormat) {
 // emptied returns c's options with no state.
 func (c *core[R]) emptied() core[R] {
 	return core[R]{delay: c.delay, lateness: c.lateness, late: c.late, maxWindows: c.maxWindows, maxKeys: c.maxKeys,
-		schema: c.schema, wm: record.MinTime, maxSeen: record.MinTime}
+		schema: c.schema, flushedErr: c.flushedErr, wm: record.MinTime, maxSeen: record.MinTime}
 }
 
 // discard is the emit of a caller that passed nil: results are dropped.

@@ -158,14 +158,16 @@ func (e *tumbler[R, K, A, V]) keyOf(ref int32) int32 {
 	return e.extra[-ref-1].key
 }
 
-func (e *tumbler[R, K, A, V]) push(rp *R, t record.Time, emit func(Result[K, V])) error {
+func (e *tumbler[R, K, A, V]) push(emit func(Result[K, V])) error {
+	r := e.c.in
+	t := r.EventTime()
 	if t < e.cs || t >= e.ce {
-		return e.pushSlow(*rp, t, e.key(*rp), -1, false, false, emit)
+		return e.pushSlow(r, t, e.key(r), -1, false, false, emit)
 	}
 	// The fast path: the record's window is the open one of the last
 	// record, and its key is known.
 	c := e.c
-	k := e.key(*rp)
+	k := e.key(r)
 	ki := e.lastKi
 	if ki < 0 || k != e.lastK {
 		var ok bool
@@ -175,7 +177,7 @@ func (e *tumbler[R, K, A, V]) push(rp *R, t record.Time, emit func(Result[K, V])
 			ki, ok = e.idx.m[k]
 		}
 		if !ok {
-			return e.pushSlow(*rp, t, k, -1, false, true, emit)
+			return e.pushSlow(r, t, k, -1, false, true, emit)
 		}
 		e.lastK, e.lastKi = k, ki
 	}
@@ -185,7 +187,7 @@ func (e *tumbler[R, K, A, V]) push(rp *R, t record.Time, emit func(Result[K, V])
 		// other slot and nothing else has to happen first, its primary
 		// slot (empty, so zero) joins the window here.
 		if sl.win >= 0 || sl.next != 0 || c.limited() || (t > c.maxSeen && c.watermarkFor(t) >= e.due) {
-			return e.pushSlow(*rp, t, k, ki, true, true, emit)
+			return e.pushSlow(r, t, k, ki, true, true, emit)
 		}
 		sl.win = e.cw
 		e.keys++
@@ -194,7 +196,7 @@ func (e *tumbler[R, K, A, V]) push(rp *R, t record.Time, emit func(Result[K, V])
 		w.slots = append(w.slots, ki)
 	}
 	e.laneAcc = &sl.acc
-	e.f.Add(&sl.acc, *rp)
+	e.f.Add(&sl.acc, r)
 	c.stats.Records++
 	if nwm, ok := c.raise(t, e.due); ok {
 		e.advance(nwm, emit)
@@ -232,6 +234,9 @@ func (e *tumbler[R, K, A, V]) adopt(from engine[R, Result[K, V]]) { *e = *from.(
 // ki and ok are k's index, when push looked it up (looked).
 func (e *tumbler[R, K, A, V]) pushSlow(r R, t record.Time, k K, ki int32, ok, looked bool, emit func(Result[K, V])) error {
 	c := e.c
+	if c.flushed {
+		return c.flushedErr
+	}
 	if k != k {
 		return keyErr(k)
 	}
@@ -274,7 +279,8 @@ func (e *tumbler[R, K, A, V]) pushSlow(r R, t record.Time, k K, ki int32, ok, lo
 			if t > c.maxSeen {
 				if nwm := c.watermarkFor(t); nwm > c.wm && e.fitsAfter(nwm, ki, has) {
 					e.advance(nwm, emit)
-					return e.push(&r, t, emit)
+					c.in = r // emit may have pushed
+					return e.push(emit)
 				}
 			}
 			return err
