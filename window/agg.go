@@ -152,14 +152,14 @@ type core[R any] struct {
 	maxKeys    int
 	schema     string
 
-	flushed bool        // Flush was called: the input has ended
+	flushed bool // Flush was called: the input has ended
 	// flushedErr is what Push and Advance return after Flush; the
 	// operator sets it, as its errors name it.
 	flushedErr error
 	// in is the record being pushed, which the engine reads: copied here
 	// once, it costs less than passed through the engine interface. It
 	// stays until the next push.
-	in R
+	in      R
 	wm      record.Time // current watermark
 	maxSeen record.Time // largest event time taken
 	stats   Stats       // Records, Late, Updates, Emitted
