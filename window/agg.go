@@ -2,7 +2,6 @@ package window
 
 import (
 	"fmt"
-	"unsafe"
 
 	"github.com/rowtime/rowtime/aggregate"
 	"github.com/rowtime/rowtime/record"
@@ -270,54 +269,4 @@ func addSat(t record.Time, d int64) record.Time {
 
 func lateErr(t record.Time, s Span, wm record.Time) error {
 	return fmt.Errorf("%w: time %s, window %v closed at watermark %s", ErrLate, t, s, wm)
-}
-
-// keyTable maps keys to dense indexes, reusing the indexes of deleted keys.
-type keyTable[K comparable] struct {
-	idx  map[K]int32
-	keys []K
-	free []int32
-}
-
-func (t *keyTable[K]) len() int { return len(t.idx) }
-
-// insert adds k, which must not be present, and returns its index.
-func (t *keyTable[K]) insert(k K) int32 {
-	if t.idx == nil {
-		t.idx = make(map[K]int32)
-	}
-	var i int32
-	if n := len(t.free); n > 0 {
-		i = t.free[n-1]
-		t.free = t.free[:n-1]
-		t.keys[i] = k
-	} else {
-		i = int32(len(t.keys))
-		t.keys = append(t.keys, k)
-	}
-	t.idx[k] = i
-	return i
-}
-
-func (t *keyTable[K]) remove(i int32) {
-	var zero K
-	delete(t.idx, t.keys[i])
-	t.keys[i] = zero
-	t.free = append(t.free, i)
-}
-
-// reset empties the table, keeping its memory.
-func (t *keyTable[K]) reset() {
-	clear(t.idx)
-	clear(t.keys)
-	t.keys = t.keys[:0]
-	t.free = t.free[:0]
-}
-
-// bytes estimates the memory held by the table.
-func (t *keyTable[K]) bytes() int64 {
-	var k K
-	ks := int64(unsafe.Sizeof(k))
-	// A map entry costs its key, its value and about 8 bytes of overhead.
-	return int64(len(t.idx))*(ks+4+8) + int64(cap(t.keys))*ks + int64(cap(t.free))*4
 }

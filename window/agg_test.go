@@ -266,7 +266,7 @@ func TestKeyChurn(t *testing.T) {
 		for i := range 50000 {
 			_ = op.Push(tev{T: record.Time(i) * record.Time(time.Millisecond), Key: fmt.Sprint(i), V: 1}, emit)
 		}
-		if n, s := op.eng.(*tumbler[tev, string, int64, int64]).idx.len(), op.Stats(); n > 4*s.Keys+4096 {
+		if n, s := op.eng.(*tumbler[tev, string, int64, int64]).keys.len(), op.Stats(); n > 4*s.Keys+4096 {
 			t.Errorf("delay %v: %d keys in the map for %d live ones", delay, n, s.Keys)
 		}
 	}
@@ -289,7 +289,7 @@ func TestKeyChurnInt(t *testing.T) {
 			// At most 4,000 keys are live (a window of 1,000 records and
 			// three more held by the delay); dead ones are dropped when a
 			// window is purged, so a window's worth of new keys comes on top.
-			if n := op.eng.(*tumbler[record.Of[int64], int64, int64, int64]).idx.len(); n > 4*4000+4096+1000 {
+			if n := op.eng.(*tumbler[record.Of[int64], int64, int64, int64]).keys.len(); n > 4*4000+4096+1000 {
 				t.Fatalf("delay %v, after %d records: %d keys in the index", delay, i+1, n)
 			}
 		}
@@ -300,7 +300,7 @@ func TestKeyChurnInt(t *testing.T) {
 			}
 		}
 		// 50,000 keys held at once would need 131,072 slots.
-		if n := len(op.eng.(*tumbler[record.Of[int64], int64, int64, int64]).idx.tab.t); n > 1<<16 {
+		if n := len(op.eng.(*tumbler[record.Of[int64], int64, int64, int64]).keys.idx.tab.t); n > 1<<16 {
 			t.Errorf("delay %v: table of %d slots", delay, n)
 		}
 	}

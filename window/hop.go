@@ -89,7 +89,7 @@ type hemit struct {
 
 func newHopper[R record.Timed, K comparable, A, V any](k kernel[R, K, A, V]) *hopper[R, K, A, V] {
 	w := k.w
-	e := &hopper[R, K, A, V]{kernel: k, size: w.size / w.pane, slide: w.slide / w.pane, pane: w.pane,
+	e := &hopper[R, K, A, V]{kernel: k, keys: newKeyTable[K](), size: w.size / w.pane, slide: w.slide / w.pane, pane: w.pane,
 		due: record.MaxTime, retain: record.MaxTime}
 	e.next = e.firstOpen(record.MinTime)
 	e.uncache()
@@ -160,7 +160,13 @@ func (e *hopper[R, K, A, V]) push(emit func(Result[K, V])) error {
 			return nil
 		}
 	}
-	ki, ok := e.keys.idx[k]
+	var ki int32
+	var ok bool
+	if e.keys.idx.ints { // keys.get, written out to inline the table's lookup
+		ki, ok = e.keys.idx.tab.get(bitsOf(k))
+	} else {
+		ki, ok = e.keys.idx.m[k]
+	}
 	i := -1
 	inCur := false
 	if ok {

@@ -7,7 +7,83 @@ import (
 	"unsafe"
 )
 
-// keyIndex maps the keys of a tumbling operator to their dense indexes.
+// keyTable maps the keys of an Agg's engine to dense indexes and back,
+// reusing the indexes of deleted keys: an engine keeps what it holds per
+// key in slices by index.
+type keyTable[K comparable] struct {
+	idx  keyIndex[K] // key → index
+	keys []K         // index → key (zero when free)
+	free []int32     // indexes of deleted keys
+}
+
+func newKeyTable[K comparable]() keyTable[K] { return keyTable[K]{idx: newKeyIndex[K]()} }
+
+func (t *keyTable[K]) len() int { return t.idx.len() }
+
+// get returns k's index. The engines' per-record paths write it out, so
+// that the integer table's lookup inlines there, where a Go map lookup is a
+// call, a hash call and a group probe: about half of the cost of a record.
+func (t *keyTable[K]) get(k K) (int32, bool) {
+	if t.idx.ints {
+		return t.idx.tab.get(bitsOf(k))
+	}
+	i, ok := t.idx.m[k]
+	return i, ok
+}
+
+// insert adds k, which must not be present, and returns its index: a
+// freed one, or len(keys) − 1 after growing keys by one.
+func (t *keyTable[K]) insert(k K) int32 {
+	var i int32
+	if n := len(t.free); n > 0 {
+		i = t.free[n-1]
+		t.free = t.free[:n-1]
+		t.keys[i] = k
+	} else {
+		i = int32(len(t.keys))
+		t.keys = append(t.keys, k)
+	}
+	t.idx.put(k, i)
+	return i
+}
+
+// remove deletes the key of index i.
+func (t *keyTable[K]) remove(i int32) {
+	var zero K
+	t.idx.remove(t.keys[i])
+	t.keys[i] = zero
+	t.free = append(t.free, i)
+}
+
+// removeIf deletes the keys whose index drop reports true.
+func (t *keyTable[K]) removeIf(drop func(int32) bool) {
+	var zero K
+	t.idx.deleteIf(func(i int32) bool {
+		if !drop(i) {
+			return false
+		}
+		t.keys[i] = zero
+		t.free = append(t.free, i)
+		return true
+	})
+}
+
+// reset empties the table, keeping its memory.
+func (t *keyTable[K]) reset() {
+	t.idx.reset()
+	clear(t.keys)
+	t.keys = t.keys[:0]
+	t.free = t.free[:0]
+}
+
+// bytes estimates the memory held by the table.
+func (t *keyTable[K]) bytes() int64 {
+	var k K
+	ks := int64(unsafe.Sizeof(k))
+	return t.idx.bytes(ks) + int64(cap(t.keys))*ks + int64(cap(t.free))*4
+}
+
+// keyIndex maps keys to indexes.
 //
 // Keys of an integer kind go to an intTable, the others to a Go map. On the
 // per-record path the table's lookup is inlined, where a Go map lookup is a
@@ -64,6 +140,15 @@ func (x *keyIndex[K]) put(k K, i int32) {
 		return
 	}
 	x.m[k] = i
+}
+
+// remove deletes k, if present.
+func (x *keyIndex[K]) remove(k K) {
+	if x.ints {
+		x.tab.remove(bitsOf(k))
+		return
+	}
+	delete(x.m, k)
 }
 
 // deleteIf removes the keys whose index drop reports true.
@@ -156,6 +241,33 @@ func (x *intTable) insert(b uint64, i1 int32) {
 		h = (h + 1) & mask
 	}
 	x.t[h] = islot{k: b, i: i1}
+}
+
+// remove deletes the key with bits b, if present, by backward shift: each
+// entry after it in its run that may sit in the hole (the hole lies on the
+// entry's probe path, from its home to where it is) moves there, leaving
+// the hole at its old place, until the run ends. No tombstones: lookups
+// stay as short as the table's load says.
+func (x *intTable) remove(b uint64) {
+	if x.n == 0 {
+		return
+	}
+	mask := len(x.t) - 1
+	h := x.home(b)
+	for x.t[h].k != b || x.t[h].i == 0 {
+		if x.t[h].i == 0 {
+			return
+		}
+		h = (h + 1) & mask
+	}
+	for j := (h + 1) & mask; x.t[j].i != 0; j = (j + 1) & mask {
+		if (j-x.home(x.t[j].k))&mask >= (j-h)&mask {
+			x.t[h] = x.t[j]
+			h = j
+		}
+	}
+	x.t[h] = islot{}
+	x.n--
 }
 
 // resize moves the entries to a new table of size slots.

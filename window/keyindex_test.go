@@ -6,7 +6,7 @@ import (
 	"testing"
 )
 
-// checkKeyIndex runs random puts, gets, deletions and resets on a keyIndex
+// checkKeyIndex runs random puts, gets, removals, deletions and resets on a keyIndex
 // and on a Go map (the oracle) and compares them after every step.
 func checkKeyIndex[K comparable](t *testing.T, keys []K, seed uint64) {
 	t.Helper()
@@ -29,6 +29,9 @@ func checkKeyIndex[K comparable](t *testing.T, keys []K, seed uint64) {
 				want[k] = next
 				next++
 			}
+		case op < 85:
+			x.remove(k) // a key held or not
+			delete(want, k)
 		case op < 99:
 			// Drop about a third of the keys, by index.
 			if op < 97 {

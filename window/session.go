@@ -59,7 +59,7 @@ type swin[A any] struct {
 }
 
 func newSequencer[R record.Timed, K comparable, A, V any](k kernel[R, K, A, V]) *sequencer[R, K, A, V] {
-	return &sequencer[R, K, A, V]{kernel: k, stagger: k.w.kind == kindStagger, length: k.w.size, open: newIDList()}
+	return &sequencer[R, K, A, V]{kernel: k, keys: newKeyTable[K](), stagger: k.w.kind == kindStagger, length: k.w.size, open: newIDList()}
 }
 
 func (e *sequencer[R, K, A, V]) flush(emit func(Result[K, V])) { flushWindows(e, e.c, emit) }
@@ -92,7 +92,7 @@ func (e *sequencer[R, K, A, V]) push(emit func(Result[K, V])) error {
 	if t < c.wm {
 		return e.pushLate(r, t, k, emit)
 	}
-	ki, ok := e.keys.idx[k]
+	ki, ok := e.keys.get(k)
 	nwm := c.wm
 	if t > c.maxSeen {
 		nwm = c.watermarkFor(t)
@@ -122,7 +122,7 @@ func (e *sequencer[R, K, A, V]) push(emit func(Result[K, V])) error {
 		if nwm > c.wm {
 			// This may close the key's window and free its index.
 			e.advance(nwm, emit)
-			ki, ok = e.keys.idx[k]
+			ki, ok = e.keys.get(k)
 		}
 		if !ok {
 			ki = e.newKey(k)
@@ -147,7 +147,7 @@ func (e *sequencer[R, K, A, V]) push(emit func(Result[K, V])) error {
 func (e *sequencer[R, K, A, V]) pushLate(r R, t record.Time, k K, emit func(Result[K, V])) error {
 	c := e.c
 	if c.lateness > 0 && int64(t) >= int64(subSat(c.wm, c.lateness)) {
-		if ki, ok := e.keys.idx[k]; ok {
+		if ki, ok := e.keys.get(k); ok {
 			if id := e.kst[ki].open; id >= 0 {
 				if w := &e.wins[id]; w.start <= t && t < e.end(w) {
 					e.f.Add(&w.acc, r)

@@ -367,7 +367,7 @@ func (e *tumbler[R, K, A, V]) appendState(w *snapWriter) {
 		w.u64(uint64(len(win.slots)))
 		for _, ref := range win.slots {
 			sl := e.slot(ref)
-			appendValue(w, e.klist[e.keyOf(ref)])
+			appendValue(w, e.keys.keys[e.keyOf(ref)])
 			e.appendAcc(w, &sl.acc)
 		}
 	}
@@ -405,7 +405,7 @@ func (e *tumbler[R, K, A, V]) readState(r *snapReader) {
 			if r.err != nil {
 				return
 			}
-			ki, ok := e.idx.get(k)
+			ki, ok := e.keys.get(k)
 			if !ok {
 				ki = e.newKey(k)
 			} else if _, dup := e.findSlot(ki, wid); dup {
@@ -475,7 +475,7 @@ func (e *hopper[R, K, A, V]) readState(r *snapReader) {
 		if r.err != nil {
 			return
 		}
-		if _, dup := e.keys.idx[k]; dup {
+		if _, dup := e.keys.get(k); dup {
 			r.fail("key repeated")
 			return
 		}
@@ -566,7 +566,7 @@ func (e *sequencer[R, K, A, V]) readState(r *snapReader) {
 		if r.err != nil {
 			return -1
 		}
-		ki, ok := e.keys.idx[k]
+		ki, ok := e.keys.get(k)
 		if !ok {
 			ki = e.newKey(k)
 		}
@@ -625,7 +625,7 @@ func (e *sequencer[R, K, A, V]) readState(r *snapReader) {
 			return
 		}
 		b.t = b.r.EventTime()
-		if r.err == nil && e.keys.idx[e.key(b.r)] != ki {
+		if got, ok := e.keys.get(e.key(b.r)); !ok || got != ki {
 			r.fail("buffered record under another key")
 			return
 		}

@@ -47,7 +47,7 @@ func (l Lane[R, K, A, V]) Take(t record.Time, k K) *A {
 
 // tumbler is the engine for tumbling windows (Step, Months, Floor).
 //
-// Layout: one lookup in idx (see keyIndex), or none when the key is that of
+// Layout: one lookup in keys (see keyTable), or none when the key is that of
 // the last record, turns a key into a dense index, which is also the index
 // of the key's primary (key, window) slot in prim, so the common case (the
 // key's one open window) reads one more cache line: the accumulator.
@@ -61,10 +61,8 @@ func (l Lane[R, K, A, V]) Take(t record.Time, k K) *A {
 // do not allocate.
 type tumbler[R record.Timed, K comparable, A, V any] struct {
 	kernel[R, K, A, V]
-	idx   keyIndex[K] // key → index
-	klist []K         // index → key
-	kfree []int32     // indexes of keys swept from idx
-	keys  int         // keys with slots
+	keys keyTable[K]
+	held int // keys with slots
 
 	prim      []tslot[A] // index → the key's primary slot (win < 0: unused)
 	extra     []xslot[A] // further slots; next links count from 1
@@ -79,7 +77,7 @@ type tumbler[R record.Timed, K comparable, A, V any] struct {
 	cs, ce record.Time
 	cw     int32
 
-	// The key of the last record found in idx and its index (lastKi < 0:
+	// The key of the last record found in keys and its index (lastKi < 0:
 	// none), so that runs of one key, and keyless queries, skip the map.
 	lastK  K
 	lastKi int32
@@ -123,7 +121,7 @@ type twin struct {
 }
 
 func newTumbler[R record.Timed, K comparable, A, V any](k kernel[R, K, A, V]) *tumbler[R, K, A, V] {
-	e := &tumbler[R, K, A, V]{kernel: k, idx: newKeyIndex[K](), due: record.MaxTime, lastKi: -1}
+	e := &tumbler[R, K, A, V]{kernel: k, keys: newKeyTable[K](), due: record.MaxTime, lastKi: -1}
 	e.uncache()
 	return e
 }
@@ -171,10 +169,10 @@ func (e *tumbler[R, K, A, V]) push(emit func(Result[K, V])) error {
 	ki := e.lastKi
 	if ki < 0 || k != e.lastK {
 		var ok bool
-		if e.idx.ints {
-			ki, ok = e.idx.tab.get(bitsOf(k))
+		if e.keys.idx.ints { // keys.get, written out to inline the table's lookup
+			ki, ok = e.keys.idx.tab.get(bitsOf(k))
 		} else {
-			ki, ok = e.idx.m[k]
+			ki, ok = e.keys.idx.m[k]
 		}
 		if !ok {
 			return e.pushSlow(r, t, k, -1, false, true, emit)
@@ -190,7 +188,7 @@ func (e *tumbler[R, K, A, V]) push(emit func(Result[K, V])) error {
 			return e.pushSlow(r, t, k, ki, true, true, emit)
 		}
 		sl.win = e.cw
-		e.keys++
+		e.held++
 		e.live++
 		w := &e.wins[e.cw]
 		w.slots = append(w.slots, ki)
@@ -266,7 +264,7 @@ func (e *tumbler[R, K, A, V]) pushSlow(r R, t record.Time, k K, ki int32, ok, lo
 	}
 	if !looked {
 		// (Closing windows may have swept keys since push looked.)
-		ki, ok = e.idx.get(k)
+		ki, ok = e.keys.get(k)
 	}
 	has := ok && e.hasSlots(ki)
 	ref, found := int32(0), false
@@ -274,7 +272,7 @@ func (e *tumbler[R, K, A, V]) pushSlow(r R, t record.Time, k K, ki int32, ok, lo
 		ref, found = e.findSlot(ki, wid)
 	}
 	if !found && c.limited() {
-		if err := c.limitErr(e.keys, b2i(!has), e.live, 1); err != nil {
+		if err := c.limitErr(e.held, b2i(!has), e.live, 1); err != nil {
 			// The watermark this record brings may close windows and make room.
 			if t > c.maxSeen {
 				if nwm := c.watermarkFor(t); nwm > c.wm && e.fitsAfter(nwm, ki, has) {
@@ -334,14 +332,14 @@ func (e *tumbler[R, K, A, V]) pushLate(r R, t record.Time, span Span, emit func(
 	// Within allowed lateness: update the held window and re-emit.
 	wid := e.findWindow(span.Start)
 	k := e.key(r)
-	ki, ok := e.idx.get(k)
+	ki, ok := e.keys.get(k)
 	has := ok && e.hasSlots(ki)
 	ref, found := int32(0), false
 	if has && wid >= 0 {
 		ref, found = e.findSlot(ki, wid)
 	}
 	if !found {
-		if err := c.limitErr(e.keys, b2i(!has), e.live, 1); err != nil {
+		if err := c.limitErr(e.held, b2i(!has), e.live, 1); err != nil {
 			return err
 		}
 	}
@@ -362,7 +360,7 @@ func (e *tumbler[R, K, A, V]) pushLate(r R, t record.Time, span Span, emit func(
 	}
 	c.stats.Updates++
 	c.stats.Emitted++
-	emit(Result[K, V]{Start: span.Start, End: span.End, Key: e.klist[ki], Value: e.f.Result(&s.acc), Update: true})
+	emit(Result[K, V]{Start: span.Start, End: span.End, Key: e.keys.keys[ki], Value: e.f.Result(&s.acc), Update: true})
 	return nil
 }
 
@@ -425,25 +423,19 @@ func (e *tumbler[R, K, A, V]) newWindow(span Span, closed bool) int32 {
 }
 
 func (e *tumbler[R, K, A, V]) newKey(k K) int32 {
-	var ki int32
-	if n := len(e.kfree); n > 0 {
-		ki = e.kfree[n-1]
-		e.kfree = e.kfree[:n-1]
-		e.klist[ki] = k
+	ki := e.keys.insert(k)
+	if int(ki) < len(e.prim) {
 		e.prim[ki] = tslot[A]{win: -1}
 	} else {
-		ki = int32(len(e.klist))
-		e.klist = append(e.klist, k)
 		e.prim = append(e.prim, tslot[A]{win: -1})
 	}
-	e.idx.put(k, ki)
 	return ki
 }
 
 // newSlot adds a slot of window wid for key ki and returns its reference.
 func (e *tumbler[R, K, A, V]) newSlot(ki, wid int32) int32 {
 	if !e.hasSlots(ki) {
-		e.keys++
+		e.held++
 	}
 	e.live++
 	p := &e.prim[ki]
@@ -502,7 +494,7 @@ func (e *tumbler[R, K, A, V]) fitsAfter(wm record.Time, ki int32, has bool) bool
 		}
 	}
 	newKey := !has || freed[ki]
-	return c.limitErr(e.keys-len(freed), b2i(newKey), e.live-freedSlots, 1) == nil
+	return c.limitErr(e.held-len(freed), b2i(newKey), e.live-freedSlots, 1) == nil
 }
 
 func (e *tumbler[R, K, A, V]) advance(wm record.Time, emit func(Result[K, V])) {
@@ -527,7 +519,7 @@ func (e *tumbler[R, K, A, V]) advance(wm record.Time, emit func(Result[K, V])) {
 			for _, ref := range w.slots {
 				sl := e.slot(ref)
 				c.stats.Emitted++
-				emit(Result[K, V]{Start: w.span.Start, End: w.span.End, Key: e.klist[e.keyOf(ref)], Value: e.f.Result(&sl.acc)})
+				emit(Result[K, V]{Start: w.span.Start, End: w.span.End, Key: e.keys.keys[e.keyOf(ref)], Value: e.f.Result(&sl.acc)})
 			}
 		}
 		if addSat(w.span.End, c.lateness) <= wm {
@@ -563,11 +555,10 @@ func (e *tumbler[R, K, A, V]) purge(id int32) {
 	if len(w.slots) == e.live {
 		// The last window: drop every slot at once, and keep the keys
 		// unless there are far more of them than this window had.
-		if e.idx.len() > 4*e.keys+4096 {
-			e.idx.reset()
-			clear(e.klist)
+		if e.keys.len() > 4*e.held+4096 {
+			e.keys.reset()
 			e.forgetLast()
-			e.klist, e.prim, e.kfree = e.klist[:0], e.prim[:0], e.kfree[:0]
+			e.prim = e.prim[:0]
 		}
 		var zero A
 		for i := range e.prim {
@@ -576,7 +567,7 @@ func (e *tumbler[R, K, A, V]) purge(id int32) {
 		}
 		clear(e.extra)
 		e.extra, e.freeExtra = e.extra[:0], e.freeExtra[:0]
-		e.keys, e.live = 0, 0
+		e.held, e.live = 0, 0
 	} else {
 		for _, ref := range w.slots {
 			var ki int32
@@ -603,7 +594,7 @@ func (e *tumbler[R, K, A, V]) purge(id int32) {
 			}
 			e.live--
 			if !e.hasSlots(ki) {
-				e.keys--
+				e.held--
 			}
 		}
 		e.sweep()
@@ -616,19 +607,11 @@ func (e *tumbler[R, K, A, V]) purge(id int32) {
 // sweep forgets the keys without slots once they outnumber the live ones
 // by far, so that key churn does not grow the map without bound.
 func (e *tumbler[R, K, A, V]) sweep() {
-	if e.idx.len() <= 4*e.keys+4096 {
+	if e.keys.len() <= 4*e.held+4096 {
 		return
 	}
 	e.forgetLast()
-	var zero K
-	e.idx.deleteIf(func(ki int32) bool {
-		if e.hasSlots(ki) {
-			return false
-		}
-		e.klist[ki] = zero
-		e.kfree = append(e.kfree, ki)
-		return true
-	})
+	e.keys.removeIf(func(ki int32) bool { return !e.hasSlots(ki) })
 }
 
 // forgetLast empties the last-key cache, before keys leave idx.
@@ -639,10 +622,8 @@ func (e *tumbler[R, K, A, V]) forgetLast() {
 
 func (e *tumbler[R, K, A, V]) fillStats(s *Stats) {
 	s.OpenWindows = e.live
-	s.Keys = e.keys
-	var k K
-	ks := int64(unsafe.Sizeof(k))
-	b := e.idx.bytes(ks) + int64(cap(e.klist))*ks + int64(cap(e.kfree)+cap(e.freeExtra))*4 +
+	s.Keys = e.held
+	b := e.keys.bytes() + int64(cap(e.freeExtra))*4 +
 		int64(cap(e.prim))*int64(unsafe.Sizeof(tslot[A]{})) + int64(cap(e.extra))*int64(unsafe.Sizeof(xslot[A]{}))
 	b += int64(cap(e.wins))*int64(unsafe.Sizeof(twin{})) + int64(cap(e.order)+cap(e.freeWins))*4
 	for i := range e.wins {
