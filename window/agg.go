@@ -78,7 +78,8 @@ func Aggregate[R record.Timed, K comparable, A, V any](w Assigner, key func(R) K
 // A record whose time raises the automatic watermark (time − Delay) emits the
 // windows that watermark completes.
 func (a *Agg[R, K, V]) Push(r R, emit func(Result[K, V])) error {
-	if emit == nil {
+	if emit == nil { // written out, not a shell method: see shell
+
 		emit = a.none
 	}
 	a.c.in = r

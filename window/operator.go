@@ -16,10 +16,14 @@ import (
 // BenchmarkStepSum and BenchmarkOver; Join, whose type names all of its
 // engine's, calls its engine directly).
 //
-// The shell around an engine checks the flushed flag, turns a nil emit
-// into discard, and opens, closes and swaps snapshots, so that an engine's
-// methods are called with a non-nil emit on an operator that has not been
-// flushed.
+// The shell around an engine turns a nil emit into discard, checks the
+// flushed flag, and opens, closes and swaps snapshots, so that an engine's
+// methods are called with a non-nil emit and, all but push, on an
+// operator that has not been flushed. Agg.Push and Over.Push write out their part
+// of a push (emit, the record into the core, the call): a shell method
+// between them and the engine would take Push over the compiler's
+// inlining budget, and Push, inlined into the method that an interface
+// call on the operator reaches, then costs one call, not two.
 type engine[In record.Timed, Out any] interface {
 	// push takes the record in the core's in field, or refuses it after
 	// Flush with the core's flushedErr. The record comes through the core
@@ -90,14 +94,6 @@ func (o *shell[In, Out]) prefix() string {
 		return "window"
 	}
 	return "window: " + o.what
-}
-
-func (o *shell[In, Out]) push(in In, emit func(Out)) error {
-	if emit == nil {
-		emit = o.none
-	}
-	o.c.in = in
-	return o.eng.push(emit)
 }
 
 func (o *shell[In, Out]) advance(wm record.Time, emit func(Out)) error {

@@ -183,15 +183,12 @@ var _ record.Operator[record.Time, OverRow[record.Time, int]] = (*Over[record.Ti
 type overState[R any, K comparable, A any] struct {
 	seq uint64 // arrival counter, orders equal times in the buffer
 
-	index  map[K]int32      // partition of each key
-	one    int32            // the partition when key is nil, or -1
-	parts  []overPart[R, A] // partitions by id
-	free   []int32          // ids of released partitions, for reuse
-	pseq   uint64           // rows processed, numbering them for overPart.seq
-	lru    idList           // with expiry only: the partitions with rows, least recently processed first
-	buf    reorder[R]       // the records waiting for the watermark
-	nparts int              // partitions held
-	keys   []K              // key of each partition id
+	keys  keyTable[K]      // key → partition id (key nil: the zero key, the one partition)
+	one   int32            // the partition when key is nil, or -1
+	parts []overPart[R, A] // partitions by id; a released one is kept for reuse
+	pseq  uint64           // rows processed, numbering them for overPart.seq
+	lru   idList           // with expiry only: the partitions with rows, least recently processed first
+	buf   reorder[R]       // the records waiting for the watermark
 }
 
 // overPart is one partition: its recent rows in a ring, and one window per
@@ -282,8 +279,9 @@ func NewOver[R record.Timed, K comparable, A, V any](key func(R) K, agg aggregat
 
 func (s *overState[R, K, A]) reset() {
 	*s = overState[R, K, A]{
-		seq: s.seq,
-		one: -1,
+		seq:  s.seq,
+		keys: newKeyTable[K](),
+		one:  -1,
 		lru: newIDList(),
 		buf: s.buf[:0],
 	}
@@ -304,7 +302,11 @@ func (op *overOp[R, K, A, V]) push(emit func(OverRow[R, V])) error {
 		p, ok = s.one, s.one >= 0
 	} else {
 		k = op.key(r)
-		p, ok = s.index[k]
+		if s.keys.idx.ints { // keys.get, written out to inline the table's lookup
+			p, ok = s.keys.idx.tab.get(bitsOf(k))
+		} else {
+			p, ok = s.keys.idx.m[k]
+		}
 		if !ok && k != k {
 			return keyErr(k)
 		}
@@ -362,11 +364,9 @@ func (op *overOp[R, K, A, V]) fillStats(st *Stats) {
 	s := &op.st
 	var zr R
 	var za A
-	var zk K
 	bytes := int64(cap(s.buf)) * int64(unsafe.Sizeof(pending[R]{}))
 	bytes += int64(cap(s.parts)) * int64(unsafe.Sizeof(overPart[R, A]{}))
-	bytes += int64(len(s.index)) * int64(unsafe.Sizeof(zk)+4+8) // map entry, roughly
-	bytes += int64(cap(s.keys)) * int64(unsafe.Sizeof(zk))
+	bytes += s.keys.bytes()
 	for i := range s.parts {
 		p := &s.parts[i]
 		bytes += int64(cap(p.rows)) * int64(unsafe.Sizeof(zr)+8)
@@ -390,8 +390,8 @@ func (op *overOp[R, K, A, V]) fillStats(st *Stats) {
 			}
 		}
 	}
-	st.OpenWindows = s.nparts * len(op.frames)
-	st.Keys = s.nparts
+	st.OpenWindows = s.keys.len() * len(op.frames)
+	st.Keys = s.keys.len()
 	st.StateBytes = bytes
 }
 
@@ -400,30 +400,23 @@ func (op *overOp[R, K, A, V]) fillStats(st *Stats) {
 func (op *overOp[R, K, A, V]) newPartition(k K) (int32, error) {
 	s := &op.st
 	nf := len(op.frames)
-	if err := op.c.heldErr(s.nparts, 1, s.nparts*nf, nf, "partitions", "windows", "MaxWindows"); err != nil {
+	if err := op.c.heldErr(s.keys.len(), 1, s.keys.len()*nf, nf, "partitions", "windows", "MaxWindows"); err != nil {
 		return -1, err
 	}
 	return s.newPart(op.key == nil, k, len(op.frames)), nil
 }
 
 func (s *overState[R, K, A]) newPart(single bool, k K, nframes int) int32 {
-	id := alloc(&s.parts, &s.free)
-	if int(id) == len(s.keys) {
-		s.keys = append(s.keys, k)
+	id := s.keys.insert(k)
+	if int(id) == len(s.parts) {
+		s.parts = append(s.parts, overPart[R, A]{})
 	}
 	p := &s.parts[id]
 	if len(p.win) != nframes { // a new slot; a released one was reset by drop
 		p.win = make([]overWin[A], nframes)
 	}
-	s.keys[id] = k
-	s.nparts++
 	if single {
 		s.one = id
-	} else {
-		if s.index == nil {
-			s.index = make(map[K]int32)
-		}
-		s.index[k] = id
 	}
 	return id
 }
@@ -605,11 +598,8 @@ func (op *overOp[R, K, A, V]) drop(id int32) {
 	p := &s.parts[id]
 	if op.key == nil {
 		s.one = -1
-	} else {
-		delete(s.index, s.keys[id])
 	}
-	var zk K
-	s.keys[id] = zk
+	s.keys.remove(id)
 	clear(p.rows)
 	clear(p.states)
 	for i := range p.win {
@@ -618,8 +608,6 @@ func (op *overOp[R, K, A, V]) drop(id int32) {
 		*w = overWin[A]{front: w.front[:0]}
 	}
 	p.head, p.tail, p.pending = 0, 0, 0
-	s.free = append(s.free, id)
-	s.nparts--
 }
 
 // overRefs reports whether values of type t refer to memory outside

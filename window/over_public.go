@@ -16,7 +16,13 @@ func (o *Over[R, K, V]) Frames() []Frame { return append([]Frame(nil), o.frames.
 // with one wrapping ErrKey; both wrap record.ErrRefused and leave the
 // operator unchanged. After Flush, Push returns record.ErrFlushed. A nil
 // emit discards the rows.
-func (o *Over[R, K, V]) Push(r R, emit func(OverRow[R, V])) error { return o.push(r, emit) }
+func (o *Over[R, K, V]) Push(r R, emit func(OverRow[R, V])) error {
+	if emit == nil { // as in Agg.Push (see shell)
+		emit = o.none
+	}
+	o.c.in = r
+	return o.eng.push(emit)
+}
 
 // Advance raises the watermark to wm (a smaller wm changes nothing) and
 // emits the rows of the buffered records with time ≤ wm, in time order. It

@@ -207,7 +207,7 @@ func (op *overOp[R, K, A, V]) readState(r *snapReader) {
 			break
 		}
 		prevLast = prevT
-		if _, dup := st.index[k]; dup || (op.key == nil && st.one >= 0) {
+		if _, dup := st.keys.get(k); dup || (op.key == nil && st.one >= 0) {
 			r.fail("duplicate partition")
 			break
 		}
@@ -302,7 +302,7 @@ func (op *overOp[R, K, A, V]) readState(r *snapReader) {
 		if op.key != nil {
 			k = op.key(rec)
 			var ok bool
-			if id, ok = st.index[k]; !ok {
+			if id, ok = st.keys.get(k); !ok {
 				id = -1
 			}
 		}
