@@ -282,8 +282,8 @@ func (s *overState[R, K, A]) reset() {
 		seq:  s.seq,
 		keys: newKeyTable[K](),
 		one:  -1,
-		lru: newIDList(),
-		buf: s.buf[:0],
+		lru:  newIDList(),
+		buf:  s.buf[:0],
 	}
 }
 
