@@ -157,8 +157,10 @@ type core[R any] struct {
 	// operator sets it, as its errors name it.
 	flushedErr error
 	// in is the record being pushed, which the engine reads: copied here
-	// once, it costs less than passed through the engine interface. It
-	// stays until the next push.
+	// once, it costs less than passed through the engine interface. As
+	// emit must not call back into the operator, it holds the record for
+	// the whole push (an engine that retries a push after advancing reads
+	// it again), and stays until the next one.
 	in      R
 	wm      record.Time // current watermark
 	maxSeen record.Time // largest event time taken

@@ -189,7 +189,6 @@ func (e *hopper[R, K, A, V]) push(emit func(Result[K, V])) error {
 			if t > c.maxSeen {
 				if nwm := c.watermarkFor(t); nwm > c.wm && e.fitsAfter(nwm, ki, ok) {
 					e.advance(nwm, emit)
-					c.in = r // emit may have pushed
 					return e.push(emit)
 				}
 			}

@@ -107,7 +107,6 @@ func (e *sequencer[R, K, A, V]) push(emit func(Result[K, V])) error {
 			if err := c.limitErr(e.keys.len(), b2i(!ok), e.nOpen+len(e.held)+len(e.buf), 1); err != nil {
 				if nwm > c.wm && e.fitsAfter(nwm, ki, ok) {
 					e.advance(nwm, emit)
-					c.in = r // emit may have pushed
 					return e.push(emit)
 				}
 				return err

@@ -277,7 +277,6 @@ func (e *tumbler[R, K, A, V]) pushSlow(r R, t record.Time, k K, ki int32, ok, lo
 			if t > c.maxSeen {
 				if nwm := c.watermarkFor(t); nwm > c.wm && e.fitsAfter(nwm, ki, has) {
 					e.advance(nwm, emit)
-					c.in = r // emit may have pushed
 					return e.push(emit)
 				}
 			}
