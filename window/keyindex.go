@@ -23,13 +23,7 @@ func (t *keyTable[K]) len() int { return t.idx.len() }
 // get returns k's index. The engines' per-record paths write it out, so
 // that the integer table's lookup inlines there, where a Go map lookup is a
 // call, a hash call and a group probe: about half of the cost of a record.
-func (t *keyTable[K]) get(k K) (int32, bool) {
-	if t.idx.ints {
-		return t.idx.tab.get(bitsOf(k))
-	}
-	i, ok := t.idx.m[k]
-	return i, ok
-}
+func (t *keyTable[K]) get(k K) (int32, bool) { return t.idx.get(k) }
 
 // insert adds k, which must not be present, and returns its index: a
 // freed one, or len(keys) − 1 after growing keys by one.
