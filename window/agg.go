@@ -79,7 +79,6 @@ func Aggregate[R record.Timed, K comparable, A, V any](w Assigner, key func(R) K
 // windows that watermark completes.
 func (a *Agg[R, K, V]) Push(r R, emit func(Result[K, V])) error {
 	if emit == nil { // written out, not a shell method: see shell
-
 		emit = a.none
 	}
 	a.c.in = r

@@ -19,11 +19,11 @@ import (
 // The shell around an engine turns a nil emit into discard, checks the
 // flushed flag, and opens, closes and swaps snapshots, so that an engine's
 // methods are called with a non-nil emit and, all but push, on an
-// operator that has not been flushed. Agg.Push and Over.Push write out their part
-// of a push (emit, the record into the core, the call): a shell method
-// between them and the engine would take Push over the compiler's
-// inlining budget, and Push, inlined into the method that an interface
-// call on the operator reaches, then costs one call, not two.
+// operator that has not been flushed. Agg.Push and Over.Push write out
+// their part of a push (emit, the record into the core, the call): a
+// shell method between them and the engine would take Push over the
+// compiler's inlining budget, and Push, inlined into the method that an
+// interface call on the operator reaches, costs one call, not two.
 type engine[In record.Timed, Out any] interface {
 	// push takes the record in the core's in field, or refuses it after
 	// Flush with the core's flushedErr. The record comes through the core

@@ -61,8 +61,8 @@ func (l Lane[R, K, A, V]) Take(t record.Time, k K) *A {
 // do not allocate.
 type tumbler[R record.Timed, K comparable, A, V any] struct {
 	kernel[R, K, A, V]
-	keys keyTable[K]
-	held int // keys with slots
+	keys keyTable[K] // key ↔ index
+	held int         // keys with slots
 
 	prim      []tslot[A] // index → the key's primary slot (win < 0: unused)
 	extra     []xslot[A] // further slots; next links count from 1
