@@ -31,7 +31,10 @@ type engine[In record.Timed, Out any] interface {
 	// then costs nothing more on its way through the interface, and
 	// because the fewer arguments keep the operators' Push within the
 	// compiler's inlining budget, so that the interface call is the only
-	// call a Push adds.
+	// call a Push adds. Each engine's push opens alike (refuse after
+	// Flush, copy the record out of the core, take its time), written out
+	// rather than a core method, which would return the record by value
+	// and copy it once more.
 	push(emit func(Out)) error
 	advance(wm record.Time, emit func(Out)) // wm above the watermark
 	flush(emit func(Out))                   // the end of input; the shell sets the flag
