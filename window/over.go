@@ -183,8 +183,12 @@ var _ record.Operator[record.Time, OverRow[record.Time, int]] = (*Over[record.Ti
 type overState[R any, K comparable, A any] struct {
 	seq uint64 // arrival counter, orders equal times in the buffer
 
-	keys  keyTable[K]      // key → partition id (key nil: the zero key, the one partition)
-	one   int32            // the partition when key is nil, or -1
+	keys keyTable[K] // key → partition id (key nil: the zero key, the one partition)
+	one  int32       // the partition when key is nil, or -1
+	// The key of the last record found in keys and its partition (lastP <
+	// 0: none), so that runs of one key skip the table.
+	lastK K
+	lastP int32
 	parts []overPart[R, A] // partitions by id; a released one is kept for reuse
 	pseq  uint64           // rows processed, numbering them for overPart.seq
 	lru   idList           // with expiry only: the partitions with rows, least recently processed first
@@ -279,11 +283,12 @@ func NewOver[R record.Timed, K comparable, A, V any](key func(R) K, agg aggregat
 
 func (s *overState[R, K, A]) reset() {
 	*s = overState[R, K, A]{
-		seq:  s.seq,
-		keys: newKeyTable[K](),
-		one:  -1,
-		lru:  newIDList(),
-		buf:  s.buf[:0],
+		seq:   s.seq,
+		keys:  newKeyTable[K](),
+		one:   -1,
+		lastP: -1,
+		lru:   newIDList(),
+		buf:   s.buf[:0],
 	}
 }
 
@@ -302,13 +307,18 @@ func (op *overOp[R, K, A, V]) push(emit func(OverRow[R, V])) error {
 		p, ok = s.one, s.one >= 0
 	} else {
 		k = op.key(r)
-		if s.keys.idx.ints { // keys.get, written out to inline the table's lookup
-			p, ok = s.keys.idx.tab.get(bitsOf(k))
-		} else {
-			p, ok = s.keys.idx.m[k]
-		}
-		if !ok && k != k {
-			return keyErr(k)
+		if p, ok = s.lastP, s.lastP >= 0; !ok || k != s.lastK {
+			if s.keys.idx.ints { // keys.get, written out to inline the table's lookup
+				p, ok = s.keys.idx.tab.get(bitsOf(k))
+			} else {
+				p, ok = s.keys.idx.m[k]
+			}
+			if !ok && k != k {
+				return keyErr(k)
+			}
+			if ok {
+				s.lastK, s.lastP = k, p
+			}
 		}
 	}
 	if t < c.wm {
@@ -598,6 +608,10 @@ func (op *overOp[R, K, A, V]) drop(id int32) {
 	p := &s.parts[id]
 	if op.key == nil {
 		s.one = -1
+	}
+	if s.lastP == id {
+		var zero K
+		s.lastK, s.lastP = zero, -1
 	}
 	s.keys.remove(id)
 	clear(p.rows)

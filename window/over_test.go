@@ -656,6 +656,25 @@ func TestOverExpire(t *testing.T) {
 	}
 }
 
+// TestOverExpireLastKey: a released partition is forgotten as the last
+// one used, so that its key, coming back after another key took its place,
+// starts a partition of its own.
+func TestOverExpireLastKey(t *testing.T) {
+	op, _ := NewOver(overKey, overSum{}, nil, Range(10))
+	op.Push(overRec{T: 1, Key: "a", X: 1}, nil)
+	op.Push(overRec{T: 2, Key: "a", X: 1}, nil) // a, found, is the last partition used
+	op.Advance(13, nil)                         // releases a
+	op.Push(overRec{T: 13, Key: "b", X: 2}, nil)
+	var got overSumAcc
+	op.Push(overRec{T: 14, Key: "a", X: 4}, func(r OverRow[overRec, overSumAcc]) { got = r.Value })
+	if got.N != 1 || got.S != 4 {
+		t.Errorf("a after its release: %+v, want N 1, S 4", got)
+	}
+	if got := op.Stats().Keys; got != 2 {
+		t.Errorf("keys %d, want 2", got)
+	}
+}
+
 // TestOverWorkCount: aggregate calls per record are O(1) on average and do
 // not grow with the window: the same for ROWS 10 and ROWS 10,000, and for
 // RANGE windows of those sizes.
