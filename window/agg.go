@@ -2,6 +2,7 @@ package window
 
 import (
 	"fmt"
+	"unsafe"
 
 	"github.com/rowtime/rowtime/aggregate"
 	"github.com/rowtime/rowtime/record"
@@ -38,6 +39,9 @@ var _ record.Operator[record.Time, Result[int, int]] = (*Agg[record.Time, int, i
 // the windows of one End) by Start, then by the order in which each key
 // first appeared in its window. Output is deterministic for a given input
 // order.
+//
+// When K has size zero (struct{}, for a query without GROUP BY), every
+// record has the one key of that type and key is not called.
 func Aggregate[R record.Timed, K comparable, A, V any](w Assigner, key func(R) K, f aggregate.Func[R, A, V], opts *Options[R]) (*Agg[R, K, V], error) {
 	if err := w.Err(); err != nil {
 		return nil, err
@@ -140,6 +144,17 @@ type kernel[R record.Timed, K comparable, A, V any] struct {
 	w   Assigner
 	key func(R) K
 	f   aggregate.Func[R, A, V]
+}
+
+// keyFor returns r's key. A key type of size zero (struct{}, the key of a
+// query without GROUP BY) has a single value, so its function is not
+// called: a keyless query pays nothing for its key.
+func (k *kernel[R, K, A, V]) keyFor(r R) K {
+	var zk K
+	if unsafe.Sizeof(zk) == 0 {
+		return zk
+	}
+	return k.key(r)
 }
 
 // core holds what every kind of window shares: options, watermark, stats.

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"math/rand/v2"
+	"slices"
 	"testing"
 	"time"
 
@@ -304,4 +306,74 @@ func TestKeyChurnInt(t *testing.T) {
 			t.Errorf("delay %v: table of %d slots", delay, n)
 		}
 	}
+}
+
+// TestKeylessSkipsKey checks that an operator whose key type has size zero
+// never calls its key function, and gives what the same query keyed by a
+// constant string gives: for every kind of window, on shuffled input with
+// late records, across a snapshot taken halfway.
+func TestKeylessSkipsKey(t *testing.T) {
+	rng := rand.New(rand.NewPCG(13, 13))
+	in := make([]tev, 3000)
+	for i := range in {
+		in[i] = tev{T: record.Time(int64(i)*int64(time.Second) - rng.Int64N(int64(90*time.Second))), V: rng.Int64N(100)}
+	}
+	opts := &Options[tev]{Delay: 10 * time.Second, Lateness: 5 * time.Second}
+	for _, w := range []Assigner{Step(30 * time.Second), Hop(time.Minute, 20*time.Second), Session(2 * time.Second), Stagger(45 * time.Second)} {
+		t.Run(w.String(), func(t *testing.T) {
+			calls := 0
+			keyless, err := Aggregate(w, func(tev) struct{} { calls++; return struct{}{} }, tevSum{}, opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			keyed, err := Aggregate(w, func(tev) string { return "" }, tevSum{}, opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got, want []string
+			emitGot := func(r Result[struct{}, int64]) { got = append(got, fmt.Sprint(r.Start, r.End, r.Value, r.Update)) }
+			emitWant := func(r Result[string, int64]) { want = append(want, fmt.Sprint(r.Start, r.End, r.Value, r.Update)) }
+			for i, r := range in {
+				if i == len(in)/2 {
+					snap := snapshotOf(t, keyless, nil)
+					if keyless, err = Aggregate(w, func(tev) struct{} { calls++; return struct{}{} }, tevSum{}, opts); err != nil {
+						t.Fatal(err)
+					}
+					if err := keyless.Restore(snap); err != nil {
+						t.Fatal(err)
+					}
+				}
+				if err := keyless.Push(r, emitGot); err != nil {
+					t.Fatal(err)
+				}
+				if err := keyed.Push(r, emitWant); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if err := keyless.Flush(emitGot); err != nil {
+				t.Fatal(err)
+			}
+			if err := keyed.Flush(emitWant); err != nil {
+				t.Fatal(err)
+			}
+			if calls != 0 {
+				t.Errorf("key called %d times", calls)
+			}
+			if len(want) == 0 || !slices.Equal(got, want) {
+				t.Errorf("keyless gave %d results, keyed %d; first difference at %d", len(got), len(want), firstDiff(got, want))
+			}
+			if ks, s := keyless.Stats(), keyed.Stats(); ks.Late != s.Late || ks.Late == 0 {
+				t.Errorf("late: keyless %d, keyed %d (want equal and some)", ks.Late, s.Late)
+			}
+		})
+	}
+}
+
+func firstDiff(a, b []string) int {
+	for i := range min(len(a), len(b)) {
+		if a[i] != b[i] {
+			return i
+		}
+	}
+	return min(len(a), len(b))
 }

@@ -140,7 +140,7 @@ func (e *hopper[R, K, A, V]) push(emit func(Result[K, V])) error {
 		e.cFirstEnd, e.cLastEnd = e.windowEnd(e.firstWindow(p)), e.lastEnd(p)
 	}
 	p := e.cp
-	k := e.key(r)
+	k := e.keyFor(r)
 	if k != k {
 		return keyErr(k)
 	}

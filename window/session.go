@@ -85,7 +85,7 @@ func (e *sequencer[R, K, A, V]) push(emit func(Result[K, V])) error {
 	if int64(t) > int64(record.MaxTime)-e.length {
 		return overflowErr(t, e.w.String())
 	}
-	k := e.key(r)
+	k := e.keyFor(r)
 	if k != k {
 		return keyErr(k)
 	}

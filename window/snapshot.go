@@ -625,7 +625,7 @@ func (e *sequencer[R, K, A, V]) readState(r *snapReader) {
 			return
 		}
 		b.t = b.r.EventTime()
-		if got, ok := e.keys.get(e.key(b.r)); !ok || got != ki {
+		if got, ok := e.keys.get(e.keyFor(b.r)); !ok || got != ki {
 			r.fail("buffered record under another key")
 			return
 		}

@@ -160,12 +160,12 @@ func (e *tumbler[R, K, A, V]) push(emit func(Result[K, V])) error {
 	r := e.c.in
 	t := r.EventTime()
 	if t < e.cs || t >= e.ce {
-		return e.pushSlow(r, t, e.key(r), -1, false, false, emit)
+		return e.pushSlow(r, t, e.keyFor(r), -1, false, false, emit)
 	}
 	// The fast path: the record's window is the open one of the last
 	// record, and its key is known.
 	c := e.c
-	k := e.key(r)
+	k := e.keyFor(r)
 	ki := e.lastKi
 	if ki < 0 || k != e.lastK {
 		var ok bool
@@ -330,7 +330,7 @@ func (e *tumbler[R, K, A, V]) pushLate(r R, t record.Time, span Span, emit func(
 	}
 	// Within allowed lateness: update the held window and re-emit.
 	wid := e.findWindow(span.Start)
-	k := e.key(r)
+	k := e.keyFor(r)
 	ki, ok := e.keys.get(k)
 	has := ok && e.hasSlots(ki)
 	ref, found := int32(0), false
