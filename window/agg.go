@@ -85,8 +85,7 @@ func (a *Agg[R, K, V]) Push(r R, emit func(Result[K, V])) error {
 	if emit == nil { // written out, not a shell method: see shell
 		emit = a.none
 	}
-	a.c.in = r
-	return a.eng.push(emit)
+	return a.eng.push(emit, r)
 }
 
 // Advance moves the watermark to wm, if that is later than the current one,
@@ -170,15 +169,9 @@ type core[R any] struct {
 	// flushedErr is what Push and Advance return after Flush; the
 	// operator sets it, as its errors name it.
 	flushedErr error
-	// in is the record being pushed, which the engine reads: copied here
-	// once, it costs less than passed through the engine interface. As
-	// emit must not call back into the operator, it holds the record for
-	// the whole push (an engine that retries a push after advancing reads
-	// it again), and stays until the next one.
-	in      R
-	wm      record.Time // current watermark
-	maxSeen record.Time // largest event time taken
-	stats   Stats       // Records, Late, Updates, Emitted
+	wm         record.Time // current watermark
+	maxSeen    record.Time // largest event time taken
+	stats      Stats       // Records, Late, Updates, Emitted
 }
 
 func newCore[R any](o *Options[R]) (core[R], error) {

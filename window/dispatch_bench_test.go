@@ -32,8 +32,7 @@ func BenchmarkEngineCall(b *testing.B) {
 				}
 				if call == "concrete" {
 					push = func() {
-						e.c.in = s.next()
-						if err := e.push(emit); err != nil {
+						if err := e.push(emit, s.next()); err != nil {
 							b.Fatal(err)
 						}
 					}

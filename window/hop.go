@@ -124,12 +124,11 @@ func (e *hopper[R, K, A, V]) lastEnd(p int64) record.Time {
 	return e.windowEnd(record.FloorDiv(p, e.slide))
 }
 
-func (e *hopper[R, K, A, V]) push(emit func(Result[K, V])) error {
+func (e *hopper[R, K, A, V]) push(emit func(Result[K, V]), r R) error {
 	c := e.c
 	if c.flushed {
 		return c.flushedErr
 	}
-	r := c.in
 	t := r.EventTime()
 	if t < e.cs || t >= e.ce {
 		if _, _, err := hopRange(t, e.w.size, e.w.slide); err != nil {
@@ -189,7 +188,7 @@ func (e *hopper[R, K, A, V]) push(emit func(Result[K, V])) error {
 			if t > c.maxSeen {
 				if nwm := c.watermarkFor(t); nwm > c.wm && e.fitsAfter(nwm, ki, ok) {
 					e.advance(nwm, emit)
-					return e.push(emit)
+					return e.push(emit, r)
 				}
 			}
 			return err

@@ -430,7 +430,9 @@ func (j *Join[L, R, K, O]) Flush(emit func(record.Of[O])) error { return j.flush
 // batch all the same.
 func (j *Join[L, R, K, O]) Stats() Stats { return j.stats() }
 
-func (j *joinEng[L, R, K, O]) push(emit func(record.Of[O])) error { return j.pushRow(j.c.in, emit) }
+func (j *joinEng[L, R, K, O]) push(emit func(record.Of[O]), r Either[L, R]) error {
+	return j.pushRow(r, emit)
+}
 
 // pushRow takes one row (see Join.Push).
 func (j *joinEng[L, R, K, O]) pushRow(in Either[L, R], emit func(record.Of[O])) error {

@@ -20,22 +20,21 @@ import (
 // flushed flag, and opens, closes and swaps snapshots, so that an engine's
 // methods are called with a non-nil emit and, all but push, on an
 // operator that has not been flushed. Agg.Push and Over.Push write out
-// their part of a push (emit, the record into the core, the call): a
-// shell method between them and the engine would take Push over the
-// compiler's inlining budget, and Push, inlined into the method that an
-// interface call on the operator reaches, costs one call, not two.
+// their part of a push (emit, the call): a shell method between them and
+// the engine would take Push over the compiler's inlining budget, and
+// Push, inlined into the method that an interface call on the operator
+// reaches, costs one call, not two.
 type engine[In record.Timed, Out any] interface {
-	// push takes the record in the core's in field, or refuses it after
-	// Flush with the core's flushedErr. The record comes through the core
-	// rather than as an argument because a large one, copied there once,
-	// then costs nothing more on its way through the interface, and
-	// because the fewer arguments keep the operators' Push within the
-	// compiler's inlining budget, so that the interface call is the only
-	// call a Push adds. Each engine's push opens alike (refuse after
-	// Flush, copy the record out of the core, take its time), written out
-	// rather than a core method, which would return the record by value
-	// and copy it once more.
-	push(emit func(Out)) error
+	// push takes r, or refuses it after Flush with the core's flushedErr.
+	// The record comes last, after emit, so that the compiler's dispatch
+	// of a generic type's method (the receiver, then its dictionary) sends
+	// a record too large for the registers left on the stack in one copy,
+	// which the engine reads in place: passed first, such a record reached
+	// the engine in registers to be stored and copied again, and through
+	// the core, it was copied out once more. Each engine's push opens alike
+	// (refuse after Flush, take the record's time), written out rather
+	// than a core method, which would copy a large record once more.
+	push(emit func(Out), r In) error
 	advance(wm record.Time, emit func(Out)) // wm above the watermark
 	flush(emit func(Out))                   // the end of input; the shell sets the flag
 	fillStats(*Stats)                       // beyond the core's counts and watermark

@@ -293,12 +293,11 @@ func (s *overState[R, K, A]) reset() {
 }
 
 // push takes one record (see Over.Push).
-func (op *overOp[R, K, A, V]) push(emit func(OverRow[R, V])) error {
+func (op *overOp[R, K, A, V]) push(emit func(OverRow[R, V]), r R) error {
 	s, c := &op.st, op.c
 	if c.flushed {
 		return c.flushedErr
 	}
-	r := c.in
 	t := r.EventTime()
 	var p int32
 	var k K

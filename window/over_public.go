@@ -20,8 +20,7 @@ func (o *Over[R, K, V]) Push(r R, emit func(OverRow[R, V])) error {
 	if emit == nil { // as in Agg.Push (see shell)
 		emit = o.none
 	}
-	o.c.in = r
-	return o.eng.push(emit)
+	return o.eng.push(emit, r)
 }
 
 // Advance raises the watermark to wm (a smaller wm changes nothing) and

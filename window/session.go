@@ -75,12 +75,11 @@ func (e *sequencer[R, K, A, V]) end(w *swin[A]) record.Time {
 	return w.last + record.Time(e.length)
 }
 
-func (e *sequencer[R, K, A, V]) push(emit func(Result[K, V])) error {
+func (e *sequencer[R, K, A, V]) push(emit func(Result[K, V]), r R) error {
 	c := e.c
 	if c.flushed {
 		return c.flushedErr
 	}
-	r := c.in
 	t := r.EventTime()
 	if int64(t) > int64(record.MaxTime)-e.length {
 		return overflowErr(t, e.w.String())
@@ -107,7 +106,7 @@ func (e *sequencer[R, K, A, V]) push(emit func(Result[K, V])) error {
 			if err := c.limitErr(e.keys.len(), b2i(!ok), e.nOpen+len(e.held)+len(e.buf), 1); err != nil {
 				if nwm > c.wm && e.fitsAfter(nwm, ki, ok) {
 					e.advance(nwm, emit)
-					return e.push(emit)
+					return e.push(emit, r)
 				}
 				return err
 			}

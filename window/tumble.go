@@ -156,8 +156,7 @@ func (e *tumbler[R, K, A, V]) keyOf(ref int32) int32 {
 	return e.extra[-ref-1].key
 }
 
-func (e *tumbler[R, K, A, V]) push(emit func(Result[K, V])) error {
-	r := e.c.in
+func (e *tumbler[R, K, A, V]) push(emit func(Result[K, V]), r R) error {
 	t := r.EventTime()
 	if t < e.cs || t >= e.ce {
 		return e.pushSlow(r, t, e.keyFor(r), -1, false, false, emit)
@@ -277,7 +276,7 @@ func (e *tumbler[R, K, A, V]) pushSlow(r R, t record.Time, k K, ki int32, ok, lo
 			if t > c.maxSeen {
 				if nwm := c.watermarkFor(t); nwm > c.wm && e.fitsAfter(nwm, ki, has) {
 					e.advance(nwm, emit)
-					return e.push(emit)
+					return e.push(emit, r)
 				}
 			}
 			return err
