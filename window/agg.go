@@ -137,12 +137,13 @@ func (a *Agg[R, K, V]) Stats() Stats { return a.stats() }
 func (a *Agg[R, K, V]) Assigner() Assigner { return a.w }
 
 // kernel is what every engine is built with: the core it shares with its
-// Agg, the assigner, the key function and the aggregate.
+// Agg, the key function, the aggregate and the assigner (in the order in
+// which a record's path reads them).
 type kernel[R record.Timed, K comparable, A, V any] struct {
 	c   *core[R]
-	w   Assigner
 	key func(R) K
 	f   aggregate.Func[R, A, V]
+	w   Assigner
 }
 
 // keyFor returns r's key. A key type of size zero (struct{}, the key of a

@@ -59,27 +59,17 @@ func (l Lane[R, K, A, V]) Take(t record.Time, k K) *A {
 // keys first appeared in it, which is the emission order. Slots and windows
 // live in slices and are reused through free lists, so steady-state pushes
 // do not allocate.
+//
+// The fields that push's fast path reads come first: for a key of up to 16
+// bytes they lie within 128 bytes of the start of the struct, where the
+// instructions that read them take a one-byte offset.
 type tumbler[R record.Timed, K comparable, A, V any] struct {
-	kernel[R, K, A, V]
-	keys keyTable[K] // key ↔ index
-	held int         // keys with slots
-
-	prim      []tslot[A] // index → the key's primary slot (win < 0: unused)
-	extra     []xslot[A] // further slots; next links count from 1
-	freeExtra []int32
-	live      int // slots in use
-
-	wins     []twin
-	freeWins []int32
-	order    []int32 // ids of held windows, by start
-
 	// The open window that took the last record: most records fall into it.
 	cs, ce record.Time
 	cw     int32
 
 	// The key of the last record found in keys and its index (lastKi < 0:
 	// none), so that runs of one key, and keyless queries, skip the map.
-	lastK  K
 	lastKi int32
 	// laneAcc is the accumulator of key lastK in window cw, or nil: take
 	// hands it out for records of that key at times in [laneLo, laneHi),
@@ -87,10 +77,26 @@ type tumbler[R record.Timed, K comparable, A, V any] struct {
 	// less Delay without saturating). The range depends on cw and due
 	// only: it is set wherever they change (setLaneRange), and the fast
 	// path of push sets just laneAcc.
-	laneAcc        *A
-	laneLo, laneHi record.Time
+	laneAcc *A
 
 	due record.Time // the smallest watermark at which advance has work
+
+	prim  []tslot[A] // index → the key's primary slot (win < 0: unused)
+	held  int        // keys with slots
+	live  int        // slots in use
+	lastK K
+
+	kernel[R, K, A, V]
+	keys keyTable[K] // key ↔ index
+
+	extra     []xslot[A] // further slots; next links count from 1
+	freeExtra []int32
+
+	wins     []twin
+	freeWins []int32
+	order    []int32 // ids of held windows, by start
+
+	laneLo, laneHi record.Time
 }
 
 // A slot reference in a window's list is a key index i for prim[i], or
