@@ -69,24 +69,28 @@ type SumState[N Number] struct {
 //
 // The sum of no records is 0; wrap Sum in OrNull for SQL's NULL.
 func Sum[R any, N Number](f func(R) N) Func[R, SumState[N], N] {
-	return sum[R, N]{f: f, kind: kindOf[N]()}
+	return &sum[R, N]{f: f, kind: kindOf[N]()}
 }
 
+// The built-in aggregates are pointers with pointer methods: a Func holding
+// one calls them as they are, where a Func holding a struct value calls
+// each through a wrapper that copies the value first, and a windowed
+// operator makes several such calls per record.
 type sum[R any, N Number] struct {
 	f    func(R) N
 	kind numKind
 }
 
-func (s sum[R, N]) Add(a *SumState[N], r R)     { a.add(s.kind, s.f(r)) }
-func (s sum[R, N]) Remove(a *SumState[N], r R)  { a.remove(s.kind, s.f(r)) }
-func (s sum[R, N]) Merge(dst, src *SumState[N]) { dst.merge(s.kind, src) }
-func (s sum[R, N]) Result(a *SumState[N]) N     { return a.result(s.kind) }
+func (s *sum[R, N]) Add(a *SumState[N], r R)     { a.add(s.kind, s.f(r)) }
+func (s *sum[R, N]) Remove(a *SumState[N], r R)  { a.remove(s.kind, s.f(r)) }
+func (s *sum[R, N]) Merge(dst, src *SumState[N]) { dst.merge(s.kind, src) }
+func (s *sum[R, N]) Result(a *SumState[N]) N     { return a.result(s.kind) }
 
-func (s sum[R, N]) AppendState(dst []byte, a *SumState[N]) ([]byte, error) {
+func (s *sum[R, N]) AppendState(dst []byte, a *SumState[N]) ([]byte, error) {
 	return a.appendState(dst, s.kind), nil
 }
 
-func (s sum[R, N]) ReadState(a *SumState[N], src []byte) (int, error) {
+func (s *sum[R, N]) ReadState(a *SumState[N], src []byte) (int, error) {
 	return a.readState(src, s.kind)
 }
 
@@ -308,7 +312,7 @@ type AvgState[N Number] struct {
 // a NaN (or +Inf and -Inf together) is in it, ±Inf while infinities of one
 // sign are, and finite again once Remove has taken them out.
 func Avg[R any, N Number](f func(R) N) Func[R, AvgState[N], float64] {
-	return avg[R, N]{f: f, kind: kindOf[N]()}
+	return &avg[R, N]{f: f, kind: kindOf[N]()}
 }
 
 type avg[R any, N Number] struct {
@@ -316,34 +320,34 @@ type avg[R any, N Number] struct {
 	kind numKind
 }
 
-func (s avg[R, N]) Add(a *AvgState[N], r R) {
+func (s *avg[R, N]) Add(a *AvgState[N], r R) {
 	a.sum.add(s.kind, s.f(r))
 	a.n++
 }
 
-func (s avg[R, N]) Remove(a *AvgState[N], r R) {
+func (s *avg[R, N]) Remove(a *AvgState[N], r R) {
 	a.sum.remove(s.kind, s.f(r))
 	a.n--
 }
 
-func (s avg[R, N]) Merge(dst, src *AvgState[N]) {
+func (s *avg[R, N]) Merge(dst, src *AvgState[N]) {
 	dst.sum.merge(s.kind, &src.sum)
 	dst.n += src.n
 }
 
-func (s avg[R, N]) Result(a *AvgState[N]) float64 {
+func (s *avg[R, N]) Result(a *AvgState[N]) float64 {
 	if a.n == 0 {
 		return math.NaN()
 	}
 	return a.sum.float(s.kind) / float64(a.n)
 }
 
-func (s avg[R, N]) AppendState(dst []byte, a *AvgState[N]) ([]byte, error) {
+func (s *avg[R, N]) AppendState(dst []byte, a *AvgState[N]) ([]byte, error) {
 	dst = binary.AppendVarint(dst, a.n)
 	return a.sum.appendState(dst, s.kind), nil
 }
 
-func (s avg[R, N]) ReadState(a *AvgState[N], src []byte) (int, error) {
+func (s *avg[R, N]) ReadState(a *AvgState[N], src []byte) (int, error) {
 	var out AvgState[N]
 	cnt, n, err := readVarint(src)
 	if err != nil {
@@ -388,9 +392,9 @@ func Max[R any, V cmp.Ordered](f func(R) V) Func[R, ExtremeState[V], V] {
 	return newExtreme(f, true)
 }
 
-func newExtreme[R any, V cmp.Ordered](f func(R) V, max bool) extreme[R, V] {
+func newExtreme[R any, V cmp.Ordered](f func(R) V, max bool) *extreme[R, V] {
 	k := reflect.TypeFor[V]().Kind()
-	return extreme[R, V]{f: f, max: max, float: k == reflect.Float32 || k == reflect.Float64}
+	return &extreme[R, V]{f: f, max: max, float: k == reflect.Float32 || k == reflect.Float64}
 }
 
 type extreme[R any, V cmp.Ordered] struct {
@@ -399,15 +403,15 @@ type extreme[R any, V cmp.Ordered] struct {
 	float bool // V is a floating-point type, so NaN can occur
 }
 
-func (s extreme[R, V]) Add(a *ExtremeState[V], r R) { s.fold(a, s.f(r)) }
+func (s *extreme[R, V]) Add(a *ExtremeState[V], r R) { s.fold(a, s.f(r)) }
 
-func (s extreme[R, V]) Merge(dst, src *ExtremeState[V]) {
+func (s *extreme[R, V]) Merge(dst, src *ExtremeState[V]) {
 	if src.ok {
 		s.fold(dst, src.v)
 	}
 }
 
-func (s extreme[R, V]) fold(a *ExtremeState[V], v V) {
+func (s *extreme[R, V]) fold(a *ExtremeState[V], v V) {
 	if !a.ok {
 		a.v, a.ok = v, true
 		return
@@ -423,16 +427,16 @@ func (s extreme[R, V]) fold(a *ExtremeState[V], v V) {
 	}
 }
 
-func (s extreme[R, V]) Result(a *ExtremeState[V]) V { return a.v }
+func (s *extreme[R, V]) Result(a *ExtremeState[V]) V { return a.v }
 
-func (s extreme[R, V]) AppendState(dst []byte, a *ExtremeState[V]) ([]byte, error) {
+func (s *extreme[R, V]) AppendState(dst []byte, a *ExtremeState[V]) ([]byte, error) {
 	if !a.ok {
 		return append(dst, 0), nil
 	}
 	return appendValue(append(dst, 1), a.v)
 }
 
-func (s extreme[R, V]) ReadState(a *ExtremeState[V], src []byte) (int, error) {
+func (s *extreme[R, V]) ReadState(a *ExtremeState[V], src []byte) (int, error) {
 	if len(src) == 0 {
 		return 0, ErrTruncated
 	}

@@ -275,11 +275,11 @@ func TestFirstLast(t *testing.T) {
 			f.Add(&src, tv{5, "src"})
 			f.Merge(&dst, &src)
 			want := "dst"
-			if f.(timed[tv, string]).last {
+			if f.(*timed[tv, string]).last {
 				want = "src"
 			}
 			if got := f.Result(&dst); got != want {
-				t.Errorf("last=%v: Merge of equal times = %q, want %q", f.(timed[tv, string]).last, got, want)
+				t.Errorf("last=%v: Merge of equal times = %q, want %q", f.(*timed[tv, string]).last, got, want)
 			}
 		}
 	})

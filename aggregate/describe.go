@@ -43,13 +43,13 @@ func shapeOf[T any]() string { return record.Shape(reflect.TypeFor[T]()) }
 func (count[R]) Describe() string { return "Count" }
 
 // Describe returns "Sum[N]", N as the codec stores it.
-func (s sum[R, N]) Describe() string { return "Sum[" + shapeOf[N]() + "]" }
+func (s *sum[R, N]) Describe() string { return "Sum[" + shapeOf[N]() + "]" }
 
 // Describe returns "Avg[N]".
-func (s avg[R, N]) Describe() string { return "Avg[" + shapeOf[N]() + "]" }
+func (s *avg[R, N]) Describe() string { return "Avg[" + shapeOf[N]() + "]" }
 
 // Describe returns "Min[V]" or "Max[V]".
-func (s extreme[R, V]) Describe() string {
+func (s *extreme[R, V]) Describe() string {
 	if s.max {
 		return "Max[" + shapeOf[V]() + "]"
 	}
@@ -57,7 +57,7 @@ func (s extreme[R, V]) Describe() string {
 }
 
 // Describe returns "First[V]" or "Last[V]".
-func (s timed[R, V]) Describe() string {
+func (s *timed[R, V]) Describe() string {
 	if s.last {
 		return "Last[" + shapeOf[V]() + "]"
 	}
@@ -66,13 +66,13 @@ func (s timed[R, V]) Describe() string {
 
 // Describe returns "VarPop[N]", "VarSamp[N]", "StddevPop[N]" or
 // "StddevSamp[N]".
-func (s variance[R, N]) Describe() string {
+func (s *variance[R, N]) Describe() string {
 	name := [...]string{varPop: "VarPop", varSamp: "VarSamp", stddevPop: "StddevPop", stddevSamp: "StddevSamp"}[s.kind]
 	return name + "[" + shapeOf[N]() + "]"
 }
 
 // Describe returns "TopK[T](k=…,capacity=…)".
-func (s topK[R, T]) Describe() string {
+func (s *topK[R, T]) Describe() string {
 	return "TopK[" + shapeOf[T]() + "](k=" + strconv.Itoa(s.k) + ",capacity=" + strconv.Itoa(s.capacity) + ")"
 }
 

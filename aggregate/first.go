@@ -21,14 +21,14 @@ type TimedState[V any] struct {
 //
 // The first of no records is the zero V; wrap First in OrNull for SQL's NULL.
 func First[R record.Timed, V any](f func(R) V) Func[R, TimedState[V], V] {
-	return timed[R, V]{f: f}
+	return &timed[R, V]{f: f}
 }
 
 // Last returns the aggregate LAST_VALUE(f(r)) by event time: f of the record
 // with the latest time; among records with equal times, the one that arrived
 // last. The last of no records is the zero V.
 func Last[R record.Timed, V any](f func(R) V) Func[R, TimedState[V], V] {
-	return timed[R, V]{f: f, last: true}
+	return &timed[R, V]{f: f, last: true}
 }
 
 type timed[R record.Timed, V any] struct {
@@ -36,7 +36,7 @@ type timed[R record.Timed, V any] struct {
 	last bool
 }
 
-func (s timed[R, V]) Add(a *TimedState[V], r R) {
+func (s *timed[R, V]) Add(a *TimedState[V], r R) {
 	if t := r.EventTime(); s.takes(a, t) {
 		a.t, a.v, a.ok = t, s.f(r), true
 	}
@@ -44,7 +44,7 @@ func (s timed[R, V]) Add(a *TimedState[V], r R) {
 
 // takes reports whether a value at time t, arriving after everything in a,
 // replaces a's value.
-func (s timed[R, V]) takes(a *TimedState[V], t record.Time) bool {
+func (s *timed[R, V]) takes(a *TimedState[V], t record.Time) bool {
 	if !a.ok {
 		return true
 	}
@@ -54,15 +54,15 @@ func (s timed[R, V]) takes(a *TimedState[V], t record.Time) bool {
 	return t < a.t
 }
 
-func (s timed[R, V]) Merge(dst, src *TimedState[V]) {
+func (s *timed[R, V]) Merge(dst, src *TimedState[V]) {
 	if src.ok && s.takes(dst, src.t) {
 		*dst = *src
 	}
 }
 
-func (s timed[R, V]) Result(a *TimedState[V]) V { return a.v }
+func (s *timed[R, V]) Result(a *TimedState[V]) V { return a.v }
 
-func (s timed[R, V]) AppendState(dst []byte, a *TimedState[V]) ([]byte, error) {
+func (s *timed[R, V]) AppendState(dst []byte, a *TimedState[V]) ([]byte, error) {
 	if !a.ok {
 		return append(dst, 0), nil
 	}
@@ -70,7 +70,7 @@ func (s timed[R, V]) AppendState(dst []byte, a *TimedState[V]) ([]byte, error) {
 	return appendValue(dst, a.v)
 }
 
-func (s timed[R, V]) ReadState(a *TimedState[V], src []byte) (int, error) {
+func (s *timed[R, V]) ReadState(a *TimedState[V], src []byte) (int, error) {
 	if len(src) == 0 {
 		return 0, ErrTruncated
 	}

@@ -96,7 +96,7 @@ func slide[A any](t *testing.T, c floatAgg[A], xs []float64, w int) float64 {
 	t.Helper()
 	rm := c.f.(Remover[float64, A])
 	abs := 1e-12
-	if _, ok := any(c.f).(variance[float64, float64]); ok {
+	if _, ok := any(c.f).(*variance[float64, float64]); ok {
 		abs = max(abs, 1e-9*finiteVar(xs))
 	}
 	var a A

@@ -93,7 +93,7 @@ func TopK[R any, T comparable](k int, item func(R) T, opts *TopKOptions) (Func[R
 	if capacity < k || capacity > math.MaxInt32 {
 		return nil, fmt.Errorf("%w: capacity %d, K %d", ErrCapacity, capacity, k)
 	}
-	return topK[R, T]{k: k, capacity: capacity, item: item}, nil
+	return &topK[R, T]{k: k, capacity: capacity, item: item}, nil
 }
 
 type topK[R any, T comparable] struct {
@@ -101,7 +101,7 @@ type topK[R any, T comparable] struct {
 	item        func(R) T
 }
 
-func (s topK[R, T]) Add(a *TopKState[T], r R) {
+func (s *topK[R, T]) Add(a *TopKState[T], r R) {
 	x := s.item(r)
 	ord := a.n
 	a.n++
@@ -200,7 +200,7 @@ func byRank[T comparable](x, y topSlot[T]) int {
 	return cmp.Compare(x.first, y.first)
 }
 
-func (s topK[R, T]) Merge(dst, src *TopKState[T]) {
+func (s *topK[R, T]) Merge(dst, src *TopKState[T]) {
 	if src.n == 0 && len(src.slots) == 0 {
 		return
 	}
@@ -240,7 +240,7 @@ func (s topK[R, T]) Merge(dst, src *TopKState[T]) {
 
 // Result returns up to K items, most frequent first, ties by first
 // appearance. It allocates the returned slice.
-func (s topK[R, T]) Result(a *TopKState[T]) []Item[T] {
+func (s *topK[R, T]) Result(a *TopKState[T]) []Item[T] {
 	if len(a.slots) == 0 {
 		return nil
 	}
@@ -257,7 +257,7 @@ func (s topK[R, T]) Result(a *TopKState[T]) []Item[T] {
 // item and slot size for the map's free slots and control bytes. It does
 // not count memory that items point to (a string's bytes), which an item
 // usually shares with the records it came from.
-func (s topK[R, T]) StateSize(a *TopKState[T]) int {
+func (s *topK[R, T]) StateSize(a *TopKState[T]) int {
 	var sl topSlot[T]
 	n := cap(a.slots)*int(unsafe.Sizeof(sl)) + cap(a.heap)*4
 	if a.index != nil {
@@ -277,7 +277,7 @@ const topKVersion = 1
 // summary is not restored into a TopK of another capacity), the record count,
 // the bound for absent items, and each counter as item, count, error and
 // arrival ordinal.
-func (s topK[R, T]) AppendState(dst []byte, a *TopKState[T]) ([]byte, error) {
+func (s *topK[R, T]) AppendState(dst []byte, a *TopKState[T]) ([]byte, error) {
 	dst = append(dst, topKVersion)
 	dst = binary.AppendUvarint(dst, uint64(s.capacity))
 	dst = binary.AppendUvarint(dst, uint64(a.n))
@@ -299,7 +299,7 @@ func (s topK[R, T]) AppendState(dst []byte, a *TopKState[T]) ([]byte, error) {
 // ReadState decodes a summary written by AppendState. It checks the version,
 // the capacity and the consistency of the counters, and leaves *a unchanged
 // on error.
-func (s topK[R, T]) ReadState(a *TopKState[T], src []byte) (int, error) {
+func (s *topK[R, T]) ReadState(a *TopKState[T], src []byte) (int, error) {
 	if len(src) == 0 {
 		return 0, ErrTruncated
 	}

@@ -45,7 +45,7 @@ func TestTopKConstructor(t *testing.T) {
 		})
 	}
 	f := mustTopK[string](t, 3, nil)
-	if c := f.(topK[string, string]).capacity; c != 30 {
+	if c := f.(*topK[string, string]).capacity; c != 30 {
 		t.Errorf("default capacity = %d, want 30", c)
 	}
 }

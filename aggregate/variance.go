@@ -136,26 +136,26 @@ func isHugeVar(x float64) bool { return x >= hugeVar || x <= -hugeVar }
 // exactly: once they have left a sliding window, its variance is that of the
 // finite values left.
 func VarPop[R any, N Number](f func(R) N) Func[R, VarState, float64] {
-	return variance[R, N]{f: f, kind: varPop}
+	return &variance[R, N]{f: f, kind: varPop}
 }
 
 // VarSamp returns the aggregate VAR_SAMP(f(r)), the sample variance
 // Σ(x−mean)²/(n−1). It is NaN for fewer than two records (SQL gives NULL;
 // wrap in OrNull to get NULL for no records). Otherwise as VarPop.
 func VarSamp[R any, N Number](f func(R) N) Func[R, VarState, float64] {
-	return variance[R, N]{f: f, kind: varSamp}
+	return &variance[R, N]{f: f, kind: varSamp}
 }
 
 // StddevPop returns the aggregate STDDEV_POP(f(r)), the square root of
 // VarPop.
 func StddevPop[R any, N Number](f func(R) N) Func[R, VarState, float64] {
-	return variance[R, N]{f: f, kind: stddevPop}
+	return &variance[R, N]{f: f, kind: stddevPop}
 }
 
 // StddevSamp returns the aggregate STDDEV_SAMP(f(r)), the square root of
 // VarSamp. It is NaN for fewer than two records.
 func StddevSamp[R any, N Number](f func(R) N) Func[R, VarState, float64] {
-	return variance[R, N]{f: f, kind: stddevSamp}
+	return &variance[R, N]{f: f, kind: stddevSamp}
 }
 
 type varKind uint8
@@ -172,7 +172,7 @@ type variance[R any, N Number] struct {
 	kind varKind
 }
 
-func (s variance[R, N]) Add(a *VarState, r R) {
+func (s *variance[R, N]) Add(a *VarState, r R) {
 	x := float64(s.f(r))
 	switch {
 	case x-x != 0: // NaN or ±Inf
@@ -184,7 +184,7 @@ func (s variance[R, N]) Add(a *VarState, r R) {
 	}
 }
 
-func (s variance[R, N]) Remove(a *VarState, r R) {
+func (s *variance[R, N]) Remove(a *VarState, r R) {
 	x := float64(s.f(r))
 	switch {
 	case x-x != 0:
@@ -196,7 +196,7 @@ func (s variance[R, N]) Remove(a *VarState, r R) {
 	}
 }
 
-func (s variance[R, N]) Merge(dst, src *VarState) {
+func (s *variance[R, N]) Merge(dst, src *VarState) {
 	dst.nf += src.nf
 	dst.w.merge(&src.w)
 	if src.big != nil {
@@ -208,7 +208,7 @@ func (s variance[R, N]) Merge(dst, src *VarState) {
 	}
 }
 
-func (s variance[R, N]) Result(a *VarState) float64 {
+func (s *variance[R, N]) Result(a *VarState) float64 {
 	div := float64(a.count())
 	if s.kind == varSamp || s.kind == stddevSamp {
 		div--
@@ -227,7 +227,7 @@ func (s variance[R, N]) Result(a *VarState) float64 {
 // (uvarint), and, when n > 0, mean and m2 (8 bytes each). When the state
 // holds values near float64's limits, n is written as −(n+1), and the
 // scaled count (varint, positive), mean and m2 of those follow.
-func (s variance[R, N]) AppendState(dst []byte, a *VarState) ([]byte, error) {
+func (s *variance[R, N]) AppendState(dst []byte, a *VarState) ([]byte, error) {
 	if a.big == nil {
 		dst = binary.AppendVarint(dst, a.w.n)
 	} else {
@@ -244,7 +244,7 @@ func (s variance[R, N]) AppendState(dst []byte, a *VarState) ([]byte, error) {
 	return dst, nil
 }
 
-func (s variance[R, N]) ReadState(a *VarState, src []byte) (int, error) {
+func (s *variance[R, N]) ReadState(a *VarState, src []byte) (int, error) {
 	cnt, n, err := readVarint(src)
 	if err != nil {
 		return 0, err
