@@ -170,6 +170,9 @@ type overOp[R record.Timed, K comparable, A, V any] struct {
 	// clearR: an R holds references, so a ring slot a row leaves is zeroed
 	// to let the garbage collector have what it points to.
 	copyA, clearR bool
+	// two: the windows aggregate on two stacks (no Remover, no analytic
+	// function).
+	two bool
 
 	// c holds the settings, watermark, flushed flag and stats that every
 	// operator of the package keeps (Lateness is always 0 here).
@@ -275,6 +278,7 @@ func NewOver[R record.Timed, K comparable, A, V any](key func(R) K, agg aggregat
 			op.expireAfter = -1 // a partition's rows are read however old
 		}
 	}
+	op.two = op.rm == nil && op.an == nil
 	op.copyA = !overRefs(reflect.TypeFor[A](), false)
 	op.clearR = overRefs(reflect.TypeFor[R](), true)
 	op.st.reset()
@@ -472,6 +476,13 @@ func (op *overOp[R, K, A, V]) process(id int32, r R, t record.Time, emit func(Ov
 			}
 		} else {
 			for p.tail-w.start > uint64(f.n)+1 {
+				if op.two && w.start != w.mid {
+					// The two-stack pop, which a ROWS frame does for
+					// every record, written out: evict does not inline.
+					w.front = w.front[:len(w.front)-1]
+					w.start++
+					continue
+				}
 				op.evict(p, w, mask)
 			}
 		}
