@@ -40,8 +40,8 @@ var _ record.Operator[record.Time, Result[int, int]] = (*Agg[record.Time, int, i
 // first appeared in its window. Output is deterministic for a given input
 // order.
 //
-// When K has size zero (struct{}, for a query without GROUP BY), every
-// record has the one key of that type and key is not called.
+// When K has size zero ([NoKey] or struct{}, for a query without GROUP
+// BY), key is not called (see the package doc on keys).
 func Aggregate[R record.Timed, K comparable, A, V any](w Assigner, key func(R) K, f aggregate.Func[R, A, V], opts *Options[R]) (*Agg[R, K, V], error) {
 	if err := w.Err(); err != nil {
 		return nil, err
@@ -146,15 +146,19 @@ type kernel[R record.Timed, K comparable, A, V any] struct {
 	w   Assigner
 }
 
-// keyFor returns r's key. A key type of size zero (struct{}, the key of a
-// query without GROUP BY) has a single value, so its function is not
-// called: a keyless query pays nothing for its key.
-func (k *kernel[R, K, A, V]) keyFor(r R) K {
+// keyFor returns r's key (see keyOf).
+func (k *kernel[R, K, A, V]) keyFor(r R) K { return keyOf(k.key, r) }
+
+// keyOf returns key(r). A key type of size zero (struct{}, the key of a
+// query without GROUP BY) has a single value, so key is not called: a
+// keyless query pays nothing for its key. Every operator of the package
+// computes its records' keys through it.
+func keyOf[R any, K comparable](key func(R) K, r R) K {
 	var zk K
 	if unsafe.Sizeof(zk) == 0 {
 		return zk
 	}
-	return k.key(r)
+	return key(r)
 }
 
 // core holds what every kind of window shares: options, watermark, stats.

@@ -377,3 +377,118 @@ func firstDiff(a, b []string) int {
 	}
 	return min(len(a), len(b))
 }
+
+// TestKeylessOverJoin is TestKeylessSkipsKey for Over and Join: with a key
+// type of size zero, the key functions are never called (also when a
+// snapshot taken halfway is restored), and the results are those of the
+// same operator keyed by a constant string.
+func TestKeylessOverJoin(t *testing.T) {
+	t.Run("Over", func(t *testing.T) {
+		rng := rand.New(rand.NewPCG(14, 14))
+		in := make([]tev, 2000)
+		for i := range in {
+			in[i] = tev{T: record.Time(int64(i)*int64(time.Second) - rng.Int64N(int64(8*time.Second))), V: rng.Int64N(100)}
+		}
+		opts := &Options[tev]{Delay: 5 * time.Second}
+		calls := 0
+		newKeyless := func() *Over[tev, struct{}, int64] {
+			op, err := NewOver(func(tev) struct{} { calls++; return struct{}{} }, tevSum{}, opts, Rows(5), Range(20*time.Second))
+			if err != nil {
+				t.Fatal(err)
+			}
+			return op
+		}
+		keyless := newKeyless()
+		keyed, err := NewOver(func(tev) string { return "" }, tevSum{}, opts, Rows(5), Range(20*time.Second))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got, want []string
+		emitGot := func(r OverRow[tev, int64]) { got = append(got, fmt.Sprint(r.Record, r.Values)) }
+		emitWant := func(r OverRow[tev, int64]) { want = append(want, fmt.Sprint(r.Record, r.Values)) }
+		for i, r := range in {
+			if i == len(in)/2 {
+				snap := snapshotOf(t, keyless, nil)
+				keyless = newKeyless()
+				if err := keyless.Restore(snap); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if err := keyless.Push(r, emitGot); err != nil {
+				t.Fatal(err)
+			}
+			if err := keyed.Push(r, emitWant); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := keyless.Flush(emitGot); err != nil {
+			t.Fatal(err)
+		}
+		if err := keyed.Flush(emitWant); err != nil {
+			t.Fatal(err)
+		}
+		if calls != 0 {
+			t.Errorf("key called %d times", calls)
+		}
+		if len(want) == 0 || !slices.Equal(got, want) {
+			t.Errorf("keyless gave %d rows, keyed %d; first difference at %d", len(got), len(want), firstDiff(got, want))
+		}
+	})
+	t.Run("Join", func(t *testing.T) {
+		steps := randomJoinStream(rand.New(rand.NewPCG(15, 15)), 400, 1, 2*time.Second)
+		calls := 0
+		zkey := func(jrow) struct{} { calls++; return struct{}{} }
+		jopts := &JoinOptions[jrow, jrow]{Delay: 2 * time.Second}
+		newKeyless := func() *Join[jrow, jrow, struct{}, jout] {
+			op, err := NewJoin(FullOuter, BothWindows(Range(5*time.Second), Rows(3)), zkey, zkey, jresult, jopts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return op
+		}
+		keyless := newKeyless()
+		keyed, err := NewJoin(FullOuter, BothWindows(Range(5*time.Second), Rows(3)), jrowKey, jrowKey, jresult, jopts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got, want []string
+		emitGot := func(r record.Of[jout]) { got = append(got, fmt.Sprint(r)) }
+		emitWant := func(r record.Of[jout]) { want = append(want, fmt.Sprint(r)) }
+		for i, s := range steps {
+			if i == len(steps)/2 {
+				snap := snapshotOf(t, keyless, nil)
+				keyless = newKeyless()
+				if err := keyless.Restore(snap); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if s.advance {
+				if err := keyless.Advance(s.wm, emitGot); err != nil {
+					t.Fatal(err)
+				}
+				if err := keyed.Advance(s.wm, emitWant); err != nil {
+					t.Fatal(err)
+				}
+				continue
+			}
+			if err := keyless.Push(s.r, emitGot); err != nil {
+				t.Fatal(err)
+			}
+			if err := keyed.Push(s.r, emitWant); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := keyless.Flush(emitGot); err != nil {
+			t.Fatal(err)
+		}
+		if err := keyed.Flush(emitWant); err != nil {
+			t.Fatal(err)
+		}
+		if calls != 0 {
+			t.Errorf("key called %d times", calls)
+		}
+		if len(want) == 0 || !slices.Equal(got, want) {
+			t.Errorf("keyless gave %d results, keyed %d; first difference at %d", len(got), len(want), firstDiff(got, want))
+		}
+	})
+}

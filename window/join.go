@@ -454,9 +454,9 @@ func (j *joinEng[L, R, K, O]) pushRow(in Either[L, R], emit func(record.Of[O])) 
 	}
 	var k K
 	if in.IsRight {
-		k = j.rkey(in.Right)
+		k = keyOf(j.rkey, in.Right)
 	} else {
-		k = j.lkey(in.Left)
+		k = keyOf(j.lkey, in.Left)
 	}
 	id, ok := s.index[k]
 	if err := c.heldErr(s.nkeys, b2i(!ok), s.left.held+s.right.held+len(s.buf), 1, "keys", "rows", "MaxRows"); err != nil {

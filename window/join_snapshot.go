@@ -134,9 +134,9 @@ func (j *joinEng[L, R, K, O]) readState(r *snapReader) {
 	key := func(in *Either[L, R]) int32 {
 		var k K
 		if in.IsRight {
-			k = j.rkey(in.Right)
+			k = keyOf(j.rkey, in.Right)
 		} else {
-			k = j.lkey(in.Left)
+			k = keyOf(j.lkey, in.Left)
 		}
 		if id, ok := st.index[k]; ok {
 			return id

@@ -309,7 +309,7 @@ func (op *overOp[R, K, A, V]) push(emit func(OverRow[R, V]), r R) error {
 	if op.key == nil {
 		p, ok = s.one, s.one >= 0
 	} else {
-		k = op.key(r)
+		k = keyOf(op.key, r)
 		if p, ok = s.lastP, s.lastP >= 0; !ok || k != s.lastK {
 			if s.keys.idx.ints { // keys.get, written out to inline the table's lookup
 				p, ok = s.keys.idx.tab.get(bitsOf(k))

@@ -187,7 +187,7 @@ func (op *overOp[R, K, A, V]) readState(r *snapReader) {
 			t := rows[i].EventTime()
 			var ki K
 			if op.key != nil {
-				ki = op.key(rows[i])
+				ki = keyOf(op.key, rows[i])
 			}
 			switch {
 			case i == 0:
@@ -300,7 +300,7 @@ func (op *overOp[R, K, A, V]) readState(r *snapReader) {
 		var k K
 		id := st.one
 		if op.key != nil {
-			k = op.key(rec)
+			k = keyOf(op.key, rec)
 			var ok bool
 			if id, ok = st.keys.get(k); !ok {
 				id = -1
