@@ -26,10 +26,10 @@
 // column), pass [Unkeyed]: every record then has the key [NoKey]{}, and
 // results keyed by NoKey have no "key" in their JSON forms. [TopKItems] and
 // distinct.CountItems are the unkeyed forms of [TopKItemsByKey] and
-// distinct.CountItemsByKey. The operators never call a key function whose
-// key type has size zero (NoKey, or any struct{}): such a type has one
-// value, so a query without a key pays nothing for it. A key that is not
-// equal to itself (a float NaN) is refused with [ErrKey].
+// distinct.CountItemsByKey. This package's operators never call a key
+// function whose key type has size zero (NoKey, or any struct{}): such a
+// type has one value, so a query without a key pays nothing for it. A key
+// that is not equal to itself (a float NaN) is refused with [ErrKey].
 //
 // # Windows
 //
