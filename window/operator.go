@@ -25,15 +25,15 @@ import (
 // Push, inlined into the method that an interface call on the operator
 // reaches, costs one call, not two.
 type engine[In record.Timed, Out any] interface {
-	// push takes r, or refuses it after Flush with the core's flushedErr.
-	// The record comes last, after emit, so that the compiler's dispatch
-	// of a generic type's method (the receiver, then its dictionary) sends
-	// a record too large for the registers left on the stack in one copy,
-	// which the engine reads in place: passed first, such a record reached
-	// the engine in registers to be stored and copied again, and through
-	// the core, it was copied out once more. Each engine's push opens alike
-	// (refuse after Flush, take the record's time), written out rather
-	// than a core method, which would copy a large record once more.
+	// push takes r, or refuses it after Flush with the core's flushedErr
+	// (the tumbler checks on its slow path only: Flush empties its cached
+	// window, so a flushed tumbler never takes the fast one). The record
+	// comes last: the dispatch of a generic type's method passes the
+	// receiver and its dictionary first, and a record too large for the
+	// registers left then goes on the stack in one copy, which the engine
+	// reads in place; passed first, it came in registers, to be stored and
+	// copied again. Each engine writes this opening out rather than calling
+	// a core method, which would copy a large record once more.
 	push(emit func(Out), r In) error
 	advance(wm record.Time, emit func(Out)) // wm above the watermark
 	flush(emit func(Out))                   // the end of input; the shell sets the flag
