@@ -314,59 +314,127 @@ func TestKeyChurnInt(t *testing.T) {
 // late records, across a snapshot taken halfway.
 func TestKeylessSkipsKey(t *testing.T) {
 	rng := rand.New(rand.NewPCG(13, 13))
-	in := make([]tev, 3000)
+	in := make([]step[tev], 3000)
 	for i := range in {
-		in[i] = tev{T: record.Time(int64(i)*int64(time.Second) - rng.Int64N(int64(90*time.Second))), V: rng.Int64N(100)}
+		in[i].r = tev{T: record.Time(int64(i)*int64(time.Second) - rng.Int64N(int64(90*time.Second))), V: rng.Int64N(100)}
 	}
 	opts := &Options[tev]{Delay: 10 * time.Second, Lateness: 5 * time.Second}
 	for _, w := range []Assigner{Step(30 * time.Second), Hop(time.Minute, 20*time.Second), Session(2 * time.Second), Stagger(45 * time.Second)} {
 		t.Run(w.String(), func(t *testing.T) {
 			calls := 0
-			keyless, err := Aggregate(w, func(tev) struct{} { calls++; return struct{}{} }, tevSum{}, opts)
-			if err != nil {
-				t.Fatal(err)
-			}
 			keyed, err := Aggregate(w, func(tev) string { return "" }, tevSum{}, opts)
 			if err != nil {
 				t.Fatal(err)
 			}
-			var got, want []string
-			emitGot := func(r Result[struct{}, int64]) { got = append(got, fmt.Sprint(r.Start, r.End, r.Value, r.Update)) }
-			emitWant := func(r Result[string, int64]) { want = append(want, fmt.Sprint(r.Start, r.End, r.Value, r.Update)) }
-			for i, r := range in {
-				if i == len(in)/2 {
-					snap := snapshotOf(t, keyless, nil)
-					if keyless, err = Aggregate(w, func(tev) struct{} { calls++; return struct{}{} }, tevSum{}, opts); err != nil {
-						t.Fatal(err)
-					}
-					if err := keyless.Restore(snap); err != nil {
-						t.Fatal(err)
-					}
-				}
-				if err := keyless.Push(r, emitGot); err != nil {
+			fmtRes := func(r Result[struct{}, int64]) string { return fmt.Sprint(r.Start, r.End, r.Value, r.Update) }
+			keyless := checkKeyless(t, in, &calls, func() *Agg[tev, struct{}, int64] {
+				op, err := Aggregate(w, func(tev) struct{} { calls++; return struct{}{} }, tevSum{}, opts)
+				if err != nil {
 					t.Fatal(err)
 				}
-				if err := keyed.Push(r, emitWant); err != nil {
-					t.Fatal(err)
-				}
-			}
-			if err := keyless.Flush(emitGot); err != nil {
-				t.Fatal(err)
-			}
-			if err := keyed.Flush(emitWant); err != nil {
-				t.Fatal(err)
-			}
-			if calls != 0 {
-				t.Errorf("key called %d times", calls)
-			}
-			if len(want) == 0 || !slices.Equal(got, want) {
-				t.Errorf("keyless gave %d results, keyed %d; first difference at %d", len(got), len(want), firstDiff(got, want))
-			}
+				return op
+			}, fmtRes, keyed, func(r Result[string, int64]) string { return fmt.Sprint(r.Start, r.End, r.Value, r.Update) })
 			if ks, s := keyless.Stats(), keyed.Stats(); ks.Late != s.Late || ks.Late == 0 {
 				t.Errorf("late: keyless %d, keyed %d (want equal and some)", ks.Late, s.Late)
 			}
 		})
 	}
+}
+
+// TestKeylessOverJoin is TestKeylessSkipsKey for Over and Join.
+func TestKeylessOverJoin(t *testing.T) {
+	t.Run("Over", func(t *testing.T) {
+		rng := rand.New(rand.NewPCG(14, 14))
+		in := make([]step[tev], 2000)
+		for i := range in {
+			in[i].r = tev{T: record.Time(int64(i)*int64(time.Second) - rng.Int64N(int64(8*time.Second))), V: rng.Int64N(100)}
+		}
+		opts := &Options[tev]{Delay: 5 * time.Second}
+		frames := []Frame{Rows(5), Range(20 * time.Second)}
+		keyed, err := NewOver(func(tev) string { return "" }, tevSum{}, opts, frames...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		calls := 0
+		fmtRow := func(r OverRow[tev, int64]) string { return fmt.Sprint(r.Record, r.Values) }
+		checkKeyless(t, in, &calls, func() *Over[tev, struct{}, int64] {
+			op, err := NewOver(func(tev) struct{} { calls++; return struct{}{} }, tevSum{}, opts, frames...)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return op
+		}, fmtRow, keyed, fmtRow)
+	})
+	t.Run("Join", func(t *testing.T) {
+		// One key, so that keying by it is the same as keying by nothing.
+		steps := randomJoinStream(rand.New(rand.NewPCG(15, 15)), 400, 1, 2*time.Second)
+		w := BothWindows(Range(5*time.Second), Rows(3))
+		jopts := &JoinOptions[jrow, jrow]{Delay: 2 * time.Second}
+		keyed, err := NewJoin(FullOuter, w, jrowKey, jrowKey, jresult, jopts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		calls := 0
+		zkey := func(jrow) struct{} { calls++; return struct{}{} }
+		fmtOut := func(r record.Of[jout]) string { return fmt.Sprint(r) }
+		checkKeyless(t, steps, &calls, func() *Join[jrow, jrow, struct{}, jout] {
+			op, err := NewJoin(FullOuter, w, zkey, zkey, jresult, jopts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return op
+		}, fmtOut, keyed, fmtOut)
+	})
+}
+
+// keylessOp is what checkKeyless drives: any windowed operator.
+type keylessOp[In, Out any] interface {
+	Push(In, func(Out)) error
+	Advance(record.Time, func(Out)) error
+	Flush(func(Out)) error
+	snapshotter
+}
+
+// checkKeyless runs steps through an operator built by newKeyless, whose
+// key function counts its calls in *calls, restoring it into a new one from
+// a snapshot halfway, and through keyed. It fails the test if the key
+// function was called or the two outputs differ (or are empty), and
+// returns the keyless operator it ended with.
+func checkKeyless[In, OutA, OutB any, A keylessOp[In, OutA], B keylessOp[In, OutB]](t *testing.T, steps []step[In], calls *int,
+	newKeyless func() A, fmtA func(OutA) string, keyed B, fmtB func(OutB) string) A {
+	t.Helper()
+	keyless := newKeyless()
+	var got, want []string
+	emitGot := func(o OutA) { got = append(got, fmtA(o)) }
+	emitWant := func(o OutB) { want = append(want, fmtB(o)) }
+	for i, s := range steps {
+		if i == len(steps)/2 {
+			snap := snapshotOf(t, keyless, nil)
+			keyless = newKeyless()
+			if err := keyless.Restore(snap); err != nil {
+				t.Fatal(err)
+			}
+		}
+		var errA, errB error
+		if s.advance {
+			errA, errB = keyless.Advance(s.wm, emitGot), keyed.Advance(s.wm, emitWant)
+		} else {
+			errA, errB = keyless.Push(s.r, emitGot), keyed.Push(s.r, emitWant)
+		}
+		if errA != nil || errB != nil {
+			t.Fatalf("step %d: keyless %v, keyed %v", i, errA, errB)
+		}
+	}
+	if errA, errB := keyless.Flush(emitGot), keyed.Flush(emitWant); errA != nil || errB != nil {
+		t.Fatalf("Flush: keyless %v, keyed %v", errA, errB)
+	}
+	if *calls != 0 {
+		t.Errorf("key called %d times", *calls)
+	}
+	if len(want) == 0 || !slices.Equal(got, want) {
+		t.Errorf("keyless gave %d results, keyed %d; first difference at %d", len(got), len(want), firstDiff(got, want))
+	}
+	return keyless
 }
 
 func firstDiff(a, b []string) int {
@@ -376,119 +444,4 @@ func firstDiff(a, b []string) int {
 		}
 	}
 	return min(len(a), len(b))
-}
-
-// TestKeylessOverJoin is TestKeylessSkipsKey for Over and Join: with a key
-// type of size zero, the key functions are never called (also when a
-// snapshot taken halfway is restored), and the results are those of the
-// same operator keyed by a constant string.
-func TestKeylessOverJoin(t *testing.T) {
-	t.Run("Over", func(t *testing.T) {
-		rng := rand.New(rand.NewPCG(14, 14))
-		in := make([]tev, 2000)
-		for i := range in {
-			in[i] = tev{T: record.Time(int64(i)*int64(time.Second) - rng.Int64N(int64(8*time.Second))), V: rng.Int64N(100)}
-		}
-		opts := &Options[tev]{Delay: 5 * time.Second}
-		calls := 0
-		newKeyless := func() *Over[tev, struct{}, int64] {
-			op, err := NewOver(func(tev) struct{} { calls++; return struct{}{} }, tevSum{}, opts, Rows(5), Range(20*time.Second))
-			if err != nil {
-				t.Fatal(err)
-			}
-			return op
-		}
-		keyless := newKeyless()
-		keyed, err := NewOver(func(tev) string { return "" }, tevSum{}, opts, Rows(5), Range(20*time.Second))
-		if err != nil {
-			t.Fatal(err)
-		}
-		var got, want []string
-		emitGot := func(r OverRow[tev, int64]) { got = append(got, fmt.Sprint(r.Record, r.Values)) }
-		emitWant := func(r OverRow[tev, int64]) { want = append(want, fmt.Sprint(r.Record, r.Values)) }
-		for i, r := range in {
-			if i == len(in)/2 {
-				snap := snapshotOf(t, keyless, nil)
-				keyless = newKeyless()
-				if err := keyless.Restore(snap); err != nil {
-					t.Fatal(err)
-				}
-			}
-			if err := keyless.Push(r, emitGot); err != nil {
-				t.Fatal(err)
-			}
-			if err := keyed.Push(r, emitWant); err != nil {
-				t.Fatal(err)
-			}
-		}
-		if err := keyless.Flush(emitGot); err != nil {
-			t.Fatal(err)
-		}
-		if err := keyed.Flush(emitWant); err != nil {
-			t.Fatal(err)
-		}
-		if calls != 0 {
-			t.Errorf("key called %d times", calls)
-		}
-		if len(want) == 0 || !slices.Equal(got, want) {
-			t.Errorf("keyless gave %d rows, keyed %d; first difference at %d", len(got), len(want), firstDiff(got, want))
-		}
-	})
-	t.Run("Join", func(t *testing.T) {
-		steps := randomJoinStream(rand.New(rand.NewPCG(15, 15)), 400, 1, 2*time.Second)
-		calls := 0
-		zkey := func(jrow) struct{} { calls++; return struct{}{} }
-		jopts := &JoinOptions[jrow, jrow]{Delay: 2 * time.Second}
-		newKeyless := func() *Join[jrow, jrow, struct{}, jout] {
-			op, err := NewJoin(FullOuter, BothWindows(Range(5*time.Second), Rows(3)), zkey, zkey, jresult, jopts)
-			if err != nil {
-				t.Fatal(err)
-			}
-			return op
-		}
-		keyless := newKeyless()
-		keyed, err := NewJoin(FullOuter, BothWindows(Range(5*time.Second), Rows(3)), jrowKey, jrowKey, jresult, jopts)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var got, want []string
-		emitGot := func(r record.Of[jout]) { got = append(got, fmt.Sprint(r)) }
-		emitWant := func(r record.Of[jout]) { want = append(want, fmt.Sprint(r)) }
-		for i, s := range steps {
-			if i == len(steps)/2 {
-				snap := snapshotOf(t, keyless, nil)
-				keyless = newKeyless()
-				if err := keyless.Restore(snap); err != nil {
-					t.Fatal(err)
-				}
-			}
-			if s.advance {
-				if err := keyless.Advance(s.wm, emitGot); err != nil {
-					t.Fatal(err)
-				}
-				if err := keyed.Advance(s.wm, emitWant); err != nil {
-					t.Fatal(err)
-				}
-				continue
-			}
-			if err := keyless.Push(s.r, emitGot); err != nil {
-				t.Fatal(err)
-			}
-			if err := keyed.Push(s.r, emitWant); err != nil {
-				t.Fatal(err)
-			}
-		}
-		if err := keyless.Flush(emitGot); err != nil {
-			t.Fatal(err)
-		}
-		if err := keyed.Flush(emitWant); err != nil {
-			t.Fatal(err)
-		}
-		if calls != 0 {
-			t.Errorf("key called %d times", calls)
-		}
-		if len(want) == 0 || !slices.Equal(got, want) {
-			t.Errorf("keyless gave %d results, keyed %d; first difference at %d", len(got), len(want), firstDiff(got, want))
-		}
-	})
 }
