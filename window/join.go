@@ -459,8 +459,10 @@ func (j *joinEng[L, R, K, O]) pushRow(in Either[L, R], emit func(record.Of[O])) 
 		k = keyOf(j.lkey, in.Left)
 	}
 	id, ok := s.index[k]
-	if err := c.heldErr(s.nkeys, b2i(!ok), s.left.held+s.right.held+len(s.buf), 1, "keys", "rows", "MaxRows"); err != nil {
-		return refused(err)
+	if c.limited() { // as in the other engines: heldErr is a call, not inlined
+		if err := c.heldErr(s.nkeys, b2i(!ok), s.left.held+s.right.held+len(s.buf), 1, "keys", "rows", "MaxRows"); err != nil {
+			return refused(err)
+		}
 	}
 	if !ok {
 		id = s.newKey(k)
