@@ -265,10 +265,10 @@ type joinEng[L, R record.Timed, K comparable, O any] struct {
 	lkey       func(L) K
 	rkey       func(R) K
 	result     func(l *L, r *R) O
+	flipped    func(r *R, l *L) O // result with the right row first
 	oneClock   bool
 	refuseLate bool
-	clearL     bool // L or R holds references: clear slots rows leave
-	clearR     bool
+	clear      [2]bool // L, R holds references: clear the slots rows leave
 	// c is the core every operator of the package keeps: Delay, the Late
 	// callback, the limits (MaxRows as MaxWindows), the watermark, the
 	// flushed flag and the stats; c.maxSeen is the larger of the inputs'.
@@ -364,8 +364,9 @@ func NewJoin[L, R record.Timed, K comparable, O any](typ JoinType, w JoinWindow,
 	}
 	j := &joinEng[L, R, K, O]{
 		typ: typ, win: w, lkey: lkey, rkey: rkey, result: result,
+		flipped:  func(r *R, l *L) O { return result(l, r) },
 		oneClock: o.OneClock, refuseLate: o.RefuseLate, c: &c,
-		clearL: overRefs(reflect.TypeFor[L](), true), clearR: overRefs(reflect.TypeFor[R](), true),
+		clear: [2]bool{overRefs(reflect.TypeFor[L](), true), overRefs(reflect.TypeFor[R](), true)},
 	}
 	j.st.init()
 	var e engine[Either[L, R], record.Of[O]] = j
@@ -623,8 +624,8 @@ func (j *joinEng[L, R, K, O]) expire(before record.Time, emit func(record.Of[O])
 	s := &j.st
 	before = min(before, j.c.wm)
 	for {
-		el, okL := sideExpiry(&s.left, j.win.left)
-		er, okR := sideExpiry(&s.right, j.win.right)
+		el, okL := sideExpiry(&s.left, &j.win.left)
+		er, okR := sideExpiry(&s.right, &j.win.right)
 		okL = okL && el < before
 		okR = okR && er < before
 		switch {
@@ -638,7 +639,7 @@ func (j *joinEng[L, R, K, O]) expire(before record.Time, emit func(record.Of[O])
 			if s.left.first < 0 {
 				s.left.last = -1
 			}
-			unlinkHead(s, &s.left, 0, i, j.clearL)
+			unlinkHead(s, &s.left, 0, i, j.clear[0])
 		case okR:
 			i := s.right.first
 			e := &s.right.ents[i]
@@ -649,7 +650,7 @@ func (j *joinEng[L, R, K, O]) expire(before record.Time, emit func(record.Of[O])
 			if s.right.first < 0 {
 				s.right.last = -1
 			}
-			unlinkHead(s, &s.right, 1, i, j.clearR)
+			unlinkHead(s, &s.right, 1, i, j.clear[1])
 		default:
 			return
 		}
@@ -657,7 +658,7 @@ func (j *joinEng[L, R, K, O]) expire(before record.Time, emit func(record.Of[O])
 }
 
 // sideExpiry returns the expiry time of side's oldest RANGE row.
-func sideExpiry[T any](side *joinSide[T], h joinHold) (record.Time, bool) {
+func sideExpiry[T any](side *joinSide[T], h *joinHold) (record.Time, bool) {
 	if h.kind != joinRange || side.first < 0 {
 		return 0, false
 	}
@@ -686,9 +687,9 @@ func unlinkHead[L, R record.Timed, K comparable, T any](s *joinState[L, R, K], s
 }
 
 // hold appends a row to side sd's lists and returns its slab index.
-func hold[L, R record.Timed, K comparable, T any](s *joinState[L, R, K], side *joinSide[T], sd int, h joinHold, row T, t record.Time, id int32, matched bool) int32 {
+func hold[L, R record.Timed, K comparable, T any](s *joinState[L, R, K], side *joinSide[T], sd int, h *joinHold, row *T, t record.Time, id int32, matched bool) int32 {
 	i := alloc(&side.ents, &side.free)
-	side.ents[i] = joinEnt[T]{row: row, t: t, seq: s.pseq, key: id, next: -1, gnext: -1, matched: matched}
+	side.ents[i] = joinEnt[T]{row: *row, t: t, seq: s.pseq, key: id, next: -1, gnext: -1, matched: matched}
 	s.pseq++
 	kk := &s.keys[id]
 	if kk.tail[sd] >= 0 {
@@ -712,48 +713,33 @@ func hold[L, R record.Timed, K comparable, T any](s *joinState[L, R, K], side *j
 
 // process runs one row, in time order: it evicts the row its ROWS window
 // pushes out, joins the held rows of the other side, and holds the row or
-// emits it unmatched.
+// emits it unmatched. processRow is that for either side, given the
+// result function with its own side's row first.
 func (j *joinEng[L, R, K, O]) process(in Either[L, R], t record.Time, id int32, emit func(record.Of[O])) {
-	s := &j.st
-	s.keys[id].pending++ // keep the key while its own rows leave
-	// One body for both sides: the result function takes the left row
-	// first, so each side says how to emit a match and an unmatched row.
-	// That is a call of a func value per result, beside the two that
-	// emitRow makes anyway.
 	if in.IsRight {
 		j.curR = in.Right
-		processRow(j, &s.right, &s.left, 1, &j.curR, t, id,
-			func(l *L) { j.emitRow(l, &j.curR, t, emit) },
-			func(r *R, at record.Time) { j.emitRow(nil, r, at, emit) })
+		processRow(j, &j.st.right, &j.st.left, 1, &j.curR, t, id, j.flipped, emit)
 	} else {
 		j.curL = in.Left
-		processRow(j, &s.left, &s.right, 0, &j.curL, t, id,
-			func(r *R) { j.emitRow(&j.curL, r, t, emit) },
-			func(l *L, at record.Time) { j.emitRow(l, nil, at, emit) })
+		processRow(j, &j.st.left, &j.st.right, 0, &j.curL, t, id, j.result, emit)
 	}
-	if j.clearL || j.clearR {
-		var zl L
-		var zr R
-		j.curL, j.curR = zl, zr
-	}
-	s.keys[id].pending--
-	s.releaseKey(id)
 }
 
-// processRow is process for a row *cur at t of side sd (0 left, 1 right)
-// and key id, whose rows are own, the other side's other: it evicts the row
-// its ROWS window pushes out, joins the held rows of the other side (match
-// emits each result), and holds the row or emits it unmatched (unmatched
-// emits a row of own without a match).
-func processRow[L, R record.Timed, K comparable, O, T, U any](j *joinEng[L, R, K, O], own *joinSide[T], other *joinSide[U], sd int, cur *T, t record.Time, id int32, match func(*U), unmatched func(*T, record.Time)) {
+// processRow is process for the row *cur at t of side sd (0 left, 1 right)
+// and key id, whose rows are own, the other side's other; pair is the
+// result function with the row of own first. The row's key is kept while
+// the row its ROWS window pushes out leaves.
+func processRow[L, R record.Timed, K comparable, O, T, U any](j *joinEng[L, R, K, O], own *joinSide[T], other *joinSide[U], sd int, cur *T, t record.Time, id int32, pair func(*T, *U) O, emit func(record.Of[O])) {
 	s := &j.st
-	ownH, otherH, clearRow := j.win.left, j.win.right, j.clearL
+	ownH, otherH := &j.win.left, &j.win.right
 	if sd == 1 {
-		ownH, otherH, clearRow = j.win.right, j.win.left, j.clearR
+		ownH, otherH = otherH, ownH
 	}
+	clearRow := j.clear[sd]
+	s.keys[id].pending++
 	if i := s.evictee(sd, ownH, id); i >= 0 {
 		if e := &own.ents[i]; !e.matched && j.typ.preserves(sd) {
-			unmatched(&e.row, t)
+			j.emitOut(pair(&e.row, nil), t, emit)
 		}
 		unlinkHead(s, own, sd, i, clearRow)
 	}
@@ -767,19 +753,25 @@ func processRow[L, R record.Timed, K comparable, O, T, U any](j *joinEng[L, R, K
 				continue
 			}
 			e.matched, matched = true, true
-			match(&e.row)
+			j.emitOut(pair(cur, &e.row), t, emit)
 		}
 	}
 	if ownH.kind != joinNone {
-		hold(s, own, sd, ownH, *cur, t, id, matched)
+		hold(s, own, sd, ownH, cur, t, id, matched)
 	} else if !matched && j.typ.preserves(sd) {
-		unmatched(cur, t)
+		j.emitOut(pair(cur, nil), t, emit)
 	}
+	if clearRow {
+		var zero T
+		*cur = zero
+	}
+	s.keys[id].pending--
+	s.releaseKey(id)
 }
 
 // evictee returns the row a ROWS n window of side sd pushes out to make
 // room for one more row of key id, or -1.
-func (s *joinState[L, R, K]) evictee(sd int, h joinHold, id int32) int32 {
+func (s *joinState[L, R, K]) evictee(sd int, h *joinHold, id int32) int32 {
 	if h.kind != joinRows || int64(s.keys[id].count[sd]) <= h.n {
 		return -1
 	}
@@ -787,9 +779,14 @@ func (s *joinState[L, R, K]) evictee(sd int, h joinHold, id int32) int32 {
 }
 
 func (j *joinEng[L, R, K, O]) emitRow(l *L, r *R, t record.Time, emit func(record.Of[O])) {
+	j.emitOut(j.result(l, r), t, emit)
+}
+
+// emitOut emits the result o at t.
+func (j *joinEng[L, R, K, O]) emitOut(o O, t record.Time, emit func(record.Of[O])) {
 	j.c.stats.Emitted++
 	j.st.out = max(j.st.out, t)
-	emit(record.Of[O]{Time: t, Value: j.result(l, r)})
+	emit(record.Of[O]{Time: t, Value: o})
 }
 
 func joinFlushedErr() error {

@@ -154,9 +154,9 @@ func (j *joinEng[L, R, K, O]) readState(r *snapReader) {
 		if r.err != nil {
 			break
 		}
-		sd, h := 0, j.win.left
+		sd, h := 0, &j.win.left
 		if in.IsRight {
-			sd, h = 1, j.win.right
+			sd, h = 1, &j.win.right
 		}
 		t := in.EventTime()
 		switch {
@@ -179,9 +179,9 @@ func (j *joinEng[L, R, K, O]) readState(r *snapReader) {
 			break
 		}
 		if in.IsRight {
-			hold(st, &st.right, 1, h, in.Right, t, id, matched)
+			hold(st, &st.right, 1, h, &in.Right, t, id, matched)
 		} else {
-			hold(st, &st.left, 0, h, in.Left, t, id, matched)
+			hold(st, &st.left, 0, h, &in.Left, t, id, matched)
 		}
 	}
 
