@@ -243,11 +243,11 @@ type JoinOptions[L, R record.Timed] struct {
 //
 // # Cost
 //
-// A row costs one map lookup, the matches it finds, and O(log b) for the
-// reorder buffer of b rows when it waits there; nothing allocates per row
-// in steady state beyond what result allocates. Rows live in a slab per
-// side, linked per key and, for RANGE sides, in time order across keys for
-// expiry.
+// A row costs one lookup in the key table the package's operators share,
+// the matches it finds, and O(log b) for the reorder buffer of b rows when
+// it waits there; nothing allocates per row in steady state beyond what
+// result allocates. Rows live in a slab per side, linked per key and, for
+// RANGE sides, in time order across keys for expiry.
 //
 // A Join is not safe for concurrent use, and emit must not call back into
 // the Join that is emitting.
@@ -291,10 +291,8 @@ type joinState[L, R record.Timed, K comparable] struct {
 	seq        uint64      // arrival counter, orders equal times in buf
 	pseq       uint64      // processing counter, numbers held rows
 
-	index    map[K]int32
-	keys     []joinKey[K]
-	freeKeys []int32
-	nkeys    int
+	ids  keyTable[K] // key ↔ id, the index in keys
+	keys []joinKey
 
 	left  joinSide[L]
 	right joinSide[R]
@@ -304,8 +302,7 @@ type joinState[L, R record.Timed, K comparable] struct {
 
 // joinKey is one key's held rows: per side a list through the side's slab,
 // oldest first.
-type joinKey[K comparable] struct {
-	k          K
+type joinKey struct {
 	head, tail [2]int32
 	count      [2]int32
 	pending    int32 // rows of this key in the reorder buffer
@@ -374,6 +371,7 @@ func NewJoin[L, R record.Timed, K comparable, O any](typ JoinType, w JoinWindow,
 }
 
 func (s *joinState[L, R, K]) init() {
+	s.ids = newKeyTable[K]()
 	s.maxL, s.maxR, s.out = record.MinTime, record.MinTime, record.MinTime
 	s.left.first, s.left.last = -1, -1
 	s.right.first, s.right.last = -1, -1
@@ -459,9 +457,9 @@ func (j *joinEng[L, R, K, O]) pushRow(in Either[L, R], emit func(record.Of[O])) 
 	} else {
 		k = keyOf(j.lkey, in.Left)
 	}
-	id, ok := s.index[k]
+	id, ok := s.ids.get(k)
 	if c.limited() { // as in the other engines: heldErr is a call, not inlined
-		if err := c.heldErr(s.nkeys, b2i(!ok), s.left.held+s.right.held+len(s.buf), 1, "keys", "rows", "MaxRows"); err != nil {
+		if err := c.heldErr(s.ids.len(), b2i(!ok), s.left.held+s.right.held+len(s.buf), 1, "keys", "rows", "MaxRows"); err != nil {
 			return refused(err)
 		}
 	}
@@ -568,26 +566,22 @@ func (j *joinEng[L, R, K, O]) flush(emit func(record.Of[O])) {
 // fillStats adds the rows and keys held and their memory (see Join.Stats).
 func (j *joinEng[L, R, K, O]) fillStats(st *Stats) {
 	s := &j.st
-	var zk K
 	bytes := int64(cap(s.left.ents))*int64(unsafe.Sizeof(joinEnt[L]{})) +
 		int64(cap(s.right.ents))*int64(unsafe.Sizeof(joinEnt[R]{})) +
-		int64(cap(s.left.free)+cap(s.right.free)+cap(s.freeKeys))*4 +
-		int64(cap(s.keys))*int64(unsafe.Sizeof(joinKey[K]{})) +
-		int64(len(s.index))*int64(unsafe.Sizeof(zk)+4+8) +
+		int64(cap(s.left.free)+cap(s.right.free))*4 +
+		int64(cap(s.keys))*int64(unsafe.Sizeof(joinKey{})) + s.ids.bytes() +
 		int64(cap(s.buf))*int64(unsafe.Sizeof(pending[Either[L, R]]{}))
 	st.OpenWindows = s.left.held + s.right.held
-	st.Keys = s.nkeys
+	st.Keys = s.ids.len()
 	st.StateBytes = bytes
 }
 
 func (s *joinState[L, R, K]) newKey(k K) int32 {
-	id := alloc(&s.keys, &s.freeKeys)
-	s.keys[id] = joinKey[K]{k: k, head: [2]int32{-1, -1}, tail: [2]int32{-1, -1}}
-	if s.index == nil {
-		s.index = make(map[K]int32)
+	id := s.ids.insert(k)
+	if int(id) == len(s.keys) {
+		s.keys = append(s.keys, joinKey{})
 	}
-	s.index[k] = id
-	s.nkeys++
+	s.keys[id] = joinKey{head: [2]int32{-1, -1}, tail: [2]int32{-1, -1}}
 	return id
 }
 
@@ -597,10 +591,7 @@ func (s *joinState[L, R, K]) releaseKey(id int32) {
 	if kk.count[0] != 0 || kk.count[1] != 0 || kk.pending != 0 {
 		return
 	}
-	delete(s.index, kk.k)
-	*kk = joinKey[K]{}
-	s.freeKeys = append(s.freeKeys, id)
-	s.nkeys--
+	s.ids.remove(id)
 }
 
 // release processes the buffered rows at or below the watermark and

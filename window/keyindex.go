@@ -7,7 +7,7 @@ import (
 	"unsafe"
 )
 
-// keyTable maps the keys of an Agg's engine to dense indexes and back,
+// keyTable maps the keys of an engine to dense indexes and back,
 // reusing the indexes of deleted keys: an engine keeps what it holds per
 // key in slices by index.
 type keyTable[K comparable] struct {
