@@ -43,6 +43,21 @@ type Remover[R, A any] interface {
 	Remove(a *A, r R)
 }
 
+// Extreme is implemented by a Func whose result is the value of one of the
+// records it aggregates, the first of those with the best value under a
+// strict weak order: Min and Max (where a NaN is the best). A sliding
+// window can then keep, instead of merged accumulators, a queue of
+// candidates: accumulators of one record each, oldest first, none beaten
+// by a later one, so that the first holds the window's result.
+//
+// Candidates returns the queue's step as a plain func: push appends the
+// accumulator of r alone to the candidates q[head:], after dropping from
+// the back those it beats, and returns the queue and its result, that of
+// its first candidate; q[:head] is left as it is.
+type Extreme[R, A, V any] interface {
+	Candidates() (push func(q []A, head int, r R) ([]A, V))
+}
+
 // StateCodec is implemented by a Func whose accumulators serialize, so that
 // operators can snapshot their state. AppendState appends a self-delimiting
 // encoding of *a to dst; ReadState decodes one from the front of src into *a

@@ -376,8 +376,8 @@ type ExtremeState[V cmp.Ordered] struct {
 }
 
 // Min returns the aggregate MIN(f(r)) over any ordered type. It is a
-// StateCodec but not a Remover: a sliding window needs a different structure
-// to take the minimum out (package window does that).
+// StateCodec and an Extreme but not a Remover: a sliding window keeps its
+// candidates instead of taking the minimum out (package window does that).
 //
 // The minimum of no records is the zero V; wrap Min in OrNull for SQL's NULL.
 // A NaN input makes the minimum NaN, as IEEE 754's minimum does (and unlike
@@ -428,6 +428,31 @@ func (s *extreme[R, V]) fold(a *ExtremeState[V], v V) {
 }
 
 func (s *extreme[R, V]) Result(a *ExtremeState[V]) V { return a.v }
+
+// Candidates implements Extreme. A candidate is beaten by a value that
+// fold would put in its place: a larger one for Max, a smaller one for Min,
+// and a NaN, unless it holds a NaN.
+func (s *extreme[R, V]) Candidates() func(q []ExtremeState[V], head int, r R) ([]ExtremeState[V], V) {
+	f, max, float := s.f, s.max, s.float
+	return func(q []ExtremeState[V], head int, r R) ([]ExtremeState[V], V) {
+		v := f(r)
+		k := len(q)
+		if max {
+			for k > head && (v > q[k-1].v || float && isNaN(v) && !isNaN(q[k-1].v)) {
+				k--
+			}
+		} else {
+			for k > head && (v < q[k-1].v || float && isNaN(v) && !isNaN(q[k-1].v)) {
+				k--
+			}
+		}
+		if len(q)-k > 1 {
+			clear(q[k+1:]) // what the dropped candidates refer to
+		}
+		q = append(q[:k], ExtremeState[V]{v: v, ok: true})
+		return q, q[head].v
+	}
+}
 
 func (s *extreme[R, V]) AppendState(dst []byte, a *ExtremeState[V]) ([]byte, error) {
 	if !a.ok {

@@ -43,7 +43,9 @@
 //
 // Count, Sum, Avg and the variances are also Removers: Remove(a, r) takes out
 // a record that Add put in, which sliding windows use to expire records
-// oldest-first. Min, Max, First, Last and TopK are not invertible.
+// oldest-first. Min, Max, First, Last and TopK are not invertible; Min and
+// Max are Extremes instead, which a sliding window keeps as a queue of
+// candidate records.
 //
 // [Partial] makes that usable across processes: a shard's operator emits the
 // accumulator of [Partial](f) instead of f's result, and whoever reads all

@@ -120,14 +120,19 @@ func (r OverRow[R, V]) Clone() OverRow[R, V] {
 // # Cost
 //
 // When agg implements [aggregate.Remover] (Count, Sum, Avg, Var), each
-// frame keeps one accumulator and subtracts the rows that leave it. Otherwise
-// (Min, Max, First, Last, any mergeable Func) each frame keeps a two-stack
-// FIFO aggregation: a back accumulator of the newest rows and the suffix
-// aggregates of the oldest ones, rebuilt from the ring of rows once every
-// window length; an output merges the two. Either way a record costs O(1)
-// aggregate calls per frame, amortized, whatever the window length, and no
-// allocation in steady state: rows live in a ring per partition, suffix
-// aggregates in a slice per frame, both reused. A rebuild of the suffix
+// frame keeps one accumulator and subtracts the rows that leave it. When it
+// implements [aggregate.Extreme] (Min, Max), each frame keeps a queue of
+// candidate rows, none beaten by a later row of the window: a row drops the
+// candidates it beats and joins, so it costs one call of agg and the
+// comparisons with the rows it outdoes, O(1) amortized, and the window's
+// result is its oldest candidate. Otherwise (First, Last, any mergeable
+// Func) each frame keeps a two-stack FIFO aggregation: a back accumulator
+// of the newest rows and the suffix aggregates of the oldest ones, rebuilt
+// from the ring of rows once every window length; an output merges the
+// two. Every way a record costs O(1) aggregate calls per frame, amortized,
+// whatever the window length, and no allocation in steady state: rows live
+// in a ring per partition, suffix aggregates and candidates in slices per
+// frame, all reused. A rebuild of the suffix
 // aggregates (a flip) costs one Add and one Merge per row of the window at
 // once, so one Push in a window length carries that work: the cost is O(1)
 // amortized, not in the worst case. An aggregate whose accumulator holds maps
@@ -140,9 +145,11 @@ func (r OverRow[R, V]) Clone() OverRow[R, V] {
 // finite ones, so such a value stops affecting results once it leaves.
 //
 // A snapshot holds the rows of every window and the subtracted accumulators;
-// Restore rebuilds the two-stack accumulators from the rows, which gives
-// back the same values when Add and Merge are deterministic, as aggregates
-// are.
+// Restore rebuilds the two-stack accumulators and the candidates from the
+// rows, which gives back the same values when Add and Merge are
+// deterministic, as aggregates are. Min and Max give the same results and
+// the same snapshots either way: the value of the first row with the best
+// value, a NaN being the best.
 //
 // An Over is not safe for concurrent use, and emit must not call back into
 // the Over that is emitting.
@@ -171,8 +178,12 @@ type overOp[R record.Timed, K comparable, A, V any] struct {
 	// to let the garbage collector have what it points to.
 	copyA, clearR bool
 	// two: the windows aggregate on two stacks (no Remover, no analytic
-	// function).
+	// function, not an aggregate.Extreme).
 	two bool
+	// ext: agg is an aggregate.Extreme, so each window keeps a queue of
+	// candidates (see overWin) through these funcs.
+	ext  bool
+	cand func(q []A, head int, r R) ([]A, V)
 
 	// c holds the settings, watermark, flushed flag and stats that every
 	// operator of the package keeps (Lateness is always 0 here).
@@ -217,11 +228,20 @@ type overPart[R, A any] struct {
 // aggregates rows [mid−1−i, mid), so front[len(front)−1] covers the front
 // rows [start, mid) and len(front) == mid − start. Evicting the oldest row
 // pops front; when front is empty it is rebuilt from the rows (a flip).
+//
+// With an aggregate.Extreme, front[qh:] are instead the window's
+// candidates: accumulators of one row each, of the rows at qpos[qh:], each
+// one not beaten by any later row of the window, so front[qh] holds the
+// window's result. A row drops the candidates it beats from the back and
+// joins; candidates leave the front with their rows. mid then moves as the
+// two stacks' would, for snapshots, which hold it.
 type overWin[A any] struct {
 	start uint64
 	mid   uint64
 	acc   A
 	front []A
+	qpos  []uint64
+	qh    int
 }
 
 // NewOver returns a per-record sliding-window operator computing agg over
@@ -279,6 +299,10 @@ func NewOver[R record.Timed, K comparable, A, V any](key func(R) K, agg aggregat
 		}
 	}
 	op.two = op.rm == nil && op.an == nil
+	if e, ok := agg.(aggregate.Extreme[R, A, V]); ok && op.two {
+		op.two, op.ext = false, true
+		op.cand = e.Candidates()
+	}
 	op.copyA = !overRefs(reflect.TypeFor[A](), false)
 	op.clearR = overRefs(reflect.TypeFor[R](), true)
 	op.st.reset()
@@ -386,7 +410,7 @@ func (op *overOp[R, K, A, V]) fillStats(st *Stats) {
 		bytes += int64(cap(p.states)) * int64(unsafe.Sizeof(za))
 		bytes += int64(cap(p.win)) * int64(unsafe.Sizeof(overWin[A]{}))
 		for j := range p.win {
-			bytes += int64(cap(p.win[j].front)) * int64(unsafe.Sizeof(za))
+			bytes += int64(cap(p.win[j].front))*int64(unsafe.Sizeof(za)) + int64(cap(p.win[j].qpos))*8
 		}
 	}
 	// Memory the accumulators hold behind pointers. A released partition's
@@ -464,35 +488,39 @@ func (op *overOp[R, K, A, V]) process(id int32, r R, t record.Time, emit func(Ov
 	if op.an != nil { // keep the rows an analytic function reads before its frame
 		head = p.tail - 1 - min(op.lookback, p.tail-1-p.head)
 	}
-	for i := range p.win {
-		w := &p.win[i]
-		f := op.frames[i]
-		// Evict the rows that leave the window.
-		if f.byTime {
-			if lo, ok := lowBound(t, f.n); ok {
-				for w.start < p.tail-1 && p.times[w.start&mask] < lo {
+	if op.ext {
+		head = min(head, op.extFrames(p, r, t, mask))
+	} else {
+		for i := range p.win {
+			w := &p.win[i]
+			f := op.frames[i]
+			// Evict the rows that leave the window.
+			if f.byTime {
+				if lo, ok := lowBound(t, f.n); ok {
+					for w.start < p.tail-1 && p.times[w.start&mask] < lo {
+						op.evict(p, w, mask)
+					}
+				}
+			} else {
+				for p.tail-w.start > uint64(f.n)+1 {
+					if op.two && w.start != w.mid {
+						// The two-stack pop, which a ROWS frame does for
+						// every record, written out: evict does not inline.
+						w.front = w.front[:len(w.front)-1]
+						w.start++
+						continue
+					}
 					op.evict(p, w, mask)
 				}
 			}
-		} else {
-			for p.tail-w.start > uint64(f.n)+1 {
-				if op.two && w.start != w.mid {
-					// The two-stack pop, which a ROWS frame does for
-					// every record, written out: evict does not inline.
-					w.front = w.front[:len(w.front)-1]
-					w.start++
-					continue
-				}
-				op.evict(p, w, mask)
+			if op.an != nil {
+				op.vals[i] = op.an.Value(FrameRows[R, A]{p: p, start: w.start})
+			} else {
+				op.agg.Add(&w.acc, r)
+				op.vals[i] = op.result(w, p.tail)
 			}
+			head = min(head, w.start)
 		}
-		if op.an != nil {
-			op.vals[i] = op.an.Value(FrameRows[R, A]{p: p, start: w.start})
-		} else {
-			op.agg.Add(&w.acc, r)
-			op.vals[i] = op.result(w, p.tail)
-		}
-		head = min(head, w.start)
 	}
 	// Release the slots no window needs any more, so they are not kept alive.
 	if op.clearR {
@@ -509,6 +537,60 @@ func (op *overOp[R, K, A, V]) process(id int32, r R, t record.Time, emit func(Ov
 	}
 	op.c.stats.Emitted++
 	emit(OverRow[R, V]{Record: r, Value: op.vals[0], Values: op.vals})
+}
+
+// extFrames runs the newest row r at t, at p.tail−1, through the
+// candidate queue of every frame of p, sets op.vals, and returns the
+// smallest window start.
+func (op *overOp[R, K, A, V]) extFrames(p *overPart[R, A], r R, t record.Time, mask uint64) uint64 {
+	head := p.tail
+	for i := range p.win {
+		w := &p.win[i]
+		f := &op.frames[i]
+		if f.byTime {
+			if lo, ok := lowBound(t, f.n); ok {
+				for w.start < p.tail-1 && p.times[w.start&mask] < lo {
+					w.leave(p.tail)
+				}
+			}
+		} else {
+			for p.tail-w.start > uint64(f.n)+1 {
+				w.leave(p.tail)
+			}
+		}
+		op.vals[i] = op.extPush(w, r, p.tail-1)
+		head = min(head, w.start)
+	}
+	return head
+}
+
+// leave takes the oldest row out of a window of candidates whose rows end
+// at tail, moving mid as a two-stack window's flip would.
+func (w *overWin[A]) leave(tail uint64) {
+	if w.start == w.mid {
+		w.mid = tail - 1
+	}
+	w.start++
+}
+
+// extPush makes the row r at pos a candidate of w, after the candidates of
+// the rows that left w and those r beats, and returns w's result.
+func (op *overOp[R, K, A, V]) extPush(w *overWin[A], r R, pos uint64) V {
+	for w.qh < len(w.qpos) && w.qpos[w.qh] < w.start {
+		var zero A
+		w.front[w.qh] = zero
+		w.qh++
+	}
+	if w.qh >= 16 && 2*w.qh >= len(w.qpos) { // compact the dead prefix
+		n := copy(w.front, w.front[w.qh:])
+		copy(w.qpos, w.qpos[w.qh:])
+		clear(w.front[n:])
+		w.front, w.qpos, w.qh = w.front[:n], w.qpos[:n], 0
+	}
+	var v V
+	w.front, v = op.cand(w.front, w.qh, r)
+	w.qpos = append(w.qpos[:len(w.front)-1], pos)
+	return v
 }
 
 // evict takes the oldest row out of w. The newest row, at p.tail−1, is not
@@ -629,7 +711,7 @@ func (op *overOp[R, K, A, V]) drop(id int32) {
 	for i := range p.win {
 		w := &p.win[i]
 		clear(w.front)
-		*w = overWin[A]{front: w.front[:0]}
+		*w = overWin[A]{front: w.front[:0], qpos: w.qpos[:0]}
 	}
 	p.head, p.tail, p.pending = 0, 0, 0
 }

@@ -258,6 +258,12 @@ func (op *overOp[R, K, A, V]) readState(r *snapReader) {
 			if op.an != nil { // an analytic function keeps no accumulators
 				continue
 			}
+			if op.ext { // the candidates follow from the rows
+				for j := w.start; j < p.tail; j++ {
+					op.extPush(w, rows[j], j)
+				}
+				continue
+			}
 			op.flip(p, w, w.mid)
 			for j := w.mid; j < p.tail; j++ {
 				op.agg.Add(&w.acc, rows[j])
