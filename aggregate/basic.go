@@ -431,7 +431,9 @@ func (s *extreme[R, V]) Result(a *ExtremeState[V]) V { return a.v }
 
 // Candidates implements Extreme. A candidate is beaten by a value that
 // fold would put in its place: a larger one for Max, a smaller one for Min,
-// and a NaN, unless it holds a NaN.
+// and a NaN, unless it holds a NaN. The test is fold's, written out: shared
+// through a generic helper, it loads that helper's dictionary on every
+// comparison (13 more instructions a row in BenchmarkOver).
 func (s *extreme[R, V]) Candidates() func(q []ExtremeState[V], head int, r R) ([]ExtremeState[V], V) {
 	f, max, float := s.f, s.max, s.float
 	return func(q []ExtremeState[V], head int, r R) ([]ExtremeState[V], V) {
