@@ -488,39 +488,42 @@ func (op *overOp[R, K, A, V]) process(id int32, r R, t record.Time, emit func(Ov
 	if op.an != nil { // keep the rows an analytic function reads before its frame
 		head = p.tail - 1 - min(op.lookback, p.tail-1-p.head)
 	}
-	if op.ext {
-		head = min(head, op.extFrames(p, r, t, mask))
-	} else {
-		for i := range p.win {
-			w := &p.win[i]
-			f := op.frames[i]
-			// Evict the rows that leave the window.
-			if f.byTime {
-				if lo, ok := lowBound(t, f.n); ok {
-					for w.start < p.tail-1 && p.times[w.start&mask] < lo {
-						op.evict(p, w, mask)
-					}
-				}
-			} else {
-				for p.tail-w.start > uint64(f.n)+1 {
-					if op.two && w.start != w.mid {
-						// The two-stack pop, which a ROWS frame does for
-						// every record, written out: evict does not inline.
-						w.front = w.front[:len(w.front)-1]
-						w.start++
-						continue
-					}
+	for i := range p.win {
+		w := &p.win[i]
+		f := op.frames[i]
+		// Evict the rows that leave the window.
+		if f.byTime {
+			if lo, ok := lowBound(t, f.n); ok {
+				for w.start < p.tail-1 && p.times[w.start&mask] < lo {
 					op.evict(p, w, mask)
 				}
 			}
-			if op.an != nil {
-				op.vals[i] = op.an.Value(FrameRows[R, A]{p: p, start: w.start})
-			} else {
-				op.agg.Add(&w.acc, r)
-				op.vals[i] = op.result(w, p.tail)
+		} else {
+			for p.tail-w.start > uint64(f.n)+1 {
+				// evict does not inline: what a ROWS frame does for every
+				// record is written out.
+				if op.ext {
+					w.leave(p.tail)
+					continue
+				}
+				if op.two && w.start != w.mid { // the two-stack pop
+					w.front = w.front[:len(w.front)-1]
+					w.start++
+					continue
+				}
+				op.evict(p, w, mask)
 			}
-			head = min(head, w.start)
 		}
+		switch {
+		case op.an != nil:
+			op.vals[i] = op.an.Value(FrameRows[R, A]{p: p, start: w.start})
+		case op.ext:
+			op.vals[i] = op.extPush(w, r, p.tail-1)
+		default:
+			op.agg.Add(&w.acc, r)
+			op.vals[i] = op.result(w, p.tail)
+		}
+		head = min(head, w.start)
 	}
 	// Release the slots no window needs any more, so they are not kept alive.
 	if op.clearR {
@@ -537,31 +540,6 @@ func (op *overOp[R, K, A, V]) process(id int32, r R, t record.Time, emit func(Ov
 	}
 	op.c.stats.Emitted++
 	emit(OverRow[R, V]{Record: r, Value: op.vals[0], Values: op.vals})
-}
-
-// extFrames runs the newest row r at t, at p.tail−1, through the
-// candidate queue of every frame of p, sets op.vals, and returns the
-// smallest window start.
-func (op *overOp[R, K, A, V]) extFrames(p *overPart[R, A], r R, t record.Time, mask uint64) uint64 {
-	head := p.tail
-	for i := range p.win {
-		w := &p.win[i]
-		f := &op.frames[i]
-		if f.byTime {
-			if lo, ok := lowBound(t, f.n); ok {
-				for w.start < p.tail-1 && p.times[w.start&mask] < lo {
-					w.leave(p.tail)
-				}
-			}
-		} else {
-			for p.tail-w.start > uint64(f.n)+1 {
-				w.leave(p.tail)
-			}
-		}
-		op.vals[i] = op.extPush(w, r, p.tail-1)
-		head = min(head, w.start)
-	}
-	return head
 }
 
 // leave takes the oldest row out of a window of candidates whose rows end
@@ -596,6 +574,10 @@ func (op *overOp[R, K, A, V]) extPush(w *overWin[A], r R, pos uint64) V {
 // evict takes the oldest row out of w. The newest row, at p.tail−1, is not
 // in w.acc yet.
 func (op *overOp[R, K, A, V]) evict(p *overPart[R, A], w *overWin[A], mask uint64) {
+	if op.ext {
+		w.leave(p.tail)
+		return
+	}
 	if op.an != nil { // no accumulators; mid follows start, so a snapshot writes no front
 		w.start++
 		w.mid = w.start
