@@ -160,7 +160,8 @@ func (k *kernel[R, K, A, V]) keyFor(r R) K {
 // keyOf returns key(r). A key type of size zero (struct{}, the key of a
 // query without GROUP BY) has a single value, so key is not called: a
 // keyless query pays nothing for its key. Every operator of the package
-// computes its records' keys through it.
+// computes its records' keys through it, or through kernel.keyFor, its
+// copy for Agg's engines.
 func keyOf[R any, K comparable](key func(R) K, r R) K {
 	var zk K
 	if unsafe.Sizeof(zk) == 0 {
