@@ -68,6 +68,8 @@ func (r TopKItem[K, T]) EventTime() record.Time { return r.End - 1 }
 // after the bounds; an update under allowed lateness ends with
 // "update":true. Rank and Error are not part of the form. The error is the
 // key's or the item's encoding error, and dst is returned unchanged with it.
+// It has the shape of Result.AppendJSON, with the same head and tail; the
+// fields between them are KDA's for TOP_K_ITEMS_TUMBLING.
 func (r TopKItem[K, T]) AppendJSON(dst []byte) ([]byte, error) {
 	out, err := appendWindowHead(dst, r.Start, r.End, r.Key)
 	if err != nil {
