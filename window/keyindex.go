@@ -180,14 +180,9 @@ func (x *keyIndex[K]) bytes(ks int64) int64 {
 // intTable maps the bits of integer keys to indexes: open addressing with
 // linear probing over (key bits, index) pairs, at most 4/5 full (so a
 // lookup of a held key reads about three entries, 48 bytes, on average),
-// in Robin Hood order, hashed with a per-table random seed so that crafted
-// keys do not collide by design. It is not generic, so that its lookup
-// inlines into generic callers.
-//
-// Consecutive keys (sequence numbers, counters, ids handed out in order:
-// the common keys of a stream) land four to a cache line (see home), so
-// that a large table, which does not fit in cache, costs a miss per four
-// new keys and per four leaving ones, not one each.
+// hashed with a per-table random seed so that crafted keys do not collide
+// by design. It is not generic, so that its lookup inlines into generic
+// callers.
 type intTable struct {
 	t     []islot // length a power of two, or nil
 	n     int     // keys held
@@ -199,21 +194,15 @@ type intTable struct {
 type islot struct {
 	k uint64
 	i int32
-	d int32 // distance from the key's home, in slots
 }
 
 // home returns the table position where the key with bits b starts its
-// probe. The bits above the lowest two pick a block of four slots, 64
-// bytes, by Fibonacci hashing of them seeded (the top bits of their
-// product with 2⁶⁴/φ, which spreads runs and strides of blocks evenly),
-// and the lowest two the slot in the block: the keys 4n to 4n+3 share a
-// home block, and keys of random bits spread as with the whole key hashed.
+// probe: Fibonacci hashing of the seeded bits (the top bits of their
+// product with 2⁶⁴/φ), which spreads runs and strides of keys evenly.
 func (x *intTable) home(b uint64) int {
-	return int((b>>2^x.seed)*0x9e3779b97f4a7c15>>x.shift&^3 | b&3)
+	return int(((b ^ x.seed) * 0x9e3779b97f4a7c15) >> x.shift)
 }
 
-// get tests a slot for empty before matching its key: that order keeps it
-// within the compiler's inlining budget.
 func (x *intTable) get(b uint64) (int32, bool) {
 	if x.n == 0 {
 		return 0, false
@@ -221,11 +210,11 @@ func (x *intTable) get(b uint64) (int32, bool) {
 	mask := len(x.t) - 1
 	for h := x.home(b); ; h = (h + 1) & mask {
 		s := &x.t[h]
+		if s.k == b && s.i != 0 {
+			return s.i - 1, true
+		}
 		if s.i == 0 {
 			return 0, false
-		}
-		if s.k == b {
-			return s.i - 1, true
 		}
 	}
 }
@@ -239,31 +228,20 @@ func (x *intTable) put(b uint64, i int32) {
 	x.n++
 }
 
-// insert puts the key with bits b, not present, with index + 1 i1 in the
-// table, which has room, in Robin Hood order: along a run, entries stand
-// in the order of their homes, so an entry probing past one whose home is
-// later (which is nearer it) takes that slot, and the other probes on.
 func (x *intTable) insert(b uint64, i1 int32) {
 	mask := len(x.t) - 1
-	e := islot{k: b, i: i1}
-	for h := x.home(b); ; h = (h + 1) & mask {
-		s := &x.t[h]
-		if s.i == 0 {
-			*s = e
-			return
-		}
-		if s.d < e.d {
-			*s, e = e, *s
-		}
-		e.d++
+	h := x.home(b)
+	for x.t[h].i != 0 {
+		h = (h + 1) & mask
 	}
+	x.t[h] = islot{k: b, i: i1}
 }
 
-// remove deletes the key with bits b, if present, by backward shift: the
-// entries after it in its run move back one slot each, up to the first
-// that is at its home, whose followers have homes after it (Robin Hood
-// order, see insert). No tombstones: lookups stay as short as the table's
-// load says.
+// remove deletes the key with bits b, if present, by backward shift: each
+// entry after it in its run that may sit in the hole (the hole lies on the
+// entry's probe path, from its home to where it is) moves there, leaving
+// the hole at its old place, until the run ends. No tombstones: lookups
+// stay as short as the table's load says.
 func (x *intTable) remove(b uint64) {
 	if x.n == 0 {
 		return
@@ -276,14 +254,11 @@ func (x *intTable) remove(b uint64) {
 		}
 		h = (h + 1) & mask
 	}
-	for {
-		j := (h + 1) & mask
-		if x.t[j].i == 0 || x.t[j].d == 0 {
-			break
+	for j := (h + 1) & mask; x.t[j].i != 0; j = (j + 1) & mask {
+		if (j-x.home(x.t[j].k))&mask >= (j-h)&mask {
+			x.t[h] = x.t[j]
+			h = j
 		}
-		x.t[h] = x.t[j]
-		x.t[h].d--
-		h = j
 	}
 	x.t[h] = islot{}
 	x.n--

@@ -51,9 +51,6 @@ func checkKeyIndex[K comparable](t *testing.T, keys []K, seed uint64) {
 		if x.len() != len(want) {
 			t.Fatalf("step %d: len %d, want %d", step, x.len(), len(want))
 		}
-		if x.ints && step%101 == 0 {
-			checkIntTable(t, &x.tab)
-		}
 	}
 	for k, w := range want {
 		if got, ok := x.get(k); !ok || got != w {
@@ -109,76 +106,4 @@ func TestKeyIndex(t *testing.T) {
 		}
 		checkKeyIndex(t, []float64{0, 1, 2.5, -1, 1e300}, 7)
 	})
-}
-
-// checkIntTable checks the table's invariants: each entry's distance is
-// its distance from its home, the entries of a run stand in the order of
-// their homes (Robin Hood), and n counts the entries.
-func checkIntTable(t *testing.T, x *intTable) {
-	t.Helper()
-	mask := len(x.t) - 1
-	n := 0
-	for h, s := range x.t {
-		if s.i == 0 {
-			continue
-		}
-		n++
-		if d := (h - x.home(s.k)) & mask; int(s.d) != d {
-			t.Fatalf("slot %d: key %#x has distance %d, is %d from its home", h, s.k, s.d, d)
-		}
-		if p := x.t[(h-1)&mask]; s.d > 0 && (p.i == 0 || s.d > p.d+1) {
-			t.Fatalf("slot %d: key %#x at distance %d follows distance %d (empty: %v)", h, s.k, s.d, p.d, p.i == 0)
-		}
-	}
-	if n != x.n {
-		t.Fatalf("%d entries, n = %d", n, x.n)
-	}
-}
-
-// TestIntTableWindow runs the key pattern of a windowed operator: key i
-// comes in as key i−w leaves, for consecutive, strided and random keys,
-// checked against a Go map.
-func TestIntTableWindow(t *testing.T) {
-	pats := map[string]func(i int) uint64{
-		"dense":   func(i int) uint64 { return uint64(i) },
-		"stride4": func(i int) uint64 { return uint64(i) * 4 },
-		"stride3": func(i int) uint64 { return uint64(i) * 3 },
-		"high":    func(i int) uint64 { return uint64(i) << 40 },
-		"random":  func(i int) uint64 { return uint64(i) * 0x9e3779b97f4a7c15 },
-	}
-	for name, key := range pats {
-		for _, w := range []int{3, 100, 5000} {
-			t.Run(fmt.Sprintf("%s/w=%d", name, w), func(t *testing.T) {
-				rng := rand.New(rand.NewPCG(uint64(w), 11))
-				x := intTable{seed: rng.Uint64(), shift: 64}
-				want := map[uint64]int32{}
-				for i := range sized(4*w+20000, 2*w+2000) {
-					k := key(i)
-					if _, ok := x.get(k); ok {
-						t.Fatalf("step %d: new key %#x found", i, k)
-					}
-					x.put(k, int32(i))
-					want[k] = int32(i)
-					if i >= w {
-						x.remove(key(i - w))
-						delete(want, key(i-w))
-					}
-					if j := i - rng.IntN(w+2); j >= 0 {
-						got, ok := x.get(key(j))
-						wi, wok := want[key(j)]
-						if ok != wok || got != wi {
-							t.Fatalf("step %d: get(%#x) = %d, %v; want %d, %v", i, key(j), got, ok, wi, wok)
-						}
-					}
-					if i%997 == 0 {
-						checkIntTable(t, &x)
-					}
-				}
-				checkIntTable(t, &x)
-				if x.n != len(want) {
-					t.Fatalf("n = %d, want %d", x.n, len(want))
-				}
-			})
-		}
-	}
 }
