@@ -371,7 +371,7 @@ func NewJoin[L, R record.Timed, K comparable, O any](typ JoinType, w JoinWindow,
 }
 
 func (s *joinState[L, R, K]) init() {
-	s.ids = newKeyTable[K]()
+	s.ids = newArrivalKeyTable[K]()
 	s.maxL, s.maxR, s.out = record.MinTime, record.MinTime, record.MinTime
 	s.left.first, s.left.last = -1, -1
 	s.right.first, s.right.last = -1, -1
