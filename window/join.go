@@ -457,7 +457,7 @@ func (j *joinEng[L, R, K, O]) pushRow(in Either[L, R], emit func(record.Of[O])) 
 	} else {
 		k = keyOf(j.lkey, in.Left)
 	}
-	id, ok := s.ids.get(k)
+	id, ok := s.ids.getArrival(k)
 	if c.limited() { // as in the other engines: heldErr is a call, not inlined
 		if err := c.heldErr(s.ids.len(), b2i(!ok), s.left.held+s.right.held+len(s.buf), 1, "keys", "rows", "MaxRows"); err != nil {
 			return refused(err)

@@ -138,7 +138,7 @@ func (j *joinEng[L, R, K, O]) readState(r *snapReader) {
 		} else {
 			k = keyOf(j.lkey, in.Left)
 		}
-		if id, ok := st.ids.get(k); ok {
+		if id, ok := st.ids.getArrival(k); ok {
 			return id
 		}
 		return st.newKey(k)

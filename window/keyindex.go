@@ -20,7 +20,7 @@ func newKeyTable[K comparable]() keyTable[K] { return keyTable[K]{idx: newKeyInd
 
 // newArrivalKeyTable returns a keyTable for keys that come and go in
 // arrival order, as a join's do: integer keys are placed by
-// intTable.homeArrival.
+// intTable.homeArrival. Such a table is read with getArrival, not get.
 func newArrivalKeyTable[K comparable]() keyTable[K] {
 	t := newKeyTable[K]()
 	t.idx.arrival = t.idx.ints
@@ -33,6 +33,9 @@ func (t *keyTable[K]) len() int { return t.idx.len() }
 // that the integer table's lookup inlines there, where a Go map lookup is a
 // call, a hash call and a group probe: about half of the cost of a record.
 func (t *keyTable[K]) get(k K) (int32, bool) { return t.idx.get(k) }
+
+// getArrival is get for a table made by newArrivalKeyTable.
+func (t *keyTable[K]) getArrival(k K) (int32, bool) { return t.idx.getArrival(k) }
 
 // insert adds k, which must not be present, and returns its index: a
 // freed one, or len(keys) − 1 after growing keys by one.
@@ -131,10 +134,18 @@ func (x *keyIndex[K]) len() int {
 // get returns k's index.
 func (x *keyIndex[K]) get(k K) (int32, bool) {
 	if x.ints {
-		if x.arrival {
-			return x.tab.getArrival(bitsOf(k))
-		}
 		return x.tab.get(bitsOf(k))
+	}
+	i, ok := x.m[k]
+	return i, ok
+}
+
+// getArrival is get for an arrival table (see newArrivalKeyTable). get
+// does not test which table it reads: that test would cost every lookup
+// of the other engines that do not write get out.
+func (x *keyIndex[K]) getArrival(k K) (int32, bool) {
+	if x.ints {
+		return x.tab.getArrival(bitsOf(k))
 	}
 	i, ok := x.m[k]
 	return i, ok
