@@ -247,7 +247,10 @@ type JoinOptions[L, R record.Timed] struct {
 // the matches it finds, and O(log b) for the reorder buffer of b rows when
 // it waits there; nothing allocates per row in steady state beyond what
 // result allocates. Rows live in a slab per side, linked per key and, for
-// RANGE sides, in time order across keys for expiry.
+// RANGE sides, in time order across keys for expiry. Integer keys handed
+// out in order (sequence numbers, ids) are placed four to a cache line, so
+// a window too large for the cache costs about one cache miss per four
+// keys that come and per four that leave.
 //
 // A Join is not safe for concurrent use, and emit must not call back into
 // the Join that is emitting.
