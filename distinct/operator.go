@@ -112,7 +112,6 @@ func appendWindowJSON[K any](dst []byte, start, end record.Time, key K, rest fun
 type Counter[R record.Timed, K comparable, T Item] struct {
 	agg     *window.Agg[R, K, estimate]
 	lane    window.Lane[R, K, slot, estimate] // ok only with tumbling windows
-	laneOK  bool
 	key     func(R) K
 	keyed   bool
 	item    func(R) T
@@ -121,7 +120,7 @@ type Counter[R record.Timed, K comparable, T Item] struct {
 	limit   int32           // sketch threshold
 	out     func(Result[K]) // the emit of the call in progress
 	forward func(window.Result[K, estimate])
-	fast    uint64 // records taken by the lane, for tests
+	slow    uint64 // records pushed to the aggregate, not taken by the lane: for tests
 
 	// carried counts the records that a snapshot of the format before the
 	// lane counted apart from the aggregate; Stats and snapshots add it.
@@ -179,7 +178,7 @@ func newCounter[R record.Timed, K comparable, T Item](w window.Assigner, key fun
 		agg: agg, key: key, keyed: keyed, p: p, limit: limit,
 		item: item, kind: kindOf[T](),
 	}
-	c.lane, c.laneOK = window.LaneOf[slot](agg)
+	c.lane, _ = window.LaneOf[slot](agg)
 	c.forward = c.emit
 	return c, nil
 }
@@ -197,12 +196,13 @@ func (c *Counter[R, K, T]) emit(r window.Result[K, estimate]) {
 // record (the operator is then unchanged), and hands late records to the
 // late policy.
 func (c *Counter[R, K, T]) Push(r R, emit func(Result[K])) error {
-	if c.laneOK {
+	if l := c.lane; l.Ok() {
 		var k K
 		if c.keyed {
 			k = c.key(r)
 		}
-		if a := c.lane.Take(r.EventTime(), k); a != nil && a.s != nil {
+		// The lane's accumulator has had a record added: its sketch is made.
+		if a := l.Take(r.EventTime(), k); a != nil {
 			// Sketch.InsertHash by hand: two calls are too many to inline.
 			v := c.item(r)
 			var h uint64
@@ -221,10 +221,10 @@ func (c *Counter[R, K, T]) Push(r R, emit func(Result[K])) error {
 			} else {
 				sk.insertExact(h)
 			}
-			c.fast++
 			return nil
 		}
 	}
+	c.slow++
 	c.out = orDiscard(emit)
 	err := c.agg.Push(r, c.forward)
 	c.out = nil

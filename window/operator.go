@@ -65,6 +65,17 @@ type adopter[In record.Timed, Out any] interface {
 	adopt(from engine[In, Out])
 }
 
+// A laneEngine is an engine whose Lane takes records without touching the
+// core (see Lane): sync folds the records taken since the last sync into
+// the core's count and watermark. The shell syncs before it reads the core
+// (Stats, snapshots) or calls the engine (Advance and Flush too, which
+// nothing the lane takes can change, so that an engine always starts from
+// the core as it is); the engine's own push needs no sync on its fast path
+// (see tumbler.take) and syncs on its slow one.
+type laneEngine interface {
+	sync()
+}
+
 // shell is what the windowed operators of the package are: a core, an
 // engine on it, and what the public methods share around the engine's
 // calls. Agg, Over and Join hold one and add their documentation.
@@ -81,6 +92,8 @@ type shell[In record.Timed, Out any] struct {
 	// none is discard, made once: a func value of a generic function made
 	// per call would be allocated, since the engine's emit escapes.
 	none func(Out)
+	// lane is the engine, once a Lane serves it; else nil.
+	lane laneEngine
 }
 
 // flushed is what Push and Advance return after Flush.
@@ -98,7 +111,15 @@ func (o *shell[In, Out]) prefix() string {
 	return "window: " + o.what
 }
 
+// sync folds what the engine's Lane took into the core.
+func (o *shell[In, Out]) sync() {
+	if o.lane != nil {
+		o.lane.sync()
+	}
+}
+
 func (o *shell[In, Out]) advance(wm record.Time, emit func(Out)) error {
+	o.sync()
 	if o.c.flushed {
 		return o.c.flushedErr
 	}
@@ -109,6 +130,7 @@ func (o *shell[In, Out]) advance(wm record.Time, emit func(Out)) error {
 }
 
 func (o *shell[In, Out]) flush(emit func(Out)) error {
+	o.sync()
 	if o.c.flushed {
 		return nil
 	}
@@ -126,6 +148,7 @@ func (o *shell[In, Out]) or(emit func(Out)) func(Out) {
 }
 
 func (o *shell[In, Out]) stats() Stats {
+	o.sync()
 	s := o.c.stats
 	s.Watermark = o.c.wm
 	o.eng.fillStats(&s)
@@ -168,6 +191,7 @@ func (o *shell[In, Out]) appendSnapshot(dst []byte) ([]byte, error) {
 	if err := o.checkTypes(); err != nil {
 		return dst, o.snapshotErr(err)
 	}
+	o.sync()
 	start := len(dst)
 	w := &snapWriter{b: record.BeginSnapshot(dst, o.descriptor())}
 	if !o.f.own {

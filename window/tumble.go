@@ -14,8 +14,10 @@ import (
 // sketch. [Lane.Take] hands out the accumulator that a record of the same
 // key and open window as the record before it goes to, having counted the
 // record and raised the watermark, when taking the record has no other
-// effect. Everything else goes through Push. The watermark, the stats and
-// the windows stay the Agg's alone: the Lane keeps no state.
+// effect. Everything else goes through Push. The windows stay the Agg's
+// alone, and the Lane holds nothing of its own: what it takes is counted
+// by the Agg's engine and folded into the Agg's Stats and watermark by the
+// Agg's next call.
 //
 // The zero Lane takes no record.
 type Lane[R record.Timed, K comparable, A, V any] struct {
@@ -28,6 +30,9 @@ type Lane[R record.Timed, K comparable, A, V any] struct {
 // The lane serves a for its whole life, Restore included.
 func LaneOf[A any, R record.Timed, K comparable, V any](a *Agg[R, K, V]) (Lane[R, K, A, V], bool) {
 	e, ok := a.eng.(*tumbler[R, K, A, V])
+	if ok {
+		a.lane = e
+	}
 	return Lane[R, K, A, V]{e}, ok
 }
 
@@ -37,13 +42,18 @@ func LaneOf[A any, R record.Timed, K comparable, V any](a *Agg[R, K, V]) (Lane[R
 // Stats and its time raises the watermark, and the caller adds it to the
 // accumulator as the aggregate's Add would, before any other call on the
 // Agg. Otherwise Take returns nil, changes nothing, and the record is to be
-// pushed. A Take costs a few comparisons and no call.
+// pushed. The accumulator has had a record added (the one before), so it
+// is never the aggregate's zero one. A Take costs a few comparisons and no
+// call.
 func (l Lane[R, K, A, V]) Take(t record.Time, k K) *A {
 	if l.e == nil {
 		return nil
 	}
 	return l.e.take(t, k)
 }
+
+// Ok reports whether l is a lane, not the zero Lane.
+func (l Lane[R, K, A, V]) Ok() bool { return l.e != nil }
 
 // tumbler is the engine for tumbling windows (Step, Months, Floor).
 //
@@ -97,6 +107,10 @@ type tumbler[R record.Timed, K comparable, A, V any] struct {
 	order    []int32 // ids of held windows, by start
 
 	laneLo, laneHi record.Time
+	// What take took since the last sync: the number of records and their
+	// largest time (MinTime: none).
+	laneN   uint64
+	laneMax record.Time
 }
 
 // A slot reference in a window's list is a key index i for prim[i], or
@@ -127,7 +141,7 @@ type twin struct {
 }
 
 func newTumbler[R record.Timed, K comparable, A, V any](k kernel[R, K, A, V]) *tumbler[R, K, A, V] {
-	e := &tumbler[R, K, A, V]{kernel: k, keys: newKeyTable[K](), due: record.MaxTime, lastKi: -1}
+	e := &tumbler[R, K, A, V]{kernel: k, keys: newKeyTable[K](), due: record.MaxTime, lastKi: -1, laneMax: record.MinTime}
 	e.uncache()
 	return e
 }
@@ -220,13 +234,27 @@ func (e *tumbler[R, K, A, V]) take(t record.Time, k K) *A {
 	if t < e.laneLo || t >= e.laneHi || e.laneAcc == nil || k != e.lastK {
 		return nil
 	}
-	c := e.c
-	if t > c.maxSeen {
-		c.maxSeen = t
-		c.wm = max(c.wm, t-record.Time(c.delay))
-	}
-	c.stats.Records++
+	// The core is left as it is, for sync to update: the record's watermark
+	// is below due, so the core's stale count and watermark change no
+	// decision of push's fast path (a raise that reaches due comes from a
+	// time above every one taken here), and everything else syncs first.
+	e.laneN++
+	e.laneMax = max(e.laneMax, t)
 	return e.laneAcc
+}
+
+// sync folds the records that take took into the core.
+func (e *tumbler[R, K, A, V]) sync() {
+	if e.laneN == 0 {
+		return
+	}
+	c := e.c
+	c.stats.Records += e.laneN
+	if e.laneMax > c.maxSeen {
+		c.maxSeen = e.laneMax
+		c.wm = max(c.wm, c.watermarkFor(e.laneMax))
+	}
+	e.laneN, e.laneMax = 0, record.MinTime
 }
 
 // adopt takes the state of from, a tumbler restored from a snapshot, so
@@ -236,6 +264,7 @@ func (e *tumbler[R, K, A, V]) adopt(from engine[R, Result[K, V]]) { *e = *from.(
 // pushSlow takes a record that opens a slot, a window or a key, or is late.
 // ki and ok are k's index, when push looked it up (looked).
 func (e *tumbler[R, K, A, V]) pushSlow(r R, t record.Time, k K, ki int32, ok, looked bool, emit func(Result[K, V])) error {
+	e.sync()
 	c := e.c
 	if c.flushed {
 		return c.flushedErr
