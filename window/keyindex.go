@@ -334,22 +334,32 @@ func (x *intTable) insertArrival(b uint64, i1 int32) {
 	}
 }
 
+// find returns the slot of the key with bits b, probing from its home h,
+// or -1 when the table does not hold it.
+func (x *intTable) find(h int, b uint64) int {
+	if x.n == 0 {
+		return -1
+	}
+	mask := len(x.t) - 1
+	for x.t[h].k != b || x.t[h].i == 0 {
+		if x.t[h].i == 0 {
+			return -1
+		}
+		h = (h + 1) & mask
+	}
+	return h
+}
+
 // removeArrival is remove by homeArrival: the entries after the key in its
 // run move back one slot each, up to the first that is at its home, whose
 // followers have homes after it (Robin Hood order). In a run of whole
 // blocks, remove would read to the run's end.
 func (x *intTable) removeArrival(b uint64) {
-	if x.n == 0 {
+	h := x.find(x.homeArrival(b), b)
+	if h < 0 {
 		return
 	}
 	mask := len(x.t) - 1
-	h := x.homeArrival(b)
-	for x.t[h].k != b || x.t[h].i == 0 {
-		if x.t[h].i == 0 {
-			return
-		}
-		h = (h + 1) & mask
-	}
 	for {
 		j := (h + 1) & mask
 		if x.t[j].i == 0 || x.t[j].d == 0 {
@@ -369,17 +379,11 @@ func (x *intTable) removeArrival(b uint64) {
 // the hole at its old place, until the run ends. No tombstones: lookups
 // stay as short as the table's load says.
 func (x *intTable) remove(b uint64) {
-	if x.n == 0 {
+	h := x.find(x.home(b), b)
+	if h < 0 {
 		return
 	}
 	mask := len(x.t) - 1
-	h := x.home(b)
-	for x.t[h].k != b || x.t[h].i == 0 {
-		if x.t[h].i == 0 {
-			return
-		}
-		h = (h + 1) & mask
-	}
 	for j := (h + 1) & mask; x.t[j].i != 0; j = (j + 1) & mask {
 		if (j-x.home(x.t[j].k))&mask >= (j-h)&mask {
 			x.t[h] = x.t[j]
