@@ -248,12 +248,9 @@ func (e *tumbler[R, K, A, V]) sync() {
 	if e.laneN == 0 {
 		return
 	}
-	c := e.c
-	c.stats.Records += e.laneN
-	if e.laneMax > c.maxSeen {
-		c.maxSeen = e.laneMax
-		c.wm = max(c.wm, c.watermarkFor(e.laneMax))
-	}
+	e.c.stats.Records += e.laneN
+	// Below due (see take), so raise has no window to complete.
+	e.c.raise(e.laneMax, record.MaxTime)
 	e.laneN, e.laneMax = 0, record.MinTime
 }
 
