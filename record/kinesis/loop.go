@@ -92,6 +92,10 @@ func NewLoop[T, Out any](shard string, format Format[T], op record.Operator[reco
 		return nil, err
 	}
 	l.once = once
+	// A new loop has watched its shard for no time yet: it is idle only
+	// IdleAfter after its start, even if its first read is empty (the
+	// first records may still be on their way).
+	l.lastActive = l.opts.Now()
 	return l, nil
 }
 

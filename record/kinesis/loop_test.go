@@ -226,6 +226,18 @@ func TestLoopGuardsIdleAndReplay(t *testing.T) {
 	store := kinesis.FileStore{Dir: t.TempDir()}
 	ctx := context.Background()
 
+	// A new loop whose first read is empty waits IdleAfter from its start.
+	fresh := newL()
+	if err := fresh.Take(nil, 0, emit, deadFn); err != nil {
+		t.Fatal(err)
+	}
+	if ok, _ := fresh.Idle(clock.Add(time.Second), emit); ok {
+		t.Fatal("a new loop advanced by the clock before IdleAfter")
+	}
+	if ok, _ := fresh.Idle(clock.Add(6*time.Second), emit); !ok {
+		t.Fatal("a new, caught-up loop did not advance by the clock after IdleAfter")
+	}
+
 	l := newL()
 	recs := []kinesis.Record{
 		sdkRecord(t, 1, `{"ts":1700000000000,"block":1}`),
